@@ -1,0 +1,125 @@
+"""People, their memberships (person × organization × role), sign-in codes and API tokens."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kepu.core.pii import EncryptedTextField, mask_phone
+from kepu.core.roles import Role
+from kepu.orgs.models import OrgKind
+
+#: Which kinds of organization each role is held in.
+ROLE_ORG_KINDS = {
+    Role.RESIDENT: {OrgKind.COMMUNITY},
+    Role.COMMUNITY_STAFF: {OrgKind.COMMUNITY},
+    Role.STREET_STAFF: {OrgKind.STREET_OFFICE},
+    Role.UNIT_STAFF: {OrgKind.MEMBER_UNIT},
+    Role.VOLUNTEER_ORG_STAFF: {OrgKind.VOLUNTEER_ORG},
+    Role.VOLUNTEER: {OrgKind.VOLUNTEER_ORG},
+    Role.EXPERT: {OrgKind.DISTRICT_OFFICE, OrgKind.CITY_OFFICE},
+    Role.BASE_STAFF: {OrgKind.SCIENCE_BASE},
+    Role.ORG_STAFF: {OrgKind.SCHOOL, OrgKind.ENTERPRISE, OrgKind.PRACTICE_CENTER, OrgKind.PRACTICE_STATION},
+    Role.DISTRICT_ADMIN: {OrgKind.DISTRICT_OFFICE},
+    Role.CITY_ADMIN: {OrgKind.CITY_OFFICE},
+}
+
+#: The role a person lands in when they have several and have not chosen one.
+ROLE_PRIORITY = [
+    Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.UNIT_STAFF,
+    Role.VOLUNTEER_ORG_STAFF, Role.BASE_STAFF, Role.ORG_STAFF, Role.EXPERT, Role.VOLUNTEER, Role.RESIDENT,
+]
+
+
+class User(AbstractUser):
+    """A person. Staff sign in with a user name and password; residents with phone and code.
+
+    ``phone`` is encrypted at rest; ``phone_index`` is its blind index for sign-in look-ups.
+    """
+
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    phone = EncryptedTextField(_("mobile phone"), blank=True)
+    phone_index = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
+    elder_mode = models.BooleanField(_("elder mode"), default=False)
+    home_place = models.ForeignKey(
+        "places.Place", verbose_name=_("home community"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.get_display_name()
+
+    def get_display_name(self) -> str:
+        return self.name or self.username
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Membership(models.Model):
+    """A person holds a role in an organization (成员 / 工作人员 / 居民)."""
+
+    user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    title = models.CharField(_("position"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role"),
+        ]
+        indexes = [models.Index(fields=["organization", "role", "is_active"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+
+class LoginCode(models.Model):
+    """A one-time sign-in code sent by SMS; only its hash is kept."""
+
+    phone_index = models.CharField(max_length=40, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+
+    def __str__(self):
+        return f"code {self.pk}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API, bound to one membership (the role it acts in)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+

@@ -1,0 +1,100 @@
+"""Who may see people and their personal data, and manage memberships.
+
+* The city office sees everybody; a district, street or community office sees the people
+  who belong to organizations in its area (residents included: they belong to their
+  community).
+* Staff of any other organization see the people of their own organization.
+* A resident, volunteer or expert sees only themself.
+
+Full personal data (the whole phone number) is for those who must call: the offices of the
+area and the person themself. Every full view is audited (``services.person_reveal_phone``).
+"""
+
+from django.db.models import Exists, OuterRef, Q
+
+from kepu.accounts.models import ApiToken, Membership, User
+from kepu.core.permissions import Policy, covers, register
+from kepu.core.roles import AREA_ROLES, STAFF_ROLES, Role
+
+
+class PersonAction:
+    VIEW = "view"
+    VIEW_PII = "view_pii"
+    MANAGE = "manage"
+
+
+def _member_q(actor, prefix: str = "") -> Q:
+    """People with an active membership in the actor's area or organization."""
+    memberships = Membership.objects.filter(user=OuterRef("pk"), is_active=True)
+    if actor.area_path:
+        memberships = memberships.filter(organization__place__path__startswith=actor.area_path)
+    else:
+        memberships = memberships.filter(organization_id=actor.organization_id)
+    return Q(Exists(memberships))
+
+
+@register
+class PersonPolicy(Policy):
+    model = User
+
+    def scope(self, actor, queryset):
+        if actor.is_city:
+            return queryset
+        if actor.role in STAFF_ROLES and actor.membership is not None:
+            return queryset.filter(_member_q(actor) | Q(pk=actor.user.pk))
+        return queryset.filter(pk=actor.user.pk)
+
+    def can(self, actor, action, obj=None):
+        if obj is None:
+            return False
+        is_self = obj.pk == actor.user.pk
+        if action == PersonAction.VIEW:
+            return is_self or self.scope(actor, User.objects.filter(pk=obj.pk)).exists()
+        if action == PersonAction.VIEW_PII:
+            if is_self or actor.is_city:
+                return True
+            return actor.role in AREA_ROLES and self.scope(actor, User.objects.filter(pk=obj.pk)).exists()
+        return False
+
+
+class MembershipAction:
+    CREATE = "create"
+    END = "end"
+
+
+@register
+class MembershipPolicy(Policy):
+    model = Membership
+
+    def scope(self, actor, queryset):
+        if actor.is_city:
+            return queryset
+        if actor.area_path:
+            return queryset.filter(Q(organization__place__path__startswith=actor.area_path) | Q(user=actor.user))
+        if actor.role in STAFF_ROLES:
+            return queryset.filter(Q(organization_id=actor.organization_id) | Q(user=actor.user))
+        return queryset.filter(user=actor.user)
+
+    def can(self, actor, action, obj=None):
+        if action in (MembershipAction.CREATE, MembershipAction.END):
+            if actor.is_city:
+                return True
+            # Offices appoint people in their area (but not to their own rank or above);
+            # an organization's staff manage its own members and staff.
+            if actor.role in (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+                return covers(actor, obj.organization.place.path) and obj.role not in (Role.CITY_ADMIN, actor.role)
+            if actor.role in STAFF_ROLES:
+                return obj.organization_id == actor.organization_id
+            return False
+        return False
+
+
+@register
+class ApiTokenPolicy(Policy):
+    model = ApiToken
+
+    def scope(self, actor, queryset):
+        return queryset.filter(user=actor.user)
+
+    def can(self, actor, action, obj=None):
+        return obj is not None and obj.user_id == actor.user.pk

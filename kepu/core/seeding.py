@@ -1,0 +1,51 @@
+"""Demo and scale data: each app contributes a seeder, ``seed_demo`` runs them in order.
+
+An app registers ``@seeder(order=…)`` functions in its ``seed.py``; each receives a
+``SeedContext`` with the scale, a seeded Faker and a seeded ``random.Random``, so that the
+same command always produces the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+from faker import Faker
+
+
+@dataclass
+class SeedContext:
+    scale: str
+    seed: int = 2026
+    out: Callable[[str], None] = print
+    faker: Faker = field(init=False)
+    rng: random.Random = field(init=False)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role label, login, secret)
+    shared: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.faker = Faker("zh_CN")
+        self.faker.seed_instance(self.seed)
+        self.rng = random.Random(self.seed)
+
+    @property
+    def is_city(self) -> bool:
+        return self.scale == "city"
+
+
+_seeders: list[tuple[int, str, Callable[[SeedContext], None]]] = []
+
+
+def seeder(order: int):
+    def decorator(fn):
+        _seeders.append((order, f"{fn.__module__}.{fn.__name__}", fn))
+        return fn
+
+    return decorator
+
+
+def run_all(ctx: SeedContext) -> None:
+    for _order, name, fn in sorted(_seeders, key=lambda item: (item[0], item[1])):
+        ctx.out(f"  · {name}")
+        fn(ctx)

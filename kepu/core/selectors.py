@@ -1,0 +1,47 @@
+"""Reads shared across apps: the audit trail and the figures on a role's home page."""
+
+from django.db.models import QuerySet
+
+from kepu.core.actor import Actor
+from kepu.core.models import AuditEntry
+from kepu.core.permissions import Policy, register, scope
+from kepu.core.roles import OFFICE_ROLES
+
+
+@register
+class AuditPolicy(Policy):
+    """Offices read the trail of their area; nobody changes it."""
+
+    model = AuditEntry
+
+    def scope(self, actor, queryset):
+        if actor.is_city:
+            return queryset
+        if actor.role in OFFICE_ROLES and actor.area_path:
+            return queryset.filter(place_path__startswith=actor.area_path)
+        return queryset.none()
+
+    def can(self, actor, action, obj=None):
+        return action == "view" and obj is not None and self.scope(actor, AuditEntry.objects.filter(pk=obj.pk)).exists()
+
+
+def audit_list(*, actor: Actor, action: str = "") -> QuerySet[AuditEntry]:
+    qs = scope(actor, AuditEntry.objects.all())
+    if action:
+        qs = qs.filter(action__startswith=action)
+    return qs.order_by("-at", "-id")
+
+
+def home_stats(*, actor: Actor) -> list[dict]:
+    """A few figures for the home page, each already scoped to the actor."""
+    from kepu.accounts.models import User
+    from kepu.orgs.models import Organization
+
+    if actor.role not in OFFICE_ROLES and not actor.area_path:
+        return []
+    from django.utils.translation import gettext_lazy as _
+
+    return [
+        {"label": _("Organizations"), "value": scope(actor, Organization.objects.all()).count()},
+        {"label": _("People"), "value": scope(actor, User.objects.all()).count()},
+    ]

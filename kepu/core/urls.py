@@ -1,0 +1,14 @@
+from django.urls import path
+
+from kepu.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("home/", views.home, name="home"),
+    path("w/<slug:role>/", views.role_home, name="role_home"),
+    path("elder/", views.toggle_elder, name="elder"),
+    path("audit/", views.audit_list, name="audit"),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots),
+]

@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from kepu.core.admin import PolicyAdmin
+from kepu.orgs.models import Organization
+
+
+@admin.register(Organization)
+class OrganizationAdmin(PolicyAdmin):
+    list_display = ("name", "short_name", "kind", "place")
+    list_filter = ("kind",)
+    search_fields = ("name", "short_name")
+    list_select_related = ("place",)
+    readonly_fields = ("kind", "place", "parent")

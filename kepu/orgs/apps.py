@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgsConfig(AppConfig):
+    name = "kepu.orgs"
+    label = "orgs"
+    verbose_name = _("Organizations")
+
+    def ready(self):
+        from kepu.orgs import permissions, seed  # noqa: F401
+        from django.utils.translation import gettext_lazy as _
+
+        from kepu.core.nav import register_nav
+        from kepu.core.roles import STAFF_ROLES
+
+        register_nav(_("Organizations"), "orgs:list", STAFF_ROLES, order=85, hint=_("Offices, units, teams, bases"))

@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from kepu.core.admin import PolicyAdmin
+from kepu.places.models import Place
+
+
+@admin.register(Place)
+class PlaceAdmin(PolicyAdmin):
+    list_display = ("name", "code", "level", "path")
+    list_filter = ("level",)
+    search_fields = ("name", "code")
+    readonly_fields = ("code", "level", "parent", "path", "district_code")

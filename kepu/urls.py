@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from kepu.api import api
+
+urlpatterns = [
+    path("", include("kepu.core.urls")),
+    path("accounts/", include("kepu.accounts.urls")),
+    path("orgs/", include("kepu.orgs.urls")),
+    path("places/", include("kepu.places.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "kepu.core.views.forbidden"
+handler404 = "kepu.core.views.not_found"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
