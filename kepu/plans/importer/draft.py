@@ -120,7 +120,8 @@ class Target:
     text: str  # the matched words as written: "不少于30万人次"
     line: int
     qualifiers: list[str] = field(default_factory=list)  # as written: ["达到", "左右"]
-    period: str | None = None  # "year", "quarter", "month", "week", "term", "total"
+    period: str | None = None  # "year", "quarter", "month", "week", "term", "day", "total"
+    by_year: int | None = None  # a deadline: 到2025年 -> 2025
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +133,7 @@ class Target:
             "line": self.line,
             "qualifiers": list(self.qualifiers),
             "period": self.period,
+            "by_year": self.by_year,
         }
 
     @classmethod
@@ -152,6 +154,7 @@ class Target:
             line=int(data["line"]),
             qualifiers=[str(q) for q in data.get("qualifiers", [])],
             period=data.get("period"),
+            by_year=None if data.get("by_year") is None else int(data["by_year"]),
         )
 
 
