@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .draft import Comparator, Target
-from .numbers import NUMERAL_CHARS, normalize_decimal, parse_chinese_number, parse_number, to_halfwidth
+from .numbers import (
+    NUMERAL_CHARS,
+    normalize_decimal,
+    parse_chinese_number,
+    parse_number,
+    to_halfwidth,
+)
 
 #: Measure words, longest first so 人次 wins over 人 and 万元 over 元.
 MEASURE_WORDS = sorted(
