@@ -225,7 +225,8 @@ def _read_target(
     else:
         raw_number = match.group("arabic") or match.group("chinese")
         unit, approx = match.group("unit"), match.group("approx")
-        is_single_chinese = bool(match.group("chinese")) and len(raw_number) == 1
+        # A lone digit word (一 … 九, 两) is too often part of a word; 十 is not (十场 is ten).
+        is_single_chinese = bool(match.group("chinese")) and len(raw_number) == 1 and raw_number != "十"
     try:
         if shape == "percent" and not raw_number[0].isdigit():
             value = parse_chinese_number(raw_number)
