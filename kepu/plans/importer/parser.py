@@ -120,6 +120,7 @@ def parse_lines(lines: Sequence[SourceLine]) -> PlanDraft:
     preamble = "\n".join(t for _, t in preamble_rows)
 
     roots = _build_tree(cleaned, markers, first, warnings)
+    _place_units_lines(roots, warnings)
     nodes = [_finish(item, warnings) for item in roots]
     preamble_targets = extract_targets(preamble, _line_finder(preamble_rows)) if preamble else []
 
@@ -268,28 +269,51 @@ def _finish(item: _Open, warnings: list[ImportWarning]) -> PlanNode:
 
     line_units = _merge([u for _, u in item.unit_lines])
     if tail_units is not None and line_units is not None:
-        parent = item.parent
-        if parent is not None and not parent.unit_lines:
-            # "1、…（责任单位：A）" then a "责任单位：…" line: the line closes the enclosing section.
-            parent.unit_lines.extend(item.unit_lines)
-            warnings.append(
-                ImportWarning(
-                    "units_line_moved",
-                    "a 责任单位 line follows an item that has its own units; it was given to the enclosing heading",
-                    line_units.line,
-                )
-            )
-            line_units = None
-        else:
-            warnings.append(
-                ImportWarning("units_twice", "this item has both a units tail and a 责任单位 line", line_units.line)
-            )
+        warnings.append(
+            ImportWarning("units_twice", "this item has both a units tail and a 责任单位 line", line_units.line)
+        )
     node.units = _merge([u for u in (tail_units, line_units) if u is not None])
 
     ends = [line_no for line_no, _ in item.lines] + [line_no for line_no, _ in item.unit_lines]
     node.line_end = max([node.line_start, *ends])
     node.children = [_finish(child, warnings) for child in item.children]
     return node
+
+
+def _place_units_lines(items: list[_Open], warnings: list[ImportWarning]) -> None:
+    """Move 责任单位 lines that close a list to the node the list belongs to (top-down)."""
+    for item in items:
+        _lift_closing_units_line(item)
+        parent = item.parent
+        if item.unit_lines and parent is not None and not parent.unit_lines:
+            text = "\n".join(t for _, t in item.lines)
+            if text and split_units_tail(text) is not None:
+                # "1、…（责任单位：A）" then a "责任单位：…" line: the line closes the enclosing heading.
+                parent.unit_lines, item.unit_lines = item.unit_lines, []
+                warnings.append(
+                    ImportWarning(
+                        "units_line_moved",
+                        "a 责任单位 line follows an item that has its own units; "
+                        "it was given to the enclosing heading",
+                        parent.unit_lines[0][0],
+                    )
+                )
+        _place_units_lines(item.children, warnings)
+
+
+def _lift_closing_units_line(item: _Open) -> None:
+    """Give a units line that closes a list of points to the node the points belong to.
+
+    "1．加强阵地建设 / （1）… / （2）… / 责任单位：…": the line follows the last
+    point but covers the whole task. When only the last of several points has a
+    units line, it is moved up; when points carry units lines of their own, each
+    keeps its own.
+    """
+    points = [c for c in item.children if c.node.kind in (NodeKind.ITEM, NodeKind.BULLET)]
+    if item.unit_lines or len(points) < 2 or points[-1] is not item.children[-1]:
+        return
+    if points[-1].unit_lines and not any(p.unit_lines for p in points[:-1]):
+        item.unit_lines, points[-1].unit_lines = points[-1].unit_lines, []
 
 
 def _merge(parts: list[Units]) -> Units | None:

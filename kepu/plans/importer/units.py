@@ -71,7 +71,8 @@ def split_unit_names(text: str) -> list[str]:
     If the list has no separator at all but has spaces ("区科委 区教委"), the
     spaces separate. Spaces inside a name next to a separator are dropped.
     """
-    text = text.strip(_SPACES + "。.")
+    # A converter may wrap a list (or a name) across lines: the break is not a separator.
+    text = text.replace("\r", "").replace("\n", "").strip(_SPACES + "。.")
     has_separator = _has_top_level(text, _SEPARATORS)
     names: list[str] = []
     current: list[str] = []
