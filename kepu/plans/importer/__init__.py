@@ -25,6 +25,7 @@ from .numbers import parse_number
 from .parser import parse_text
 from .targets import extract_targets
 from .units import split_unit_names
+from .upload import decode_text, parse_upload
 
 __all__ = [
     "SCHEMA",
@@ -41,10 +42,12 @@ __all__ = [
     "UnitMatch",
     "UnitSource",
     "Units",
+    "decode_text",
     "extract_targets",
     "match_units",
     "parse_docx",
     "parse_number",
     "parse_text",
+    "parse_upload",
     "split_unit_names",
 ]
