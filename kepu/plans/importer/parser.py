@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .draft import ImportWarning, NodeKind, PlanDraft, PlanNode, Units
@@ -119,10 +119,12 @@ def parse_lines(lines: Sequence[SourceLine]) -> PlanDraft:
     preamble_rows = [(i, t) for i, t in preamble_rows if not _ATTACHMENT.match(t) and not _DOC_NUMBER.match(t)]
     preamble = "\n".join(t for _, t in preamble_rows)
 
-    roots = _build_tree(cleaned, markers, first, warnings)
+    roots = _build_tree(cleaned, markers, first)
     _place_units_lines(roots, warnings)
     nodes = [_finish(item, warnings) for item in roots]
-    preamble_targets = extract_targets(preamble, _line_finder(preamble_rows)) if preamble else []
+    preamble_targets = (
+        extract_targets(preamble, _line_finder([(i + 1, t) for i, t in preamble_rows])) if preamble else []
+    )
 
     year, district = _title_facts(title)
     draft = PlanDraft(
@@ -190,9 +192,7 @@ def _title_facts(title: str) -> tuple[int | None, str | None]:
     return year, district.group("district") if district else None
 
 
-def _build_tree(
-    cleaned: list[str], markers: list[Marker | None], first: int, warnings: list[ImportWarning]
-) -> list[_Open]:
+def _build_tree(cleaned: list[str], markers: list[Marker | None], first: int) -> list[_Open]:
     """Open a node at each marker and hand every other line to the deepest open node."""
     roots: list[_Open] = []
     stack: list[_Open] = []
@@ -223,12 +223,17 @@ def _build_tree(
     return roots
 
 
-def _line_finder(rows: list[tuple[int, str]]):
-    """Map an offset in "\\n".join(texts of rows) back to the row's 1-based line number."""
+def _line_finder(rows: list[tuple[int, str]]) -> Callable[[int], int]:
+    """Map an offset in "\\n".join(texts of rows) back to the line number of its row.
+
+    ``rows`` are (1-based line number, text): a node's own lines are not
+    contiguous in the source (blank lines and units lines sit between them),
+    so offsets are mapped row by row.
+    """
     starts = []
     offset = 0
-    for line_index, text in rows:
-        starts.append((offset, line_index + 1))
+    for line_no, text in rows:
+        starts.append((offset, line_no))
         offset += len(text) + 1
 
     def line_of(position: int) -> int:
@@ -245,7 +250,7 @@ def _line_finder(rows: list[tuple[int, str]]):
 def _finish(item: _Open, warnings: list[ImportWarning]) -> PlanNode:
     """Fill in a node's text, title, units and targets, then its children's."""
     node = item.node
-    rows = [(line_no - 1, text) for line_no, text in item.lines]
+    rows = item.lines
     full = "\n".join(text for _, text in rows)
     line_of = _line_finder(rows)
 
@@ -257,7 +262,7 @@ def _finish(item: _Open, warnings: list[ImportWarning]) -> PlanNode:
         head_split = split_units_tail(rows[0][1])
         if head_split is not None:
             head_body, tail_units = head_split
-            tail_units.line = rows[0][0] + 1
+            tail_units.line = rows[0][0]
             body = head_body.rstrip() + full[len(rows[0][1]) :]
     elif split is not None:
         body, tail_units = split

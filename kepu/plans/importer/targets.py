@@ -180,9 +180,9 @@ def extract_targets(text: str, line_of: Callable[[int], int] = lambda _offset: 1
     ``line_of`` maps an offset in ``text`` to a source line number (the parser
     passes one built from how it joined the node's lines).
     """
-    probe = to_halfwidth(text).replace("％", "%")
+    probe = to_halfwidth(text)  # same length as text, so offsets hold for both
     quoted = _quoted_spans(probe)
-    found: list[tuple[int, int, Target]] = []
+    found: list[Target] = []
     previous_end = 0
     candidates = [(m.start(), m, "measure") for m in _TARGET.finditer(probe)]
     candidates += [(m.start(), m, "percent") for m in _PERCENT_WORDS.finditer(probe)]
@@ -192,9 +192,9 @@ def extract_targets(text: str, line_of: Callable[[int], int] = lambda _offset: 1
             continue
         target = _read_target(probe, text, match, shape, previous_end, line_of)
         if target is not None:
-            found.append((start, match.end(), target))
+            found.append(target)
             previous_end = match.end()
-    return [t for _, _, t in found]
+    return found
 
 
 def _quoted_spans(text: str) -> list[_Span]:
@@ -255,18 +255,15 @@ def _read_target(
             qualifiers.append(word)
             comparators.append(POST_QUALIFIERS[word])
 
-    period_match = None
-    for period_match in _PERIOD.finditer(probe, sentence_start, match.start()):
-        pass
+    period_match = _last_match(_PERIOD, probe, sentence_start, match.start())
     period = _PERIOD_CODE[period_match.group()] if period_match else None
 
     bounded = any(c != Comparator.EQUAL for c in comparators)
     if is_single_chinese and not bounded and period is None:
         return None  # 三个一, 五部委, 分为三类: a word, not an amount
 
-    by_year = None
-    for deadline in _BY_YEAR.finditer(probe, sentence_start, match.start()):
-        by_year = int(deadline.group("a") or deadline.group("b"))
+    deadline = _last_match(_BY_YEAR, probe, sentence_start, match.start())
+    by_year = int(deadline.group("a") or deadline.group("b")) if deadline else None
 
     label = _label(label_part, probe[match.end() :])
     value = normalize_decimal(Decimal(value))
@@ -283,6 +280,14 @@ def _read_target(
         period=period,
         by_year=by_year,
     )
+
+
+def _last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last match of ``pattern`` in text[start:end] (the nearest to the number), or None."""
+    last = None
+    for last in pattern.finditer(text, start, end):  # only the last one is wanted
+        pass
+    return last
 
 
 def _last_break(pattern: re.Pattern[str], text: str, end: int) -> int:
