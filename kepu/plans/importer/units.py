@@ -37,7 +37,7 @@ LABELS: dict[str, str] = {
     "承办单位": "support",
 }
 
-#: A label followed by a colon (full or half width) or a space.
+#: A label followed by a colon (full or half width): "责任单位：", "牵头单位:".
 _LABEL = re.compile("(?P<label>" + "|".join(sorted(LABELS, key=len, reverse=True)) + r")\s*[:：]\s*")
 
 #: A units line: the label opens the line, optionally inside an opening bracket

@@ -1,17 +1,10 @@
 """Shared fixtures for the importer tests: the two real plans, read from copies in data/."""
 
-from pathlib import Path
-
 import pytest
 
 from kepu.plans.importer import PlanDraft, parse_text
 
-DATA = Path(__file__).parent / "data"
-
-
-def read_plan(name: str) -> str:
-    """A plan's text from the copy shipped with the tests (not /work/shared, which CI may lack)."""
-    return (DATA / name).read_text(encoding="utf-8")
+from .support import read_plan
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from kepu.plans.importer import (
 )
 from kepu.plans.importer.docx_reader import chinese_counting
 
-from .conftest import read_plan
+from .support import read_plan
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 

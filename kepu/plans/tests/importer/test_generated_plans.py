@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kepu.plans.importer import NodeKind, PlanImportError, parse_text
 
-from .test_numbers import int_to_chinese
+from .support import int_to_chinese
 
 UNIT_POOL = ["区科协", "区教委", "区卫健委", "各街道", "各镇（街道）（地区）", "区融媒体中心", "团区委", "区科协及其他成员单位", "鼓楼街道", "区委宣传部"]
 PHRASES = ["加强科普阵地建设", "开展群众性科普活动", "推进科普信息化", "提升科普服务能力", "完善工作机制", "强化队伍建设"]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from kepu.plans.importer import Comparator, extract_targets
 
-from .test_numbers import int_to_chinese
+from .support import int_to_chinese
 
 
 def only(text):

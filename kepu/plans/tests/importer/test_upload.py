@@ -7,7 +7,7 @@ import pytest
 
 from kepu.plans.importer import PlanImportError, decode_text, parse_text, parse_upload
 
-from .conftest import read_plan
+from .support import read_plan
 
 
 def test_utf8_gbk_bom_and_utf16_text_read_the_same(xicheng):
