@@ -229,3 +229,8 @@ def test_no_title_is_a_warning():
 def test_text_must_be_str():
     with pytest.raises(TypeError):
         parse_text(b"bytes")  # type: ignore[arg-type]
+
+
+def test_windows_line_endings_and_tabs_read_the_same(xicheng_text, xicheng):
+    windows = parse_text(xicheng_text.replace("\n", "\r\n").replace("1、", "\t1、"))
+    assert [(t.number, t.units.names) for t in windows.tasks()] == [(t.number, t.units.names) for t in xicheng.tasks()]
