@@ -232,5 +232,6 @@ def test_text_must_be_str():
 
 
 def test_windows_line_endings_and_tabs_read_the_same(xicheng_text, xicheng):
-    windows = parse_text(xicheng_text.replace("\n", "\r\n").replace("1、", "\t1、"))
+    indented = "\n".join("\t" + line for line in xicheng_text.split("\n"))
+    windows = parse_text(indented.replace("\n", "\r\n"))
     assert [(t.number, t.units.names) for t in windows.tasks()] == [(t.number, t.units.names) for t in xicheng.tasks()]
