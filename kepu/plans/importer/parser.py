@@ -391,21 +391,22 @@ def _check_numbering(roots: list[_Open], warnings: list[ImportWarning]) -> None:
 
 
 def _check_units(draft: PlanDraft, warnings: list[ImportWarning]) -> None:
-    """Warn about tasks without units when most tasks have them (a tail the parser missed?)."""
-    tasks = draft.tasks()
-    with_units = [t for t in tasks if t.units is not None or _inherited_units(draft, t)]
-    if not tasks or len(with_units) * 2 < len(tasks):
+    """Warn about tasks without units when most tasks have them (a tail the parser missed?).
+
+    A task is covered by its own units or by those of an enclosing heading.
+    """
+    covered: list[tuple[PlanNode, bool]] = []
+
+    def walk(nodes: list[PlanNode], inherited: bool) -> None:
+        for node in nodes:
+            has_units = inherited or node.units is not None
+            if node.is_task:
+                covered.append((node, has_units))
+            walk(node.children, has_units)
+
+    walk(draft.nodes, False)
+    if not covered or sum(ok for _, ok in covered) * 2 < len(covered):
         return
-    for task in tasks:
-        if task not in with_units:
+    for task, ok in covered:
+        if not ok:
             warnings.append(ImportWarning("missing_units", f"{task.marker} has no responsible units", task.line_start))
-
-
-def _inherited_units(draft: PlanDraft, task: PlanNode) -> bool:
-    """Whether an enclosing node of ``task`` carries units (they then cover the task)."""
-    parts = task.key.split(".")
-    for depth in range(1, len(parts)):
-        ancestor = draft.find(".".join(parts[:depth]))
-        if ancestor is not None and ancestor.units is not None:
-            return True
-    return False
