@@ -81,6 +81,9 @@ _ITEM = re.compile(r"^(?:[（(]\s*(?P<num>\d{1,3})\s*[）)]|(?P<num2>\d{1,3})[�
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _ITEM_CIRCLED = re.compile(rf"^(?P<num>[{_CIRCLED}])(?P<sep>[、．.]?)")
 
+#: After "一、": another numeral and 年级 or 、 means a list of numbers in prose ("一、二年级").
+_COUNTING_ON = re.compile(rf"^[{_CN}]+(?:年级|、)")
+
 #: —— ● • ◆ ■ ▲ ★ - bullet lines. A single hyphen is too common in prose to count.
 _BULLET = re.compile(r"^(?P<num>——|—|－－|--|[●•◆■▲★▪□◇○·])")
 
@@ -127,6 +130,8 @@ def find_marker(line: str) -> Marker | None:
         if kind != NodeKind.BULLET and number is None:
             continue
         end = match.end()
+        if kind == NodeKind.SECTION and _COUNTING_ON.match(probe[end:]):
+            continue  # "一、二年级学生…" counts grades, it is not section 一
         return Marker(
             kind=kind,
             marker=line[:end].strip(),

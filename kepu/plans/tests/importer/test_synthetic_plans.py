@@ -235,3 +235,10 @@ def test_windows_line_endings_and_tabs_read_the_same(xicheng_text, xicheng):
     indented = "\n".join("\t" + line for line in xicheng_text.split("\n"))
     windows = parse_text(indented.replace("\n", "\r\n"))
     assert [(t.number, t.units.names) for t in windows.tasks()] == [(t.number, t.units.names) for t in xicheng.tasks()]
+
+
+def test_grades_in_prose_are_not_sections():
+    draft = parse_text("计划\n一、青少年\n1、面向小学生开展活动，\n一、二年级学生以体验为主。\n")
+    (section,) = draft.nodes
+    (task,) = section.children
+    assert task.text == "面向小学生开展活动，\n一、二年级学生以体验为主。"
