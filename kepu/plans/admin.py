@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from kepu.core.admin import PolicyAdmin
+from kepu.plans.models import Plan, PlanNode, ProgressReport
+
+
+@admin.register(Plan)
+class PlanAdmin(PolicyAdmin):
+    list_display = ("title", "year", "owner", "status")
+    list_filter = ("year", "status")
+
+
+@admin.register(PlanNode)
+class PlanNodeAdmin(PolicyAdmin):
+    list_display = ("__str__", "plan", "kind", "lead_unit", "deadline")
+    list_filter = ("kind",)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # changes go through services.task_update, which audits them
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(PolicyAdmin):
+    list_display = ("task", "organization", "percent", "value", "created_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,239 @@
+"""Every read about plans, scoped to the actor, with progress computed in a few queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from kepu.core.actor import Actor
+from kepu.core.permissions import get_visible, scope
+from kepu.orgs.models import Organization
+from kepu.plans.measures import compute_measure, get_measure, measure_records_url
+from kepu.plans.models import ImportDraft, NodeKind, Plan, PlanNode, ProgressReport, Target
+from kepu.plans.progress import ZERO, Status, target_met, target_ratio, task_progress, task_status, weighted_progress
+
+
+def plan_list(*, actor: Actor, year: int | None = None) -> QuerySet[Plan]:
+    qs = scope(actor, Plan.objects.select_related("owner", "place"))
+    if year:
+        qs = qs.filter(year=year)
+    return qs.order_by("-year", "title")
+
+
+def plan_get(*, actor: Actor, pk: int) -> Plan:
+    return get_visible(actor, Plan.objects.select_related("owner", "place"), pk=pk)
+
+
+def task_get(*, actor: Actor, pk: int) -> PlanNode:
+    return get_visible(actor, PlanNode.objects.select_related("plan__owner", "plan__place", "lead_unit", "parent"),
+                       pk=pk, kind=NodeKind.TASK)
+
+
+def draft_get(*, actor: Actor, pk: int) -> ImportDraft:
+    return get_visible(actor, ImportDraft.objects.select_related("owner__place"), pk=pk)
+
+
+def draft_list(*, actor: Actor) -> QuerySet[ImportDraft]:
+    return scope(actor, ImportDraft.objects.all()).order_by("-created_at").only("pk", "filename", "created_at")
+
+
+def task_reports(*, actor: Actor, task: PlanNode) -> QuerySet[ProgressReport]:
+    return scope(actor, ProgressReport.objects.filter(task=task)).select_related(
+        "organization", "reported_by", "target").prefetch_related("attachments")
+
+
+def report_get(*, actor: Actor, pk: int) -> ProgressReport:
+    return get_visible(actor, ProgressReport.objects.select_related("task__plan"), pk=pk)
+
+
+def my_tasks(*, actor: Actor) -> list[NodeView]:
+    """The actor's unit's tasks in every active plan, with their progress and status."""
+    plans = Plan.objects.filter(
+        pk__in=scope(actor, PlanNode.objects.filter(kind=NodeKind.TASK)).values("plan_id"), status="active"
+    ).select_related("owner", "place")
+    visible = set(scope(actor, PlanNode.objects.filter(kind=NodeKind.TASK)).values_list("pk", flat=True))
+    result = []
+    for plan in plans:
+        result.extend(t for t in plan_progress(plan).tasks if t.node.pk in visible)
+    return result
+
+
+# --- Progress ------------------------------------------------------------------------------
+@dataclass
+class TargetView:
+    target: Target
+    current: Decimal | None
+    ratio: Decimal
+    met: bool
+    records_url: str = ""
+    measure_label: str = ""
+
+    @property
+    def percent(self) -> int:
+        return int(self.ratio * 100)
+
+
+@dataclass
+class NodeView:
+    node: PlanNode
+    depth: int
+    progress: Decimal = ZERO
+    status: str = ""
+    targets: list[TargetView] = field(default_factory=list)
+    units: list[Organization] = field(default_factory=list)
+    last_report: date | None = None
+    latest_percent: Decimal | None = None
+    children: list[NodeView] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return int(self.progress * 100)
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label if self.status else ""
+
+    @property
+    def is_live(self) -> bool:
+        return bool(self.targets) and all(t.target.is_live for t in self.targets)
+
+
+@dataclass
+class PlanView:
+    plan: Plan
+    roots: list[NodeView]
+    nodes: list[NodeView]  # depth first, document order
+    progress: Decimal
+    today: date
+
+    @property
+    def tasks(self) -> list[NodeView]:
+        return [n for n in self.nodes if n.node.is_task]
+
+    @property
+    def percent(self) -> int:
+        return int(self.progress * 100)
+
+    def by_status(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Status}
+        for t in self.tasks:
+            counts[t.status] += 1
+        return counts
+
+
+def plan_progress(plan: Plan, *, today: date | None = None) -> PlanView:
+    """The whole tree of a plan with every node's progress, every task's status and target values.
+
+    Four queries whatever the plan's size (nodes with units, co-units, targets, reports), plus
+    one per live target's measure.
+    """
+    today = today or timezone.localdate()
+    nodes = list(
+        PlanNode.objects.filter(plan=plan).select_related("lead_unit").prefetch_related(
+            Prefetch("co_units", queryset=Organization.objects.order_by("name")),
+            Prefetch("targets", queryset=Target.objects.order_by("pk")),
+        ).order_by("position")
+    )
+    for n in nodes:
+        n.plan = plan
+    reports = ProgressReport.objects.filter(task__plan=plan).order_by("created_at", "pk").values(
+        "task_id", "target_id", "percent", "value", "created_at")
+    latest_percent: dict[int, Decimal] = {}
+    latest_value: dict[int, Decimal] = {}
+    last_report: dict[int, date] = {}
+    for r in reports:
+        if r["percent"] is not None:
+            latest_percent[r["task_id"]] = r["percent"]
+        if r["target_id"] is not None and r["value"] is not None:
+            latest_value[r["target_id"]] = r["value"]
+        last_report[r["task_id"]] = timezone.localdate(r["created_at"])
+
+    views: dict[int, NodeView] = {}
+    roots: list[NodeView] = []
+    ordered: list[NodeView] = []
+    children_of: dict[int | None, list[NodeView]] = defaultdict(list)
+    for n in nodes:
+        view = NodeView(node=n, depth=0)
+        views[n.pk] = view
+        children_of[n.parent_id].append(view)
+    for n in nodes:
+        views[n.pk].children = children_of.get(n.pk, [])
+
+    def walk(items: list[NodeView], depth: int):
+        for v in items:
+            v.depth = depth
+            ordered.append(v)
+            walk(v.children, depth + 1)
+
+    roots = children_of.get(None, [])
+    walk(roots, 0)
+
+    for v in reversed(ordered):  # children before parents
+        n = v.node
+        if n.is_task:
+            for t in n.targets.all():
+                if t.is_live:
+                    current = compute_measure(t.measure_key, t.measure_filters)
+                    measure = get_measure(t.measure_key)
+                    tv = TargetView(t, current, target_ratio(t.comparator, t.quantity, current),
+                                    target_met(t.comparator, t.quantity, current),
+                                    measure_records_url(t.measure_key, t.measure_filters),
+                                    str(measure.label) if measure else "")
+                else:
+                    current = latest_value.get(t.pk)
+                    tv = TargetView(t, current, target_ratio(t.comparator, t.quantity, current),
+                                    target_met(t.comparator, t.quantity, current))
+                v.targets.append(tv)
+            v.units = [u for u in [n.lead_unit, *n.co_units.all()] if u is not None]
+            v.latest_percent = latest_percent.get(n.pk)
+            v.last_report = last_report.get(n.pk)
+            v.progress = task_progress([tv.ratio for tv in v.targets], v.latest_percent)
+            v.status = task_status(
+                progress=v.progress, deadline=n.deadline or plan.period_end, start=plan.period_start, today=today,
+                last_report=v.last_report, is_live=v.is_live, report_interval_days=plan.report_interval_days,
+            )
+        else:
+            v.progress = weighted_progress((c.node.weight, c.progress) for c in v.children)
+    progress = weighted_progress((r.node.weight, r.progress) for r in roots)
+    return PlanView(plan=plan, roots=roots, nodes=ordered, progress=progress, today=today)
+
+
+# --- Supervision per unit ------------------------------------------------------------------
+@dataclass
+class UnitRow:
+    organization: Organization
+    tasks: list[NodeView] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for t in self.tasks if t.status == status)
+
+    @property
+    def on_track(self) -> int:
+        return self.count(Status.ON_TRACK) + self.count(Status.DONE)
+
+    @property
+    def at_risk(self) -> int:
+        return self.count(Status.AT_RISK)
+
+    @property
+    def overdue(self) -> int:
+        return self.count(Status.OVERDUE)
+
+    @property
+    def not_reported(self) -> int:
+        return self.count(Status.NOT_REPORTED)
+
+
+def supervision_by_unit(view: PlanView, *, only_org: int | None = None) -> list[UnitRow]:
+    rows: dict[int, UnitRow] = {}
+    for t in view.tasks:
+        for u in t.units:
+            if only_org is not None and u.pk != only_org:
+                continue
+            rows.setdefault(u.pk, UnitRow(u)).tasks.append(t)
+    return sorted(rows.values(), key=lambda r: (-r.overdue, -r.not_reported, -r.at_risk, r.organization.name))

@@ -1,0 +1,551 @@
+"""Every write about plans: import drafts, publishing, tasks, targets, reports, reminders.
+
+Each service locks what it changes, checks the policy, writes an audit entry and sends its
+signal after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kepu.core.actor import Actor
+from kepu.core.audit import log_action
+from kepu.core.errors import DomainError, NotAllowed
+from kepu.core.messaging import send_sms
+from kepu.core.permissions import require
+from kepu.core.roles import Role
+from kepu.orgs.models import Organization, OrgKind
+from kepu.plans import signals
+from kepu.plans.importer import PlanDraft, PlanImportError, match_units, parse_upload
+from kepu.plans.measures import get_measure
+from kepu.plans.models import (
+    ImportDraft,
+    Milestone,
+    NodeKind,
+    Plan,
+    PlanNode,
+    PlanStatus,
+    ProgressReport,
+    ReportAttachment,
+    Target,
+    TargetPeriod,
+)
+from kepu.plans.permissions import PlanAction
+
+#: Largest plan document accepted (a plan is a few pages).
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: Largest evidence file accepted with a report.
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+ATTACHMENT_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx", ".txt", ".doc", ".xls", ".zip")
+
+#: Organization kinds a plan's responsible units are matched against.
+UNIT_KINDS = (OrgKind.MEMBER_UNIT, OrgKind.DISTRICT_OFFICE, OrgKind.STREET_OFFICE)
+#: What a person picks to leave a written unit name out of the plan.
+SKIP = "skip"
+
+
+class PlanError(DomainError):
+    code = "plan_invalid"
+
+
+# --- Import: upload, correct, publish ---------------------------------------------------------
+def unit_candidates(owner: Organization):
+    """The organizations a plan of ``owner`` may name: units and offices of its district."""
+    return Organization.objects.filter(
+        place__path__startswith=owner.place.path, kind__in=UNIT_KINDS, is_active=True
+    ).select_related("place").order_by("kind", "name")
+
+
+def _expand_group(group: dict, orgs: list[Organization]) -> list[int]:
+    kinds = set(group["kinds"])
+    suffixes = tuple(group.get("name_suffixes") or ())
+    return [
+        o.pk for o in orgs
+        if o.kind in kinds and (not suffixes or o.name.endswith(suffixes) or (o.short_name or "").endswith(suffixes)
+                                or (o.kind == OrgKind.STREET_OFFICE and o.place.name.endswith(suffixes)))
+    ]
+
+
+def _initial_matches(draft: PlanDraft, orgs: list[Organization]) -> dict:
+    """For each task key: the importer's matches with the organizations chosen so far."""
+    result = {}
+    for node in draft.tasks():
+        units = _units_of(draft, node)
+        if units is None:
+            result[node.key] = []
+            continue
+        lead = set(units.lead)
+        rows = []
+        for match in match_units(units.names, orgs):
+            row = match.to_dict()
+            row["lead"] = match.raw in lead
+            if match.status == "matched":
+                row["choice"] = [match.organization_id]
+            elif match.status == "group":
+                row["choice"] = _expand_group(row["group"], orgs)
+            else:
+                row["choice"] = None
+            rows.append(row)
+        result[node.key] = rows
+    return result
+
+
+def _units_of(draft: PlanDraft, node):
+    """A task's units as written, or those of the nearest part above it that names some."""
+    if node.units is not None:
+        return node.units
+    parts = node.key.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        above = draft.find(".".join(parts[:i]))
+        if above is not None and above.units is not None:
+            return above.units
+    return None
+
+
+@transaction.atomic
+def draft_create(*, actor: Actor, data: bytes, filename: str) -> ImportDraft:
+    """Parse an uploaded plan into a draft for the actor to correct. Nothing of a plan is saved."""
+    owner = actor.organization
+    probe = Plan(owner=owner, place=owner.place if owner else None)
+    if owner is None or not actor.has_role(Role.DISTRICT_ADMIN):
+        raise NotAllowed()
+    require(actor, PlanAction.IMPORT, probe)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PlanError(_("The file is larger than 5 MB; a work plan is a few pages."), code="input_too_large")
+    try:
+        draft = parse_upload(data, filename)
+    except PlanImportError as exc:
+        raise PlanError(_import_message(exc), code=exc.code) from None
+    orgs = list(unit_candidates(owner))
+    row = ImportDraft.objects.create(
+        owner=owner, created_by=actor.user, filename=filename[:200], data=draft.to_dict(),
+        matches=_initial_matches(draft, orgs),
+    )
+    log_action(actor, "kepu.plans.draft_created", row, place=owner.place,
+               data={"filename": filename, "tasks": len(row.matches)})
+    return row
+
+
+def _import_message(exc: PlanImportError) -> str:
+    messages = {
+        "empty_input": _("The file is empty."),
+        "not_a_plan": _("No numbered sections or tasks were found: is this a work plan?"),
+        "unreadable_document": _("The document could not be read. Save it again as .docx and retry."),
+        "undecodable_text": _("The text file is neither UTF-8 nor GB18030 (GBK). Save it as UTF-8 and retry."),
+        "input_too_large": _("The document is too long for a work plan."),
+        "unsupported_format": _("Plans are read from .docx or .txt files. Save the document as .docx first."),
+        "invalid_draft": _("The draft is damaged. Upload the document again."),
+    }
+    return messages.get(exc.code, exc.message)
+
+
+def _locked_draft(actor: Actor, draft: ImportDraft) -> ImportDraft:
+    draft = ImportDraft.objects.select_for_update().get(pk=draft.pk)
+    require(actor, PlanAction.MANAGE, draft)
+    return draft
+
+
+@transaction.atomic
+def draft_choose_unit(*, actor: Actor, draft: ImportDraft, task_key: str, index: int, choice: str) -> ImportDraft:
+    """Set which organization a written unit name means (an organization id), or leave it out (``skip``)."""
+    draft = _locked_draft(actor, draft)
+    rows = draft.matches.get(task_key)
+    if rows is None or not 0 <= index < len(rows):
+        raise PlanError(_("That unit is not in the draft."), code="unknown_unit")
+    if choice == SKIP:
+        rows[index]["choice"] = []
+    else:
+        try:
+            org_id = int(choice)
+        except (TypeError, ValueError):
+            raise PlanError(_("Pick an organization from the list."), code="invalid_choice") from None
+        if not unit_candidates(draft.owner).filter(pk=org_id).exists():
+            raise PlanError(_("Pick an organization from the list."), code="invalid_choice")
+        rows[index]["choice"] = [org_id]
+    draft.save(update_fields=["matches"])
+    return draft
+
+
+@transaction.atomic
+def draft_discard(*, actor: Actor, draft: ImportDraft) -> None:
+    draft = _locked_draft(actor, draft)
+    log_action(actor, "kepu.plans.draft_discarded", draft, place=draft.owner.place)
+    draft.delete()
+
+
+def unresolved_units(draft: ImportDraft) -> list[tuple[str, int, str]]:
+    """``(task key, index, name)`` of every written unit still waiting for a person to pick."""
+    return [
+        (key, i, row["part"])
+        for key, rows in draft.matches.items()
+        for i, row in enumerate(rows)
+        if row.get("choice") is None
+    ]
+
+
+@transaction.atomic
+def plan_publish(*, actor: Actor, draft: ImportDraft, title: str, year: int) -> Plan:
+    """Turn a corrected draft into a plan, all at once: tree, units, targets. The draft goes."""
+    draft = _locked_draft(actor, draft)
+    title = (title or "").strip()
+    if not title:
+        raise PlanError(_("Give the plan a title."), code="title_required")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise PlanError(_("Give the year the plan is for."), code="year_required")
+    pending = unresolved_units(draft)
+    if pending:
+        names = "、".join(dict.fromkeys(p[2] for p in pending))
+        raise PlanError(_("Pick an organization (or leave it out) for: %(names)s") % {"names": names},
+                        code="units_unresolved", data={"unresolved": [p[2] for p in pending]})
+    try:
+        parsed = PlanDraft.from_dict(draft.data)
+    except PlanImportError as exc:
+        raise PlanError(_import_message(exc), code=exc.code) from None
+    owner = draft.owner
+    plan = Plan.objects.create(
+        owner=owner, place=owner.place, title=title[:200], year=year, period_start=date(year, 1, 1),
+        period_end=date(year, 12, 31), source_name=draft.filename, source_text="\n".join(parsed.source_lines),
+        created_by=actor.user,
+    )
+    valid_ids = set(unit_candidates(owner).values_list("pk", flat=True))
+    counter = {"position": 0, "tasks": 0, "targets": 0}
+
+    def build(nodes, parent):
+        for node in nodes:
+            if node.kind == "bullet":
+                continue
+            counter["position"] += 1
+            text = node.text
+            bullets = [c for c in node.children if c.kind == "bullet"]
+            if bullets:
+                text = "\n".join([text, *(f"{b.marker}{b.text}" for b in bullets)])
+            units = _units_of(parsed, node) if node.is_task else node.units
+            row = PlanNode.objects.create(
+                plan=plan, parent=parent, kind=NodeKind.TASK if node.is_task else NodeKind.SECTION,
+                position=counter["position"], marker=node.marker[:20], title=node.title[:500] or node.text[:500],
+                text=text, units_text=(units.raw if units else "")[:500],
+                source_line_start=node.line_start, source_line_end=node.line_end,
+            )
+            if node.is_task:
+                counter["tasks"] += 1
+                _attach_units(row, draft.matches.get(node.key, []), valid_ids)
+                for t in node.targets:
+                    _target_from_draft(row, t, year)
+                    counter["targets"] += 1
+            build(node.children, row)
+
+    build(parsed.nodes, None)
+    log_action(actor, "kepu.plans.plan_published", plan,
+               data={"title": plan.title, "year": year, "source": draft.filename, **counter})
+    draft.delete()
+    transaction.on_commit(lambda: signals.plan_published.send(sender=Plan, plan=plan, actor=actor))
+    return plan
+
+
+def _attach_units(task: PlanNode, rows: list[dict], valid_ids: set[int]) -> None:
+    chosen: list[int] = []
+    lead: int | None = None
+    for row in rows:
+        for org_id in row.get("choice") or []:
+            if org_id in valid_ids and org_id not in chosen:
+                chosen.append(org_id)
+                if row.get("lead") and lead is None:
+                    lead = org_id
+    if not chosen:
+        return
+    task.lead_unit_id = lead if lead is not None else chosen[0]
+    task.save(update_fields=["lead_unit"])
+    task.co_units.set([o for o in chosen if o != task.lead_unit_id])
+
+
+_PERIODS = {"year": TargetPeriod.YEAR, "quarter": TargetPeriod.QUARTER, "month": TargetPeriod.MONTH,
+            "total": TargetPeriod.TOTAL}
+
+
+def _target_from_draft(task: PlanNode, t, year: int) -> Target:
+    due_year = t.by_year or year
+    return Target.objects.create(
+        task=task, label=(t.label or t.text)[:200], quantity=t.value, unit_of_measure=t.unit[:20],
+        comparator=t.comparator, period=_PERIODS.get(t.period or "year", TargetPeriod.YEAR),
+        due_date=date(due_year, 12, 31), text=t.text[:300],
+    )
+
+
+# --- Tasks and targets --------------------------------------------------------------------
+def _locked_task(actor: Actor, task: PlanNode, action: str) -> PlanNode:
+    task = PlanNode.objects.select_for_update().select_related("plan").get(pk=task.pk)
+    require(actor, action, task)
+    return task
+
+
+def _decimal(value, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation:
+        raise PlanError(_("%(field)s must be a number.") % {"field": field}, code="invalid_number") from None
+    if not result.is_finite() or result < 0:
+        raise PlanError(_("%(field)s must be a number of zero or more.") % {"field": field}, code="invalid_number")
+    return result
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def task_update(*, actor: Actor, task: PlanNode, lead_unit_id=_UNSET, co_unit_ids=_UNSET, deadline=_UNSET,
+                weight=_UNSET, budget=_UNSET, spent=_UNSET, title=_UNSET) -> PlanNode:
+    """Change a task (or section) of a plan; every changed field goes into the audit entry."""
+    task = _locked_task(actor, task, PlanAction.MANAGE)
+    changes: dict = {}
+    fields: list[str] = []
+    valid = set(unit_candidates(task.plan.owner).values_list("pk", flat=True))
+
+    def change(name, new):
+        old = getattr(task, name)
+        if old != new:
+            changes[name] = [str(old) if old is not None else None, str(new) if new is not None else None]
+            setattr(task, name, new)
+            fields.append(name)
+
+    if title is not _UNSET:
+        if not (title or "").strip():
+            raise PlanError(_("A task needs a title."), code="title_required")
+        change("title", title.strip()[:500])
+    if lead_unit_id is not _UNSET:
+        if lead_unit_id is not None and int(lead_unit_id) not in valid:
+            raise PlanError(_("Pick an organization from the list."), code="invalid_choice")
+        change("lead_unit_id", int(lead_unit_id) if lead_unit_id is not None else None)
+    if deadline is not _UNSET:
+        if deadline is not None and not (task.plan.period_start <= deadline <= date(task.plan.period_end.year + 5, 12, 31)):
+            raise PlanError(_("The deadline must fall within the plan's period."), code="invalid_deadline")
+        change("deadline", deadline)
+    if weight is not _UNSET:
+        change("weight", _decimal(weight, _("Weight")) if weight not in (None, "") else Decimal("1"))
+    if budget is not _UNSET:
+        change("budget", _decimal(budget, _("Budget")))
+    if spent is not _UNSET:
+        change("spent", _decimal(spent, _("Spent")))
+    if fields:
+        task.save(update_fields=[*fields, "updated_at"])
+    if co_unit_ids is not _UNSET:
+        ids = {int(i) for i in co_unit_ids}
+        if not ids <= valid:
+            raise PlanError(_("Pick an organization from the list."), code="invalid_choice")
+        ids.discard(task.lead_unit_id)
+        old = set(task.co_units.values_list("pk", flat=True))
+        if old != ids:
+            task.co_units.set(ids)
+            changes["co_units"] = [sorted(old), sorted(ids)]
+    if changes:
+        log_action(actor, "kepu.plans.task_changed", task, place=task.plan.place, data=changes)
+    return task
+
+
+@transaction.atomic
+def milestone_add(*, actor: Actor, task: PlanNode, title: str, due_date: date) -> Milestone:
+    task = _locked_task(actor, task, PlanAction.MANAGE)
+    if not (title or "").strip():
+        raise PlanError(_("A milestone needs a title."), code="title_required")
+    milestone = Milestone.objects.create(task=task, title=title.strip()[:200], due_date=due_date)
+    log_action(actor, "kepu.plans.milestone_added", task, place=task.plan.place,
+               data={"title": milestone.title, "due_date": due_date.isoformat()})
+    return milestone
+
+
+@transaction.atomic
+def target_add(*, actor: Actor, task: PlanNode, label: str, quantity, unit_of_measure: str,
+               comparator: str = "≥", period: str = TargetPeriod.YEAR, due_date: date | None = None) -> Target:
+    task = _locked_task(actor, task, PlanAction.MANAGE)
+    qty = _decimal(quantity, _("Quantity"))
+    if qty is None or not (label or "").strip() or not (unit_of_measure or "").strip():
+        raise PlanError(_("A target needs what is measured, a quantity and a unit."), code="target_incomplete")
+    target = Target.objects.create(task=task, label=label.strip()[:200], quantity=qty,
+                                   unit_of_measure=unit_of_measure.strip()[:20], comparator=comparator,
+                                   period=period, due_date=due_date or task.plan.period_end)
+    log_action(actor, "kepu.plans.target_added", target, place=task.plan.place, data={"target": str(target)})
+    return target
+
+
+@transaction.atomic
+def target_bind(*, actor: Actor, target: Target, measure_key: str, filters: dict | None = None) -> Target:
+    """Bind a target to a measure the platform computes (or unbind it with an empty key)."""
+    target = Target.objects.select_for_update().select_related("task__plan").get(pk=target.pk)
+    require(actor, PlanAction.MANAGE, target)
+    if measure_key and get_measure(measure_key) is None:
+        raise PlanError(_("There is no such measure."), code="unknown_measure")
+    clean = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    old = {"measure": target.measure_key, "filters": target.measure_filters}
+    target.measure_key = measure_key or ""
+    target.measure_filters = clean if measure_key else {}
+    target.save(update_fields=["measure_key", "measure_filters"])
+    log_action(actor, "kepu.plans.target_bound", target, place=target.task.plan.place,
+               data={"from": old, "to": {"measure": target.measure_key, "filters": target.measure_filters}})
+    return target
+
+
+# --- Progress reports ---------------------------------------------------------------------
+@transaction.atomic
+def report_create(*, actor: Actor, task: PlanNode, text: str, percent=None, target: Target | None = None,
+                  value=None, files=()) -> ProgressReport:
+    """A responsible unit reports progress on its task, with evidence attached."""
+    task = _locked_task(actor, task, PlanAction.REPORT)
+    text = (text or "").strip()
+    if not text:
+        raise PlanError(_("Say what was done."), code="text_required")
+    pct = _decimal(percent, _("Progress"))
+    if pct is not None and pct > 100:
+        raise PlanError(_("Progress is a percentage from 0 to 100."), code="invalid_percent")
+    val = _decimal(value, _("Value"))
+    if target is not None and target.task_id != task.pk:
+        raise PlanError(_("That target belongs to another task."), code="invalid_target")
+    if target is not None and target.is_live:
+        raise PlanError(_("This target is counted from the platform's records; it is not reported."),
+                        code="target_is_live")
+    if val is not None and target is None:
+        raise PlanError(_("Say which target the value is for."), code="target_required")
+    files = list(files)
+    for f in files:
+        if f.size > MAX_ATTACHMENT_BYTES:
+            raise PlanError(_("%(name)s is larger than 20 MB.") % {"name": f.name}, code="attachment_too_large")
+        if not f.name.lower().endswith(ATTACHMENT_SUFFIXES):
+            raise PlanError(_("%(name)s is not a document or picture we accept.") % {"name": f.name},
+                            code="attachment_type")
+    today = timezone.localdate()
+    report = ProgressReport.objects.create(
+        task=task, organization_id=actor.organization_id, reported_by=actor.user, percent=pct, target=target,
+        value=val, text=text, on_time=today <= task.effective_deadline,
+    )
+    for f in files:
+        ReportAttachment.objects.create(report=report, file=f, name=f.name[:200], size=f.size)
+    log_action(actor, "kepu.plans.progress_reported", report, place=task.plan.place, data={
+        "task": task.pk, "percent": str(pct) if pct is not None else None,
+        "target": target.pk if target else None, "value": str(val) if val is not None else None,
+        "attachments": [f.name for f in files],
+    })
+    transaction.on_commit(lambda: signals.progress_reported.send(sender=ProgressReport, report=report, actor=actor))
+    return report
+
+
+@transaction.atomic
+def report_mark(*, actor: Actor, report: ProgressReport, mark: int) -> ProgressReport:
+    """The office marks a report's quality (0–5); the mark counts in the evaluation."""
+    report = ProgressReport.objects.select_for_update().select_related("task__plan").get(pk=report.pk)
+    require(actor, PlanAction.MARK, report)
+    if not isinstance(mark, int) or not 0 <= mark <= 5:
+        raise PlanError(_("A quality mark is a whole number from 0 to 5."), code="invalid_mark")
+    old = report.quality_mark
+    report.quality_mark = mark
+    report.marked_by = actor.user
+    report.save(update_fields=["quality_mark", "marked_by"])
+    log_action(actor, "kepu.plans.report_marked", report, place=report.task.plan.place,
+               data={"from": old, "to": mark})
+    return report
+
+
+# --- Supervision ---------------------------------------------------------------------------
+def _unit_phones(org_ids) -> list[str]:
+    from kepu.accounts.models import Membership
+
+    memberships = Membership.objects.filter(
+        organization_id__in=org_ids, is_active=True, role__in=(Role.UNIT_STAFF, Role.STREET_STAFF)
+    ).select_related("user")
+    return sorted({m.user.phone for m in memberships if m.user.phone})
+
+
+def _remind(task: PlanNode, org_ids, text: str) -> int:
+    phones = _unit_phones(org_ids)
+    for phone in phones:
+        send_sms(phone, text, purpose="plan_reminder", task=task.pk)
+    return len(phones)
+
+
+@transaction.atomic
+def reminder_send(*, actor: Actor, task: PlanNode, organization_id: int | None = None) -> int:
+    """Remind a task's units (or one of them) to report. Returns how many people were texted.
+
+    The notifications app is not on main yet, so reminders go by SMS only.
+    """
+    task = _locked_task(actor, task, PlanAction.MANAGE)
+    units = [task.lead_unit_id, *task.co_units.values_list("pk", flat=True)]
+    units = [u for u in units if u is not None]
+    if organization_id is not None:
+        if organization_id not in units:
+            raise PlanError(_("That unit is not responsible for this task."), code="invalid_choice")
+        units = [organization_id]
+    if not units:
+        raise PlanError(_("This task has no responsible unit yet."), code="no_units")
+    text = _("Reminder from %(office)s: please report progress on the task \"%(task)s\" of %(plan)s.") % {
+        "office": task.plan.owner.display_name, "task": task.title[:40], "plan": task.plan.title}
+    sent = _remind(task, units, text)
+    log_action(actor, "kepu.plans.reminder_sent", task, place=task.plan.place,
+               data={"units": units, "recipients": sent})
+    return sent
+
+
+def flag_overdue(*, today: date | None = None) -> list[int]:
+    """Flag every task of an active plan whose deadline has passed unfinished; remind its units once.
+
+    Run by the periodic task; the system is the actor, so the audit entries have no person.
+    """
+    from kepu.plans.selectors import plan_progress
+
+    today = today or timezone.localdate()
+    flagged: list[int] = []
+    candidates = PlanNode.objects.filter(
+        kind=NodeKind.TASK, plan__status=PlanStatus.ACTIVE, overdue_flagged_at__isnull=True
+    ).filter(Q(deadline__lt=today) | Q(deadline__isnull=True, plan__period_end__lt=today))
+    plan_ids = set(candidates.values_list("plan_id", flat=True))
+    for plan in Plan.objects.filter(pk__in=plan_ids).select_related("owner", "place"):
+        view = plan_progress(plan, today=today)
+        for node_view in view.tasks:
+            if node_view.status != "overdue" or node_view.node.overdue_flagged_at is not None:
+                continue
+            with transaction.atomic():
+                task = PlanNode.objects.select_for_update().get(pk=node_view.node.pk)
+                if task.overdue_flagged_at is not None:
+                    continue
+                task.overdue_flagged_at = timezone.now()
+                task.save(update_fields=["overdue_flagged_at"])
+                log_action(None, "kepu.plans.task_overdue", task, place=plan.place,
+                           data={"deadline": task.effective_deadline.isoformat()})
+                units = [u.pk for u in node_view.units]
+                text = _("%(office)s: the task \"%(task)s\" of %(plan)s is past its deadline. Please report.") % {
+                    "office": plan.owner.display_name, "task": task.title[:40], "plan": plan.title}
+                transaction.on_commit(lambda t=task, u=units, x=text: _remind(t, u, x))
+                flagged.append(task.pk)
+    return flagged
+
+
+@transaction.atomic
+def plan_set_weights(*, actor: Actor, plan: Plan, targets: int, on_time: int, quality: int) -> Plan:
+    """Configure the evaluation: points for targets met, reports on time and quality marks (sum 100)."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    require(actor, PlanAction.MANAGE, plan)
+    parts = [targets, on_time, quality]
+    if any(not isinstance(p, int) or p < 0 for p in parts) or sum(parts) != 100:
+        raise PlanError(_("The three parts must be whole numbers that add up to 100."), code="invalid_weights")
+    old = plan.score_weights
+    plan.score_weights = {"targets": targets, "on_time": on_time, "quality": quality}
+    plan.save(update_fields=["score_weights", "updated_at"])
+    log_action(actor, "kepu.plans.weights_changed", plan, data={"from": old, "to": plan.score_weights})
+    return plan
+
+
+@transaction.atomic
+def plan_close(*, actor: Actor, plan: Plan) -> Plan:
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    require(actor, PlanAction.MANAGE, plan)
+    if plan.status == PlanStatus.CLOSED:
+        raise PlanError(_("The plan is already closed."), code="already_closed", status=409)
+    plan.status = PlanStatus.CLOSED
+    plan.save(update_fields=["status", "updated_at"])
+    log_action(actor, "kepu.plans.plan_closed", plan)
+    return plan
