@@ -8,9 +8,9 @@ class PlansConfig(AppConfig):
     verbose_name = _("Work plans")
 
     def ready(self):
-        from kepu.plans import permissions, seed, tasks  # noqa: F401
         from kepu.core.nav import register_nav
         from kepu.core.roles import Role
+        from kepu.plans import permissions, seed, tasks  # noqa: F401
         from kepu.plans.measures import register_foundation_measures
 
         register_foundation_measures()

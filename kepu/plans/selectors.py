@@ -96,7 +96,7 @@ class NodeView:
 
     @property
     def status_label(self) -> str:
-        return Status(self.status).label if self.status else ""
+        return str(Status(self.status).label) if self.status else ""
 
     @property
     def is_live(self) -> bool:

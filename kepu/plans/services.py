@@ -324,7 +324,8 @@ def task_update(*, actor: Actor, task: PlanNode, lead_unit_id=_UNSET, co_unit_id
             raise PlanError(_("Pick an organization from the list."), code="invalid_choice")
         change("lead_unit_id", int(lead_unit_id) if lead_unit_id is not None else None)
     if deadline is not _UNSET:
-        if deadline is not None and not (task.plan.period_start <= deadline <= date(task.plan.period_end.year + 5, 12, 31)):
+        latest = date(task.plan.period_end.year + 5, 12, 31)
+        if deadline is not None and not task.plan.period_start <= deadline <= latest:
             raise PlanError(_("The deadline must fall within the plan's period."), code="invalid_deadline")
         change("deadline", deadline)
     if weight is not _UNSET:

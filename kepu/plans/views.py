@@ -1,1 +1,391 @@
+"""Web pages of the plans app: thin, every read through selectors and every write through services."""
 
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kepu.core.errors import DomainError, NotAllowed
+from kepu.core.http import role_required
+from kepu.core.permissions import can
+from kepu.core.roles import Role
+from kepu.plans import exports, selectors, services
+from kepu.plans.evaluation import evaluate
+from kepu.plans.forms import PublishForm, ReportForm, TaskEditForm, UploadForm, WeightsForm
+from kepu.plans.measures import measures
+from kepu.plans.models import Target
+from kepu.plans.permissions import UNIT_ROLES, PlanAction
+from kepu.plans.progress import Status
+
+OFFICES = (Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
+PLAN_ROLES = (*OFFICES, *UNIT_ROLES)
+
+
+def _not_found(request):
+    return TemplateResponse(request, "404.html", {}, status=404)
+
+
+# --- Plans ---------------------------------------------------------------------------------
+@role_required(*OFFICES)
+def plan_list(request):
+    plans = selectors.plan_list(actor=request.actor)
+    drafts = selectors.draft_list(actor=request.actor)
+    return TemplateResponse(request, "plans/plan_list.html", {
+        "plans": plans, "drafts": drafts, "can_import": request.actor.has_role(Role.DISTRICT_ADMIN)})
+
+
+@role_required(*OFFICES)
+def plan_detail(request, pk):
+    try:
+        plan = selectors.plan_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    view = selectors.plan_progress(plan)
+    return TemplateResponse(request, "plans/plan_detail.html", {
+        "plan": plan, "view": view, "counts": view.by_status(), "statuses": Status,
+        "can_manage": can(request.actor, PlanAction.MANAGE, plan)})
+
+
+# --- Import --------------------------------------------------------------------------------
+@role_required(Role.DISTRICT_ADMIN)
+def import_upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["document"]
+        try:
+            draft = services.draft_create(actor=request.actor, data=upload.read(), filename=upload.name)
+        except DomainError as exc:
+            form.add_error("document", str(exc.message))
+            status = 400
+        else:
+            return redirect("plans:draft", pk=draft.pk)
+    elif request.method == "POST":
+        status = 400
+    return TemplateResponse(request, "plans/import_upload.html", {"form": form}, status=status)
+
+
+def _draft_context(draft):
+    """The draft as the review page shows it: source lines beside the tree, with unit choices."""
+    data = draft.data
+    candidates = list(services.unit_candidates(draft.owner))
+    names = {o.pk: o.name for o in candidates}
+    rows = []
+
+    def walk(nodes, depth):
+        for node in nodes:
+            if node["kind"] == "bullet":
+                continue
+            matches = draft.matches.get(node["key"])
+            units = []
+            for index, m in enumerate(matches or []):
+                chosen = m.get("choice")
+                units.append({
+                    "index": index, "part": m["part"], "status": m["status"], "method": m["method"],
+                    "lead": m.get("lead"), "chosen": chosen,
+                    "chosen_names": [names.get(i, "?") for i in (chosen or [])],
+                    "group": m.get("group"), "candidates": m.get("candidates", []),
+                    "pending": chosen is None, "skipped": chosen == [],
+                })
+            rows.append({"node": node, "depth": depth, "is_task": matches is not None, "units": units,
+                         "targets": node.get("targets", [])})
+            walk(node.get("children", []), depth + 1)
+
+    walk(data["nodes"], 0)
+    return {
+        "draft": draft, "rows": rows, "source_lines": list(enumerate(data["source_lines"], start=1)),
+        "warnings": data.get("warnings", []), "all_units": candidates,
+        "pending": services.unresolved_units(draft),
+    }
+
+
+@role_required(Role.DISTRICT_ADMIN)
+def import_review(request, pk):
+    try:
+        draft = selectors.draft_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    form = PublishForm(initial={"title": draft.data.get("title"), "year": draft.data.get("year")})
+    return TemplateResponse(request, "plans/import_review.html", {**_draft_context(draft), "form": form})
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def import_choose_unit(request, pk):
+    try:
+        draft = selectors.draft_get(actor=request.actor, pk=pk)
+        key = request.POST.get("key", "")
+        index = int(request.POST.get("index", "-1"))
+        draft = services.draft_choose_unit(actor=request.actor, draft=draft, task_key=key, index=index,
+                                           choice=request.POST.get("choice", ""))
+    except NotAllowed:
+        return _not_found(request)
+    except (DomainError, ValueError) as exc:
+        return HttpResponse(str(getattr(exc, "message", exc)), status=400)
+    if not request.htmx:
+        return redirect("plans:draft", pk=draft.pk)
+    context = _draft_context(draft)
+    row = next(r for r in context["rows"] if r["node"]["key"] == key)
+    return TemplateResponse(request, "plans/import_review.html#task-units", {**context, "row": row, "oob": True})
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def import_publish(request, pk):
+    try:
+        draft = selectors.draft_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        try:
+            plan = services.plan_publish(actor=request.actor, draft=draft, title=form.cleaned_data["title"],
+                                         year=form.cleaned_data["year"])
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The plan is published. Its units can now see their tasks."))
+            return redirect("plans:detail", pk=plan.pk)
+    return TemplateResponse(request, "plans/import_review.html", {**_draft_context(draft), "form": form},
+                            status=400)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def import_discard(request, pk):
+    try:
+        draft = selectors.draft_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    services.draft_discard(actor=request.actor, draft=draft)
+    messages.success(request, _("The draft was discarded."))
+    return redirect("plans:list")
+
+
+# --- Tasks and reports ---------------------------------------------------------------------
+@role_required(*UNIT_ROLES)
+def my_tasks(request):
+    tasks = selectors.my_tasks(actor=request.actor)
+    return TemplateResponse(request, "plans/my_tasks.html", {"tasks": tasks})
+
+
+def _task_context(request, task, report_form=None, edit_form=None):
+    view = selectors.plan_progress(task.plan)
+    node = next(n for n in view.tasks if n.node.pk == task.pk)
+    manage = can(request.actor, PlanAction.MANAGE, task)
+    report = can(request.actor, PlanAction.REPORT, task)
+    reported_targets = [tv.target for tv in node.targets if not tv.target.is_live]
+    if report and report_form is None:
+        report_form = ReportForm(targets=reported_targets)
+    if manage and edit_form is None:
+        units = list(services.unit_candidates(task.plan.owner))
+        edit_form = TaskEditForm(units=units, initial={
+            "lead_unit": task.lead_unit_id, "co_units": [u.pk for u in node.units if u.pk != task.lead_unit_id],
+            "deadline": task.deadline, "weight": task.weight, "budget": task.budget, "spent": task.spent})
+    return {
+        "task": task, "plan": task.plan, "node": node,
+        "reports": selectors.task_reports(actor=request.actor, task=task),
+        "can_manage": manage, "can_report": report, "report_form": report_form, "edit_form": edit_form,
+        "measures": measures() if manage else [], "marks": range(6),
+        "source_excerpt": _source_excerpt(task),
+    }
+
+
+def _source_excerpt(task) -> list[str]:
+    if not task.source_line_start or not task.plan.source_text:
+        return []
+    lines = task.plan.source_text.split("\n")
+    return lines[task.source_line_start - 1: task.source_line_end or task.source_line_start]
+
+
+@role_required(*PLAN_ROLES)
+def task_detail(request, pk):
+    try:
+        task = selectors.task_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    return TemplateResponse(request, "plans/task_detail.html", _task_context(request, task))
+
+
+@require_POST
+@role_required(*UNIT_ROLES)
+def task_report(request, pk):
+    try:
+        task = selectors.task_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    targets = list(Target.objects.filter(task=task, measure_key=""))
+    form = ReportForm(request.POST, request.FILES, targets=targets)
+    if form.is_valid():
+        data = form.cleaned_data
+        target = next((t for t in targets if t.pk == data["target"]), None)
+        try:
+            services.report_create(actor=request.actor, task=task, text=data["text"], percent=data["percent"],
+                                   target=target, value=data["value"], files=data["files"])
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Thank you: your report was received."))
+            return redirect("plans:task", pk=task.pk)
+    return TemplateResponse(request, "plans/task_detail.html", _task_context(request, task, report_form=form),
+                            status=400)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def task_edit(request, pk):
+    try:
+        task = selectors.task_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    units = list(services.unit_candidates(task.plan.owner))
+    form = TaskEditForm(request.POST, units=units)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.task_update(actor=request.actor, task=task, lead_unit_id=d["lead_unit"],
+                                 co_unit_ids=d["co_units"], deadline=d["deadline"], weight=d["weight"],
+                                 budget=d["budget"], spent=d["spent"])
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The task was saved."))
+            return redirect("plans:task", pk=task.pk)
+    return TemplateResponse(request, "plans/task_detail.html", _task_context(request, task, edit_form=form),
+                            status=400)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def task_remind(request, pk):
+    try:
+        task = selectors.task_get(actor=request.actor, pk=pk)
+        org = request.POST.get("organization")
+        sent = services.reminder_send(actor=request.actor, task=task, organization_id=int(org) if org else None)
+    except NotAllowed:
+        return _not_found(request)
+    except DomainError as exc:
+        text, ok = str(exc.message), False
+    else:
+        text, ok = _("Reminder sent to %(n)s people.") % {"n": sent}, True
+    if request.htmx:
+        return TemplateResponse(request, "plans/supervision.html#remind-result", {"text": text, "ok": ok})
+    (messages.success if ok else messages.error)(request, text)
+    return redirect(request.POST.get("next") or reverse("plans:task", args=[task.pk]))
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def target_bind(request, pk):
+    target = Target.objects.filter(pk=pk).select_related("task").first()
+    try:
+        if target is None:
+            raise NotAllowed()
+        task = selectors.task_get(actor=request.actor, pk=target.task_id)
+        filters = {k: request.POST.get(k, "").strip() for k in ("place", "theme", "population", "year")}
+        services.target_bind(actor=request.actor, target=target, measure_key=request.POST.get("measure", ""),
+                             filters=filters)
+    except NotAllowed:
+        return _not_found(request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The target's binding was saved."))
+    return redirect("plans:task", pk=task.pk)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def report_mark(request, pk):
+    try:
+        report = selectors.report_get(actor=request.actor, pk=pk)
+        services.report_mark(actor=request.actor, report=report, mark=int(request.POST.get("mark", "-1")))
+    except NotAllowed:
+        return _not_found(request)
+    except (DomainError, ValueError) as exc:
+        messages.error(request, str(getattr(exc, "message", _("A quality mark is a whole number from 0 to 5."))))
+        report = None
+    else:
+        messages.success(request, _("The mark was saved."))
+    task_id = report.task_id if report else selectors.report_get(actor=request.actor, pk=pk).task_id
+    return redirect("plans:task", pk=task_id)
+
+
+@role_required(*PLAN_ROLES)
+def attachment_download(request, pk):
+    from kepu.plans.models import ReportAttachment
+
+    attachment = ReportAttachment.objects.filter(pk=pk).select_related("report").first()
+    if attachment is None or not can(request.actor, PlanAction.VIEW, attachment.report):
+        return _not_found(request)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+# --- Supervision, evaluation, exports ------------------------------------------------------
+@role_required(*OFFICES)
+def supervision(request, pk):
+    try:
+        plan = selectors.plan_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    view = selectors.plan_progress(plan)
+    wanted = request.GET.get("status", "")
+    tasks = [t for t in view.tasks if not wanted or t.status == wanted]
+    return TemplateResponse(request, "plans/supervision.html", {
+        "plan": plan, "view": view, "units": selectors.supervision_by_unit(view), "tasks": tasks,
+        "counts": view.by_status(), "statuses": Status.choices, "wanted": wanted,
+        "can_manage": can(request.actor, PlanAction.MANAGE, plan)})
+
+
+@role_required(*PLAN_ROLES)
+def evaluation(request, pk):
+    try:
+        plan = selectors.plan_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    manage = can(request.actor, PlanAction.MANAGE, plan)
+    form = None
+    if manage:
+        form = WeightsForm(request.POST or None, initial=plan.score_weights)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.plan_set_weights(actor=request.actor, plan=plan, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("The scoring was saved."))
+                return redirect("plans:evaluation", pk=plan.pk)
+    only = request.actor.organization_id if request.actor.role in UNIT_ROLES else None
+    scores = evaluate(selectors.plan_progress(plan), only_org=only)
+    return TemplateResponse(request, "plans/evaluation.html", {
+        "plan": plan, "scores": scores, "form": form, "can_manage": manage, "is_unit": only is not None},
+        status=400 if form is not None and form.errors else 200)
+
+
+@role_required(*OFFICES)
+def printable_report(request, pk):
+    try:
+        plan = selectors.plan_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    view = selectors.plan_progress(plan)
+    return TemplateResponse(request, "plans/printable.html", {
+        "plan": plan, "view": view, "counts": view.by_status(), "scores": evaluate(view)})
+
+
+@role_required(*OFFICES)
+def export_xlsx(request, pk):
+    try:
+        plan = selectors.plan_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    view = selectors.plan_progress(plan)
+    content = exports.plan_workbook(view, evaluate(view))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="plan-{plan.pk}.xlsx"'
+    return response

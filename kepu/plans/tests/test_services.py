@@ -42,7 +42,8 @@ def test_publish_refuses_while_a_unit_is_unresolved_and_saves_nothing(world):
 def test_correct_a_match_then_publish_builds_the_tree(world):
     draft = services.draft_create(actor=world.a.admin, data=SAMPLE_PLAN.encode(), filename="plan.txt")
     key, index, _ = services.unresolved_units(draft)[0]
-    services.draft_choose_unit(actor=world.a.admin, draft=draft, task_key=key, index=index, choice=str(world.a.unit2.pk))
+    services.draft_choose_unit(actor=world.a.admin, draft=draft, task_key=key, index=index,
+                               choice=str(world.a.unit2.pk))
     plan = services.plan_publish(actor=world.a.admin, draft=draft, title="2026年大兴区科普工作要点", year=2026)
     assert not ImportDraft.objects.exists()
     assert plan.owner == world.a.office and plan.source_text.startswith("2026年大兴区科普工作要点")

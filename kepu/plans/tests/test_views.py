@@ -1,0 +1,179 @@
+"""The web pages: the import flow, unit pages, supervision, evaluation, exports, and who is refused."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from kepu.plans.models import ImportDraft, NodeKind, Plan, ProgressReport
+from kepu.plans.tests.factories import SAMPLE_PLAN, published_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, actor):
+    client.force_login(actor.user)
+    session = client.session
+    session["kepu_membership_id"] = actor.membership.pk
+    session.save()
+    return client
+
+
+@pytest.fixture
+def office(client, world):
+    return login(client, world.a.admin)
+
+
+def _upload(client, text=SAMPLE_PLAN, name="plan.txt"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(reverse("plans:import"), {"document": SimpleUploadedFile(name, text.encode())})
+
+
+def test_import_flow_upload_correct_publish(office, world):
+    response = _upload(office)
+    draft = ImportDraft.objects.get()
+    assert response.status_code == 302 and response.url == reverse("plans:draft", args=[draft.pk])
+    page = office.get(response.url)
+    html = page.content.decode()
+    assert "区宣传局" in html and "2026年大兴区科普工作要点" in html  # the source beside the draft
+    assert Plan.objects.count() == 0
+    # Publishing with an unrecognized unit is refused with a clear message.
+    refused = office.post(reverse("plans:draft_publish", args=[draft.pk]), {"title": "计划", "year": 2026})
+    assert refused.status_code == 400 and "区宣传局" in refused.content.decode()
+    assert Plan.objects.count() == 0
+    key, index = "2.1", 1
+    fragment = office.post(reverse("plans:draft_unit", args=[draft.pk]),
+                           {"key": key, "index": index, "choice": world.a.unit2.pk}, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and world.a.unit2.name in fragment.content.decode()
+    assert "<html" not in fragment.content.decode()
+    published = office.post(reverse("plans:draft_publish", args=[draft.pk]), {"title": "大兴计划", "year": 2026})
+    plan = Plan.objects.get()
+    assert published.status_code == 302 and published.url == reverse("plans:detail", args=[plan.pk])
+    assert plan.title == "大兴计划"
+    assert "大兴计划" in office.get(published.url).content.decode()
+
+
+def test_bad_upload_shows_a_message_and_saves_nothing(office):
+    response = _upload(office, text="hello", name="plan.txt")
+    assert response.status_code == 400
+    assert "工作计划" in response.content.decode() or "work plan" in response.content.decode()
+    assert not ImportDraft.objects.exists()
+
+
+def test_drafts_are_private_to_their_office(client, world):
+    login(client, world.a.admin)
+    _upload(client)
+    draft = ImportDraft.objects.get()
+    login(client, world.b.admin)
+    assert client.get(reverse("plans:draft", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("plans:draft_publish", args=[draft.pk]), {"title": "x", "year": 2026}).status_code == 404
+    login(client, world.a.unit_staff)
+    assert client.get(reverse("plans:draft", args=[draft.pk])).status_code == 403
+    assert client.get(reverse("plans:import")).status_code == 403
+
+
+def test_unit_sees_its_tasks_and_reports(client, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    plan = published_plan(world.a.admin)
+    login(client, world.a.unit_staff)  # 区卫健委: lead of the first task only
+    page = client.get(reverse("plans:my_tasks")).content.decode()
+    first = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
+    other = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[1]
+    assert first.title in page and other.title not in page
+    assert client.get(reverse("plans:task", args=[other.pk])).status_code == 404
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(reverse("plans:task_report", args=[first.pk]), {
+        "text": "开展讲座5场", "percent": "30", "files": [SimpleUploadedFile("签到表.pdf", b"%PDF")]})
+    assert response.status_code == 302
+    report = ProgressReport.objects.get()
+    assert report.attachments.get().name == "签到表.pdf"
+    detail = client.get(reverse("plans:task", args=[first.pk])).content.decode()
+    assert "开展讲座5场" in detail and "签到表.pdf" in detail
+    download = client.get(reverse("plans:attachment", args=[report.attachments.get().pk]))
+    assert download.status_code == 200
+    # Another district's unit cannot fetch the evidence.
+    login(client, world.b.unit_staff)
+    assert client.get(reverse("plans:attachment", args=[report.attachments.get().pk])).status_code == 404
+    # Invalid report: message, nothing saved.
+    login(client, world.a.unit_staff)
+    bad = client.post(reverse("plans:task_report", args=[first.pk]), {"text": "", "percent": "130"})
+    assert bad.status_code == 400 and ProgressReport.objects.count() == 1
+
+
+def test_supervision_shows_status_and_reminds(office, world):
+    plan = published_plan(world.a.admin)
+    page = office.get(reverse("plans:supervision", args=[plan.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and world.a.unit.name in html and "status-not_reported" in html
+    task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
+    reminded = office.post(reverse("plans:task_remind", args=[task.pk]), HTTP_HX_REQUEST="true")
+    assert reminded.status_code == 200 and "<html" not in reminded.content.decode()
+
+
+def test_offices_of_other_districts_and_other_roles_are_refused(client, world):
+    plan = published_plan(world.a.admin)
+    task = plan.nodes.filter(kind=NodeKind.TASK).first()
+    login(client, world.b.admin)
+    for name in ("plans:detail", "plans:supervision", "plans:evaluation", "plans:printable", "plans:export"):
+        assert client.get(reverse(name, args=[plan.pk])).status_code == 404, name
+    assert client.get(reverse("plans:task", args=[task.pk])).status_code == 404
+    assert plan.title not in client.get(reverse("plans:list")).content.decode()
+    for actor in (world.a.resident, world.a.team_staff, world.a.base_staff, world.a.community_staff):
+        login(client, actor)
+        assert client.get(reverse("plans:list")).status_code == 403
+        assert client.get(reverse("plans:detail", args=[plan.pk])).status_code == 403
+        assert client.get(reverse("plans:task", args=[task.pk])).status_code == 403
+    login(client, world.a.unit_staff)
+    assert client.get(reverse("plans:supervision", args=[plan.pk])).status_code == 403
+    assert client.post(reverse("plans:task_edit", args=[task.pk]), {"budget": "1"}).status_code == 403
+    login(client, world.city_admin)
+    assert client.get(reverse("plans:detail", args=[plan.pk])).status_code == 200
+
+
+def test_evaluation_basis_visible_to_the_unit_only_its_own(client, world):
+    plan = published_plan(world.a.admin)
+    login(client, world.a.unit_staff)
+    html = client.get(reverse("plans:evaluation", args=[plan.pk])).content.decode()
+    assert world.a.unit.name in html and world.a.unit2.name not in html
+    assert "按时报送" in html or "on time" in html
+
+
+def test_excel_export_and_printable(office, world):
+    plan = published_plan(world.a.admin)
+    response = office.get(reverse("plans:export", args=[plan.pk]))
+    wb = load_workbook(io.BytesIO(response.content))
+    assert len(wb.sheetnames) == 3
+    rows = list(wb.worksheets[0].values)
+    assert any("健康讲座" in str(r[1]) or "健康科普" in str(r[1]) for r in rows[1:])
+    assert plan.title in office.get(reverse("plans:printable", args=[plan.pk])).content.decode()
+
+
+def test_office_edits_task_and_sets_weights(office, world):
+    plan = published_plan(world.a.admin)
+    task = plan.nodes.filter(kind=NodeKind.TASK).first()
+    response = office.post(reverse("plans:task_edit", args=[task.pk]), {
+        "lead_unit": world.a.unit2.pk, "co_units": [world.a.unit.pk], "deadline": "2026-06-30", "weight": "2",
+        "budget": "10", "spent": "4"})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.lead_unit == world.a.unit2 and str(task.deadline) == "2026-06-30"
+    response = office.post(reverse("plans:evaluation", args=[plan.pk]), {"targets": 40, "on_time": 40, "quality": 20})
+    assert response.status_code == 302
+    bad = office.post(reverse("plans:evaluation", args=[plan.pk]), {"targets": 40, "on_time": 40, "quality": 40})
+    assert bad.status_code == 400
+
+
+def test_plan_page_has_no_n_plus_one(office, world, django_assert_max_num_queries):
+    plan = published_plan(world.a.admin, text=open(
+        "kepu/plans/tests/importer/data/xicheng_2020_work_plan.txt", encoding="utf-8").read())
+    with django_assert_max_num_queries(25):
+        office.get(reverse("plans:detail", args=[plan.pk]))
+    with django_assert_max_num_queries(25):
+        office.get(reverse("plans:supervision", args=[plan.pk]))
+    with django_assert_max_num_queries(30):
+        office.get(reverse("plans:evaluation", args=[plan.pk]))
+
+
