@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from kepu.core.api import actor_of
 from kepu.core.errors import NotFound
@@ -59,7 +59,13 @@ class NodeOut(Schema):
     targets: list[TargetOut]
 
 
-class PlanDetailOut(PlanOut):
+class PlanDetailOut(Schema):
+    id: int
+    title: str
+    year: int
+    status: str
+    owner_id: int
+    owner_name: str
     progress: Decimal
     nodes: list[NodeOut]
 
@@ -149,7 +155,7 @@ def report_create(request, task_id: int, payload: ReportIn):
             raise NotFound()
     report = services.report_create(actor=actor, task=task, text=payload.text, percent=payload.percent,
                                     target=target, value=payload.value)
-    return 201, report
+    return Status(201, report)
 
 
 @router.get("/{plan_id}", response=PlanDetailOut)
