@@ -71,3 +71,8 @@ class WeightsForm(forms.Form):
     targets = forms.IntegerField(label=_("Targets met"), min_value=0, max_value=100)
     on_time = forms.IntegerField(label=_("Reports on time"), min_value=0, max_value=100)
     quality = forms.IntegerField(label=_("Quality marks"), min_value=0, max_value=100)
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))

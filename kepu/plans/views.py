@@ -16,7 +16,15 @@ from kepu.core.permissions import can
 from kepu.core.roles import Role
 from kepu.plans import exports, selectors, services
 from kepu.plans.evaluation import evaluate
-from kepu.plans.forms import PublishForm, ReportForm, TaskEditForm, UploadForm, WeightsForm
+from kepu.plans.forms import (
+    MilestoneForm,
+    PublishForm,
+    ReportForm,
+    TargetForm,
+    TaskEditForm,
+    UploadForm,
+    WeightsForm,
+)
 from kepu.plans.measures import measures
 from kepu.plans.models import Target
 from kepu.plans.permissions import UNIT_ROLES, PlanAction
@@ -174,7 +182,7 @@ def my_tasks(request):
     return TemplateResponse(request, "plans/my_tasks.html", {"tasks": tasks})
 
 
-def _task_context(request, task, report_form=None, edit_form=None):
+def _task_context(request, task, report_form=None, edit_form=None, target_form=None, milestone_form=None):
     view = selectors.plan_progress(task.plan)
     node = next(n for n in view.tasks if n.node.pk == task.pk)
     manage = can(request.actor, PlanAction.MANAGE, task)
@@ -192,6 +200,8 @@ def _task_context(request, task, report_form=None, edit_form=None):
         "reports": selectors.task_reports(actor=request.actor, task=task),
         "can_manage": manage, "can_report": report, "report_form": report_form, "edit_form": edit_form,
         "measures": measures() if manage else [], "marks": range(6),
+        "target_form": target_form or (TargetForm(prefix="t") if manage else None),
+        "milestone_form": milestone_form or (MilestoneForm(prefix="m") if manage else None),
         "source_excerpt": _source_excerpt(task),
     }
 
@@ -257,6 +267,46 @@ def task_edit(request, pk):
             messages.success(request, _("The task was saved."))
             return redirect("plans:task", pk=task.pk)
     return TemplateResponse(request, "plans/task_detail.html", _task_context(request, task, edit_form=form),
+                            status=400)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def task_add_target(request, pk):
+    try:
+        task = selectors.task_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    form = TargetForm(request.POST, prefix="t")
+    if form.is_valid():
+        try:
+            services.target_add(actor=request.actor, task=task, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The target was added."))
+            return redirect("plans:task", pk=task.pk)
+    return TemplateResponse(request, "plans/task_detail.html", _task_context(request, task, target_form=form),
+                            status=400)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def task_add_milestone(request, pk):
+    try:
+        task = selectors.task_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    form = MilestoneForm(request.POST, prefix="m")
+    if form.is_valid():
+        try:
+            services.milestone_add(actor=request.actor, task=task, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The milestone was added."))
+            return redirect("plans:task", pk=task.pk)
+    return TemplateResponse(request, "plans/task_detail.html", _task_context(request, task, milestone_form=form),
                             status=400)
 
 

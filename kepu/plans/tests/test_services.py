@@ -193,3 +193,29 @@ def test_late_report_is_not_on_time(world, monkeypatch):
     services.task_update(actor=world.a.admin, task=task, deadline=date.today() - timedelta(days=1))
     report = services.report_create(actor=world.a.unit_staff, task=task, text="x", percent=10)
     assert report.on_time is False
+
+
+def test_evaluation_scores_and_basis(world):
+    from kepu.plans.evaluation import evaluate
+
+    plan = published_plan(world.a.admin)
+    task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]  # target 20 场, lead 区卫健委
+    report = services.report_create(actor=world.a.unit_staff, task=task, text="讲座", target=task.targets.get(),
+                                    value=20)
+    services.report_mark(actor=world.a.admin, report=report, mark=4)
+    scores = {s.organization.pk: s for s in evaluate(plan_progress(plan))}
+    health = scores[world.a.unit.pk]
+    parts = {p.code: p for p in health.parts}
+    assert parts["targets"].points == 50 and "1" in parts["targets"].basis
+    assert parts["on_time"].points == 30
+    assert parts["quality"].points == 16
+    assert health.total == 96
+    street = scores[world.a.street_office.pk]  # co-unit of the same task, never reported, never marked
+    assert {p.code: p.points for p in street.parts} == {"targets": 50, "on_time": 0, "quality": 0}
+
+
+def test_the_overdue_flagging_is_scheduled():
+    from kepu.core.scheduler import periodic_tasks
+    from kepu.plans.tasks import flag_overdue_tasks
+
+    assert any(p.task is flag_overdue_tasks for p in periodic_tasks())

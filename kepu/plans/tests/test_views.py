@@ -177,3 +177,41 @@ def test_plan_page_has_no_n_plus_one(office, world, django_assert_max_num_querie
         office.get(reverse("plans:evaluation", args=[plan.pk]))
 
 
+
+
+def test_office_changes_an_automatic_match_in_the_draft(office, world):
+    _upload(office)
+    draft = ImportDraft.objects.get()
+    # 1.1's first unit 区卫健委 was matched automatically; the office says it means the 应急局.
+    response = office.post(reverse("plans:draft_unit", args=[draft.pk]),
+                           {"key": "1.1", "index": 0, "choice": world.a.unit2.pk}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.matches["1.1"][0]["choice"] == [world.a.unit2.pk]
+    bad = office.post(reverse("plans:draft_unit", args=[draft.pk]),
+                      {"key": "1.1", "index": 0, "choice": world.b.unit.pk}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 400  # another district's unit cannot be picked
+    draft.refresh_from_db()
+    assert draft.matches["1.1"][0]["choice"] == [world.a.unit2.pk]
+
+
+def test_office_adds_a_target_and_a_milestone(office, world):
+    plan = published_plan(world.a.admin)
+    task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[1]
+    response = office.post(reverse("plans:task_add_target", args=[task.pk]), {
+        "t-label": "宣传活动", "t-quantity": "12", "t-unit_of_measure": "场", "t-comparator": "≥"})
+    assert response.status_code == 302 and task.targets.get().quantity == 12
+    response = office.post(reverse("plans:task_add_milestone", args=[task.pk]), {
+        "m-title": "方案制定", "m-due_date": "2026-03-31"})
+    assert response.status_code == 302 and task.milestones.get().title == "方案制定"
+    bad = office.post(reverse("plans:task_add_target", args=[task.pk]), {"t-label": "", "t-quantity": "x"})
+    assert bad.status_code == 400 and task.targets.count() == 1
+
+
+def test_street_office_sees_the_tasks_of_各街道(client, world):
+    plan = published_plan(world.a.admin)
+    login(client, world.a.street_staff)
+    page = client.get(reverse("plans:my_tasks")).content.decode()
+    first = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
+    assert first.title in page
+    assert client.get(reverse("plans:evaluation", args=[plan.pk])).status_code == 200
