@@ -65,6 +65,10 @@ def up() -> None:
     ]
     print("\nkepu is starting on http://127.0.0.1:8000  (Ctrl+C stops it; the worker and scheduler stop too)\n",
           flush=True)
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a plain `kill` stops the worker and scheduler too
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "kepu.wsgi", "--bind", "127.0.0.1:8000", "--workers", "3", "--threads", "4",
          "--access-logfile", "-"],
