@@ -1,4 +1,4 @@
-"""In a real browser: an office imports a plan, corrects a unit match, publishes; a unit reports; supervision shows it."""
+"""In a real browser: an office imports a plan, fixes a unit match, publishes; a unit reports; supervision shows it."""
 
 import pytest
 
