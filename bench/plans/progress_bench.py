@@ -18,8 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kepu.settings")
 os.environ.setdefault("KEPU_SQLITE_PATH", "/tmp/kepu-bench-plans.sqlite3")
+os.environ.setdefault("KEPU_DEBUG", "1")  # a development secret key is enough for a throw-away database
 
-SECTIONS, TASKS_PER_SECTION, REPORTS = 50, 60, 30_000
+SECTIONS = int(os.environ.get("BENCH_SECTIONS", 50))
+TASKS_PER_SECTION = int(os.environ.get("BENCH_TASKS_PER_SECTION", 60))
+REPORTS = int(os.environ.get("BENCH_REPORTS", 30_000))
 
 
 def main() -> None:

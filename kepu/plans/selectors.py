@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from kepu.core.actor import Actor
@@ -129,29 +129,42 @@ class PlanView:
 def plan_progress(plan: Plan, *, today: date | None = None) -> PlanView:
     """The whole tree of a plan with every node's progress, every task's status and target values.
 
-    Four queries whatever the plan's size (nodes with units, co-units, targets, reports), plus
-    one per live target's measure.
+    Seven queries whatever the plan's size (nodes, targets, units, co-unit links, two over reports),
+    plus one per live target's measure.
     """
     today = today or timezone.localdate()
-    nodes = list(
-        PlanNode.objects.filter(plan=plan).select_related("lead_unit").prefetch_related(
-            Prefetch("co_units", queryset=Organization.objects.order_by("name")),
-            Prefetch("targets", queryset=Target.objects.order_by("pk")),
-        ).order_by("position")
-    )
+    # Plain queries grouped in Python rather than prefetch_related: on a plan of thousands of tasks the
+    # prefetch machinery costs more than the queries themselves (see bench/plans/).
+    nodes = list(PlanNode.objects.filter(plan=plan).defer("text").order_by("position"))
+    targets_of: dict[int, list[Target]] = defaultdict(list)
+    for t in Target.objects.filter(task__plan=plan).order_by("pk"):
+        targets_of[t.task_id].append(t)
+    through = PlanNode.co_units.through.objects.filter(plannode__plan=plan)
+    leads = PlanNode.objects.filter(plan=plan).values("lead_unit_id")
+    orgs = {o.pk: o for o in Organization.objects.filter(
+        Q(pk__in=through.values("organization_id")) | Q(pk__in=leads)
+    ).only("id", "name", "short_name", "kind", "place_id")}
+    co_units_of: dict[int, list[Organization]] = defaultdict(list)
+    for node_id, org_id in through.values_list("plannode_id", "organization_id"):
+        co_units_of[node_id].append(orgs[org_id])
     for n in nodes:
         n.plan = plan
-    reports = ProgressReport.objects.filter(task__plan=plan).order_by("created_at", "pk").values(
-        "task_id", "target_id", "percent", "value", "created_at")
+        n.lead_unit = orgs.get(n.lead_unit_id)
+    reports = ProgressReport.objects.filter(task__plan=plan)
+    # Walking the reports oldest first leaves the latest value in each dict; dates come from one aggregate,
+    # which spares converting every report's timestamp.
     latest_percent: dict[int, Decimal] = {}
     latest_value: dict[int, Decimal] = {}
-    last_report: dict[int, date] = {}
-    for r in reports:
-        if r["percent"] is not None:
-            latest_percent[r["task_id"]] = r["percent"]
-        if r["target_id"] is not None and r["value"] is not None:
-            latest_value[r["target_id"]] = r["value"]
-        last_report[r["task_id"]] = timezone.localdate(r["created_at"])
+    for task_id, target_id, percent, value in reports.order_by("created_at", "pk").values_list(
+            "task_id", "target_id", "percent", "value"):
+        if percent is not None:
+            latest_percent[task_id] = percent
+        if target_id is not None and value is not None:
+            latest_value[target_id] = value
+    last_report: dict[int, date] = {
+        task_id: timezone.localdate(last)
+        for task_id, last in reports.values("task_id").annotate(last=Max("created_at")).values_list("task_id", "last")
+    }
 
     views: dict[int, NodeView] = {}
     roots: list[NodeView] = []
@@ -176,7 +189,7 @@ def plan_progress(plan: Plan, *, today: date | None = None) -> PlanView:
     for v in reversed(ordered):  # children before parents
         n = v.node
         if n.is_task:
-            for t in n.targets.all():
+            for t in targets_of[n.pk]:
                 if t.is_live:
                     current = compute_measure(t.measure_key, t.measure_filters)
                     measure = get_measure(t.measure_key)
@@ -189,7 +202,8 @@ def plan_progress(plan: Plan, *, today: date | None = None) -> PlanView:
                     tv = TargetView(t, current, target_ratio(t.comparator, t.quantity, current),
                                     target_met(t.comparator, t.quantity, current))
                 v.targets.append(tv)
-            v.units = [u for u in [n.lead_unit, *n.co_units.all()] if u is not None]
+            co_units = sorted(co_units_of[n.pk], key=lambda o: o.name)
+            v.units = [u for u in [n.lead_unit, *co_units] if u is not None]
             v.latest_percent = latest_percent.get(n.pk)
             v.last_report = last_report.get(n.pk)
             v.progress = task_progress([tv.ratio for tv in v.targets], v.latest_percent)
