@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
-from kepu.core.errors import DomainError, NotAllowed
+from kepu.core.errors import Conflict, DomainError, NotAllowed
 from kepu.core.messaging import send_sms
 from kepu.core.permissions import require
 from kepu.core.roles import Role
@@ -146,7 +146,10 @@ def _import_message(exc: PlanImportError) -> str:
 
 
 def _locked_draft(actor: Actor, draft: ImportDraft) -> ImportDraft:
-    draft = ImportDraft.objects.select_for_update().get(pk=draft.pk)
+    draft = ImportDraft.objects.select_for_update().filter(pk=draft.pk).first()
+    if draft is None:
+        # Published or discarded meanwhile (a second click, a second tab).
+        raise Conflict(_("This draft was already published or discarded."), code="draft_gone")
     require(actor, PlanAction.MANAGE, draft)
     return draft
 
