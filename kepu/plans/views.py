@@ -385,9 +385,12 @@ def supervision(request, pk):
         return _not_found(request)
     view = selectors.plan_progress(plan)
     wanted = request.GET.get("status", "")
-    tasks = [t for t in view.tasks if not wanted or t.status == wanted]
+    units = selectors.supervision_by_unit(view)
+    unit = next((u.organization for u in units if str(u.organization.pk) == request.GET.get("unit")), None)
+    tasks = [t for t in view.tasks if (not wanted or t.status == wanted)
+             and (unit is None or any(u.pk == unit.pk for u in t.units))]
     return TemplateResponse(request, "plans/supervision.html", {
-        "plan": plan, "view": view, "units": selectors.supervision_by_unit(view), "tasks": tasks,
+        "plan": plan, "view": view, "units": units, "tasks": tasks, "unit": unit,
         "counts": view.by_status(), "statuses": Status.choices, "wanted": wanted,
         "can_manage": can(request.actor, PlanAction.MANAGE, plan)})
 

@@ -215,3 +215,31 @@ def test_street_office_sees_the_tasks_of_各街道(client, world):
     first = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
     assert first.title in page
     assert client.get(reverse("plans:evaluation", args=[plan.pk])).status_code == 200
+
+
+def test_a_docx_plan_is_imported_too(office, world):
+    from docx import Document
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = Document()
+    for line in SAMPLE_PLAN.strip().splitlines():
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    response = office.post(reverse("plans:import"), {"document": SimpleUploadedFile("要点.docx", buffer.getvalue())})
+    draft = ImportDraft.objects.get()
+    assert response.status_code == 302
+    assert draft.matches["1.1"][0]["choice"] == [world.a.unit.pk]
+    assert draft.data["title"] == "2026年大兴区科普工作要点"
+
+
+def test_supervision_per_unit_and_reminding_one_unit(office, world):
+    from kepu.core.messaging import LocmemSmsBackend
+
+    plan = published_plan(world.a.admin)
+    html = office.get(reverse("plans:supervision", args=[plan.pk]), {"unit": world.a.unit.pk}).content.decode()
+    first = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
+    second = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[1]
+    assert first.title[:10] in html and second.title[:10] not in html
+    office.post(reverse("plans:task_remind", args=[first.pk]), {"organization": world.a.unit.pk})
+    assert [m.to for m in LocmemSmsBackend.outbox] == [world.a.unit_staff.user.phone]
