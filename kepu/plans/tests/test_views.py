@@ -218,8 +218,8 @@ def test_street_office_sees_the_tasks_of_各街道(client, world):
 
 
 def test_a_docx_plan_is_imported_too(office, world):
-    from docx import Document
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from docx import Document
 
     document = Document()
     for line in SAMPLE_PLAN.strip().splitlines():
