@@ -85,6 +85,9 @@ def test_import_correct_publish_report_supervise(desktop_page, phone_page, live_
     status = unit.get_by_test_id("task-status").inner_text()
     assert status in ("按计划推进", "有风险"), status
     screenshot(unit, "plans-task-reported-phone")
+    visit(unit, f"{base}/plans/{plan.pk}/evaluation/")  # the unit sees the basis of its own score
+    assert world.a.unit.name in unit.content() and world.a.unit2.name not in unit.content()
+    screenshot(unit, "plans-evaluation-unit-phone")
 
     # The office sees it in the supervision view.
     visit(page, f"{base}/plans/{plan.pk}/supervision/")
@@ -92,7 +95,11 @@ def test_import_correct_publish_report_supervise(desktop_page, phone_page, live_
     assert "50%" in row.inner_text() and status in row.inner_text() and "未报送" not in row.inner_text()
     screenshot(page, "plans-supervision-desktop")
     visit(page, f"{base}/plans/{plan.pk}/evaluation/")
+    screenshot(page, "plans-evaluation-desktop")
     visit(page, f"{base}/plans/{plan.pk}/report/")
+    screenshot(page, "plans-printable-desktop")
+    visit(page, f"{base}/plans/tasks/{task.pk}/")
+    screenshot(page, "plans-task-office-desktop")
     page.set_viewport_size(PHONE)
     visit(page, f"{base}/plans/{plan.pk}/supervision/")
     screenshot(page, "plans-supervision-phone")
