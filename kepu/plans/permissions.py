@@ -4,7 +4,8 @@
   binds targets, marks reports, sends reminders, runs the evaluation.
 * The city office sees every plan; a district office sees the plans of its district.
 * A member unit or street office sees the plans it has tasks in, and of those only its own
-  tasks (as lead unit or co-unit); it reports progress on them.
+  tasks (as lead unit or co-unit); it reports progress on them. So does the office on the tasks
+  it is itself responsible for.
 * Everybody else, and every other district, sees nothing.
 """
 
@@ -83,7 +84,8 @@ class PlanNodePolicy(Policy):
         if action == PlanAction.REPORT:
             if not obj.is_task or obj.plan.status != "active":
                 return False
-            if actor.role in UNIT_ROLES:
+            # The office itself is often a responsible unit (区科协) and reports like any other.
+            if actor.role in UNIT_ROLES or actor.has_role(Role.DISTRICT_ADMIN):
                 return obj.lead_unit_id == actor.organization_id or obj.co_units.filter(
                     pk=actor.organization_id).exists()
             return False

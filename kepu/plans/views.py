@@ -223,7 +223,7 @@ def task_detail(request, pk):
 
 
 @require_POST
-@role_required(*UNIT_ROLES)
+@role_required(*UNIT_ROLES, Role.DISTRICT_ADMIN)
 def task_report(request, pk):
     try:
         task = selectors.task_get(actor=request.actor, pk=pk)

@@ -219,3 +219,12 @@ def test_the_overdue_flagging_is_scheduled():
     from kepu.plans.tasks import flag_overdue_tasks
 
     assert any(p.task is flag_overdue_tasks for p in periodic_tasks())
+
+
+def test_the_office_reports_on_tasks_it_is_responsible_for(world):
+    plan = published_plan(world.a.admin)
+    own = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[2]  # 区科协 leads it
+    other = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
+    services.report_create(actor=world.a.admin, task=own, text="筹备中", percent=10)
+    with pytest.raises(NotAllowed):
+        services.report_create(actor=world.a.admin, task=other, text="x", percent=10)
