@@ -176,6 +176,31 @@ def draft_choose_unit(*, actor: Actor, draft: ImportDraft, task_key: str, index:
 
 
 @transaction.atomic
+def draft_edit_title(*, actor: Actor, draft: ImportDraft, task_key: str, title: str) -> ImportDraft:
+    """Correct the title of a section or task in the draft (the document's text stays as it was)."""
+    draft = _locked_draft(actor, draft)
+    title = (title or "").strip()
+    if not title:
+        raise PlanError(_("A task needs a title."), code="title_required")
+
+    def find(nodes):
+        for node in nodes:
+            if node.get("key") == task_key:
+                return node
+            found = find(node.get("children", []))
+            if found is not None:
+                return found
+        return None
+
+    node = find(draft.data.get("nodes", []))
+    if node is None:
+        raise PlanError(_("That part is not in the draft."), code="unknown_node")
+    node["title"] = title[:500]
+    draft.save(update_fields=["data"])
+    return draft
+
+
+@transaction.atomic
 def draft_discard(*, actor: Actor, draft: ImportDraft) -> None:
     draft = _locked_draft(actor, draft)
     log_action(actor, "kepu.plans.draft_discarded", draft, place=draft.owner.place)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_review, name="draft"),
     path("import/<int:pk>/unit/", views.import_choose_unit, name="draft_unit"),
+    path("import/<int:pk>/title/", views.import_edit_title, name="draft_title"),
     path("import/<int:pk>/publish/", views.import_publish, name="draft_publish"),
     path("import/<int:pk>/discard/", views.import_discard, name="draft_discard"),
     path("tasks/", views.my_tasks, name="my_tasks"),

@@ -7,10 +7,11 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kepu.core.errors import DomainError, NotAllowed
+from kepu.core.errors import DomainError, NotAllowed, NotFound
 from kepu.core.http import role_required
 from kepu.core.permissions import can
 from kepu.core.roles import Role
@@ -131,7 +132,7 @@ def import_choose_unit(request, pk):
         index = int(request.POST.get("index", "-1"))
         draft = services.draft_choose_unit(actor=request.actor, draft=draft, task_key=key, index=index,
                                            choice=request.POST.get("choice", ""))
-    except NotAllowed:
+    except (NotAllowed, NotFound):
         return _not_found(request)
     except (DomainError, ValueError) as exc:
         return HttpResponse(str(getattr(exc, "message", exc)), status=400)
@@ -140,6 +141,20 @@ def import_choose_unit(request, pk):
     context = _draft_context(draft)
     row = next(r for r in context["rows"] if r["node"]["key"] == key)
     return TemplateResponse(request, "plans/import_review.html#task-units", {**context, "row": row, "oob": True})
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def import_edit_title(request, pk):
+    key = request.POST.get("key", "")
+    try:
+        draft = selectors.draft_get(actor=request.actor, pk=pk)
+        services.draft_edit_title(actor=request.actor, draft=draft, task_key=key, title=request.POST.get("title", ""))
+    except (NotAllowed, NotFound):
+        return _not_found(request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect(reverse("plans:draft", args=[pk]) + "#node-" + slugify(key))
 
 
 @require_POST
@@ -317,7 +332,7 @@ def task_remind(request, pk):
         task = selectors.task_get(actor=request.actor, pk=pk)
         org = request.POST.get("organization")
         sent = services.reminder_send(actor=request.actor, task=task, organization_id=int(org) if org else None)
-    except NotAllowed:
+    except (NotAllowed, NotFound):
         return _not_found(request)
     except DomainError as exc:
         text, ok = str(exc.message), False
@@ -340,7 +355,7 @@ def target_bind(request, pk):
         filters = {k: request.POST.get(k, "").strip() for k in ("place", "theme", "population", "year")}
         services.target_bind(actor=request.actor, target=target, measure_key=request.POST.get("measure", ""),
                              filters=filters)
-    except NotAllowed:
+    except (NotAllowed, NotFound):
         return _not_found(request)
     except DomainError as exc:
         messages.error(request, str(exc.message))
@@ -355,7 +370,7 @@ def report_mark(request, pk):
     try:
         report = selectors.report_get(actor=request.actor, pk=pk)
         services.report_mark(actor=request.actor, report=report, mark=int(request.POST.get("mark", "-1")))
-    except NotAllowed:
+    except (NotAllowed, NotFound):
         return _not_found(request)
     except (DomainError, ValueError) as exc:
         messages.error(request, str(getattr(exc, "message", _("A quality mark is a whole number from 0 to 5."))))

@@ -243,3 +243,30 @@ def test_supervision_per_unit_and_reminding_one_unit(office, world):
     assert first.title[:10] in html and second.title[:10] not in html
     office.post(reverse("plans:task_remind", args=[first.pk]), {"organization": world.a.unit.pk})
     assert [m.to for m in LocmemSmsBackend.outbox] == [world.a.unit_staff.user.phone]
+
+
+def test_office_edits_a_title_in_the_draft_and_it_is_published(office, world):
+    _upload(office)
+    draft = ImportDraft.objects.get()
+    response = office.post(reverse("plans:draft_title", args=[draft.pk]), {"key": "1.2", "title": "防灾减灾宣传"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.data["nodes"][0]["children"][1]["title"] == "防灾减灾宣传"
+    login(office, world.b.admin)
+    assert office.post(reverse("plans:draft_title", args=[draft.pk]), {"key": "1.2", "title": "x"}).status_code == 404
+    login(office, world.a.admin)
+    for key, index, _name in [("2.1", 1, "")]:
+        office.post(reverse("plans:draft_unit", args=[draft.pk]), {"key": key, "index": index, "choice": "skip"})
+    office.post(reverse("plans:draft_publish", args=[draft.pk]), {"title": "计划", "year": 2026})
+    assert Plan.objects.get().nodes.filter(title="防灾减灾宣传").exists()
+
+
+def test_another_office_cannot_pick_units_in_a_draft(client, world):
+    login(client, world.a.admin)
+    _upload(client)
+    draft = ImportDraft.objects.get()
+    login(client, world.b.admin)
+    response = client.post(reverse("plans:draft_unit", args=[draft.pk]), {"key": "2.1", "index": 1, "choice": "skip"})
+    assert response.status_code == 404
+    assert client.post(reverse("plans:draft_discard", args=[draft.pk])).status_code == 404
+    assert ImportDraft.objects.get().matches["2.1"][1]["choice"] is None
