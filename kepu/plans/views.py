@@ -215,6 +215,7 @@ def _task_context(request, task, report_form=None, edit_form=None, target_form=N
         "reports": selectors.task_reports(actor=request.actor, task=task),
         "can_manage": manage, "can_report": report, "report_form": report_form, "edit_form": edit_form,
         "measures": measures() if manage else [], "marks": range(6),
+        "all_units": list(services.unit_candidates(task.plan.owner)) if manage else [],
         "target_form": target_form or (TargetForm(prefix="t") if manage else None),
         "milestone_form": milestone_form or (MilestoneForm(prefix="m") if manage else None),
         "source_excerpt": _source_excerpt(task),
@@ -352,7 +353,13 @@ def target_bind(request, pk):
         if target is None:
             raise NotAllowed()
         task = selectors.task_get(actor=request.actor, pk=target.task_id)
-        filters = {k: request.POST.get(k, "").strip() for k in ("place", "theme", "population", "year")}
+        filters = {k: request.POST.get(k, "").strip() for k in ("place", "organization", "theme", "population", "year")}
+        if filters["year"]:
+            filters["year"] = int(filters["year"]) if filters["year"].isdigit() else ""
+        if filters["organization"]:
+            org = filters["organization"]
+            filters["organization"] = int(org) if org.isdigit() and services.unit_candidates(
+                task.plan.owner).filter(pk=int(org)).exists() else ""
         services.target_bind(actor=request.actor, target=target, measure_key=request.POST.get("measure", ""),
                              filters=filters)
     except (NotAllowed, NotFound):

@@ -270,3 +270,22 @@ def test_another_office_cannot_pick_units_in_a_draft(client, world):
     assert response.status_code == 404
     assert client.post(reverse("plans:draft_discard", args=[draft.pk])).status_code == 404
     assert ImportDraft.objects.get().matches["2.1"][1]["choice"] is None
+
+
+def test_office_binds_a_target_to_a_measure_on_the_web(office, world):
+    from kepu.accounts.tests.factories import person
+    from kepu.core.roles import Role
+
+    plan = published_plan(world.a.admin)
+    task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
+    target = task.targets.get()
+    response = office.post(reverse("plans:target_bind", args=[target.pk]), {
+        "measure": "people.volunteers", "place": "110115", "organization": "", "theme": "", "year": ""})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.measure_key, target.measure_filters) == ("people.volunteers", {"place": "110115"})
+    person(world.a.team, Role.VOLUNTEER)
+    page = office.get(reverse("plans:task", args=[task.pk])).content.decode()
+    assert "注册志愿者数" in page and "/accounts/people/?role=volunteer" in page
+    login(office, world.b.admin)
+    assert office.post(reverse("plans:target_bind", args=[target.pk]), {"measure": ""}).status_code == 404
