@@ -637,3 +637,70 @@ def trim_weights(
     return replace(
         design, weights=w, notes=design.notes + (f"weights trimmed to [{lo}, {hi}]",)
     )
+
+
+# ---------------------------------------------------------------------------- parsing
+def margins_from_records(records: Sequence[Mapping[str, Any]]) -> list[Margin]:
+    """Build margins from long records ``{"variable", "level", "total"}``.
+
+    An interaction is written ``"district*sex"`` with levels ``"朝阳|女"``. This is the
+    layout of the margins CSV/Parquet file of the command line and of an uploaded
+    population table in the web app.
+    """
+    grouped: dict[str, dict[Any, float]] = {}
+    for rec in records:
+        try:
+            var = str(rec["variable"]).strip()
+            level = rec["level"]
+            total = float(rec["total"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LiteracyError("io", f"invalid margin record {rec!r}") from exc
+        if level is None or (isinstance(level, float) and np.isnan(level)):
+            raise LiteracyError("io", f"margin record without a level for {var}")
+        parts = var.split("*")
+        key: Any = tuple(str(level).split("|")) if len(parts) > 1 else str(level)
+        if len(parts) > 1 and len(key) != len(parts):
+            raise LiteracyError(
+                "io", f"level {level!r} does not match interaction {var}"
+            )
+        grouped.setdefault(var, {})[key] = total
+    out: list[Margin] = []
+    for var, totals in grouped.items():
+        parts = var.split("*")
+        variables: Any = tuple(parts) if len(parts) > 1 else parts[0]
+        out.append(Margin(variables=variables, totals=totals, name=var))
+    return out
+
+
+def margins_from_json(data: Any) -> list[Margin]:
+    """Build margins from JSON: a list of ``{"variables", "totals"}`` or long records.
+
+    ``totals`` is either ``{level: total}`` or a list of ``{"level": [...], "total"}``.
+    """
+    items = data.get("margins", data) if isinstance(data, Mapping) else data
+    if not isinstance(items, list):
+        raise LiteracyError("io", "margins JSON must be a list or {'margins': [...]}")
+    if items and all("variable" in it and "level" in it for it in items):
+        return margins_from_records(items)
+    out: list[Margin] = []
+    for it in items:
+        try:
+            variables = it["variables"]
+            totals = it["totals"]
+        except (KeyError, TypeError) as exc:
+            raise LiteracyError("io", f"invalid margin {it!r}") from exc
+        vs: Any = (
+            tuple(variables)
+            if isinstance(variables, list) and len(variables) > 1
+            else (variables[0] if isinstance(variables, list) else variables)
+        )
+        if isinstance(totals, list):
+            tmap: dict[Any, float] = {}
+            for t in totals:
+                lev = t["level"]
+                tmap[tuple(lev) if isinstance(lev, list) else lev] = float(t["total"])
+        else:
+            tmap = {k: float(v) for k, v in totals.items()}
+        name = "*".join(vs) if isinstance(vs, tuple) else str(vs)
+        out.append(Margin(variables=vs, totals=tmap, name=name))
+    return out
