@@ -26,6 +26,15 @@ from .estimation import (
     wilson_ci,
 )
 from .replicates import make_replicates, replicate_weight_matrix, with_replicate_weights
+from .scoring import (
+    QuestionBank,
+    ScoreResult,
+    ScoringRule,
+    bundled_rules,
+    load_rule,
+    score,
+    score_one,
+)
 from .variance import design_variance
 
 __all__ = [
@@ -38,6 +47,10 @@ __all__ = [
     "LiteracyError",
     "LiteracyWarning",
     "Margin",
+    "QuestionBank",
+    "ScoreResult",
+    "ScoringRule",
+    "bundled_rules",
     "calibrate_linear",
     "design_variance",
     "estimate",
@@ -45,11 +58,14 @@ __all__ = [
     "estimate_proportion",
     "estimate_ratio",
     "estimate_total",
+    "load_rule",
     "logit_ci",
     "make_replicates",
     "poststratify",
     "rake",
     "replicate_weight_matrix",
+    "score",
+    "score_one",
     "trim_weights",
     "wilson_ci",
     "with_replicate_weights",
