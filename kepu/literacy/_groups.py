@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from .errors import LiteracyError
 
 __all__ = [
     "combine_codes",
+    "dense_combine",
     "factorize",
     "group_sum",
     "indicator",
@@ -26,6 +29,8 @@ __all__ = [
 
 def is_missing(values: np.ndarray) -> np.ndarray:
     """Return a boolean mask of missing entries (NaN for numbers, None/NaN for objects)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     arr = np.asarray(values)
     if arr.dtype.kind == "f":
         return np.isnan(arr)
@@ -33,14 +38,17 @@ def is_missing(values: np.ndarray) -> np.ndarray:
         return np.zeros(arr.shape, dtype=bool)
     if arr.dtype.kind in "US":
         return arr == ""
-    # Object arrays: None, NaN floats and pandas/pyarrow nulls all count as missing.
+    # Object arrays: None and NaN are missing. Arrow does the scan in C++.
     flat = arr.ravel()
-    mask = np.fromiter(
-        (v is None or (isinstance(v, float) and np.isnan(v)) for v in flat),
-        dtype=bool,
-        count=flat.size,
-    )
-    return mask.reshape(arr.shape)
+    try:
+        mask = pa.array(flat, from_pandas=True).is_null().to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        mask = np.fromiter(
+            (v is None or (isinstance(v, float) and np.isnan(v)) for v in flat),
+            dtype=bool,
+            count=flat.size,
+        )
+    return np.asarray(mask, dtype=bool).reshape(arr.shape)
 
 
 def factorize(
@@ -51,40 +59,80 @@ def factorize(
     Sorted order matters because R orders factor levels the same way, and tests compare
     level by level. Missing labels get code -1 when ``allow_missing`` is true; otherwise
     they are an error, since a respondent without a stratum or PSU cannot be placed in
-    the design.
+    the design. Text is hashed by Arrow (sorting a million Python strings would take
+    seconds); small-range integers use a lookup table instead of a sort.
     """
     arr = np.asarray(values)
     if arr.ndim != 1:
         raise LiteracyError(
             "invalid_argument", "grouping variables must be one-dimensional"
         )
+    if arr.dtype.kind in "OUS":
+        codes, labels = _factorize_text(arr)
+    elif arr.dtype.kind in "iub" and arr.size:
+        codes, labels = _factorize_int(arr.astype(np.int64, copy=False))
+    else:
+        codes, labels = _factorize_sorted(arr)
+    if not allow_missing and (codes < 0).any():
+        raise LiteracyError(
+            "missing_values",
+            "grouping variable has missing values",
+            count=int((codes < 0).sum()),
+        )
+    return codes, labels
+
+
+def _factorize_sorted(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     missing = is_missing(arr)
-    if missing.any():
-        if not allow_missing:
-            raise LiteracyError(
-                "missing_values",
-                "grouping variable has missing values",
-                count=int(missing.sum()),
-            )
-        codes = np.full(arr.shape[0], -1, dtype=np.int64)
-        present = ~missing
-        labels, inv = np.unique(_sortable(arr[present]), return_inverse=True)
-        codes[present] = inv
-        return codes, labels
-    labels, inv = np.unique(_sortable(arr), return_inverse=True)
-    return inv.astype(np.int64, copy=False), labels
+    codes = np.full(arr.shape[0], -1, dtype=np.int64)
+    labels, inv = np.unique(arr[~missing], return_inverse=True)
+    codes[~missing] = inv.reshape(-1)
+    return codes, labels
 
 
-def _sortable(arr: np.ndarray) -> np.ndarray:
-    """Make object arrays of mixed str/int sortable by comparing them as strings."""
-    if arr.dtype.kind == "O":
-        kinds = {type(v) for v in arr[: min(arr.size, 1000)]}
-        if len(kinds) > 1 or (kinds and not kinds <= {str}):
-            if all(k in (int, float, bool, np.int64, np.float64) for k in kinds):
-                return arr.astype(np.float64)
-            return arr.astype(str)
-        return arr.astype(str)
-    return arr
+def _factorize_int(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = int(arr.min()), int(arr.max())
+    if hi - lo > 4 * arr.size + 1024:
+        return _factorize_sorted(arr)
+    present = np.zeros(hi - lo + 1, dtype=bool)
+    present[arr - lo] = True
+    labels = np.flatnonzero(present) + lo
+    lookup = np.cumsum(present) - 1
+    return lookup[arr - lo].astype(np.int64), labels
+
+
+def _factorize_text(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        pa_arr = pa.array(arr, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Mixed types (e.g. ints and strings): compare them as text, like R's factor().
+        miss = is_missing(arr)
+        pa_arr = pa.array(np.where(miss, None, arr.astype(str)), from_pandas=True)
+    return _factorize_arrow(pa_arr)
+
+
+def _factorize_arrow(
+    pa_arr: pa.Array | pa.ChunkedArray,
+) -> tuple[np.ndarray, np.ndarray]:
+    if pa.types.is_integer(pa_arr.type) or pa.types.is_floating(pa_arr.type):
+        num = pa_arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return _factorize_sorted(num)
+    if pa.types.is_dictionary(pa_arr.type):
+        pa_arr = pa_arr.cast(pa.string())
+    if pa.types.is_null(pa_arr.type):
+        return np.full(len(pa_arr), -1, dtype=np.int64), np.array([], dtype=object)
+    if not (pa.types.is_string(pa_arr.type) or pa.types.is_large_string(pa_arr.type)):
+        pa_arr = pa_arr.cast(pa.string())
+    enc = pc.dictionary_encode(pa_arr)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    uniques = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(uniques.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = np.where(idx >= 0, rank[np.maximum(idx, 0)], -1)
+    return codes, uniques[order]
 
 
 def combine_codes(
@@ -92,9 +140,8 @@ def combine_codes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return dense codes of the interaction of several code arrays, and the unique keys.
 
-    The interaction key is a mixed-radix integer, which np.unique sorts in one pass; the
-    returned ``first`` index array is not needed by callers, so only codes and the unique
-    composite keys are returned (callers decode keys with ``np.unravel_index``).
+    The interaction key is a mixed-radix integer (decode with ``np.unravel_index``).
+    When the key space is small a presence table replaces the sort.
     """
     if not codes:
         raise LiteracyError("invalid_argument", "no codes to combine")
@@ -102,15 +149,51 @@ def combine_codes(
     for s in sizes:
         total *= max(int(s), 1)
     if total >= 2**62:
-        # Fall back to a row-wise unique on the stacked codes; slower but exact.
         stacked = np.stack([np.asarray(c, dtype=np.int64) for c in codes], axis=1)
         keys, inv = np.unique(stacked, axis=0, return_inverse=True)
         return inv.reshape(-1).astype(np.int64), keys
-    key = np.zeros(len(codes[0]), dtype=np.int64)
-    for c, s in zip(codes, sizes, strict=True):
-        key = key * max(int(s), 1) + np.asarray(c, dtype=np.int64)
+    key = np.asarray(codes[0], dtype=np.int64).copy()
+    for c, s in zip(codes[1:], sizes[1:], strict=True):
+        key *= max(int(s), 1)
+        key += np.asarray(c, dtype=np.int64)
+    n = key.shape[0]
+    if total <= 8 * n + 4096:
+        present = np.zeros(total, dtype=bool)
+        present[key] = True
+        uniq = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        return lookup[key].astype(np.int64), uniq.astype(np.int64)
     uniq, inv = np.unique(key, return_inverse=True)
-    return inv.astype(np.int64, copy=False), uniq
+    return inv.reshape(-1).astype(np.int64, copy=False), uniq
+
+
+def dense_combine(
+    codes: Sequence[np.ndarray], sizes: Sequence[int]
+) -> tuple[np.ndarray, int]:
+    """Dense codes of the interaction of several code arrays, and how many there are.
+
+    Unlike :func:`combine_codes` the keys are not returned, which allows compressing
+    after each variable: the running key space stays within a presence table of a few
+    times n, so the interaction costs O(n) instead of a sort.
+    """
+    cur = np.asarray(codes[0], dtype=np.int64)
+    cur_size = max(int(sizes[0]), 1)
+    n = cur.shape[0]
+    for c, s in zip(codes[1:], sizes[1:], strict=True):
+        s = max(int(s), 1)
+        key = cur * s + np.asarray(c, dtype=np.int64)
+        space = cur_size * s
+        if space <= 8 * n + 4096:
+            present = np.zeros(space, dtype=bool)
+            present[key] = True
+            lookup = np.cumsum(present) - 1
+            cur = lookup[key]
+            cur_size = int(lookup[-1]) + 1
+        else:
+            _, inv = np.unique(key, return_inverse=True)
+            cur = inv.reshape(-1).astype(np.int64)
+            cur_size = int(cur.max()) + 1 if n else 0
+    return cur, cur_size
 
 
 def group_sum(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:

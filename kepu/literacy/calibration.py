@@ -113,7 +113,12 @@ def _margin_codes(
     vs = (
         margin.variables if isinstance(margin.variables, tuple) else (margin.variables,)
     )
-    parts = [factorize(design.column(v, "margin")) for v in vs]
+    parts = [design.codes(v, "margin") for v in vs]
+    for v, (c, _) in zip(vs, parts, strict=True):
+        if (c < 0).any():
+            raise LiteracyError(
+                "missing_values", f"margin variable {v!r} has missing values"
+            )
     if len(parts) == 1:
         codes, labels = parts[0]
         keys = [(str(lab),) for lab in labels]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+import pyarrow as pa
 
 from ._groups import combine_codes, factorize, is_missing
 from .errors import LiteracyError, LiteracyWarning
@@ -146,6 +147,9 @@ class Design:
     calibration: CalibrationState | None = None
     replicates: ReplicateWeights | None = None
     notes: tuple[str, ...] = field(default=())
+    _codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -178,7 +182,14 @@ class Design:
             )
         cols: dict[str, np.ndarray] = {}
         if data is not None:
-            cols = {str(k): np.asarray(v) for k, v in data.items()}
+            # Arrow arrays (from Parquet) are kept as they are: text columns are then
+            # factorized by Arrow's hashing without creating Python strings.
+            cols = {
+                str(k): v
+                if isinstance(v, pa.Array | pa.ChunkedArray)
+                else np.asarray(v)
+                for k, v in data.items()
+            }
         n = _infer_n(cols, strata, clusters, weights, fpc)
 
         cluster_specs = _as_list(clusters)
@@ -438,6 +449,23 @@ class Design:
         """Return a column of the design's data, or the array itself when one is given."""
         return _column(self.data, spec, self.n, what)
 
+    def codes(
+        self, spec: ColumnSpec, what: str = "variable"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Dense codes (-1 for missing) and sorted labels of a grouping column.
+
+        Named columns are factorized once per design family (calibrated and replicate
+        designs share the cache, since they share the data), because hashing a million
+        labels costs more than the statistics computed from them.
+        """
+        if isinstance(spec, str):
+            hit = self._codes.get(spec)
+            if hit is None:
+                hit = factorize(self.column(spec, what), allow_missing=True)
+                self._codes[spec] = hit
+            return hit
+        return factorize(self.column(spec, what), allow_missing=True)
+
     def with_weights(self, weights: np.ndarray, **changes: object) -> Design:
         """Return a copy with new analysis weights (and other fields replaced)."""
         return replace(self, weights=np.asarray(weights, dtype=np.float64), **changes)
@@ -499,9 +527,28 @@ def _column(
             raise LiteracyError(
                 "missing_column", f"no column {spec!r} for {what}", column=spec
             )
-        arr = np.asarray(cols[spec])
+        raw: object = cols[spec]
     else:
-        arr = np.asarray(spec)
+        raw = spec
+    if isinstance(raw, pa.Array | pa.ChunkedArray):
+        t = raw.type
+        if pa.types.is_integer(t) and raw.null_count == 0:
+            arr = raw.to_numpy(zero_copy_only=False)
+        elif (
+            pa.types.is_integer(t)
+            or pa.types.is_floating(t)
+            or pa.types.is_decimal(t)
+            or pa.types.is_boolean(t)
+        ):
+            arr = raw.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        else:
+            if n is not None and len(raw) != n:
+                raise LiteracyError(
+                    "invalid_argument", f"{what} must be a vector of length {n}"
+                )
+            return raw  # type: ignore[return-value]  # text stays Arrow; factorize() takes it
+    else:
+        arr = np.asarray(raw)
     if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
         raise LiteracyError(
             "invalid_argument",
@@ -513,7 +560,7 @@ def _column(
 
 def _infer_n(cols: Mapping[str, np.ndarray], *specs: object) -> int:
     if cols:
-        lengths = {len(v) for v in cols.values()}
+        lengths = {len(v) for v in cols.values()}  # type: ignore[arg-type]
         if len(lengths) != 1:
             raise LiteracyError(
                 "invalid_argument", "data columns have different lengths"

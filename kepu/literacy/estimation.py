@@ -29,7 +29,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from ._groups import combine_codes, factorize, group_sum, indicator, is_missing
+from ._groups import (
+    combine_codes,
+    dense_combine,
+    factorize,
+    group_sum,
+    indicator,
+    is_missing,
+)
 from .design import ColumnSpec, Design
 from .errors import LiteracyError
 from .variance import multistage_variance, replicate_variance
@@ -192,6 +199,8 @@ def _quantile(df: np.ndarray, confidence: float) -> np.ndarray:
 # ------------------------------------------------------------------------- inputs
 def _as_numeric(arr: np.ndarray) -> np.ndarray | None:
     """Return a float array for numeric data (None -> NaN), or None for labels."""
+    if not isinstance(arr, np.ndarray):
+        return None  # Arrow text
     if arr.dtype.kind == "b":
         return arr.astype(np.float64)
     if arr.dtype.kind in "iuf":
@@ -225,7 +234,7 @@ def _outcome(
                     f"{name} must be 0/1 (or categorical) for a proportion",
                 )
         return num[:, None], name, [None]
-    codes, labels = factorize(arr, allow_missing=True)
+    codes, labels = design.codes(y, "outcome")
     Y = np.zeros((design.n, len(labels)))
     has = codes >= 0
     Y[np.flatnonzero(has), codes[has]] = 1.0
@@ -259,8 +268,7 @@ def _domain(
         ]
         codes = np.where(bad, -1, codes)
         return codes, labels, "*".join(domain)
-    arr = design.column(domain, "domain")  # type: ignore[arg-type]
-    codes, labs = factorize(arr, allow_missing=True)
+    codes, labs = design.codes(domain, "domain")  # type: ignore[arg-type]
     return (
         codes,
         [str(v) for v in labs],
@@ -429,32 +437,36 @@ def _compute(
         sizes.append(cal.n_combos)
     keys.append(dom + 1)
     sizes.append(D + 1)
-    atom, _ = combine_codes(keys, sizes)
-    A = int(atom.max()) + 1
+    atom, A = dense_combine(keys, sizes)
     first = np.empty(A, dtype=np.int64)
     first[atom] = np.arange(n)
     adom = dom[first]
     ind = adom >= 0
 
     need_d = use_combo or rw is not None
-    blocks = [
-        w[:, None] * Yv,
-        w[:, None] * Xv,
-        (valid & (w != 0)[:, None]).astype(np.float64),
-    ]
-    if need_d:
-        d = design.base_weights
-        blocks += [d[:, None] * Yv, d[:, None] * Xv]
-    if deff_kind is not None:
-        blocks.append(w[:, None] * Yv * Yv)
-    S = group_sum(atom, np.hstack(blocks), A)
-    AYw, AXw, Acnt = S[:, :p], S[:, p : 2 * p], S[:, 2 * p : 3 * p]
-    pos = 3 * p
+    cols: list[np.ndarray] = []
+    for c in range(p):
+        cols += [
+            w * Yv[:, c],
+            w * Xv[:, c],
+            (valid[:, c] & (w != 0)).astype(np.float64),
+        ]
+        if need_d:
+            d = design.base_weights
+            cols += [d * Yv[:, c], d * Xv[:, c]]
+        if deff_kind is not None:
+            cols.append(w * Yv[:, c] * Yv[:, c])
+    k = len(cols) // p
+    sums = [np.bincount(atom, weights=v, minlength=A) for v in cols]
+
+    def stacked(offset: int) -> np.ndarray:
+        return np.column_stack([sums[c * k + offset] for c in range(p)])
+
+    AYw, AXw, Acnt = stacked(0), stacked(1), stacked(2)
     AYd = AXd = None
     if need_d:
-        AYd, AXd = S[:, pos : pos + p], S[:, pos + p : pos + 2 * p]
-        pos += 2 * p
-    AY2 = S[:, pos : pos + p] if deff_kind is not None else None
+        AYd, AXd = stacked(3), stacked(4)
+    AY2 = stacked(k - 1) if deff_kind is not None else None
 
     adom_in = adom[ind]
 
@@ -498,11 +510,14 @@ def _compute(
             beta = np.linalg.pinv(gram) @ (
                 Xc.T @ Zc
             )  # (q, D*p); fitted values are unique
+            # sum of w x over each unit, from the atoms (x is constant within an atom)
+            aw = np.bincount(atom, weights=w, minlength=A)
+            combo_a = cal.combo[first]
             for k, st in enumerate(design.stages):
-                wx = (
-                    sp.csr_matrix((w, (st.unit, cal.combo)), shape=(st.n_units, C)) @ Xc
+                unit_w = sp.csr_matrix(
+                    (aw, (st.unit[first], combo_a)), shape=(st.n_units, C)
                 )
-                totals[k] = totals[k] - wx @ beta
+                totals[k] = totals[k] - (unit_w @ Xc) @ beta
         var = multistage_variance(design, totals).reshape(D, p)
         df = _domain_df(design, first, ind, adom_in, Acnt, D, p)
     else:
@@ -514,23 +529,17 @@ def _compute(
             assert cal is not None
             G = rw.calibration_factors
             cai = cal.combo[first][ind]
-        dind = indicator(adom_in, D)
         reps = np.empty((D, p, R))
-        A_in = int(ind.sum())
-        chunk = max(1, int(2e7 // max(A_in, 1)))
-        for r0 in range(0, R, chunk):
-            r1 = min(R, r0 + chunk)
-            F = rw.multipliers[ua, r0:r1]
-            if G is not None:
-                F = F * G[cai, r0:r1]
-            for c in range(p):
-                yr = np.asarray(dind @ (AYd[ind, c, None] * F))
-                if statistic == "total":
-                    reps[:, c, r0:r1] = yr
-                else:
-                    xr = np.asarray(dind @ (AXd[ind, c, None] * F))
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        reps[:, c, r0:r1] = yr / xr
+        sums_r = _replicate_sums(
+            rw.multipliers, G, ua, cai if G is not None else None, adom_in, D
+        )
+        for c in range(p):
+            yr = sums_r(AYd[ind, c])
+            if statistic == "total":
+                reps[:, c, :] = yr
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    reps[:, c, :] = yr / sums_r(AXd[ind, c])
         var = replicate_variance(theta, reps, rw)
         df = np.full((D, p), rw.df, dtype=np.int64)
 
@@ -556,6 +565,53 @@ def _compute(
     elif deff_kind is not None:
         deffs = np.full((D, p), np.nan)
     return theta, var, cnt, Xhat if statistic != "ratio" else by_domain(AXw), df, deffs
+
+
+def _replicate_sums(
+    M: np.ndarray,
+    G: np.ndarray | None,
+    unit: np.ndarray,
+    combo: np.ndarray | None,
+    dom: np.ndarray,
+    D: int,
+):
+    """Return f(values) -> (D x R) replicate totals ``sum_a v_a M[u_a, r] G[c_a, r]``.
+
+    The sum factors through the units: first sum the atoms into a sparse unit-by-combo
+    table per domain, multiply by G (combos x R), then weight by M and add over units.
+    That costs (atoms + units x domains) x R instead of gathering an atoms x R matrix.
+    When units are respondents (user-supplied weights) the gather is done in chunks.
+    """
+    U, R = M.shape
+    if G is None:
+
+        def plain(v: np.ndarray) -> np.ndarray:
+            S = sp.csr_matrix((v, (dom, unit)), shape=(D, U))
+            return np.asarray(S @ M)
+
+        return plain
+    assert combo is not None
+    C = G.shape[0]
+    if U * D * R <= 5e7:
+
+        def factored(v: np.ndarray) -> np.ndarray:
+            B = sp.csr_matrix((v, (unit * D + dom, combo)), shape=(U * D, C))
+            BG = np.asarray(B @ G).reshape(U, D, R)
+            return np.einsum("udr,ur->dr", BG, M)
+
+        return factored
+    dind = indicator(dom, D)
+    chunk = max(1, int(2e7 // max(len(unit), 1)))
+
+    def gathered(v: np.ndarray) -> np.ndarray:
+        out = np.empty((D, R))
+        for r0 in range(0, R, chunk):
+            r1 = min(R, r0 + chunk)
+            F = M[unit, r0:r1] * G[combo, r0:r1]
+            out[:, r0:r1] = np.asarray(dind @ (v[:, None] * F))
+        return out
+
+    return gathered
 
 
 def _domain_df(

@@ -34,8 +34,11 @@ def _fmt(path: str | Path) -> str:
     raise LiteracyError("io", f"unknown table format for {path} (use .csv or .parquet)")
 
 
-def to_columns(table: pa.Table) -> Columns:
+def to_columns(table: pa.Table, *, arrow_text: bool = False) -> Columns:
     """Convert an Arrow table to numpy columns: numbers as float/int, text as objects.
+
+    With ``arrow_text`` text columns stay Arrow arrays, which the engine factorizes
+    without creating Python strings (several times faster for a million rows).
 
     Integer columns with nulls become float with NaN, booleans with nulls become float;
     text stays ``object`` with None for null, which the engine treats as missing.
@@ -52,14 +55,18 @@ def to_columns(table: pa.Table) -> Columns:
         elif pa.types.is_boolean(t):
             arr = col.cast(pa.float64()).to_numpy(zero_copy_only=False)
             out[name] = arr if col.null_count else arr.astype(bool)
-        elif pa.types.is_dictionary(t):
-            out[name] = np.asarray(col.cast(pa.string()).to_pylist(), dtype=object)
+        elif arrow_text:
+            out[name] = (
+                col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+            )  # type: ignore[assignment]
         else:
             out[name] = np.asarray(col.cast(pa.string()).to_pylist(), dtype=object)
     return out
 
 
-def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Columns:
+def read_table(
+    path: str | Path, *, text_columns: Sequence[str] = (), arrow_text: bool = False
+) -> Columns:
     """Read a CSV or Parquet file into columns.
 
     ``text_columns`` are read as text even if they look numeric (answer codes like
@@ -78,7 +85,7 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Columns
             )
     except (OSError, pa.ArrowInvalid) as exc:
         raise LiteracyError("io", f"cannot read {path}: {exc}") from exc
-    return to_columns(table)
+    return to_columns(table, arrow_text=arrow_text)
 
 
 def _arrow_array(values: np.ndarray) -> pa.Array:
