@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -94,6 +95,16 @@ class CalibrationState:
     matrix: np.ndarray
     base_totals: np.ndarray
     report: CalibrationReport
+
+    @cached_property
+    def gram_pinv(self) -> np.ndarray:
+        """Pseudo-inverse of X'DX (d-weighted), computed once per calibration.
+
+        Raking margins are collinear (each margin's indicators sum to one), so the
+        pseudo-inverse is used; the fitted values, and hence the residuals, are unique.
+        """
+        gram = self.matrix.T @ (self.base_totals[:, None] * self.matrix)
+        return np.linalg.pinv(gram)
 
     @property
     def n_combos(self) -> int:

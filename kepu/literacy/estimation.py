@@ -506,10 +506,8 @@ def _compute(
             ca = cal.combo[first][ind]
             Zc = group_sum(ca * D + adom_in, Td[ind], C * D).reshape(C, D * p)
             Xc = cal.matrix
-            gram = Xc.T @ (cal.base_totals[:, None] * Xc)
-            beta = np.linalg.pinv(gram) @ (
-                Xc.T @ Zc
-            )  # (q, D*p); fitted values are unique
+            # (q, D*p); the fit is unique even where beta is not (raking margins)
+            beta = cal.gram_pinv @ (Xc.T @ Zc)
             # sum of w x over each unit, from the atoms (x is constant within an atom)
             aw = np.bincount(atom, weights=w, minlength=A)
             combo_a = cal.combo[first]
@@ -597,7 +595,8 @@ def _replicate_sums(
         def factored(v: np.ndarray) -> np.ndarray:
             B = sp.csr_matrix((v, (unit * D + dom, combo)), shape=(U * D, C))
             BG = np.asarray(B @ G).reshape(U, D, R)
-            return np.einsum("udr,ur->dr", BG, M)
+            # sum over units of BG[u, d, r] * M[u, r], as R batched matrix products
+            return np.matmul(BG.transpose(2, 1, 0), M.T[:, :, None])[:, :, 0].T
 
         return factored
     dind = indicator(dom, D)
