@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from .calibration import (
     calibrate_linear,
@@ -78,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--design",
         help="design JSON: strata, clusters, weights, fpc, fpc_kind, lonely_psu, nest",
+    )
+    e.add_argument(
+        "--design-data", help="design columns in a separate CSV/Parquet, joined on --id"
+    )
+    e.add_argument(
+        "--id", default="respondent_id", help="respondent id column for --design-data"
     )
     e.add_argument(
         "--strata", action="append", help="stratum column (repeat per stage)"
@@ -244,6 +251,48 @@ def _design_from_args(args: argparse.Namespace, data: dict[str, np.ndarray]) -> 
     return Design.create(data, **spec)
 
 
+def _as_objects(col: Any) -> np.ndarray:
+    if isinstance(col, np.ndarray):
+        return col.astype(object)
+    return np.asarray(col.to_pylist(), dtype=object)
+
+
+def _join_design_table(data: dict[str, Any], table: dict[str, Any], key: str) -> None:
+    """Add the design table's columns to the responses, matched on the respondent id.
+
+    Done with a sort and a binary search, so it stays vectorized for large rounds.
+    """
+    if key not in data or key not in table:
+        raise LiteracyError(
+            "io", f"both the data and the design table need the id column {key!r}"
+        )
+    ids = _as_objects(data[key]) if not isinstance(data[key], np.ndarray) else data[key]
+    tids = (
+        _as_objects(table[key])
+        if not isinstance(table[key], np.ndarray)
+        else table[key]
+    )
+    order = np.argsort(tids, kind="stable")
+    sorted_ids = tids[order]
+    if len(sorted_ids) > 1 and np.any(sorted_ids[1:] == sorted_ids[:-1]):
+        raise LiteracyError("io", "the design table repeats a respondent id")
+    pos = np.clip(np.searchsorted(sorted_ids, ids), 0, max(len(sorted_ids) - 1, 0))
+    found = (
+        sorted_ids[pos] == ids if len(sorted_ids) else np.zeros(len(ids), dtype=bool)
+    )
+    if not np.all(found):
+        raise LiteracyError(
+            "io", "respondents missing from the design table", count=int((~found).sum())
+        )
+    rows = order[pos]
+    for name, col in table.items():
+        if name == key or name in data:
+            continue
+        data[name] = (
+            col[rows] if isinstance(col, np.ndarray) else col.take(pa.array(rows))
+        )
+
+
 def _load_margins(path: str) -> list:
     if Path(path).suffix.lower() == ".json":
         return margins_from_json(read_json(path))
@@ -268,11 +317,19 @@ def _estimate_cmd(args: argparse.Namespace) -> int:
     if args.bank:
         bank = QuestionBank.load(args.bank)
         text_cols = bank.ids
-    data = read_table(args.data, text_columns=text_cols)
+    # Text stays Arrow: district and other labels are then hashed without Python strings.
+    data = read_table(args.data, text_columns=text_cols, arrow_text=True)
+    if args.design_data:
+        _join_design_table(data, read_table(args.design_data, arrow_text=True), args.id)
     rule_info = None
     if bank is not None:
         rule = load_rule(args.rule)
-        answers = np.column_stack([data[q] for q in bank.ids]).astype(object)
+        missing = [q for q in bank.ids if q not in data]
+        if missing:
+            raise LiteracyError(
+                "io", "answer columns missing from the data", questions=missing
+            )
+        answers = np.column_stack([_as_objects(data[q]) for q in bank.ids])
         res = score(answers, bank=bank, rule=rule)
         data.update(res.columns())
         rule_info = rule.as_dict()

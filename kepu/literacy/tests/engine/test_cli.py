@@ -184,6 +184,35 @@ def test_estimate_command_with_replicates_and_json_margins(tmp_path, survey):
     assert doc["results"][0]["ci_method"] == "wilson"
 
 
+def test_design_columns_from_a_separate_table(tmp_path, survey):
+    f = files(tmp_path, survey, ".csv")
+    design_cols = ["stratum", "psu", "weight"]
+    order = np.random.default_rng(1).permutation(1200)  # any row order
+    write(
+        tmp_path / "design.parquet",
+        {c: survey.data[c][order] for c in ["respondent_id", *design_cols]},
+    )
+    slim = {k: v for k, v in survey.data.items() if k not in design_cols}
+    write(tmp_path / "answers.csv", slim)
+    out_json = tmp_path / "j.json"
+    code = main(
+        [
+            "estimate",
+            "--data", str(tmp_path / "answers.csv"),
+            "--design-data", str(tmp_path / "design.parquet"),
+            "--design", str(f["design"]),
+            "--margins", str(f["margins"]),
+            "--bank", str(f["bank"]),
+            "--out-json", str(out_json),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    assert doc["results"][0]["estimates"][0]["se"] == pytest.approx(
+        direct(survey).get().se, rel=1e-9
+    )
+
+
 def test_estimate_command_reports_nonconvergence(tmp_path, survey, capsys):
     f = files(tmp_path, survey, ".csv")
     args = [
