@@ -595,8 +595,8 @@ def _replicate_sums(
         def factored(v: np.ndarray) -> np.ndarray:
             B = sp.csr_matrix((v, (unit * D + dom, combo)), shape=(U * D, C))
             BG = np.asarray(B @ G).reshape(U, D, R)
-            # sum over units of BG[u, d, r] * M[u, r], as R batched matrix products
-            return np.matmul(BG.transpose(2, 1, 0), M.T[:, :, None])[:, :, 0].T
+            # sum over units of BG[u, d, r] * M[u, r] (plain einsum is the fastest here)
+            return np.einsum("udr,ur->dr", BG, M)
 
         return factored
     dind = indicator(dom, D)
