@@ -541,6 +541,8 @@ def _compute(
         var = replicate_variance(theta, reps, rw)
         df = np.full((D, p), rw.df, dtype=np.int64)
 
+    # A domain without respondents has no estimate and no standard error.
+    var = np.where(cnt > 0, var, np.nan)
     deffs = None
     if deff_kind is not None and statistic != "ratio":
         assert AY2 is not None
