@@ -36,7 +36,7 @@ class User(AbstractUser):
     ``phone`` is encrypted at rest; ``phone_index`` is its blind index for sign-in look-ups.
     """
 
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(_("name"), max_length=50, blank=True, db_index=True)
     phone = EncryptedTextField(_("mobile phone"), blank=True)
     phone_index = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     elder_mode = models.BooleanField(_("elder mode"), default=False)
@@ -80,7 +80,9 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role"),
         ]
-        indexes = [models.Index(fields=["organization", "role", "is_active"])]
+        # Covers "who belongs to these organizations" without touching the rows: an area's
+        # people are found and counted from this index alone.
+        indexes = [models.Index(fields=["organization", "is_active", "role", "user"], name="membership_org_cover")]
 
     def __str__(self):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"

@@ -10,9 +10,10 @@ Full personal data (the whole phone number) is for those who must call: the offi
 area and the person themself. Every full view is audited (``services.person_reveal_phone``).
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from kepu.accounts.models import ApiToken, Membership, User
+from kepu.orgs.models import Organization
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, STAFF_ROLES, Role
 
@@ -23,14 +24,20 @@ class PersonAction:
     MANAGE = "manage"
 
 
-def _member_q(actor, prefix: str = "") -> Q:
-    """People with an active membership in the actor's area or organization."""
-    memberships = Membership.objects.filter(user=OuterRef("pk"), is_active=True)
+def area_memberships(actor):
+    """Active memberships in the actor's area (area roles) or organization (other staff).
+
+    A semi-join on memberships (indexed by organization) rather than a per-person EXISTS, so
+    that a district office's list of a million residents is a probe by primary key.
+    """
+    memberships = Membership.objects.filter(is_active=True)
     if actor.area_path:
-        memberships = memberships.filter(organization__place__path__startswith=actor.area_path)
+        # Organizations of the area first (hundreds), then their memberships through the index.
+        orgs = Organization.objects.filter(place__path__startswith=actor.area_path).values("pk")
+        memberships = memberships.filter(organization_id__in=orgs)
     else:
         memberships = memberships.filter(organization_id=actor.organization_id)
-    return Q(Exists(memberships))
+    return memberships
 
 
 @register
@@ -41,7 +48,8 @@ class PersonPolicy(Policy):
         if actor.is_city:
             return queryset
         if actor.role in STAFF_ROLES and actor.membership is not None:
-            return queryset.filter(_member_q(actor) | Q(pk=actor.user.pk))
+            # Staff are members of their own organization, so they are in this set themselves.
+            return queryset.filter(pk__in=area_memberships(actor).values("user_id"))
         return queryset.filter(pk=actor.user.pk)
 
     def can(self, actor, action, obj=None):

@@ -4,7 +4,9 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from kepu.accounts.models import ROLE_PRIORITY, ApiToken, Membership, User
 from kepu.core.actor import Actor
+from kepu.accounts.permissions import area_memberships
 from kepu.core.permissions import get_visible, scope
+from kepu.core.roles import STAFF_ROLES
 
 
 def active_memberships(user) -> list[Membership]:
@@ -25,17 +27,30 @@ def person_list(*, actor: Actor, q: str = "", role: str = "", organization_id: i
     qs = scope(actor, User.objects.all())
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(username__icontains=q))
-    member_filter = Q(memberships__is_active=True)
-    if role:
-        member_filter &= Q(memberships__role=role)
-    if organization_id:
-        member_filter &= Q(memberships__organization_id=organization_id)
     if role or organization_id:
-        qs = qs.filter(member_filter).distinct()
+        qs = qs.filter(pk__in=_filtered_memberships(actor, role, organization_id).values("user_id"))
     visible = scope(actor, Membership.objects.filter(is_active=True)).select_related("organization")
-    return qs.prefetch_related(Prefetch("memberships", queryset=visible, to_attr="visible_memberships")).order_by(
-        "name", "pk"
-    )
+    # Newest first: the primary key walks in order while the area's member set is probed, so
+    # the first pages of a district's million residents need no sort.
+    return qs.prefetch_related(Prefetch("memberships", queryset=visible, to_attr="visible_memberships")).order_by("-pk")
+
+
+def _filtered_memberships(actor: Actor, role: str, organization_id: int | None):
+    memberships = Membership.objects.filter(is_active=True) if actor.is_city else area_memberships(actor)
+    if role:
+        memberships = memberships.filter(role=role)
+    if organization_id:
+        memberships = memberships.filter(organization_id=organization_id)
+    return memberships
+
+
+def person_count(*, actor: Actor, q: str = "", role: str = "", organization_id: int | None = None) -> int:
+    """How many people ``person_list`` gives, counted on the membership index when no name is searched."""
+    if q or actor.role not in STAFF_ROLES:
+        return person_list(actor=actor, q=q, role=role, organization_id=organization_id).count()
+    if actor.is_city and not role and not organization_id:
+        return User.objects.count()
+    return _filtered_memberships(actor, role, organization_id).values("user_id").distinct().count()
 
 
 def person_get(*, actor: Actor, pk: int) -> User:

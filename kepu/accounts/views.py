@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +14,7 @@ from kepu.accounts.forms import CodeForm, PhoneForm, StaffLoginForm, TokenForm, 
 from kepu.accounts.middleware import SESSION_KEY
 from kepu.accounts.permissions import PersonAction
 from kepu.core.errors import DomainError
+from kepu.core.pagination import CountedPaginator
 from kepu.core.http import login_required, role_required
 from kepu.core.permissions import can
 from kepu.core.roles import STAFF_ROLES
@@ -132,9 +132,10 @@ def profile(request):
 
 @role_required(*STAFF_ROLES)
 def person_list(request):
-    people = selectors.person_list(actor=request.actor, q=request.GET.get("q", "").strip(),
-                                   role=request.GET.get("role", ""))
-    page = Paginator(people, 25).get_page(request.GET.get("page"))
+    filters = {"q": request.GET.get("q", "").strip(), "role": request.GET.get("role", "")}
+    people = selectors.person_list(actor=request.actor, **filters)
+    total = selectors.person_count(actor=request.actor, **filters)
+    page = CountedPaginator(people, 25, count=total).get_page(request.GET.get("page"))
     context = {"page": page, "q": request.GET.get("q", ""), "role": request.GET.get("role", "")}
     template = "accounts/person_list.html#results" if request.htmx else "accounts/person_list.html"
     return TemplateResponse(request, template, context)

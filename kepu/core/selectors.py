@@ -34,7 +34,7 @@ def audit_list(*, actor: Actor, action: str = "") -> QuerySet[AuditEntry]:
 
 def home_stats(*, actor: Actor) -> list[dict]:
     """A few figures for the home page, each already scoped to the actor."""
-    from kepu.accounts.models import User
+    from kepu.accounts.selectors import person_count
     from kepu.orgs.models import Organization
 
     if actor.role not in OFFICE_ROLES and not actor.area_path:
@@ -43,5 +43,5 @@ def home_stats(*, actor: Actor) -> list[dict]:
 
     return [
         {"label": _("Organizations"), "value": scope(actor, Organization.objects.all()).count()},
-        {"label": _("People"), "value": scope(actor, User.objects.all()).count()},
+        {"label": _("People"), "value": person_count(actor=actor)},
     ]

@@ -106,3 +106,13 @@ def test_admin_goes_through_the_same_policy(client, world):
     page = client.get("/admin/orgs/organization/").content.decode()
     assert world.a.unit.name in page and world.b.unit.name not in page
     assert client.get(f"/admin/orgs/organization/{world.b.unit.pk}/change/").status_code in (302, 403, 404)
+
+
+@pytest.mark.django_db
+def test_the_cheap_count_agrees_with_the_list_for_every_role(world):
+    from kepu.accounts.selectors import person_count
+
+    actors = [*all_roles(world.a).values(), *all_roles(world.b).values(), world.city_admin]
+    for actor in actors:
+        for filters in ({}, {"role": Role.RESIDENT}, {"q": "测试"}, {"organization_id": world.a.committees[0].pk}):
+            assert person_count(actor=actor, **filters) == person_list(actor=actor, **filters).count(), (actor, filters)
