@@ -88,3 +88,17 @@ def test_a_person_with_two_roles_switches_between_them(client, world):
     # Someone else's membership cannot be taken over.
     client.post(reverse("accounts:switch_role"), {"membership": world.a.admin.membership.pk})
     assert client.get(reverse("core:home")).url == reverse("core:role_home", args=[Role.COMMUNITY_STAFF])
+
+
+@pytest.mark.django_db
+def test_an_address_trying_many_accounts_is_locked(client, world):
+    for i in range(5):
+        client.post(reverse("accounts:login"), {"username": f"nobody{i}", "password": "wrong-password"})
+    user = world.a.admin.user
+    response = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+    # Another address can still sign in as that person.
+    from django.test import Client
+
+    other = Client(REMOTE_ADDR="10.0.0.2")
+    assert other.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD}).status_code == 302
