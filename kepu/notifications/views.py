@@ -1,11 +1,13 @@
 """The inbox page (thin)."""
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from kepu.core.errors import NotFound
 from kepu.core.http import login_required
 from kepu.notifications import selectors, services
 
@@ -21,7 +23,10 @@ def inbox(request):
 @require_POST
 @login_required
 def open_notification(request, pk):
-    notification = selectors.notification_get(actor=request.actor, pk=pk)
+    try:
+        notification = selectors.notification_get(actor=request.actor, pk=pk)
+    except NotFound:
+        raise Http404 from None
     services.notification_mark_read(actor=request.actor, notification=notification)
     target = notification.url
     if not target or not url_has_allowed_host_and_scheme(target, {request.get_host()}):

@@ -19,7 +19,7 @@ def _needs_me_q(actor: Actor) -> Q:
     """The orders waiting for this actor's step."""
     role = actor.role
     if role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_ADMIN):
-        q = Q(status=S.SUBMITTED) | Q(status__in=(S.DELIVERED, S.RATED))
+        q = Q(status=S.SUBMITTED) | Q(status=S.RATED)
         if role == Role.COMMUNITY_STAFF:
             q &= Q(community__isnull=False)
         elif role == Role.DISTRICT_ADMIN:

@@ -7,21 +7,21 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kepu.core.errors import DomainError
+from kepu.core.errors import DomainError, NotFound
 from kepu.core.http import login_required, role_required
 from kepu.core.permissions import can
 from kepu.core.populations import Population
 from kepu.core.roles import Role
 from kepu.orders import charts, export, selectors, services, suggestions, workflow
 from kepu.orders.forms import HolidayForm, MenuItemForm, OrderForm
-from kepu.orders.models import Holiday, OrderStatus, ServiceItem, Step, StepDeadline
+from kepu.orders.models import Holiday, Order, OrderStatus, ServiceItem, Step, StepDeadline
 from kepu.orders.permissions import OrderAction
 from kepu.places.models import Place, PlaceLevel
 
@@ -40,7 +40,7 @@ def order_list(request):
                                   overdue=view == "overdue")
     page = Paginator(orders, 25).get_page(request.GET.get("page"))
     context = {"page": page, "view": view, "status": status, "q": q, "statuses": OrderStatus.choices,
-               "may_order": can(actor, OrderAction.CREATE, None),
+               "may_order": can(actor, OrderAction.CREATE, Order()),
                "query": f"view={view}&status={status}&q={q}&"}
     template = "orders/order_list.html#results" if request.htmx else "orders/order_list.html"
     return TemplateResponse(request, template, context)
@@ -92,6 +92,14 @@ def order_create(request):
     return TemplateResponse(request, "orders/order_form.html", {"form": form, "item": item, "on_behalf": on_behalf})
 
 
+def _get(request, pk):
+    """The order if the actor may see it; otherwise it does not exist for them (404)."""
+    try:
+        return selectors.order_get(actor=request.actor, pk=pk)
+    except NotFound:
+        raise Http404 from None
+
+
 def _detail_context(request, order) -> dict:
     actor = request.actor
     names = {t.name for t in workflow.available(actor, order)}
@@ -119,7 +127,7 @@ def _team_of(order):
 
 @role_required(*ORDER_ROLES)
 def order_detail(request, pk):
-    order = selectors.order_get(actor=request.actor, pk=pk)
+    order = _get(request, pk)
     return TemplateResponse(request, "orders/order_detail.html", _detail_context(request, order))
 
 
@@ -155,7 +163,7 @@ def _action_data(request, action) -> dict:
 @require_POST
 @role_required(*ORDER_ROLES)
 def order_act(request, pk, action):
-    order = selectors.order_get(actor=request.actor, pk=pk)
+    order = _get(request, pk)
     if action not in workflow.TRANSITIONS:
         raise PermissionDenied
     try:
@@ -166,7 +174,7 @@ def order_act(request, pk, action):
             raise PermissionDenied from None
         messages.error(request, exc.message)
         status = 409 if exc.status == 409 else 400
-        fresh = selectors.order_get(actor=request.actor, pk=pk)
+        fresh = _get(request, pk)
         ctx = _detail_context(request, fresh)
         ctx["failed_action"] = action
         return TemplateResponse(request, "orders/order_detail.html", ctx, status=status)
@@ -179,7 +187,7 @@ def order_act(request, pk, action):
 @require_POST
 @role_required(*ORDER_ROLES)
 def order_contact(request, pk):
-    order = selectors.order_get(actor=request.actor, pk=pk)
+    order = _get(request, pk)
     try:
         phone = services.order_reveal_contact(actor=request.actor, order=order)
     except DomainError as exc:
@@ -210,7 +218,7 @@ def menu(request):
 
     context = {"items": items, "form": form, "topics": Topic.choices, "populations": Population.choices,
                "topic": request.GET.get("topic", ""), "population": request.GET.get("population", ""),
-               "may_order": actor.is_authenticated and can(actor, OrderAction.CREATE, None)}
+               "may_order": actor.is_authenticated and can(actor, OrderAction.CREATE, Order())}
     return TemplateResponse(request, "orders/menu.html", context)
 
 

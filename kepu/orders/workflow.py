@@ -133,7 +133,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     Transition("deliver", _("Record delivery"), frozenset({S.SCHEDULED}), S.DELIVERED, PROVIDERS, is_provider,
                needs=("attendance",)),
     Transition("rate", _("Rate"), frozenset({S.DELIVERED}), S.RATED, OWNERS, is_owner, needs=("rating",)),
-    Transition("close", _("Close"), frozenset({S.DELIVERED, S.RATED}), S.CLOSED, DISPATCHERS, is_dispatcher),
+    Transition("close", _("Close"), frozenset({S.RATED}), S.CLOSED, DISPATCHERS, is_dispatcher),
     Transition("cancel", _("Cancel the order"), frozenset({S.SUBMITTED, S.DISPATCHED, S.CLAIMED, S.ACCEPTED}),
                S.CANCELLED, OWNERS, is_owner, needs_reason=True, negative=True),
 )}
