@@ -15,7 +15,8 @@ from kepu.notifications import selectors, services
 @login_required
 def inbox(request):
     unread_only = request.GET.get("unread") == "1"
-    page = Paginator(selectors.inbox(actor=request.actor, unread_only=unread_only), 30).get_page(request.GET.get("page"))
+    messages = selectors.inbox(actor=request.actor, unread_only=unread_only)
+    page = Paginator(messages, 30).get_page(request.GET.get("page"))
     context = {"page": page, "unread_only": unread_only, "unread": selectors.unread_count(actor=request.actor)}
     return TemplateResponse(request, "notifications/inbox.html", context)
 

@@ -230,6 +230,12 @@ class OrderEvent(models.Model):
     def __str__(self):
         return f"{self.order_id} {self.action}"
 
+    @property
+    def action_label(self):
+        from kepu.orders.workflow import action_label
+
+        return action_label(self.action)
+
 
 class OrderVolunteer(models.Model):
     """A volunteer who served on a delivered order, and for how long (for their service hours)."""

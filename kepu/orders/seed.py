@@ -79,7 +79,7 @@ def _demo_orders(ctx: SeedContext) -> None:
         return
     today = timezone.localdate()
     steps = ("submitted", "dispatch", "claim", "pass_on", "accept", "schedule", "deliver", "rate")
-    for i, last in enumerate(steps):
+    for i in range(len(steps)):
         o = services.order_place(
             actor=resident, title=MENU[i % len(MENU)][0], kind=MENU[i % len(MENU)][1], topic=Topic.HEALTH,
             population="elderly", place=resident.user.home_place, preferred_from=today + timedelta(days=3),

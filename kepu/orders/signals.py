@@ -16,4 +16,7 @@ Receivers must be idempotent on ``order.pk``.
 """
 
 order_transitioned = Signal()
-"""Any step of the workflow was taken (after commit): ``order``, ``action``, ``from_status``, ``to_status``, ``actor``."""
+"""Any step of the workflow was taken (after commit).
+
+Keyword arguments: ``order``, ``action``, ``from_status``, ``to_status``, ``actor``.
+"""

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kepu.core.errors import DomainError, NotFound
-from kepu.core.http import login_required, role_required
+from kepu.core.http import role_required
 from kepu.core.permissions import can
 from kepu.core.populations import Population
 from kepu.core.roles import Role

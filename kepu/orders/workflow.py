@@ -138,6 +138,15 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
                S.CANCELLED, OWNERS, is_owner, needs_reason=True, negative=True),
 )}
 
+#: Entries of an order's history that are not transitions.
+OTHER_EVENTS = {"submit": _("Ordered"), "escalate": _("Escalated: overdue")}
+
+
+def action_label(name: str):
+    t = TRANSITIONS.get(name)
+    return t.label if t is not None else OTHER_EVENTS.get(name, name)
+
+
 NEGATIVE = frozenset(name for name, t in TRANSITIONS.items() if t.negative)
 
 

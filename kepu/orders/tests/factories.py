@@ -9,8 +9,8 @@ from kepu.accounts.tests.factories import person
 from kepu.core.roles import Role
 from kepu.orders import services
 from kepu.orders.models import ServiceKind, Topic, TopicUnit
-from kepu.orgs.tests.factories import OrganizationFactory
 from kepu.orgs.models import OrgKind
+from kepu.orgs.tests.factories import OrganizationFactory
 
 
 def add_order_parties(world) -> SimpleNamespace:

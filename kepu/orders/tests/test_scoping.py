@@ -1,4 +1,7 @@
-"""Who sees which orders, on the web and the API: units only what was routed to them, no other district, residents their own."""
+"""Who sees which orders, on the web and the API.
+
+A unit only what was routed to it, no other district, a resident their own.
+"""
 
 import pytest
 from django.urls import reverse

@@ -33,7 +33,7 @@ def test_the_whole_line_on_the_web(client, oworld):
 
     login(client, a.community_staff)
     detail = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
-    assert "action-dispatch" in detail and "in charge of this topic" in detail or "负责" in detail
+    assert "action-dispatch" in detail and "本区该主题的责任单位" in detail
     assert act(client, order, "dispatch", unit=a.unit.pk).status_code == 302
     login(client, a.unit_staff)
     assert act(client, order, "claim").status_code == 302
