@@ -7,6 +7,7 @@ send signals after commit. The named functions (``order_dispatch`` …) are its 
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -169,7 +170,7 @@ def order_place(
     street = place.parent if community else place
     district = street.parent
     order = Order.objects.create(
-        number=f"tmp-{timezone.now().timestamp()}-{actor.user_id}", status=S.SUBMITTED, service_item=service_item,
+        number=f"t{uuid.uuid4().hex[:18]}", status=S.SUBMITTED, service_item=service_item,
         kind=kind, topic=topic, title=title, description=(description or "").strip(), population=population,
         expected_audience=int(expected_audience), district=district, street=street, community=community,
         place_path=place.path, address=(address or "").strip()[:200], preferred_from=preferred_from,
