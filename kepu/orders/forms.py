@@ -9,6 +9,9 @@ from kepu.orders.models import ServiceKind, Topic
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")  # what <input type=date> expects
+
 
 class OrderForm(forms.Form):
     title = forms.CharField(label=_("What do you want?"), max_length=100,
@@ -19,7 +22,7 @@ class OrderForm(forms.Form):
     expected_audience = forms.IntegerField(label=_("About how many people?"), min_value=1, max_value=10000,
                                            initial=20)
     place = forms.ChoiceField(label=_("Community"))
-    address = forms.CharField(label=_("Address"), max_length=200, required=False,
+    address = forms.CharField(label=_("Street address"), max_length=200, required=False,
                               help_text=_("Building, room or square where it should take place"))
     preferred_from = forms.DateField(label=_("Earliest date"), widget=DateInput)
     preferred_to = forms.DateField(label=_("Latest date"), widget=DateInput)
@@ -54,5 +57,5 @@ class MenuItemForm(forms.Form):
 
 class HolidayForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput)
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=_("Name of the day"), max_length=40)
     is_workday = forms.BooleanField(label=_("Make-up working day (a weekend day worked)"), required=False)

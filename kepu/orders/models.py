@@ -131,7 +131,7 @@ class Order(TimeStampedModel):
     community = models.ForeignKey("places.Place", verbose_name=_("community"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     place_path = models.CharField(_("place"), max_length=120, db_index=True)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    address = models.CharField(_("street address"), max_length=200, blank=True)
     preferred_from = models.DateField(_("preferred from"))
     preferred_to = models.DateField(_("preferred until"))
     # Who
