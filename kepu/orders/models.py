@@ -177,6 +177,9 @@ class Order(TimeStampedModel):
             models.Index(fields=["unit", "status"], name="orders_unit_status"),
             models.Index(fields=["provider", "status"], name="orders_provider_status"),
             models.Index(fields=["district", "created_at"], name="orders_district_created"),
+            models.Index(fields=["street", "created_at"], name="orders_street_created"),
+            models.Index(fields=["community", "created_at"], name="orders_community_created"),
+            models.Index(fields=["unit", "created_at"], name="orders_unit_created"),
             models.Index(fields=["status", "due_at"], name="orders_status_due"),
         ]
         constraints = [

@@ -17,6 +17,7 @@ from kepu.core.permissions import Policy, covers, in_area, register
 from kepu.core.roles import AREA_ROLES, Role
 from kepu.orders import workflow
 from kepu.orders.models import Order, OrderStatus, ServiceItem
+from kepu.places.models import PlaceLevel
 
 
 class OrderAction:
@@ -37,6 +38,13 @@ def order_scope_q(actor) -> Q | None:
         return None
     role = actor.role
     if role in AREA_ROLES and actor.area_path:
+        # Same rows as a prefix match on place_path, but through the foreign key of the
+        # office's level, so that "newest orders of this district" walks an index.
+        place = actor.place
+        level_field = {PlaceLevel.DISTRICT: "district_id", PlaceLevel.STREET: "street_id",
+                       PlaceLevel.COMMUNITY: "community_id"}.get(place.level)
+        if level_field:
+            return Q(**{level_field: place.pk})
         return Q(place_path__startswith=actor.area_path)
     if role == Role.RESIDENT:
         return Q(resident_id=actor.user_id) | Q(resident__isnull=True, placed_by_id=actor.user_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 
 from kepu.core.actor import Actor
@@ -135,11 +136,39 @@ AGGREGATES = {
 }
 
 
+RATES_VERSION_KEY = "kepu:orders:rates:version"
+RATES_TTL = 300
+
+
+def rates_changed() -> None:
+    """Called after any order changes: cached figures of every scope become stale at once."""
+    try:
+        cache.incr(RATES_VERSION_KEY)
+    except ValueError:
+        cache.set(RATES_VERSION_KEY, 2, None)
+
+
 def rate_figures(*, actor: Actor, by: str = "street", start: date | None = None,
-                 end: date | None = None) -> dict:
+                 end: date | None = None, fresh: bool = False) -> dict:
     """Response rate (claimed within the deadline / routed), completion rate (delivered / claimed) and
     satisfaction rate (rated 4 or 5 / rated), with the numbers behind them, overall and per ``by``.
+
+    Aggregating a district's orders is the costly read of this app, so figures are cached per
+    scope for a few minutes and dropped as soon as any order changes (``rates_changed``).
     """
+    version = cache.get_or_set(RATES_VERSION_KEY, 1, None)
+    key = (f"kepu:orders:rates:{version}:{actor.role}:{actor.organization_id}:{actor.user_id}:{by}:"
+           f"{start}:{end}")
+    if not fresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    figures = _rate_figures(actor=actor, by=by, start=start, end=end)
+    cache.set(key, figures, RATES_TTL)
+    return figures
+
+
+def _rate_figures(*, actor: Actor, by: str, start: date | None, end: date | None) -> dict:
     qs = scope(actor, Order.objects.all())
     if start:
         qs = qs.filter(created_at__date__gte=start)

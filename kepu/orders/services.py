@@ -35,6 +35,7 @@ from kepu.orders.models import (
     Topic,
 )
 from kepu.orders.permissions import MenuAction, OrderAction
+from kepu.orders.selectors import rates_changed
 from kepu.orders.signals import order_delivered, order_transitioned
 from kepu.orgs.models import Organization, OrgKind
 from kepu.places.models import Place, PlaceLevel
@@ -185,6 +186,7 @@ def order_place(
                               actor_org=(actor.organization.display_name if actor.organization else "")[:100],
                               data={"on_behalf": on_behalf})
     log_action(actor, "kepu.order.submitted", order, place=place)
+    transaction.on_commit(rates_changed)
     _tell(dispatcher_staff(order), order, "kepu.order.submitted",
           _("New order %(number)s: %(title)s") % {"number": order.number, "title": order.title})
     return order
@@ -403,6 +405,7 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
     log_action(actor, f"kepu.order.{action}", order, place=order.community or order.street,
                data={"from": from_status, "to": to_status, **({"reason": reason} if t.needs_reason else {})})
     _notify_transition(order, action, reason)
+    transaction.on_commit(rates_changed)
     transaction.on_commit(lambda: order_transitioned.send(
         sender=Order, order=order, action=action, from_status=from_status, to_status=to_status, actor=actor))
     if action == "deliver":
@@ -513,6 +516,7 @@ def order_escalate(*, order: Order, now: datetime | None = None) -> Order | None
     OrderEvent.objects.create(order=order, action="escalate", from_status=order.status, to_status=order.status,
                               actor_name=_("System"), reason=_("The deadline of this step has passed."),
                               data={"level": office})
+    transaction.on_commit(rates_changed)
     log_action(None, "kepu.order.escalated", order, place=order.community or order.street, data={"level": office})
     args = {"number": order.number, "title": order.title}
     _tell(_responsible(order), order, "kepu.order.overdue",

@@ -15,3 +15,11 @@ def _clean_wechat():
     LocmemWeChatBackend.outbox.clear()
     yield
     LocmemWeChatBackend.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -105,3 +105,15 @@ def test_open311_lists_services_and_requests_without_personal_data(client, oworl
     opened = client.get("/open311/v2/requests.json?status=open").json()
     assert {r["service_request_id"] for r in opened} == {mixed["late"].number, mixed["waiting"].number}
     assert client.get("/open311/v2/requests.json?service_code=lecture").json() == []
+
+
+def test_cached_figures_are_dropped_when_an_order_changes(oworld, django_capture_on_commit_callbacks):
+    a = oworld.a
+    with django_capture_on_commit_callbacks(execute=True):
+        order = advance(place_order(a.resident), a, "deliver")
+    assert selectors.rate_figures(actor=a.admin)["overall"]["rated"] == 0
+    assert selectors.rate_figures(actor=a.admin)["overall"]["rated"] == 0  # from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_transition(actor=a.resident, order=order, action="rate", rating=2)
+    figures = selectors.rate_figures(actor=a.admin)["overall"]
+    assert figures["rated"] == 1 and figures["satisfaction_rate"] == 0.0
