@@ -54,6 +54,124 @@ def generate(n: int) -> None:
     print(f"generated {n:,} orders in {time.monotonic() - started:.0f} s")
 
 
+SQL_GENERATE = """
+INSERT INTO orders_order (created_at, updated_at, number, status, kind, topic, title, description, population,
+    expected_audience, district_id, street_id, community_id, place_path, address, preferred_from, preferred_to,
+    resident_id, placed_by_id, contact_name, contact_phone, unit_id, provider_id, in_pool, scheduled_place,
+    scheduled_people, attendance, delivery_notes, rating, rating_comment, due_at, overdue, escalation_level,
+    dispatched_at, claim_due_at, claimed_at, claimed_on_time, delivered_at)
+SELECT t.created, t.created, 'S' || lpad(t.g::text, 9, '0'), t.status,
+    (ARRAY['lecture','exhibition','consultation','course','hands_on','screening','health_talk'])[1 + t.g %% 7],
+    (ARRAY['health','safety','anti_fraud','elderly_digital','farming','environment','astronomy','ai'])[1 + t.g %% 8],
+    '科普服务', '', (ARRAY['youth','farmers','workers','elderly','officials'])[1 + t.g %% 5], 10 + t.g %% 190,
+    c.district_id, c.street_id, c.place_id, c.path, '', t.created::date, t.created::date + 30,
+    %(resident)s, %(resident)s, '居民', '',
+    CASE WHEN t.status IN ('submitted', 'rejected') THEN NULL ELSE c.unit_id END,
+    CASE WHEN t.status IN ('accepted','scheduled','delivered','rated','closed') THEN c.team_id END,
+    false, '', '',
+    CASE WHEN t.status IN ('delivered','rated','closed') THEN jsonb_build_object('elderly', 5 + t.g %% 100)
+         ELSE '{}'::jsonb END,
+    '', CASE WHEN t.status IN ('rated','closed') AND t.g %% 5 > 0 THEN (ARRAY[5,5,5,4,4,3,2])[1 + t.g %% 7] END, '',
+    CASE WHEN t.status IN ('submitted','dispatched','claimed','accepted','scheduled') THEN t.created + interval '3 days'
+    END,
+    t.status IN ('dispatched','claimed') AND t.g %% 10 = 0, 0,
+    CASE WHEN t.status NOT IN ('submitted','rejected') THEN t.created + interval '5 hours' END,
+    CASE WHEN t.status NOT IN ('submitted','rejected') THEN t.created + interval '3 days' END,
+    CASE WHEN t.status NOT IN ('submitted','rejected','dispatched') THEN t.created + interval '1 day' END,
+    CASE WHEN t.status NOT IN ('submitted','rejected','dispatched') THEN t.g %% 7 > 0 END,
+    CASE WHEN t.status IN ('delivered','rated','closed') THEN t.created + interval '12 days' END
+FROM (
+    SELECT g, now() - (g %% 525600) * interval '1 minute' AS created,
+        (ARRAY['submitted','submitted','submitted','dispatched','dispatched','dispatched','claimed','claimed',
+               'claimed','claimed','accepted','accepted','accepted','scheduled','scheduled','scheduled',
+               'delivered','delivered','delivered','delivered','delivered','rated','rated','rated','rated','rated',
+               'rated','rated','rated','cancelled','cancelled','cancelled','rejected','rejected'] || array_fill(
+               'closed'::text, ARRAY[66]))[1 + (g * 7919) %% 100] AS status
+    FROM generate_series(%(start)s, %(stop)s) AS g
+) t JOIN bench_communities c ON c.i = t.g %% %(n_comm)s
+"""
+
+
+SQLITE_GENERATE = """
+WITH RECURSIVE s(g) AS (SELECT %(start)s UNION ALL SELECT g + 1 FROM s WHERE g < %(stop)s),
+t AS (
+    SELECT g, strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', '-' || (g %% 525600) || ' minutes') AS created,
+        CASE WHEN (g * 7919) %% 100 < 3 THEN 'submitted' WHEN (g * 7919) %% 100 < 6 THEN 'dispatched'
+             WHEN (g * 7919) %% 100 < 10 THEN 'claimed' WHEN (g * 7919) %% 100 < 13 THEN 'accepted'
+             WHEN (g * 7919) %% 100 < 16 THEN 'scheduled' WHEN (g * 7919) %% 100 < 21 THEN 'delivered'
+             WHEN (g * 7919) %% 100 < 29 THEN 'rated' WHEN (g * 7919) %% 100 < 32 THEN 'cancelled'
+             WHEN (g * 7919) %% 100 < 34 THEN 'rejected' ELSE 'closed' END AS status
+    FROM s
+)
+INSERT INTO orders_order (created_at, updated_at, number, status, kind, topic, title, description, population,
+    expected_audience, district_id, street_id, community_id, place_path, address, preferred_from, preferred_to,
+    resident_id, placed_by_id, contact_name, contact_phone, unit_id, provider_id, in_pool, scheduled_place,
+    scheduled_people, attendance, delivery_notes, rating, rating_comment, due_at, overdue, escalation_level,
+    dispatched_at, claim_due_at, claimed_at, claimed_on_time, delivered_at)
+SELECT t.created, t.created, 'S' || substr('000000000' || t.g, -9), t.status,
+    json_extract('["lecture","exhibition","consultation","course","hands_on","screening","health_talk"]',
+                 '$[' || (t.g %% 7) || ']'),
+    json_extract('["health","safety","anti_fraud","elderly_digital","farming","environment","astronomy","ai"]',
+                 '$[' || (t.g %% 8) || ']'),
+    '科普服务', '', json_extract('["youth","farmers","workers","elderly","officials"]', '$[' || (t.g %% 5) || ']'),
+    10 + t.g %% 190, c.district_id, c.street_id, c.place_id, c.path, '', date(t.created), date(t.created, '+30 days'),
+    %(resident)s, %(resident)s, '居民', '',
+    CASE WHEN t.status IN ('submitted', 'rejected') THEN NULL ELSE c.unit_id END,
+    CASE WHEN t.status IN ('accepted','scheduled','delivered','rated','closed') THEN c.team_id END,
+    0, '', '',
+    CASE WHEN t.status IN ('delivered','rated','closed') THEN json_object('elderly', 5 + t.g %% 100) ELSE '{}' END,
+    '', CASE WHEN t.status IN ('rated','closed') AND t.g %% 5 > 0
+             THEN json_extract('[5,5,5,4,4,3,2]', '$[' || (t.g %% 7) || ']') END, '',
+    CASE WHEN t.status IN ('submitted','dispatched','claimed','accepted','scheduled')
+         THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+3 days') END,
+    t.status IN ('dispatched','claimed') AND t.g %% 10 = 0, 0,
+    CASE WHEN t.status NOT IN ('submitted','rejected') THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+5 hours') END,
+    CASE WHEN t.status NOT IN ('submitted','rejected') THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+3 days') END,
+    CASE WHEN t.status NOT IN ('submitted','rejected','dispatched')
+         THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+1 days') END,
+    CASE WHEN t.status NOT IN ('submitted','rejected','dispatched') THEN t.g %% 7 > 0 END,
+    CASE WHEN t.status IN ('delivered','rated','closed') THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+12 days')
+    END
+FROM t JOIN bench_communities c ON c.i = t.g %% %(n_comm)s
+"""
+
+
+def generate_sql(n: int) -> None:
+    """The same kind of orders as ``bulk_orders``, generated inside the database (minutes, not an hour)."""
+    from kepu.accounts.models import User
+    from kepu.orgs.models import Organization, OrgKind
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", "--quiet-logins")
+    units, teams = {}, {}
+    for pk, place_id in Organization.objects.filter(kind=OrgKind.MEMBER_UNIT).values_list("pk", "place_id"):
+        units.setdefault(place_id, []).append(pk)
+    for pk, place_id in Organization.objects.filter(kind=OrgKind.VOLUNTEER_ORG).values_list("pk", "place_id"):
+        teams.setdefault(place_id, []).append(pk)
+    rows = []
+    comms = Organization.objects.filter(kind=OrgKind.COMMUNITY).values_list(
+        "place_id", "place__path", "place__parent_id", "place__parent__parent_id").order_by("pk")
+    for i, (place_id, path, street_id, district_id) in enumerate(comms):
+        rows.append((i, place_id, path, street_id, district_id, units[district_id][i % len(units[district_id])],
+                     teams[district_id][i % len(teams[district_id])]))
+    resident = User.objects.get(username="r-demo-2").pk
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_communities")
+        cursor.execute("CREATE TABLE bench_communities (i int, place_id bigint, path text, street_id bigint, "
+                       "district_id bigint, unit_id bigint, team_id bigint)")
+        cursor.executemany("INSERT INTO bench_communities VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
+        sql = SQL_GENERATE if connection.vendor == "postgresql" else SQLITE_GENERATE
+        step = 100_000
+        for start in range(1, n + 1, step):
+            cursor.execute(sql, {"resident": resident, "start": start, "stop": min(start + step - 1, n),
+                                          "n_comm": len(rows)})
+            print(f"    {min(start + step - 1, n):,} orders", flush=True)
+        cursor.execute("DROP TABLE bench_communities")
+        cursor.execute("VACUUM ANALYZE orders_order" if connection.vendor == "postgresql" else "ANALYZE")
+    print(f"generated {n:,} orders in {time.monotonic() - started:.0f} s")
+
+
 def login(username):
     from kepu.accounts.middleware import SESSION_KEY
     from kepu.accounts.models import Membership, User
@@ -72,14 +190,14 @@ def measure(client, url, repeat):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
+    n_queries = len(queries.captured_queries)  # before the next request resets the query log
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], len(
-        queries.captured_queries)
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], n_queries
 
 
 def claims_per_second(n_orders: int, threads: int) -> tuple[float, int, int]:
@@ -140,12 +258,16 @@ def claims_per_second(n_orders: int, threads: int) -> tuple[float, int, int]:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--generate", type=int, default=0, help="first create a database with this many orders")
+    parser.add_argument("--generate-sql", type=int, default=0,
+                        help="create the orders with one INSERT … SELECT per 100,000 (fast)")
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--claims", type=int, default=200)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     if args.generate:
         generate(args.generate)
+    if args.generate_sql:
+        generate_sql(args.generate_sql)
     from kepu.orders.models import Order
 
     total = Order.objects.count()
