@@ -86,7 +86,7 @@ FROM (
                'claimed','claimed','accepted','accepted','accepted','scheduled','scheduled','scheduled',
                'delivered','delivered','delivered','delivered','delivered','rated','rated','rated','rated','rated',
                'rated','rated','rated','cancelled','cancelled','cancelled','rejected','rejected'] || array_fill(
-               'closed'::text, ARRAY[66]))[1 + (g * 7919) %% 100] AS status
+               'closed'::text, ARRAY[66]))[1 + (g::bigint * 7919) %% 100] AS status
     FROM generate_series(%(start)s, %(stop)s) AS g
 ) t JOIN bench_communities c ON c.i = t.g %% %(n_comm)s
 """
@@ -125,8 +125,10 @@ SELECT t.created, t.created, 'S' || substr('000000000' || t.g, -9), t.status,
     CASE WHEN t.status IN ('submitted','dispatched','claimed','accepted','scheduled')
          THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+3 days') END,
     t.status IN ('dispatched','claimed') AND t.g %% 10 = 0, 0,
-    CASE WHEN t.status NOT IN ('submitted','rejected') THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+5 hours') END,
-    CASE WHEN t.status NOT IN ('submitted','rejected') THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+3 days') END,
+    CASE WHEN t.status NOT IN ('submitted','rejected')
+         THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+5 hours') END,
+    CASE WHEN t.status NOT IN ('submitted','rejected')
+         THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+3 days') END,
     CASE WHEN t.status NOT IN ('submitted','rejected','dispatched')
          THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t.created, '+1 days') END,
     CASE WHEN t.status NOT IN ('submitted','rejected','dispatched') THEN t.g %% 7 > 0 END,
