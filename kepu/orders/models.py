@@ -257,6 +257,23 @@ class OrderVolunteer(models.Model):
         return f"{self.volunteer_id} on {self.order_id}"
 
 
+class OrderPhoto(models.Model):
+    """A photo of a delivered service (optional), uploaded with the delivery record."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("photo"), upload_to="orders/%Y/%m/")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery photo")
+        verbose_name_plural = _("delivery photos")
+
+    def __str__(self):
+        return self.image.name
+
+
 class Step(models.TextChoices):
     DISPATCH = "dispatch", _("Dispatch")
     CLAIM = "claim", _("Claim")

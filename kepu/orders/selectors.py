@@ -58,7 +58,7 @@ def order_get(*, actor: Actor, pk: int) -> Order:
     qs = Order.objects.select_related("community", "street", "district", "unit", "provider", "expert", "resident",
                                       "service_item").prefetch_related(
         Prefetch("events", queryset=OrderEvent.objects.order_by("at", "id")),
-        Prefetch("volunteers", queryset=OrderVolunteer.objects.select_related("volunteer")))
+        Prefetch("volunteers", queryset=OrderVolunteer.objects.select_related("volunteer")), "photos")
     return get_visible(actor, qs, pk=pk)
 
 

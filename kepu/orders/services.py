@@ -28,6 +28,7 @@ from kepu.orders.calendar import add_working_days, deadline_for
 from kepu.orders.models import (
     Order,
     OrderEvent,
+    OrderPhoto,
     OrderStatus,
     OrderVolunteer,
     ServiceItem,
@@ -273,6 +274,22 @@ def _parse_volunteers(order: Order, volunteers) -> list[tuple[int, Decimal]]:
     return out
 
 
+MAX_PHOTOS, MAX_PHOTO_BYTES = 6, 5 * 1024 * 1024
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+def _check_photos(photos) -> list:
+    photos = list(photos or [])
+    if len(photos) > MAX_PHOTOS:
+        raise OrderError(_("At most 6 photos."), code="photos_too_many")
+    for photo in photos:
+        head = photo.read(8)
+        photo.seek(0)
+        if photo.size > MAX_PHOTO_BYTES or not any(head.startswith(m) for m in IMAGE_MAGIC):
+            raise OrderError(_("Photos must be JPEG or PNG images of at most 5 MB."), code="photo_invalid")
+    return photos
+
+
 def _apply(order: Order, name: str, data: dict, now: datetime) -> tuple[dict, list]:
     """Change the order's fields for transition ``name``; return (event data, fields changed)."""
     changed: list[str] = []
@@ -381,6 +398,7 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
     event_data, changed = _apply(order, action, {**data, "actor": actor}, now)
     to_status = t.target_for(order)
     volunteers = _parse_volunteers(order, data.get("volunteers")) if action == "deliver" else []
+    photos = _check_photos(data.get("photos")) if action == "deliver" else []
     order.status = to_status
     order.overdue = False
     order.escalation_level = 0
@@ -396,6 +414,8 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
     order.save(update_fields=sorted({*changed, "status", "overdue", "escalation_level", "due_at", "updated_at"}))
     for user_id, hours in volunteers:
         OrderVolunteer.objects.update_or_create(order=order, volunteer_id=user_id, defaults={"hours": hours})
+    for photo in photos:
+        OrderPhoto.objects.create(order=order, image=photo, uploaded_by=actor.user)
     OrderEvent.objects.create(
         order=order, action=action, from_status=from_status, to_status=to_status, actor=actor.user,
         actor_name=actor.user.get_display_name()[:100],

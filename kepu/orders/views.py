@@ -152,6 +152,7 @@ def _action_data(request, action) -> dict:
     elif action == "deliver":
         data["attendance"] = {p: post.get(f"attendance_{p}") or 0 for p in Population.values}
         data["notes"] = post.get("notes", "")
+        data["photos"] = request.FILES.getlist("photos")
         data["volunteers"] = [(int(u), post.get(f"hours_{u}") or "2") for u in post.getlist("volunteer")
                               if u.isdigit()]
     elif action == "rate":

@@ -154,3 +154,25 @@ def test_inbox_lists_and_opens_notifications(client, oworld):
     assert n.read_at is not None
     login(client, a.resident)
     assert client.post(reverse("notifications:open", args=[n.pk])).status_code == 404
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_delivery_photos_are_optional_and_must_be_images(client, oworld, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    a = oworld.a
+    order = advance(place_order(a.resident), a, "schedule")
+    login(client, a.team_staff)
+    bad = act(client, order, "deliver", attendance_elderly="5",
+              photos=[SimpleUploadedFile("x.png", b"<script>", content_type="image/png")])
+    assert bad.status_code == 400 and Order.objects.get(pk=order.pk).status == OrderStatus.SCHEDULED
+    ok = act(client, order, "deliver", attendance_elderly="5",
+             photos=[SimpleUploadedFile("hall.png", PNG, content_type="image/png")])
+    assert ok.status_code == 302
+    order.refresh_from_db()
+    assert order.photos.count() == 1 and order.status == OrderStatus.DELIVERED
+    assert "<img" in client.get(reverse("orders:detail", args=[order.pk])).content.decode()
