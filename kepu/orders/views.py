@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,7 +18,7 @@ from kepu.core.http import role_required
 from kepu.core.permissions import can
 from kepu.core.populations import Population
 from kepu.core.roles import Role
-from kepu.orders import charts, export, selectors, services, suggestions, workflow
+from kepu.orders import charts, export, paging, selectors, services, suggestions, workflow
 from kepu.orders.forms import HolidayForm, MenuItemForm, OrderForm
 from kepu.orders.models import Holiday, Order, OrderStatus, ServiceItem, Step, StepDeadline
 from kepu.orders.permissions import OrderAction
@@ -38,7 +37,7 @@ def order_list(request):
     q = request.GET.get("q", "").strip()[:40]
     orders = selectors.order_list(actor=actor, status=status, q=q, needs_me=view == "todo",
                                   overdue=view == "overdue")
-    page = Paginator(orders, 25).get_page(request.GET.get("page"))
+    page = paging.window(orders, request.GET.get("page"))
     context = {"page": page, "view": view, "status": status, "q": q, "statuses": OrderStatus.choices,
                "may_order": can(actor, OrderAction.CREATE, Order()),
                "query": f"view={view}&status={status}&q={q}&"}
