@@ -267,6 +267,8 @@ def main():
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:  # planner statistics for indexes a migration may just have added
+        cursor.execute("ANALYZE")
     if args.generate:
         generate(args.generate)
     if args.generate_sql:

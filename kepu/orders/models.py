@@ -182,9 +182,9 @@ class Order(TimeStampedModel):
             models.Index(fields=["unit", "created_at"], name="orders_unit_created"),
             models.Index(fields=["status", "due_at"], name="orders_status_due"),
             models.Index(fields=["-created_at"], name="orders_recent"),
-            models.Index(fields=["district", "escalation_level"], name="orders_district_escalated"),
-            models.Index(fields=["street", "escalation_level"], name="orders_street_escalated"),
-            models.Index(fields=["community", "status"], name="orders_community_status"),
+            # escalation first: an office's plain list must keep walking (district, created_at)
+            models.Index(fields=["escalation_level", "district"], name="orders_escalated_district"),
+            models.Index(fields=["escalation_level", "street"], name="orders_escalated_street"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
