@@ -3,11 +3,10 @@
 from datetime import date, datetime
 
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
 
 from kepu.core.api import actor_of
 from kepu.core.errors import NotFound
-from kepu.orders import selectors, services, suggestions, workflow
+from kepu.orders import paging, selectors, services, suggestions, workflow
 from kepu.orders.models import Order
 from kepu.places.models import Place
 
@@ -126,10 +125,21 @@ class ContactOut(Schema):
     phone: str
 
 
-@router.get("/", response=list[OrderOut], summary="Orders the caller may see")
-@paginate(PageNumberPagination, page_size=50)
-def order_list(request, status: str = "", q: str = "", needs_me: bool = False, overdue: bool = False):
-    return selectors.order_list(actor=actor_of(request), status=status, q=q, needs_me=needs_me, overdue=overdue)
+class OrderPage(Schema):
+    items: list[OrderOut]
+    page: int
+    next_page: int | None
+
+
+@router.get("/", response=OrderPage, summary="Orders the caller may see, newest first",
+            description="50 a page; `next_page` is null on the last one. Orders are not counted: a district holds "
+                        "hundreds of thousands.")
+def order_list(request, status: str = "", q: str = "", needs_me: bool = False, overdue: bool = False,
+               page: int = 1):
+    orders = selectors.order_list(actor=actor_of(request), status=status, q=q, needs_me=needs_me, overdue=overdue)
+    window = paging.window(orders, page, per_page=50)
+    return {"items": window.rows, "page": window.number,
+            "next_page": window.next_page_number if window.has_next else None}
 
 
 @router.post("/", response={201: OrderDetailOut}, summary="Place an order (点单)")

@@ -182,9 +182,9 @@ class Order(TimeStampedModel):
             models.Index(fields=["unit", "created_at"], name="orders_unit_created"),
             models.Index(fields=["status", "due_at"], name="orders_status_due"),
             models.Index(fields=["-created_at"], name="orders_recent"),
-            # escalation first: an office's plain list must keep walking (district, created_at)
-            models.Index(fields=["escalation_level", "district"], name="orders_escalated_district"),
-            models.Index(fields=["escalation_level", "street"], name="orders_escalated_street"),
+            # Partial: the few orders escalated to the district office, newest first, for its "waiting for me".
+            models.Index(fields=["district", "-created_at"], condition=models.Q(escalation_level__gte=2),
+                         name="orders_escalated_district"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),

@@ -90,3 +90,15 @@ def test_notifications_api_lists_only_ones_own(client, oworld):
     assert client.get("/api/v1/notifications/", **bearer(oworld.a.resident)).json()["items"] == []
     assert post(client, f"/api/v1/notifications/{nid}/read", {}, bearer(oworld.a.resident)).status_code == 404
     assert post(client, f"/api/v1/notifications/{nid}/read", {}, bearer(oworld.a.community_staff)).json()["read_at"]
+
+
+def test_order_list_pages_without_counting(client, oworld):
+    from kepu.orders.tests.factories import place_order
+
+    for _ in range(51):
+        place_order(oworld.a.resident)
+    who = bearer(oworld.a.admin)
+    first = client.get("/api/v1/orders/?needs_me=false", **who).json()
+    assert len(first["items"]) == 50 and first["next_page"] == 2
+    second = client.get("/api/v1/orders/?needs_me=false&page=2", **who).json()
+    assert len(second["items"]) == 1 and second["next_page"] is None
