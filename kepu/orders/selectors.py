@@ -168,6 +168,34 @@ def rate_figures(*, actor: Actor, by: str = "street", start: date | None = None,
     return figures
 
 
+MAX_MONTHS = 24
+
+
+def _months(qs) -> list[tuple[str, object, object]]:
+    """Local calendar months spanned by ``qs`` (the last 24 at most), as (label, start, end).
+
+    One range query per month walks the creation-time index; truncating each row's time
+    to its month would call a function on every row (on SQLite, a Python one).
+    """
+    from datetime import datetime
+
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    span = qs.aggregate(first=Min("created_at"), last=Max("created_at"))
+    if span["first"] is None:
+        return []
+    first, last = timezone.localtime(span["first"]), timezone.localtime(span["last"])
+    y, m = last.year, last.month
+    out = []
+    while (y, m) >= (first.year, first.month) and len(out) < MAX_MONTHS:
+        lo = timezone.make_aware(datetime(y, m, 1))
+        hi = timezone.make_aware(datetime(y + (m == 12), m % 12 + 1, 1))
+        out.append((f"{y:04d}-{m:02d}", lo, hi))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
 def _rate_figures(*, actor: Actor, by: str, start: date | None, end: date | None) -> dict:
     qs = scope(actor, Order.objects.all())
     if start:
@@ -176,11 +204,8 @@ def _rate_figures(*, actor: Actor, by: str, start: date | None, end: date | None
         qs = qs.filter(created_at__date__lte=end)
     overall = _rates(qs.aggregate(**AGGREGATES))
     if by == "month":
-        from django.db.models.functions import TruncMonth
-
-        rows = (qs.annotate(period=TruncMonth("created_at")).values("period").annotate(**AGGREGATES)
-                .order_by("period"))
-        groups = [_rates({**r, "label": r["period"].strftime("%Y-%m") if r["period"] else "—"}) for r in rows]
+        groups = [_rates({**qs.filter(created_at__gte=lo, created_at__lt=hi).aggregate(**AGGREGATES), "label": label})
+                  for label, lo, hi in _months(qs)]
     else:
         name_field, id_field = DIMENSIONS.get(by, DIMENSIONS["street"])
         rows = qs.exclude(**{f"{id_field}__isnull": True}).values(id_field, name_field).annotate(

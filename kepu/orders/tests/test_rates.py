@@ -117,3 +117,13 @@ def test_cached_figures_are_dropped_when_an_order_changes(oworld, django_capture
         services.order_transition(actor=a.resident, order=order, action="rate", rating=2)
     figures = selectors.rate_figures(actor=a.admin)["overall"]
     assert figures["rated"] == 1 and figures["satisfaction_rate"] == 0.0
+
+
+def test_figures_by_month_follow_local_calendar_months(oworld):
+    a = oworld.a
+    old, new = place_order(a.resident), place_order(a.resident)
+    Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=62))
+    groups = selectors.rate_figures(actor=a.admin, by="month", fresh=True)["groups"]
+    assert len(groups) >= 3 and groups[0]["total"] == 1 and groups[-1]["total"] == 1
+    assert sum(g["total"] for g in groups) == 2
+    assert groups[-1]["label"] == timezone.localtime(new.created_at).strftime("%Y-%m")
