@@ -20,6 +20,8 @@ from kepu.core.audit_api import router as audit_router  # noqa: E402
 from kepu.orgs.api import router as orgs_router  # noqa: E402
 from kepu.places.api import router as places_router  # noqa: E402
 from kepu.plans.api import router as plans_router  # noqa: E402
+from kepu.notifications.api import router as notifications_router  # noqa: E402
+from kepu.orders.api import router as orders_router  # noqa: E402
 
 api.add_router("/auth", auth_router)
 api.add_router("/places", places_router)
@@ -27,3 +29,5 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/people", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/plans", plans_router)
+api.add_router("/orders", orders_router)
+api.add_router("/notifications", notifications_router)

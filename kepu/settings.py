@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "kepu.orgs",
     "kepu.accounts",
     "kepu.plans",
+    "kepu.notifications",
+    "kepu.orders",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +209,7 @@ KEPU_SMS_BACKEND = os.environ.get("KEPU_SMS_BACKEND", "kepu.core.messaging.FileS
 KEPU_SMS_GATEWAY_URL = os.environ.get("KEPU_SMS_GATEWAY_URL", "")
 KEPU_SMS_GATEWAY_TOKEN = os.environ.get("KEPU_SMS_GATEWAY_TOKEN", "")
 KEPU_SMS_OUTBOX = VAR_DIR / "outbox"
+KEPU_WECHAT_BACKEND = os.environ.get("KEPU_WECHAT_BACKEND", "kepu.notifications.channels.FileWeChatBackend")
 # Only the demo shows the one-time code on the sign-in page, so that a newcomer can sign in
 # as a resident without a phone. Never on in production.
 KEPU_SHOW_DEV_CODES = env_bool("KEPU_SHOW_DEV_CODES", False) and DEBUG

@@ -1,0 +1,211 @@
+"""The order workflow under /api/v1/orders/: the same services and selectors as the pages."""
+
+from datetime import date, datetime
+
+from ninja import Router, Schema
+
+from kepu.core.api import actor_of
+from kepu.core.errors import NotFound
+from kepu.orders import paging, selectors, services, suggestions, workflow
+from kepu.orders.models import Order
+from kepu.places.models import Place
+
+router = Router(tags=["orders"])
+
+
+class OrderIn(Schema):
+    title: str
+    kind: str
+    topic: str
+    population: str
+    place_code: str
+    preferred_from: date
+    preferred_to: date
+    expected_audience: int = 20
+    description: str = ""
+    address: str = ""
+    service_item_id: int | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+class EventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    at: datetime
+    actor_name: str
+    actor_org: str
+    reason: str
+    data: dict
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    status: str
+    title: str
+    kind: str
+    topic: str
+    population: str
+    expected_audience: int
+    place_code: str
+    place_name: str
+    contact_name: str
+    contact_phone: str
+    unit_id: int | None
+    provider_id: int | None
+    expert_id: int | None
+    in_pool: bool
+    due_at: datetime | None
+    overdue: bool
+    escalation_level: int
+    scheduled_for: datetime | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_place_code(obj):
+        return obj.where.code
+
+    @staticmethod
+    def resolve_place_name(obj):
+        return obj.where.name
+
+    @staticmethod
+    def resolve_contact_phone(obj):
+        return obj.masked_phone
+
+
+class OrderDetailOut(OrderOut):
+    description: str
+    address: str
+    preferred_from: date
+    preferred_to: date
+    scheduled_place: str
+    scheduled_people: str
+    attendance: dict
+    rating: int | None
+    rating_comment: str
+    actions: list[str]
+    events: list[EventOut]
+
+    @staticmethod
+    def resolve_events(obj):
+        return list(obj.events.all())
+
+    @staticmethod
+    def resolve_actions(obj, context):
+        return [t.name for t in workflow.available(actor_of(context["request"]), obj)]
+
+
+class ActionIn(Schema):
+    reason: str = ""
+    unit_id: int | None = None
+    provider_id: int | None = None
+    expert_id: int | None = None
+    scheduled_for: datetime | None = None
+    scheduled_place: str = ""
+    scheduled_people: str = ""
+    attendance: dict[str, int] | None = None
+    notes: str = ""
+    volunteers: list[tuple[int, float]] | None = None
+    rating: int | None = None
+    comment: str = ""
+
+
+class CandidateOut(Schema):
+    kind: str
+    pk: int
+    name: str
+    score: float
+    reasons: list[str]
+
+
+class ContactOut(Schema):
+    phone: str
+
+
+class OrderPage(Schema):
+    items: list[OrderOut]
+    page: int
+    next_page: int | None
+
+
+@router.get("/", response=OrderPage, summary="Orders the caller may see, newest first",
+            description="50 a page; `next_page` is null on the last one. Orders are not counted: a district holds "
+                        "hundreds of thousands.")
+def order_list(request, status: str = "", q: str = "", needs_me: bool = False, overdue: bool = False,
+               page: int = 1):
+    orders = selectors.order_list(actor=actor_of(request), status=status, q=q, needs_me=needs_me, overdue=overdue)
+    window = paging.window(orders, page, per_page=50)
+    return {"items": window.rows, "page": window.number,
+            "next_page": window.next_page_number if window.has_next else None}
+
+
+@router.post("/", response={201: OrderDetailOut}, summary="Place an order (点单)")
+def order_create(request, body: OrderIn):
+    actor = actor_of(request)
+    place = Place.objects.filter(code=body.place_code).first()
+    if place is None:
+        raise NotFound()
+    item = None
+    if body.service_item_id:
+        from kepu.orders.models import ServiceItem
+
+        item = ServiceItem.objects.filter(pk=body.service_item_id, is_active=True).first()
+    order = services.order_place(
+        actor=actor, title=body.title, kind=body.kind, topic=body.topic, population=body.population, place=place,
+        preferred_from=body.preferred_from, preferred_to=body.preferred_to, expected_audience=body.expected_audience,
+        description=body.description, address=body.address, service_item=item, contact_name=body.contact_name,
+        contact_phone=body.contact_phone)
+    return 201, selectors.order_get(actor=actor, pk=order.pk)
+
+
+@router.get("/rates", summary="The three rates (三率) with the numbers behind them")
+def rates(request, by: str = "street", start: date | None = None, end: date | None = None):
+    return selectors.rate_figures(actor=actor_of(request), by=by, start=start, end=end)
+
+
+@router.get("/{order_id}", response=OrderDetailOut)
+def order_get(request, order_id: int):
+    return selectors.order_get(actor=actor_of(request), pk=order_id)
+
+
+@router.post("/{order_id}/contact", response=ContactOut, summary="The full contact phone (audited)")
+def order_contact(request, order_id: int):
+    actor = actor_of(request)
+    order = selectors.order_get(actor=actor, pk=order_id)
+    return {"phone": services.order_reveal_contact(actor=actor, order=order)}
+
+
+@router.get("/{order_id}/suggestions", response=list[CandidateOut],
+            summary="Ranked units (to dispatch) or organizations and experts (to pass on), with reasons")
+def order_suggestions(request, order_id: int, kind: str = "unit"):
+    order = selectors.order_get(actor=actor_of(request), pk=order_id)
+    ranked = suggestions.rank_providers(order) if kind == "provider" else suggestions.rank_units(order)
+    return [c.__dict__ for c in ranked]
+
+
+class DoneOut(Schema):
+    id: int
+    number: str
+    status: str
+
+
+@router.post("/{order_id}/{action}", response={200: OrderDetailOut, 202: DoneOut},
+             summary="Take a step: dispatch, reject, redispatch, claim, hand_back, pass_on, post_to_pool, grab, "
+                     "accept, decline, schedule, deliver, rate, close, cancel")
+def order_act(request, order_id: int, action: str, body: ActionIn):
+    """Answers 200 with the order, or 202 with its number and status when the step took it out of the caller's
+    sight (a unit handing an order back)."""
+    actor = actor_of(request)
+    order: Order = selectors.order_get(actor=actor, pk=order_id)
+    order = services.order_transition(
+        actor=actor, order=order, action=action, reason=body.reason, unit=body.unit_id,
+        provider=body.provider_id, expert=body.expert_id, scheduled_for=body.scheduled_for,
+        scheduled_place=body.scheduled_place, scheduled_people=body.scheduled_people, attendance=body.attendance,
+        notes=body.notes, volunteers=body.volunteers, rating=body.rating, comment=body.comment)
+    try:
+        return 200, selectors.order_get(actor=actor, pk=order_id)
+    except NotFound:
+        return 202, order

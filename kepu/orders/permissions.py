@@ -1,0 +1,109 @@
+"""Who may see orders and the service menu, and who may act on them.
+
+* A resident sees the orders they placed (or that were placed for them).
+* Community, street and district offices see the orders in their area; the city sees all.
+* A member unit sees only the orders routed to it; a volunteer organization the orders it
+  was given and those in its district's pool; an expert the orders passed to them; a
+  volunteer the orders they served on.
+* The full contact phone is for those who must call: the offices of the area and the
+  organization or expert doing the service. Every full view is audited.
+
+Transitions are allowed by ``workflow.allowed`` and nowhere else.
+"""
+
+from django.db.models import Q
+
+from kepu.core.permissions import Policy, covers, in_area, register
+from kepu.core.roles import AREA_ROLES, Role
+from kepu.orders import workflow
+from kepu.orders.models import Order, OrderStatus, ServiceItem
+from kepu.places.models import PlaceLevel
+
+
+class OrderAction:
+    VIEW = "view"
+    VIEW_CONTACT = "view_contact"
+    CREATE = "create"
+    CREATE_FOR_OTHERS = "create_for_others"
+
+
+class MenuAction:
+    PUBLISH = "publish"
+    CHANGE = "change"
+
+
+def order_scope_q(actor) -> Q | None:
+    """The orders an actor may see, as a filter; ``None`` means all of them."""
+    if actor.is_city:
+        return None
+    role = actor.role
+    if role in AREA_ROLES and actor.area_path:
+        # Same rows as a prefix match on place_path, but through the foreign key of the
+        # office's level, so that "newest orders of this district" walks an index.
+        place = actor.place
+        level_field = {PlaceLevel.DISTRICT: "district_id", PlaceLevel.STREET: "street_id",
+                       PlaceLevel.COMMUNITY: "community_id"}.get(place.level)
+        if level_field:
+            return Q(**{level_field: place.pk})
+        return Q(place_path__startswith=actor.area_path)
+    if role == Role.RESIDENT:
+        return Q(resident_id=actor.user_id) | Q(resident__isnull=True, placed_by_id=actor.user_id)
+    if role == Role.UNIT_STAFF and actor.organization_id:
+        return Q(unit_id=actor.organization_id)
+    if role == Role.VOLUNTEER_ORG_STAFF and actor.organization_id:
+        q = Q(provider_id=actor.organization_id)
+        if actor.place is not None:
+            q |= Q(in_pool=True, status=OrderStatus.CLAIMED, place_path__startswith=actor.place.path)
+        return q
+    if role == Role.EXPERT:
+        return Q(expert_id=actor.user_id)
+    if role == Role.VOLUNTEER:
+        return Q(volunteers__volunteer_id=actor.user_id)
+    return Q(pk__in=[])
+
+
+@register
+class OrderPolicy(Policy):
+    model = Order
+
+    def scope(self, actor, queryset):
+        q = order_scope_q(actor)
+        return queryset if q is None else queryset.filter(q)
+
+    def can(self, actor, action, obj=None):
+        if action == OrderAction.CREATE:
+            return actor.role in (Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_STAFF)
+        if action == OrderAction.CREATE_FOR_OTHERS:
+            # obj: an unsaved order carrying the place it is for
+            return actor.role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF) and covers(actor, obj.place_path)
+        if obj is None:
+            return False
+        if action == OrderAction.VIEW:
+            return self.scope(actor, Order.objects.filter(pk=obj.pk)).exists()
+        if action == OrderAction.VIEW_CONTACT:
+            if actor.role in AREA_ROLES and actor.role != Role.CITY_ADMIN:
+                return covers(actor, obj.place_path)
+            return workflow.is_provider(actor, obj) or workflow.is_owner(actor, obj)
+        if action in workflow.TRANSITIONS:
+            return workflow.allowed(actor, obj, action)
+        return False
+
+
+@register
+class ServiceItemPolicy(Policy):
+    """The menu is public reading; units and volunteer organizations publish their own items."""
+
+    model = ServiceItem
+
+    def scope(self, actor, queryset):
+        return queryset
+
+    def can(self, actor, action, obj=None):
+        if action in (MenuAction.PUBLISH, MenuAction.CHANGE):
+            return (actor.role in (Role.UNIT_STAFF, Role.VOLUNTEER_ORG_STAFF) and obj is not None
+                    and obj.provider_id == actor.organization_id)
+        return action == "view"
+
+
+def in_district(actor, queryset):
+    return in_area(actor, queryset, "place_path")

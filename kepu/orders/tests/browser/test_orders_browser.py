@@ -1,0 +1,144 @@
+"""The whole order line in a real browser on a phone, elder mode on, axe-clean on every page."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from kepu.accounts.tests.factories import PASSWORD
+from kepu.core.testing.browser import PHONE, screenshot, sign_in_resident, sign_in_staff, visit
+from kepu.orders.tests.factories import add_order_parties
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def staff_page(browser):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def as_staff(page, base, actor):
+    page.context.clear_cookies()
+    sign_in_staff(page, base, actor.user.username, PASSWORD)
+
+
+def open_order(page, base, pk, name):
+    visit(page, f"{base}/orders/{pk}/")
+    screenshot(page, name)
+
+
+def submit(page, action):
+    page.locator(f"[data-testid=action-{action}] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_order_to_rating_on_a_phone_with_elder_mode(phone_page, staff_page, live_server, world):
+    from kepu.orders.models import Order
+
+    w = add_order_parties(world)
+    a, base, page = w.a, live_server.url, phone_page
+
+    # 群众点单: a resident signs in on her phone, turns on elder mode and orders.
+    sign_in_resident(page, base, a.resident.user.phone)
+    page.get_by_test_id("elder-toggle").click()
+    page.wait_for_load_state("networkidle")
+    assert "elder" in page.locator("html").get_attribute("class")
+    visit(page, f"{base}/orders/menu/")
+    visit(page, f"{base}/orders/new/")
+    page.fill("input[name=title]", "老年人防跌倒健康讲座")
+    page.select_option("select[name=kind]", "health_talk")
+    page.select_option("select[name=topic]", "health")
+    page.select_option("select[name=population]", "elderly")
+    page.fill("input[name=expected_audience]", "30")
+    screenshot(page, "orders-new-phone-elder")
+    page.get_by_test_id("order-form").locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    order = Order.objects.get()
+    assert page.url.endswith(f"/orders/{order.pk}/")
+    visit(page, page.url)
+    screenshot(page, "orders-detail-resident-phone")
+
+    resident_page, page = page, staff_page
+    # The dashboard before anything happened.
+    as_staff(page, base, a.community_staff)
+    visit(page, f"{base}/orders/rates/")
+    assert page.get_by_test_id("satisfaction-rate").inner_text() == "—"
+
+    # 社区派单: community staff see it waiting for them and dispatch it to the suggested unit.
+    visit(page, f"{base}/orders/")
+    assert order.number in page.get_by_test_id("order-list").inner_text()
+    screenshot(page, "orders-list-community-phone")
+    open_order(page, base, order.pk, "orders-dispatch-phone")
+    page.get_by_test_id("contact-reveal").click()
+    page.wait_for_selector("[data-testid=contact-full]")
+    submit(page, "dispatch")
+    visit(page, page.url)
+
+    # 部门领单: the unit claims it and passes it on to the best-ranked volunteer organization.
+    as_staff(page, base, a.unit_staff)
+    open_order(page, base, order.pk, "orders-claim-phone")
+    submit(page, "claim")
+    visit(page, page.url)
+    submit(page, "pass_on")
+    visit(page, page.url)
+
+    # 志愿组织接单: the organization accepts, schedules and records the delivery.
+    as_staff(page, base, a.team_staff)
+    visit(page, f"{base}/orders/")
+    open_order(page, base, order.pk, "orders-accept-phone")
+    submit(page, "accept")
+    visit(page, page.url)
+    when = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    form = page.get_by_test_id("action-schedule")
+    form.locator("input[name=scheduled_for]").fill(when)
+    form.locator("input[name=scheduled_place]").fill("社区活动中心")
+    form.locator("input[name=scheduled_people]").fill("赵队长等3人")
+    submit(page, "schedule")
+    visit(page, page.url)
+    form = page.get_by_test_id("action-deliver")
+    form.locator("input[name=attendance_elderly]").fill("28")
+    form.locator(f"#vol-{a.volunteer.user.pk}").check()
+    screenshot(page, "orders-deliver-phone")
+    submit(page, "deliver")
+    visit(page, page.url)
+
+    # 群众评单: the resident hears of it in her inbox and rates it.
+    page = resident_page
+    visit(page, f"{base}/inbox/")
+    assert "elder" in page.locator("html").get_attribute("class")
+    screenshot(page, "inbox-resident-phone")
+    open_order(page, base, order.pk, "orders-rate-phone")
+    page.get_by_test_id("action-rate").locator("label[for=rating-5]").click()
+    page.get_by_test_id("action-rate").locator("textarea[name=comment]").fill("讲得很清楚，谢谢！")
+    submit(page, "rate")
+    visit(page, page.url)
+    assert page.get_by_test_id("order-status").inner_text() == "已评价"
+    assert "讲得很清楚" in page.get_by_test_id("order-rating").inner_text()
+    history = page.get_by_test_id("order-history").inner_text()
+    for step in ("已点单", "派单", "领单", "转派", "接单", "排期", "登记服务完成", "评价"):
+        assert step in history
+
+    # 三率: the dashboard moved.
+    page = staff_page
+    as_staff(page, base, a.community_staff)
+    visit(page, f"{base}/orders/rates/")
+    assert page.get_by_test_id("satisfaction-rate").inner_text() == "100.0%"
+    assert page.get_by_test_id("completion-rate").inner_text() == "100.0%"
+    assert page.get_by_test_id("response-rate").inner_text() == "100.0%"
+    screenshot(page, "orders-rates-phone")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    visit(page, f"{base}/orders/rates/")
+    screenshot(page, "orders-rates-desktop")
+    visit(page, f"{base}/orders/{order.pk}/")
+    screenshot(page, "orders-detail-desktop")
