@@ -1,10 +1,9 @@
 """The activities API: the public calendar (no sign-in), sign-up, tickets, organizer actions, check-in, figures."""
 
-from __future__ import annotations
 
 from datetime import date, datetime
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from kepu.activities import selectors, services
@@ -145,7 +144,7 @@ def activity_create(request, payload: ActivityIn):
     activity = services.activity_create(
         actor=actor, organization=org, title=payload.title, theme=theme,
         sessions=[(s.starts_at, s.ends_at, s.capacity) for s in payload.sessions], **data)
-    return 201, activity
+    return Status(201, activity)
 
 
 def _managed(request, activity_id):
@@ -212,7 +211,7 @@ def _public_session(request, session_id) -> Session:
 def registration_create(request, session_id: int, payload: RegistrationIn):
     session = _public_session(request, session_id)
     reg = services.registration_create(actor=actor_of(request), session=session, **payload.dict())
-    return 201, reg
+    return Status(201, reg)
 
 
 @router.get("/registrations/mine", response=list[RegistrationOut], summary="The caller's sign-ups")
@@ -271,7 +270,7 @@ def walk_in(request, activity_id: int, payload: WalkInIn):
         raise NotFound()
     w = services.walk_in_record(actor=actor_of(request), session=session, head_count=payload.head_count,
                                 population=payload.population)
-    return 201, {"id": w.pk, "head_count": w.head_count}
+    return Status(201, {"id": w.pk, "head_count": w.head_count})
 
 
 class FiguresOut(Schema):

@@ -31,7 +31,7 @@ class ActivityForm(forms.Form):
     theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.filter(is_active=True), required=False,
                                    empty_label=_("No theme"))
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    online_url = forms.URLField(label=_("Online link"), required=False)
+    online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
     starts_at = forms.DateTimeField(label=_("First session starts"), widget=DateTimeInput)
     duration_minutes = forms.IntegerField(label=_("Length of a session (minutes)"), min_value=15, max_value=24 * 60,
                                           initial=90)
