@@ -49,7 +49,7 @@ def qr_svg(payload: str, *, scale: int = 6, title: str = "") -> str:
     """An inline SVG of the ticket's QR code (no image files, drawn on the server)."""
     qr = segno.make(payload, error="m")
     return qr.svg_inline(scale=scale, border=2, dark="#000", light="#fff", title=title or None,
-                         svgclass="qr", omitsize=False)
+                         svgclass="qr", omitsize=True)
 
 
 def qr_png(payload: str, *, scale: int = 8) -> bytes:
@@ -58,8 +58,8 @@ def qr_png(payload: str, *, scale: int = 8) -> bytes:
     return out.getvalue()
 
 
-def bars(rows: list[tuple[str, int]], *, width: int = 560, bar_height: int = 26, gap: int = 10,
-         label_width: int = 150) -> dict:
+def bars(rows: list[tuple[str, int]], *, width: int = 560, bar_height: int = 30, gap: int = 12,
+         label_width: int = 190) -> dict:
     """Geometry of a horizontal bar chart; the template only draws it."""
     top = max([v for _k, v in rows] + [1])
     room = width - label_width - 60
@@ -73,15 +73,15 @@ def bars(rows: list[tuple[str, int]], *, width: int = 560, bar_height: int = 26,
             "bar_height": bar_height, "label_x": label_width - 8}
 
 
-def columns(rows: list[tuple[str, int]], *, width: int = 560, height: int = 200) -> dict:
+def columns(rows: list[tuple[str, int]], *, width: int = 560, height: int = 240) -> dict:
     """Geometry of a column chart (sessions per month)."""
     top = max([v for _k, v in rows] + [1])
     n = max(len(rows), 1)
     slot = width / n
-    plot = height - 40
+    plot = height - 56
     items = []
     for i, (label, value) in enumerate(rows):
         h = round(plot * value / top)
         items.append({"label": label, "value": value, "x": round(i * slot + slot * 0.15), "w": round(slot * 0.7),
-                      "y": 20 + plot - h, "h": h, "cx": round(i * slot + slot / 2), "value_y": 20 + plot - h - 4})
-    return {"items": items, "width": width, "height": height, "base_y": 20 + plot, "label_y": height - 6}
+                      "y": 26 + plot - h, "h": h, "cx": round(i * slot + slot / 2), "value_y": 26 + plot - h - 4})
+    return {"items": items, "width": width, "height": height, "base_y": 26 + plot, "label_y": height - 4}

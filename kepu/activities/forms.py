@@ -81,7 +81,7 @@ class OnBehalfForm(forms.Form):
 
 class WalkInForm(forms.Form):
     head_count = forms.IntegerField(label=_("Walk-ins"), min_value=1, max_value=10000, initial=1)
-    population = forms.ChoiceField(label=_("Population"), choices=Population.choices)
+    population = forms.ChoiceField(label=_("Population"), choices=Population.choices, initial=Population.OTHER)
 
 
 class SurveyForm(forms.Form):

@@ -16,6 +16,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kepu.activities import feeds, selectors, services
@@ -468,7 +469,7 @@ def dashboard(request):
     fig = selectors.figures(actor=request.actor, date_from=d_from, date_to=d_to, theme=theme,
                             organization_id=org_id)
     pop_rows = [(str(Population(p).label), n) for p, n in fig.by_population.items()]
-    month_rows = [(m.strftime("%m") if hasattr(m, "strftime") else str(m), n) for m, n in fig.by_month]
+    month_rows = [(m.strftime("%Y-%m") if hasattr(m, "strftime") else str(m), n) for m, n in fig.by_month]
     context = {
         "fig": fig, "from": d_from, "to": d_to, "theme": theme, "org": org_id or "",
         "themes": selectors.calendar_choices()["themes"],
@@ -495,7 +496,7 @@ def dashboard_xlsx(request):
     ws = wb.active
     ws.title = _("Summary")
     ws.append([_("From"), d_from.isoformat(), _("To"), d_to.isoformat()])
-    for label, value in ((_("Activities"), fig.activities), (_("Sessions"), fig.sessions),
+    for label, value in ((_("Activities"), fig.activities), (pgettext("activity", "Sessions"), fig.sessions),
                          (_("Registrations"), fig.registrations), (_("Checked in"), fig.checked_in),
                          (_("Walk-ins"), fig.walk_ins), (_("Delivered service orders"), fig.services),
                          (_("Person-times"), fig.person_times)):
@@ -504,7 +505,7 @@ def dashboard_xlsx(request):
         ws.append([str(Population(p).label), n])
     detail = wb.create_sheet(_("Activities"))
     pops = list(Population)
-    detail.append([_("Activity"), _("Organizer"), _("Place"), _("Theme"), _("Starts"), _("Sessions"),
+    detail.append([_("Activity"), _("Organizer"), _("Place"), _("Theme"), _("Starts"), pgettext("activity", "Sessions"),
                    _("Registrations"), _("Checked in"), _("Walk-ins"), _("Person-times")]
                   + [str(p.label) for p in pops])
     for r in rows:
