@@ -21,5 +21,7 @@ class ActivitiesConfig(AppConfig):
                      hint=_("Publish, sign-ups, check-in"))
         register_nav(_("Activity figures"), "activities:dashboard", STAFF_ROLES, order=33,
                      hint=_("Sessions and person-times"))
+        register_nav(_("Visit booking"), "activities:venues", {Role.BASE_STAFF, Role.ORG_STAFF, Role.UNIT_STAFF},
+                     order=35, hint=_("Opening hours and timed slots"))
         register_nav(_("Theme calendar"), "activities:themes", OFFICE_ROLES | {Role.STREET_STAFF}, order=34,
                      hint=_("What the area does per theme"))

@@ -72,7 +72,7 @@ class SignUpForm(forms.Form):
 
 
 class OnBehalfForm(forms.Form):
-    session = forms.IntegerField(widget=forms.HiddenInput)
+    session = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label=_("Name of the person or group"), max_length=60)
     head_count = forms.IntegerField(label=_("Head count"), min_value=1, max_value=10000, initial=1)
     population = forms.ChoiceField(label=_("Population"), choices=Population.choices)
@@ -96,3 +96,39 @@ class ReportForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
     photo = forms.FileField(label=_("Add a photo"), required=False)
     caption = forms.CharField(label=_("Caption"), max_length=120, required=False)
+
+
+class VenueForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    hours = forms.CharField(
+        label=_("Opening hours"), widget=forms.Textarea(attrs={"rows": 4}),
+        initial="2 09:00-12:00 13:30-16:30\n3 09:00-12:00 13:30-16:30",
+        help_text=_("One line per weekday: the weekday (1 = Monday … 7 = Sunday), then the opening periods."))
+    slot_minutes = forms.IntegerField(label=_("Slot length (minutes)"), min_value=15, max_value=480, initial=60)
+    slot_capacity = forms.IntegerField(label=_("Visitors per slot"), min_value=1, max_value=10000, initial=30)
+
+    def clean_hours(self):
+        hours = {}
+        for line in self.cleaned_data["hours"].splitlines():
+            parts = line.split()
+            if not parts:
+                continue
+            try:
+                day = int(parts[0])
+                if not 1 <= day <= 7:
+                    raise ValueError
+                periods = [p.split("-") for p in parts[1:]]
+                if not periods or any(len(p) != 2 for p in periods):
+                    raise ValueError
+            except ValueError:
+                raise forms.ValidationError(_("Write each line like: 2 09:00-12:00 13:30-16:30")) from None
+            hours[str(day - 1)] = periods
+        if not hours:
+            raise forms.ValidationError(_("Give at least one opening day."))
+        return hours
+
+
+class SlotsForm(forms.Form):
+    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))

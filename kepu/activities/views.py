@@ -20,7 +20,16 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kepu.activities import feeds, selectors, services
-from kepu.activities.forms import ActivityForm, OnBehalfForm, ReportForm, SignUpForm, SurveyForm, WalkInForm
+from kepu.activities.forms import (
+    ActivityForm,
+    OnBehalfForm,
+    ReportForm,
+    SignUpForm,
+    SlotsForm,
+    SurveyForm,
+    VenueForm,
+    WalkInForm,
+)
 from kepu.activities.models import ActivityStatus, Registration, RegistrationStatus, Session
 from kepu.activities.permissions import ActivityAction
 from kepu.core.errors import DomainError, NotFound
@@ -79,6 +88,7 @@ def detail(request, pk):
     context = {
         "activity": activity, "sessions": [(s, mine.get(s.pk)) for s in sessions], "form": SignUpForm(),
         "can_manage": can(request.actor, ActivityAction.MANAGE, activity),
+        "group_form": OnBehalfForm() if can(request.actor, ActivityAction.REGISTER_OTHERS, activity) else None,
         "share_url": request.build_absolute_uri(), "share_image": image,
         "populations": activity.population_labels(), "topics": activity.topic_labels(),
     }
@@ -106,6 +116,29 @@ def signup(request, session_pk):
                                     "place is free."))
     else:
         messages.success(request, _("Your sign-up waits for the organizer's approval."))
+    return redirect("activities:ticket", reg.pk)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def group_signup(request, session_pk):
+    """A teacher, community worker or any staff member registers a person or a group (schools booking a visit)."""
+    session = Session.objects.select_related("activity").filter(pk=session_pk).first()
+    if session is None:
+        return _not_found(request)
+    form = OnBehalfForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the name, head count and population."))
+        return redirect("activities:detail", session.activity_id)
+    try:
+        reg = services.registration_create(
+            actor=request.actor, session=session, on_behalf=True, name=form.cleaned_data["name"],
+            head_count=form.cleaned_data["head_count"], population=form.cleaned_data["population"],
+            note=form.cleaned_data["note"])
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("activities:detail", session.activity_id)
+    messages.success(request, _("Registered: %(status)s.") % {"status": reg.get_status_display()})
     return redirect("activities:ticket", reg.pk)
 
 
@@ -520,3 +553,44 @@ def dashboard_xlsx(request):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="activities-{d_from}-{d_to}.xlsx"'
     return response
+
+
+# --- Visit booking (预约参观) --------------------------------------------------------------------------------
+@role_required(*STAFF_ROLES)
+def venues(request):
+    form = VenueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.venue_create(actor=request.actor, organization=request.actor.organization,
+                                  place=request.actor.organization.place, name=d["name"], address=d["address"],
+                                  opening_hours=d["hours"], slot_minutes=d["slot_minutes"],
+                                  slot_capacity=d["slot_capacity"])
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("activities:venues")
+    today = timezone.localdate()
+    context = {"venues": selectors.venues_for(actor=request.actor)[:100], "form": form,
+               "slots_form": SlotsForm(initial={"first_day": today, "last_day": today + timedelta(days=27)})}
+    return TemplateResponse(request, "activities/venues.html", context)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def venue_slots(request, pk):
+    venue = selectors.venues_for(actor=request.actor).filter(pk=pk).first()
+    if venue is None:
+        return _not_found(request)
+    form = SlotsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The request is not valid."))
+        return redirect("activities:venues")
+    try:
+        activity = services.venue_publish_slots(actor=request.actor, venue=venue, **form.cleaned_data)
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("activities:venues")
+    messages.success(request, _("Visit slots are open for booking."))
+    return redirect("activities:manage_detail", activity.pk)

@@ -230,3 +230,43 @@ def test_nav_entries_by_role(world):
     assert "activities:mine" in [i["name"] for i in nav_for(Role.RESIDENT)]
     assert "activities:dashboard" in [i["name"] for i in nav_for(Role.DISTRICT_ADMIN)]
     assert "activities:dashboard" not in [i["name"] for i in nav_for(Role.RESIDENT)]
+
+
+def test_a_teacher_books_a_visit_slot_for_a_class(client, world):
+    login(client, world.a.base_staff)
+    response = client.post(reverse("activities:venues"), {
+        "name": "科技馆展厅", "address": "兴华大街 1 号", "hours": "1 09:00-11:00\n7 14:00-16:00",
+        "slot_minutes": 60, "slot_capacity": 40})
+    assert response.status_code == 302
+    bad = client.post(reverse("activities:venues"), {"name": "x", "hours": "Monday morning", "slot_minutes": 60,
+                                                      "slot_capacity": 4})
+    assert "2 09:00-12:00" in bad.content.decode()
+    from kepu.activities.selectors import venues_for
+
+    venue = venues_for(actor=world.a.base_staff).get(name="科技馆展厅")
+    today = timezone.localdate()
+    response = client.post(reverse("activities:venue_slots", args=[venue.pk]), {
+        "first_day": (today + timedelta(days=1)).isoformat(), "last_day": (today + timedelta(days=14)).isoformat()})
+    assert response.status_code == 302
+    from kepu.activities.models import Activity
+
+    visit = Activity.objects.get(venue=venue)
+    assert visit.kind == "visit" and visit.status == "published" and visit.sessions.count() == 8
+    # Another base cannot open slots at this venue.
+    login(client, world.b.base_staff)
+    assert client.post(reverse("activities:venue_slots", args=[venue.pk]), {
+        "first_day": today.isoformat(), "last_day": today.isoformat()}).status_code == 404
+    # A teacher books a slot for a class from the public page.
+    login(client, world.a.school_staff)
+    page = client.get(reverse("activities:detail", args=[visit.pk])).content.decode()
+    assert 'data-testid="group-signup"' in page
+    slot = visit.sessions.order_by("starts_at").first()
+    response = client.post(reverse("activities:group_signup", args=[slot.pk]),
+                           {"name": "五年级一班", "head_count": 38, "population": "youth"}, follow=True)
+    reg = Registration.objects.get(name="五年级一班")
+    assert reg.status == RegistrationStatus.CONFIRMED and reg.head_count == 38
+    # Residents get no group form and may not post one.
+    login(client, world.a.resident)
+    assert 'data-testid="group-signup"' not in client.get(reverse("activities:detail", args=[visit.pk])).content.decode()
+    assert client.post(reverse("activities:group_signup", args=[slot.pk]),
+                       {"name": "x", "head_count": 2, "population": "youth"}).status_code == 403
