@@ -274,8 +274,18 @@ class Activity(TimeStampedModel):
         return bool(self.online_url) and not self.venue_id and not self.address
 
 
+#: The tally column of each population.
+ATTENDANCE_FIELDS = {p: f"att_{p}" for p in Population.values}
+
+
 class Session(models.Model):
-    """One session (场次) of an activity, or one timed visit slot of a venue."""
+    """One session (场次) of an activity, or one timed visit slot of a venue.
+
+    Besides its places, a session carries its own figures (the tallies below), kept by the
+    services under the session's lock, and a copy of the activity's place, organizer, theme
+    and publication, so that the dashboard sums one table instead of millions of
+    registrations.
+    """
 
     activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.CASCADE,
                                  related_name="sessions")
@@ -285,6 +295,25 @@ class Session(models.Model):
     seats_taken = models.PositiveIntegerField(_("places taken"), default=0, editable=False)
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
     next_waiting_seq = models.PositiveIntegerField(default=1, editable=False)
+    # Copied from the activity by ``services.sync_sessions`` (see the docstring).
+    counted = models.BooleanField(default=False, editable=False)
+    place_path = models.CharField(max_length=120, blank=True, editable=False)
+    district_code = models.CharField(max_length=20, blank=True, editable=False)
+    organization_id_copy = models.BigIntegerField(null=True, editable=False)
+    theme_id_copy = models.BigIntegerField(null=True, editable=False)
+    # Tallies: head counts of live registrations, of those checked in, of walk-ins, and
+    # person-times by population (checked in + walk-ins); survey score sum and count.
+    registered = models.PositiveIntegerField(default=0, editable=False)
+    checked_in = models.PositiveIntegerField(default=0, editable=False)
+    walk_in_count = models.PositiveIntegerField(default=0, editable=False)
+    att_youth = models.PositiveIntegerField(default=0, editable=False)
+    att_farmers = models.PositiveIntegerField(default=0, editable=False)
+    att_workers = models.PositiveIntegerField(default=0, editable=False)
+    att_elderly = models.PositiveIntegerField(default=0, editable=False)
+    att_officials = models.PositiveIntegerField(default=0, editable=False)
+    att_other = models.PositiveIntegerField(default=0, editable=False)
+    survey_sum = models.PositiveIntegerField(default=0, editable=False)
+    survey_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("session")
@@ -294,7 +323,12 @@ class Session(models.Model):
             models.CheckConstraint(condition=Q(seats_taken__lte=F("capacity")), name="session_within_capacity"),
             models.CheckConstraint(condition=Q(ends_at__gte=F("starts_at")), name="session_ordered"),
         ]
-        indexes = [models.Index(fields=["activity", "starts_at"], name="session_activity_idx")]
+        indexes = [
+            models.Index(fields=["activity", "starts_at"], name="session_activity_idx"),
+            models.Index(fields=["counted", "starts_at"], name="session_figures_idx"),
+            models.Index(fields=["counted", "district_code", "starts_at"], name="session_district_idx"),
+            models.Index(fields=["counted", "organization_id_copy", "starts_at"], name="session_org_idx"),
+        ]
 
     def __str__(self):
         return f"{self.activity} {self.starts_at:%Y-%m-%d %H:%M}"

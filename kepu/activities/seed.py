@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from kepu.activities.models import Activity, ActivityKind, ActivityStatus, Session, Theme, Venue
-from kepu.activities.services import ensure_themes, venue_slots
+from kepu.activities.services import ensure_themes, sync_sessions, venue_slots
 from kepu.activities.themes import THEMES
 from kepu.core.populations import Population
 from kepu.core.seeding import SeedContext, seeder
@@ -53,6 +53,8 @@ def seed_activities(ctx: SeedContext) -> None:
         sessions.append(Session(activity=a, starts_at=a.starts_at, ends_at=a.ends_at, capacity=ctx.rng.choice(
             [20, 30, 50, 100])))
     Session.objects.bulk_create(sessions)
+    for a in activities:
+        sync_sessions(a)
     base = Organization.objects.filter(kind=OrgKind.SCIENCE_BASE).select_related("place").order_by("pk").first()
     if base is not None:
         venue = Venue.objects.create(organization=base, place=base.place, name=f"{base.name}展厅",
@@ -67,4 +69,5 @@ def seed_activities(ctx: SeedContext) -> None:
                                      for s, e in slots])
         if slots:
             Activity.objects.filter(pk=visit.pk).update(starts_at=slots[0][0], ends_at=slots[-1][1])
+        sync_sessions(visit)
     ctx.out(f"    {len(activities)} activities")

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from kepu.activities.models import (
-    ACTIVE,
+    ATTENDANCE_FIELDS,
     Activity,
     ActivityKind,
     ActivityStatus,
@@ -22,7 +22,6 @@ from kepu.activities.models import (
     Theme,
     Topic,
     Venue,
-    WalkIn,
 )
 from kepu.activities.permissions import ActivityAction, manages, public_q
 from kepu.core.actor import Actor
@@ -267,14 +266,16 @@ class Figures:
     satisfaction: float | None = None
 
 
-def _activity_area(actor: Actor) -> QuerySet[Activity]:
-    """The activities whose figures the actor may see: the area for offices, their own for organizers."""
-    qs = Activity.objects.filter(status=ActivityStatus.PUBLISHED)
+def _session_area(actor: Actor) -> QuerySet[Session]:
+    """Sessions whose figures the actor may see: the area for offices, their own organization's otherwise."""
+    qs = Session.objects.filter(counted=True, is_cancelled=False)
     if actor.is_city:
         return qs
     if actor.role in AREA_ROLES and actor.area_path:
+        if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
+            return qs.filter(district_code=actor.place.district_code or actor.place.code)
         return qs.filter(place_path__startswith=actor.area_path)
-    return qs.filter(organization_id=actor.organization_id)
+    return qs.filter(organization_id_copy=actor.organization_id)
 
 
 def _service_area(actor: Actor) -> QuerySet[DeliveredService]:
@@ -286,95 +287,97 @@ def _service_area(actor: Actor) -> QuerySet[DeliveredService]:
     return qs.filter(organization_id=actor.organization_id)
 
 
+def _theme_id(slug: str) -> int:
+    return Theme.objects.filter(slug=slug).values_list("pk", flat=True).first() or 0
+
+
+TALLY_SUMS = {"registered": Sum("registered"), "checked_in": Sum("checked_in"), "walk_ins": Sum("walk_in_count"),
+              "survey_sum": Sum("survey_sum"), "survey_count": Sum("survey_count"),
+              **{p: Sum(f) for p, f in ATTENDANCE_FIELDS.items()}}
+
+
 def figures(*, actor: Actor, date_from: date, date_to: date, theme: str = "", organization_id: int | None = None,
             activity_id: int | None = None, district: str = "") -> Figures:
     """Sessions (场), registrations, check-ins and person-times (人次) by population, counted once each.
 
     A session counts in the period it starts in. Person-times are the head counts of
-    checked-in registrations plus the walk-ins staff counted, plus the attendance of
-    delivered service orders that were not delivered as one of our activities.
+    checked-in registrations plus the walk-ins staff counted (both kept on the session by
+    the services), plus the attendance of delivered service orders that were not delivered
+    as one of our activities.
     """
     start, end = _day_start(date_from), _day_start(date_to + timedelta(days=1))
-    acts = _activity_area(actor)
+    sessions = _session_area(actor).filter(starts_at__gte=start, starts_at__lt=end)
     services = _service_area(actor).filter(delivered_at__gte=start, delivered_at__lt=end)
     if theme:
-        acts = acts.filter(theme__slug=theme)
+        sessions = sessions.filter(theme_id_copy=_theme_id(theme))
         services = services.none()
     if organization_id:
-        acts = acts.filter(organization_id=organization_id)
+        sessions = sessions.filter(organization_id_copy=organization_id)
         services = services.filter(organization_id=organization_id)
     if district:
-        acts = acts.filter(district_code=district)
+        sessions = sessions.filter(district_code=district)
         services = services.filter(district_code=district)
     if activity_id:
-        acts = acts.filter(pk=activity_id)
+        sessions = sessions.filter(activity_id=activity_id)
         services = services.none()
-    sessions = Session.objects.filter(activity__in=acts.values("pk"), is_cancelled=False,
-                                      starts_at__gte=start, starts_at__lt=end)
-    regs = Registration.objects.filter(session__in=sessions.values("pk"))
+    agg = sessions.aggregate(n=Count("pk"), **TALLY_SUMS)
     fig = Figures()
-    fig.sessions = sessions.count()
-    fig.activities = sessions.values("activity_id").distinct().count()
-    fig.registrations = regs.filter(status__in=ACTIVE).aggregate(n=Sum("head_count"))["n"] or 0
-    by_pop: dict[str, int] = defaultdict(int)
-    for row in regs.filter(checked_in_at__isnull=False).values("population").annotate(n=Sum("head_count")):
-        by_pop[row["population"]] += row["n"]
-        fig.checked_in += row["n"]
-    for row in WalkIn.objects.filter(session__in=sessions.values("pk")).values("population").annotate(
-            n=Sum("head_count")):
-        by_pop[row["population"]] += row["n"]
-        fig.walk_ins += row["n"]
-    fig.services = services.count()
-    for attendance in services.values_list("attendance", flat=True):
+    fig.sessions = agg["n"]
+    fig.activities = sessions.values("activity_id").distinct().count() if agg["n"] else 0
+    fig.registrations = agg["registered"] or 0
+    fig.checked_in = agg["checked_in"] or 0
+    fig.walk_ins = agg["walk_ins"] or 0
+    by_pop = {p: agg[p] or 0 for p in Population.values}
+    fig.services = 0
+    service_months: dict[date, int] = defaultdict(int)
+    for delivered_at, attendance in services.values_list("delivered_at", "attendance"):
+        fig.services += 1
+        service_months[timezone.localtime(delivered_at).date().replace(day=1)] += 1
         for pop, n in (attendance or {}).items():
-            by_pop[pop] += int(n)
-    fig.by_population = {p: by_pop.get(p, 0) for p in Population.values}
-    fig.person_times = sum(fig.by_population.values())
+            if pop in by_pop:
+                by_pop[pop] += int(n)
+    fig.by_population = by_pop
+    fig.person_times = sum(by_pop.values())
     fig.sessions += fig.services
-    months: dict[date, int] = defaultdict(int)
-    for row in sessions.annotate(m=TruncMonth("starts_at")).values("m").annotate(n=Count("pk")):
-        months[row["m"].date() if isinstance(row["m"], datetime) else row["m"]] += row["n"]
-    for row in services.annotate(m=TruncMonth("delivered_at")).values("m").annotate(n=Count("pk")):
-        months[row["m"].date() if isinstance(row["m"], datetime) else row["m"]] += row["n"]
+    months: dict[date, int] = defaultdict(int, service_months)
+    if agg["n"]:
+        for row in sessions.annotate(m=TruncMonth("starts_at")).values("m").annotate(n=Count("pk")).order_by():
+            m = row["m"]
+            months[m.date() if isinstance(m, datetime) else m] += row["n"]
+        names = dict(Theme.objects.values_list("pk", "name"))
+        fig.by_theme = [{"activity__theme__name": names.get(r["theme_id_copy"], ""), "n": r["n"]} for r in
+                        sessions.filter(theme_id_copy__isnull=False).values("theme_id_copy")
+                        .annotate(n=Count("pk")).order_by("-n")[:12]]
     fig.by_month = sorted(months.items())
-    fig.by_theme = list(sessions.filter(activity__theme__isnull=False).values("activity__theme__name")
-                        .annotate(n=Count("pk")).order_by("-n")[:12])
-    score = regs.filter(survey__isnull=False).aggregate(s=Sum("survey__score"), n=Count("survey"))
-    fig.satisfaction = round(score["s"] / score["n"], 2) if score["n"] else None
+    fig.satisfaction = round(agg["survey_sum"] / agg["survey_count"], 2) if agg["survey_count"] else None
     return fig
 
 
 def figures_by_activity(*, actor: Actor, date_from: date, date_to: date, theme: str = "",
                         organization_id: int | None = None, limit: int = 5000) -> list[dict]:
-    """One row per activity for the Excel export: sessions, registrations, check-ins, walk-ins."""
+    """One row per activity (the latest first) with its sessions in the period: for the table and the Excel export."""
     start, end = _day_start(date_from), _day_start(date_to + timedelta(days=1))
-    acts = _activity_area(actor).filter(starts_at__lt=end, ends_at__gte=start)
+    sessions = _session_area(actor).filter(starts_at__gte=start, starts_at__lt=end)
     if theme:
-        acts = acts.filter(theme__slug=theme)
+        sessions = sessions.filter(theme_id_copy=_theme_id(theme))
     if organization_id:
-        acts = acts.filter(organization_id=organization_id)
-    acts = list(acts.select_related("organization", "place", "theme").order_by("starts_at", "pk")[:limit])
-    ids = [a.pk for a in acts]
-    sess = dict(Session.objects.filter(activity_id__in=ids, is_cancelled=False, starts_at__gte=start,
-                                       starts_at__lt=end).values("activity_id").annotate(n=Count("pk"))
-                .values_list("activity_id", "n"))
-    reg_rows = Registration.objects.filter(session__activity_id__in=ids, session__starts_at__gte=start,
-                                           session__starts_at__lt=end)
-    regs = dict(reg_rows.filter(status__in=ACTIVE).values("session__activity_id").annotate(n=Sum("head_count"))
-                .values_list("session__activity_id", "n"))
-    checked = defaultdict(dict)
-    for row in reg_rows.filter(checked_in_at__isnull=False).values("session__activity_id", "population").annotate(
-            n=Sum("head_count")):
-        checked[row["session__activity_id"]][row["population"]] = row["n"]
-    walk = defaultdict(dict)
-    for row in WalkIn.objects.filter(session__activity_id__in=ids, session__starts_at__gte=start,
-                                     session__starts_at__lt=end).values("session__activity_id", "population"
-                                                                        ).annotate(n=Sum("head_count")):
-        walk[row["session__activity_id"]][row["population"]] = row["n"]
+        sessions = sessions.filter(organization_id_copy=organization_id)
+    ids = []
+    for activity_id in sessions.order_by("-starts_at").values_list("activity_id", flat=True)[: limit * 4]:
+        if activity_id not in ids:
+            ids.append(activity_id)
+            if len(ids) >= limit:
+                break
+    acts = Activity.objects.in_bulk(ids)
+    rows = {r["activity_id"]: r for r in sessions.filter(activity_id__in=ids).values("activity_id")
+            .annotate(n=Count("pk"), **TALLY_SUMS).order_by()}
     out = []
-    for a in acts:
-        pops = {p: checked[a.pk].get(p, 0) + walk[a.pk].get(p, 0) for p in Population.values}
-        out.append({"activity": a, "sessions": sess.get(a.pk, 0), "registrations": regs.get(a.pk, 0),
-                    "checked_in": sum(checked[a.pk].values()), "walk_ins": sum(walk[a.pk].values()),
+    for activity_id in ids:
+        a, r = acts.get(activity_id), rows.get(activity_id)
+        if a is None or r is None:
+            continue
+        pops = {p: r[p] or 0 for p in Population.values}
+        out.append({"activity": a, "sessions": r["n"], "registrations": r["registered"] or 0,
+                    "checked_in": r["checked_in"] or 0, "walk_ins": r["walk_ins"] or 0,
                     "person_times": sum(pops.values()), "by_population": pops})
     return out

@@ -9,12 +9,14 @@ from datetime import date, datetime, time, timedelta
 
 import nh3
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kepu.activities import clock, signals
 from kepu.activities.models import (
     ACTIVE,
+    ATTENDANCE_FIELDS,
     HOLDING,
     Activity,
     ActivityKind,
@@ -77,6 +79,38 @@ def sanitize_html(value: str) -> str:
     return nh3.clean(value or "", tags=ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
 
 
+# --- Figures kept on the session --------------------------------------------------------------------
+def _tally(session_id: int, *, registered: int = 0, checked_in: int = 0, walk_ins: int = 0,
+           population: str | None = None, attended: int = 0, survey: int | None = None) -> None:
+    """Move a session's figures; callers hold the session's lock (or only add, which F() makes safe)."""
+    changes = {}
+    if registered:
+        changes["registered"] = F("registered") + registered
+    if checked_in:
+        changes["checked_in"] = F("checked_in") + checked_in
+    if walk_ins:
+        changes["walk_in_count"] = F("walk_in_count") + walk_ins
+    if attended and population in ATTENDANCE_FIELDS:
+        field = ATTENDANCE_FIELDS[population]
+        changes[field] = F(field) + attended
+    if survey is not None:
+        changes["survey_sum"] = F("survey_sum") + survey
+        changes["survey_count"] = F("survey_count") + 1
+    if changes:
+        Session.objects.filter(pk=session_id).update(**changes)
+
+
+def _copy_fields(activity: Activity) -> dict:
+    return {"counted": activity.status == ActivityStatus.PUBLISHED, "place_path": activity.place_path,
+            "district_code": activity.district_code, "organization_id_copy": activity.organization_id,
+            "theme_id_copy": activity.theme_id}
+
+
+def sync_sessions(activity: Activity) -> None:
+    """Copy the activity's publication, place, organizer and theme onto its sessions (for the figures)."""
+    Session.objects.filter(activity=activity).update(**_copy_fields(activity))
+
+
 # --- Activities ------------------------------------------------------------------------------------
 ACTIVITY_FIELDS = ("title", "summary", "description", "kind", "topics", "populations", "theme", "venue", "address",
                    "online_url", "registration_opens_at", "registration_closes_at", "needs_approval", "is_public",
@@ -136,6 +170,7 @@ def activity_update(*, actor: Actor, activity: Activity, **fields) -> Activity:
     for key, value in data.items():
         setattr(activity, key, value)
     activity.save()
+    sync_sessions(activity)
     log_action(actor, "kepu.activity.changed", activity, data={"fields": sorted(data)})
     return activity
 
@@ -145,7 +180,8 @@ def _session_add(activity: Activity, starts_at: datetime, ends_at: datetime, cap
         raise ActivityError(_("A session must end after it starts."), code="session_invalid")
     if not capacity or capacity < 1:
         raise ActivityError(_("A session needs at least one place."), code="capacity_invalid")
-    return Session.objects.create(activity=activity, starts_at=starts_at, ends_at=ends_at, capacity=capacity)
+    return Session.objects.create(activity=activity, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+                                  **_copy_fields(activity))
 
 
 @transaction.atomic
@@ -190,6 +226,7 @@ def activity_submit(*, actor: Actor, activity: Activity) -> Activity:
     check_activity("submit", activity.status, target)
     activity.status = target
     activity.save(update_fields=["status", "updated_at"])
+    sync_sessions(activity)
     log_action(actor, "kepu.activity.submitted" if needs_review else "kepu.activity.published", activity)
     if target == ActivityStatus.PUBLISHED:
         transaction.on_commit(lambda: signals.activity_published.send(Activity, activity=activity))
@@ -207,6 +244,7 @@ def activity_review(*, actor: Actor, activity: Activity, approve: bool, note: st
     activity.status = target
     activity.review_note = note.strip()[:300]
     activity.save(update_fields=["status", "review_note", "updated_at"])
+    sync_sessions(activity)
     log_action(actor, "kepu.activity.approved" if approve else "kepu.activity.rejected", activity,
                data={"note": activity.review_note})
     if approve:
@@ -224,6 +262,7 @@ def activity_cancel(*, actor: Actor, activity: Activity, reason: str) -> Activit
     activity.status = ActivityStatus.CANCELLED
     activity.review_note = reason.strip()[:300]
     activity.save(update_fields=["status", "review_note", "updated_at"])
+    sync_sessions(activity)
     log_action(actor, "kepu.activity.cancelled", activity, data={"reason": activity.review_note})
     return activity
 
@@ -317,6 +356,7 @@ def registration_create(
             registration.save()
     except IntegrityError:
         raise AlreadyRegistered(_("You are already signed up for this session.")) from None
+    _tally(session.pk, registered=head_count)
     log_action(actor, "kepu.registration.created", registration, place=activity.place,
                data={"status": registration.status, "head_count": head_count})
     if registration.status == R.CONFIRMED:
@@ -336,6 +376,7 @@ def registration_decide(*, actor: Actor, registration: Registration, approve: bo
     else:
         check_registration("reject", registration.status, R.REJECTED)
         registration.status = R.REJECTED
+        _tally(session.pk, registered=-registration.head_count)
     registration.save(update_fields=["status", "waiting_seq", "updated_at"])
     log_action(actor, "kepu.registration.approved" if approve else "kepu.registration.rejected", registration,
                place=session.activity.place, data={"status": registration.status})
@@ -360,6 +401,7 @@ def registration_cancel(*, actor: Actor, registration: Registration) -> Registra
     if held:
         session.seats_taken -= registration.head_count
         session.save(update_fields=["seats_taken"])
+    _tally(session.pk, registered=-registration.head_count)
     log_action(actor, "kepu.registration.cancelled", registration, place=session.activity.place)
     _promote(session, clock.now())
     return registration
@@ -438,6 +480,7 @@ def _lapse(session: Session, registration: Registration) -> None:
     registration.save(update_fields=["status", "updated_at"])
     session.seats_taken -= registration.head_count
     session.save(update_fields=["seats_taken"])
+    _tally(session.pk, registered=-registration.head_count)
     log_action(None, "kepu.registration.offer_lapsed", registration, place=session.activity.place)
 
 
@@ -482,6 +525,7 @@ def check_in(*, actor: Actor, activity: Activity, payload: str = "", registratio
         registration = Registration.objects.filter(ticket_code=code, session__activity=activity).first()
         if registration is None:
             raise TicketUnknown(_("This ticket is not for this activity."))
+    _lock_session(registration.session_id)  # session before registration, as everywhere
     registration = Registration.objects.select_for_update().select_related("session__activity").get(
         pk=registration.pk)
     require(actor, RegistrationAction.CHECK_IN, registration)
@@ -501,6 +545,8 @@ def check_in(*, actor: Actor, activity: Activity, payload: str = "", registratio
     registration.checked_in_at = clock.now()
     registration.checked_in_by = actor.user
     registration.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+    _tally(registration.session_id, checked_in=registration.head_count, population=registration.population,
+           attended=registration.head_count)
     log_action(actor, "kepu.registration.checked_in", registration, place=activity.place)
     transaction.on_commit(lambda: signals.checked_in.send(Registration, registration=registration, actor=actor))
     return registration
@@ -515,6 +561,7 @@ def walk_in_record(*, actor: Actor, session: Session, head_count: int, populatio
         raise DomainError(_("Choose a population."), code="population_invalid")
     walk_in = WalkIn.objects.create(session=session, head_count=head_count, population=population,
                                     recorded_by=actor.user)
+    _tally(session.pk, walk_ins=head_count, population=population, attended=head_count)
     log_action(actor, "kepu.activity.walk_in", session.activity, data={"session": session.pk,
                                                                         "head_count": head_count,
                                                                         "population": population})
@@ -543,6 +590,8 @@ def checkin_import(*, actor: Actor, activity: Activity, text: str) -> int:
     if not rows or set(CHECKIN_COLUMNS) - set(rows[0].keys()):
         raise DomainError(_("The file is not a check-in list exported from this page."), code="import_format")
     codes = [r["ticket"].strip() for r in rows if (r.get("checked_in") or "").strip()]
+    # Sessions before registrations, the lock order of every other service.
+    list(Session.objects.select_for_update().filter(activity=activity).order_by("pk").values_list("pk", flat=True))
     found = {r.ticket_code: r for r in Registration.objects.select_for_update().filter(
         session__activity=activity, ticket_code__in=codes)}
     errors = []
@@ -562,6 +611,7 @@ def checkin_import(*, actor: Actor, activity: Activity, text: str) -> int:
             reg.checked_in_at = now
             reg.checked_in_by = actor.user
             reg.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+            _tally(reg.session_id, checked_in=reg.head_count, population=reg.population, attended=reg.head_count)
             count += 1
     log_action(actor, "kepu.activity.checkin_imported", activity, data={"checked_in": count})
     return count
@@ -571,6 +621,7 @@ def checkin_import(*, actor: Actor, activity: Activity, text: str) -> int:
 @transaction.atomic
 def survey_submit(*, actor: Actor, registration: Registration, score: int, comment: str = "") -> SurveyResponse:
     """A checked-in attendee rates the activity once."""
+    _lock_session(registration.session_id)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     require(actor, RegistrationAction.SURVEY, registration)
     if registration.checked_in_at is None:
@@ -580,6 +631,7 @@ def survey_submit(*, actor: Actor, registration: Registration, score: int, comme
     if SurveyResponse.objects.filter(registration=registration).exists():
         raise Conflict(_("You have already answered this survey."), code="survey_done")
     response = SurveyResponse.objects.create(registration=registration, score=int(score), comment=comment[:500])
+    _tally(registration.session_id, survey=int(score))
     log_action(actor, "kepu.activity.survey_answered", registration, data={"score": int(score)})
     return response
 
@@ -674,7 +726,8 @@ def venue_publish_slots(*, actor: Actor, venue: Venue, first_day: date, last_day
     while day <= last_day:
         for start, end in venue_slots(venue, day):
             if start not in existing:
-                new.append(Session(activity=activity, starts_at=start, ends_at=end, capacity=venue.slot_capacity))
+                new.append(Session(activity=activity, starts_at=start, ends_at=end, capacity=venue.slot_capacity,
+                                   **_copy_fields(activity)))
         day += timedelta(days=1)
     Session.objects.bulk_create(new)
     _refresh_span(activity)

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from kepu.activities import clock, services
-from kepu.activities.models import HOLDING, Registration, RegistrationStatus
+from kepu.activities.models import ACTIVE, HOLDING, Registration, RegistrationStatus
 from kepu.activities.tests.factories import published_activity
 from kepu.core.errors import DomainError
 
@@ -62,6 +62,7 @@ def _check(session):
     regs = list(Registration.objects.filter(session=session))
     held = sum(r.head_count for r in regs if r.status in HOLDING)
     assert held == session.seats_taken <= session.capacity
+    assert session.registered == sum(r.head_count for r in regs if r.status in ACTIVE)
     seqs = [r.waiting_seq for r in regs if r.waiting_seq is not None]
     assert len(seqs) == len(set(seqs))
     promoted = [r.waiting_seq for r in regs if r.promoted_at is not None]

@@ -1,6 +1,7 @@
 """Property-based: any sequence of sign-ups, cancellations, offers, acceptances and clock moves keeps the rules.
 
 * places held (confirmed + offered head counts) equal ``seats_taken`` and never exceed capacity;
+* the session's tally of live registrations matches them;
 * offers go strictly in waiting-list order: nobody still waiting is ahead of anyone promoted;
 * nobody is promoted twice (a lapsed offer is never renewed);
 * an offer never outlives its deadline once ``offers_expire`` has run.
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kepu.activities import clock, services
-from kepu.activities.models import HOLDING, Registration, RegistrationStatus
+from kepu.activities.models import ACTIVE, HOLDING, Registration, RegistrationStatus
 from kepu.activities.tests.factories import published_activity, residents
 from kepu.core.errors import DomainError
 
@@ -36,6 +37,7 @@ def check_invariants(session):
     regs = list(Registration.objects.filter(session=session))
     held = sum(r.head_count for r in regs if r.status in HOLDING)
     assert held == session.seats_taken <= session.capacity
+    assert session.registered == sum(r.head_count for r in regs if r.status in ACTIVE), "tally drifted"
     promoted = [r.waiting_seq for r in regs if r.promoted_at is not None]
     still_waiting = [r.waiting_seq for r in regs if r.status == R.WAITING]
     if promoted and still_waiting:
