@@ -185,6 +185,15 @@ def managed_activities(*, actor: Actor, status: str = "", f: CalendarFilter | No
     return qs.select_related("organization", "theme", "place").order_by("-starts_at", "-pk")
 
 
+def review_setting_for(*, actor: Actor) -> bool | None:
+    """Whether the district office's district requires review (None for everyone else)."""
+    if actor.role != Role.DISTRICT_ADMIN or actor.place is None:
+        return None
+    from kepu.activities.models import DistrictActivitySettings
+
+    return DistrictActivitySettings.objects.filter(district=actor.place, review_required=True).exists()
+
+
 def review_queue(*, actor: Actor) -> QuerySet[Activity]:
     if not (actor.is_city or actor.role == Role.DISTRICT_ADMIN):
         return Activity.objects.none()

@@ -19,6 +19,7 @@ urlpatterns = [
     path("tickets/<int:pk>/survey/", views.survey, name="survey"),
     path("manage/", views.manage_list, name="manage"),
     path("manage/new/", views.create, name="create"),
+    path("manage/review-setting/", views.review_setting, name="review_setting"),
     path("manage/<int:pk>/", views.manage_detail, name="manage_detail"),
     path("manage/<int:pk>/do/<slug:action>/", views.manage_action, name="manage_action"),
     path("manage/<int:pk>/checkin/", views.checkin, name="checkin"),

@@ -234,8 +234,22 @@ def manage_list(request):
     qs = selectors.managed_activities(actor=request.actor, status=status)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "statuses": ActivityStatus.choices,
-               "review": selectors.review_queue(actor=request.actor)[:50]}
+               "review": selectors.review_queue(actor=request.actor)[:50],
+               "review_setting": selectors.review_setting_for(actor=request.actor)}
     return TemplateResponse(request, "activities/manage_list.html", context)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def review_setting(request):
+    """The district office turns review before publication on or off for its district."""
+    try:
+        services.district_settings_set(actor=request.actor, district=request.actor.place,
+                                       review_required=request.POST.get("on") == "1")
+        messages.success(request, _("Saved."))
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("activities:manage")
 
 
 @role_required(*STAFF_ROLES)

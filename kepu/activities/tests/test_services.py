@@ -308,3 +308,27 @@ def test_sessions_keep_the_activity_span(world):
     a = published_activity(world.a.unit_staff, sessions=3)
     first, *_rest, last = Session.objects.filter(activity=a).order_by("starts_at")
     assert (a.starts_at, a.ends_at) == (first.starts_at, last.ends_at)
+
+
+def test_order_delivered_receiver_tolerates_a_missing_orders_app_and_counts_once(world, monkeypatch):
+    import sys
+    import types
+
+    from django.dispatch import Signal
+
+    from kepu.activities.models import DeliveredService
+    from kepu.activities.receivers import connect_orders
+
+    monkeypatch.delitem(sys.modules, "kepu.orders.signals", raising=False)
+    if "kepu.orders" not in sys.modules:
+        assert connect_orders() is False
+    fake = types.ModuleType("kepu.orders.signals")
+    fake.order_delivered = Signal()
+    monkeypatch.setitem(sys.modules, "kepu.orders.signals", fake)
+    assert connect_orders() is True
+    order = types.SimpleNamespace(pk=42, place=world.a.communities[0], delivered_at=clock.now(), title="健康讲座",
+                                  attendance={"elderly": 25}, activity_id=None, delivered_by=world.a.team)
+    fake.order_delivered.send(sender=None, order=order)
+    fake.order_delivered.send(sender=None, order=order)
+    row = DeliveredService.objects.get(order_id=42)
+    assert row.attendance == {"elderly": 25} and row.organization == world.a.team

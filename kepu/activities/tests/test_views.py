@@ -271,3 +271,15 @@ def test_a_teacher_books_a_visit_slot_for_a_class(client, world):
     assert 'data-testid="group-signup"' not in page
     assert client.post(reverse("activities:group_signup", args=[slot.pk]),
                        {"name": "x", "head_count": 2, "population": "youth"}).status_code == 403
+
+
+def test_district_office_turns_review_on_and_others_cannot(client, world):
+    login(client, world.a.unit_staff)
+    assert client.post(reverse("activities:review_setting"), {"on": "1"}).status_code == 403
+    login(client, world.a.admin)
+    assert 'data-testid="review-toggle"' in client.get(reverse("activities:manage")).content.decode()
+    client.post(reverse("activities:review_setting"), {"on": "1"})
+    assert published_activity(world.a.unit_staff).status == "in_review"
+    assert published_activity(world.b.unit_staff).status == "published"
+    body = client.get(reverse("activities:manage")).content.decode()
+    assert "家庭急救讲座" in body  # the one waiting for review is listed
