@@ -107,6 +107,7 @@ def generate(n_activities: int, n_registrations: int, seed: int, out) -> None:
             for a in acts:
                 want = rng.randint(per_activity // 2, per_activity * 3 // 2) if per_activity > 1 else per_activity
                 ss = by_activity[a.pk]
+                ss[0].is_first = True
                 for s in ss:
                     s.counted, s.place_path, s.district_code = True, a.place_path, a.district_code
                     s.organization_id_copy, s.theme_id_copy = a.organization_id, a.theme_id

@@ -239,7 +239,9 @@ class Activity(TimeStampedModel):
         verbose_name_plural = _("activities")
         ordering = ["starts_at", "pk"]
         indexes = [
-            models.Index(fields=["status", "is_public", "starts_at"], name="activity_calendar_idx"),
+            # The public calendar: a partial index both databases use for "published, public, by date".
+            models.Index(fields=["starts_at", "id"], condition=Q(status="published", is_public=True),
+                         name="activity_public_idx"),
             models.Index(fields=["district_code", "starts_at"], name="activity_district_idx"),
             models.Index(fields=["organization", "starts_at"], name="activity_org_idx"),
             models.Index(fields=["theme", "starts_at"], name="activity_theme_idx"),
@@ -303,6 +305,7 @@ class Session(models.Model):
     theme_id_copy = models.BigIntegerField(null=True, editable=False)
     # Tallies: head counts of live registrations, of those checked in, of walk-ins, and
     # person-times by population (checked in + walk-ins); survey score sum and count.
+    is_first = models.BooleanField(default=False, editable=False)  # the activity's first session: counts it once
     registered = models.PositiveIntegerField(default=0, editable=False)
     checked_in = models.PositiveIntegerField(default=0, editable=False)
     walk_in_count = models.PositiveIntegerField(default=0, editable=False)

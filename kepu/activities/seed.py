@@ -50,8 +50,8 @@ def seed_activities(ctx: SeedContext) -> None:
         ))
     Activity.objects.bulk_create(activities)
     for a in activities:
-        sessions.append(Session(activity=a, starts_at=a.starts_at, ends_at=a.ends_at, capacity=ctx.rng.choice(
-            [20, 30, 50, 100])))
+        sessions.append(Session(activity=a, starts_at=a.starts_at, ends_at=a.ends_at, is_first=True,
+                                capacity=ctx.rng.choice([20, 30, 50, 100])))
     Session.objects.bulk_create(sessions)
     for a in activities:
         sync_sessions(a)
@@ -65,8 +65,8 @@ def seed_activities(ctx: SeedContext) -> None:
                                         title=f"预约参观{venue.name}", summary="分时段预约，免费参观。",
                                         status=ActivityStatus.PUBLISHED, populations=",youth,")
         slots = [s for k in range(14) for s in venue_slots(venue, date.fromordinal(today.toordinal() + k))]
-        Session.objects.bulk_create([Session(activity=visit, starts_at=s, ends_at=e, capacity=venue.slot_capacity)
-                                     for s, e in slots])
+        Session.objects.bulk_create([Session(activity=visit, starts_at=s, ends_at=e, capacity=venue.slot_capacity,
+                                             is_first=i == 0) for i, (s, e) in enumerate(slots)])
         if slots:
             Activity.objects.filter(pk=visit.pk).update(starts_at=slots[0][0], ends_at=slots[-1][1])
         sync_sessions(visit)

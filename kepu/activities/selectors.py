@@ -338,10 +338,11 @@ def figures(*, actor: Actor, date_from: date, date_to: date, theme: str = "", or
     if activity_id:
         sessions = sessions.filter(activity_id=activity_id)
         services = services.none()
-    agg = sessions.aggregate(n=Count("pk"), **TALLY_SUMS)
+    agg = sessions.aggregate(n=Count("pk"), first=Count("pk", filter=Q(is_first=True)), **TALLY_SUMS)
     fig = Figures()
     fig.sessions = agg["n"]
-    fig.activities = sessions.values("activity_id").distinct().count() if agg["n"] else 0
+    # An activity counts once, in the period its first session starts in.
+    fig.activities = agg["first"]
     fig.registrations = agg["registered"] or 0
     fig.checked_in = agg["checked_in"] or 0
     fig.walk_ins = agg["walk_ins"] or 0

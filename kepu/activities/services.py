@@ -138,8 +138,11 @@ def _clean_fields(fields: dict) -> dict:
 
 def _refresh_span(activity: Activity) -> None:
     live = activity.sessions.filter(is_cancelled=False)
-    first = live.order_by("starts_at").values_list("starts_at", flat=True).first()
+    first_pk, first = live.order_by("starts_at", "pk").values_list("pk", "starts_at").first() or (None, None)
     last = live.order_by("-ends_at").values_list("ends_at", flat=True).first()
+    activity.sessions.filter(is_first=True).exclude(pk=first_pk).update(is_first=False)
+    if first_pk:
+        activity.sessions.filter(pk=first_pk).update(is_first=True)
     if (activity.starts_at, activity.ends_at) != (first, last):
         activity.starts_at, activity.ends_at = first, last
         activity.save(update_fields=["starts_at", "ends_at", "updated_at"])

@@ -84,6 +84,7 @@ def test_organizer_creates_submits_checks_in_and_others_are_refused(client, worl
     year = timezone.localdate().year
     figs = client.get(f"{API}/figures/summary", {"date_from": f"{year - 1}-01-01", "date_to": f"{year + 1}-12-31"})
     assert figs.json()["by_population"]["youth"] == 5 and figs.json()["person_times"] == 5
+    assert (figs.json()["activities"], figs.json()["sessions"]) == (1, 1)
     login(client, world.a.resident)
     assert client.get(f"{API}/figures/summary", {"date_from": "2026-01-01", "date_to": "2026-12-31"}
                       ).status_code == 403
