@@ -442,7 +442,8 @@ def _promote(session: Session, now: datetime) -> list[Registration]:
 
 def _notify_offer(registration: Registration) -> None:
     signals.place_offered.send(Registration, registration=registration)
-    user = registration.user
+    # A group's offer goes to whoever registered it (the teacher, the community worker).
+    user = registration.user or registration.registered_by
     if user is not None and user.phone:
         from kepu.core.messaging import send_sms
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -164,7 +164,7 @@ def ticket(request, pk):
     qr = feeds.qr_svg(reg.qr_payload, title=_("Ticket QR code")) if reg.status == RegistrationStatus.CONFIRMED \
         else ""
     survey_form = None
-    if reg.checked_in_at and reg.user_id == request.user.pk and not hasattr_survey(reg):
+    if reg.checked_in_at and reg.user_id == request.user.pk and not _has_survey(reg):
         survey_form = SurveyForm()
     context = {"reg": reg, "activity": reg.session.activity, "qr": qr, "position": selectors.waiting_position(reg),
                "survey_form": survey_form, "can_cancel": reg.status in ("pending", "confirmed", "waiting", "offered")
@@ -172,7 +172,7 @@ def ticket(request, pk):
     return TemplateResponse(request, "activities/ticket.html", context)
 
 
-def hasattr_survey(reg) -> bool:
+def _has_survey(reg) -> bool:
     from kepu.activities.models import SurveyResponse
 
     return SurveyResponse.objects.filter(registration=reg).exists()
@@ -351,11 +351,7 @@ def manage_action(request, pk, action):
         messages.error(request, _("The request is not valid."))
     except DomainError as exc:
         _error(request, exc)
-    except Exception as exc:  # noqa: BLE001 - a validation error from a file field
-        from django.core.exceptions import ValidationError
-
-        if not isinstance(exc, ValidationError):
-            raise
+    except ValidationError as exc:  # a photo of the wrong type
         messages.error(request, " ".join(exc.messages))
     return redirect("activities:manage_detail", pk)
 

@@ -283,3 +283,18 @@ def test_district_office_turns_review_on_and_others_cannot(client, world):
     assert published_activity(world.b.unit_staff).status == "published"
     body = client.get(reverse("activities:manage")).content.decode()
     assert "家庭急救讲座" in body  # the one waiting for review is listed
+
+
+def test_report_notes_and_a_photo_of_the_wrong_type(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    a = published_activity(world.a.unit_staff)
+    login(client, world.a.unit_staff)
+    url = reverse("activities:manage_action", args=[a.pk, "report"])
+    response = client.post(url, {"notes": "到场踊跃", "photo": SimpleUploadedFile("x.exe", b"MZ"), "caption": "x"},
+                           follow=True)
+    assert a.photos.count() == 0 and "exe" in response.content.decode()
+    client.post(url, {"notes": "到场踊跃", "photo": SimpleUploadedFile("p.png", b"\x89PNG\r\n"), "caption": "现场"})
+    assert a.photos.count() == 1 and a.report.notes == "到场踊跃"
+    login(client, world.b.unit_staff)
+    assert client.post(url, {"notes": "x"}).status_code == 404
