@@ -16,6 +16,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 from kepu.accounts.api import auth_router, router as accounts_router  # noqa: E402
+from kepu.activities.api import router as activities_router  # noqa: E402
 from kepu.core.audit_api import router as audit_router  # noqa: E402
 from kepu.orgs.api import router as orgs_router  # noqa: E402
 from kepu.places.api import router as places_router  # noqa: E402
@@ -31,3 +32,4 @@ api.add_router("/audit", audit_router)
 api.add_router("/plans", plans_router)
 api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/activities", activities_router)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kepu.plans",
     "kepu.notifications",
     "kepu.orders",
+    "kepu.activities",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("orders/", include("kepu.orders.urls")),
     path("inbox/", include("kepu.notifications.urls")),
     path("open311/", include("kepu.orders.open311")),
+    path("activities/", include("kepu.activities.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,0 +1,297 @@
+"""The activities API: the public calendar (no sign-in), sign-up, tickets, organizer actions, check-in, figures."""
+
+
+from datetime import date, datetime
+
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from kepu.activities import selectors, services
+from kepu.activities.models import Session
+from kepu.core.actor import ANONYMOUS
+from kepu.core.api import actor_of
+from kepu.core.errors import NotAllowed, NotFound
+from kepu.core.permissions import get_visible, scope
+from kepu.core.populations import Population
+from kepu.core.roles import STAFF_ROLES
+from kepu.orgs.models import Organization
+
+router = Router(tags=["activities"])
+
+
+def _actor(request):
+    return getattr(request, "actor", ANONYMOUS)
+
+
+class SessionOut(Schema):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_left: int
+
+
+class ActivityOut(Schema):
+    id: int
+    title: str
+    summary: str
+    kind: str
+    status: str
+    organization: str
+    place_code: str
+    district_code: str
+    address: str
+    online_url: str
+    theme: str | None
+    topics: list[str]
+    populations: list[str]
+    starts_at: datetime | None
+    ends_at: datetime | None
+    needs_approval: bool
+
+    @staticmethod
+    def resolve_organization(obj):
+        return obj.organization.name
+
+    @staticmethod
+    def resolve_place_code(obj):
+        return obj.place.code
+
+    @staticmethod
+    def resolve_theme(obj):
+        return obj.theme.slug if obj.theme_id else None
+
+    @staticmethod
+    def resolve_topics(obj):
+        return obj.topic_list
+
+    @staticmethod
+    def resolve_populations(obj):
+        return obj.population_list
+
+
+class ActivityDetailOut(ActivityOut):
+    description: str
+    sessions: list[SessionOut]
+
+    @staticmethod
+    def resolve_sessions(obj):
+        return selectors.sessions_of(obj)
+
+
+class CalendarQuery(Schema):
+    district: str = ""
+    street: str = ""
+    theme: str = ""
+    topic: str = ""
+    population: str = ""
+    kind: str = ""
+    q: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@router.get("/", response=list[ActivityOut], auth=None, summary="The public calendar (same filters as the page)")
+@paginate(PageNumberPagination, page_size=50)
+def calendar(request, filters: Query[CalendarQuery]):
+    params = filters.dict()
+    params["from"] = params.pop("date_from") or ""
+    params["to"] = params.pop("date_to") or ""
+    params = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in params.items()}
+    return selectors.public_activities(selectors.CalendarFilter.from_query(params))
+
+
+@router.get("/{activity_id}", response=ActivityDetailOut, auth=None, summary="One activity with its sessions")
+def activity_get(request, activity_id: int):
+    return selectors.activity_for_visitor(actor=_actor(request), pk=activity_id)
+
+
+class SessionIn(Schema):
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+
+
+class ActivityIn(Schema):
+    title: str
+    summary: str = ""
+    description: str = ""
+    kind: str = "lecture"
+    topics: list[str] = []
+    populations: list[str] = []
+    theme: str | None = None
+    address: str = ""
+    online_url: str = ""
+    needs_approval: bool = False
+    is_public: bool = True
+    offer_hours: int = 24
+    organization_id: int | None = None
+    sessions: list[SessionIn]
+
+
+@router.post("/", response={201: ActivityDetailOut}, summary="Create a draft activity (staff)")
+def activity_create(request, payload: ActivityIn):
+    from kepu.activities.models import Theme
+
+    actor = actor_of(request)
+    org = actor.organization
+    if payload.organization_id:
+        org = get_visible(actor, Organization.objects.select_related("place"), pk=payload.organization_id)
+    if org is None:
+        raise NotFound()
+    theme = Theme.objects.filter(slug=payload.theme).first() if payload.theme else None
+    data = payload.dict(exclude={"sessions", "organization_id", "theme", "title"})
+    activity = services.activity_create(
+        actor=actor, organization=org, title=payload.title, theme=theme,
+        sessions=[(s.starts_at, s.ends_at, s.capacity) for s in payload.sessions], **data)
+    return Status(201, activity)
+
+
+def _managed(request, activity_id):
+    return selectors.activity_to_manage(actor=actor_of(request), pk=activity_id)
+
+
+@router.post("/{activity_id}/submit", response=ActivityOut, summary="Publish, or send for review")
+def activity_submit(request, activity_id: int):
+    return services.activity_submit(actor=actor_of(request), activity=_managed(request, activity_id))
+
+
+class ReviewIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+@router.post("/{activity_id}/review", response=ActivityOut, summary="The district office approves or sends back")
+def activity_review(request, activity_id: int, payload: ReviewIn):
+    actor = actor_of(request)
+    activity = get_visible(actor, selectors.Activity.objects.all(), pk=activity_id)
+    return services.activity_review(actor=actor, activity=activity, approve=payload.approve, note=payload.note)
+
+
+class RegistrationIn(Schema):
+    population: str = Population.OTHER
+    on_behalf: bool = False
+    name: str = ""
+    head_count: int = 1
+    note: str = ""
+
+
+class RegistrationOut(Schema):
+    id: int
+    session_id: int
+    activity_id: int
+    name: str
+    head_count: int
+    population: str
+    status: str
+    waiting_seq: int | None
+    offer_expires_at: datetime | None
+    checked_in_at: datetime | None
+    qr_payload: str | None
+
+    @staticmethod
+    def resolve_activity_id(obj):
+        return obj.session.activity_id
+
+    @staticmethod
+    def resolve_qr_payload(obj):
+        return obj.qr_payload if obj.status == "confirmed" else None
+
+
+def _public_session(request, session_id) -> Session:
+    session = Session.objects.select_related("activity").filter(pk=session_id).first()
+    if session is None:
+        raise NotFound()
+    selectors.activity_for_visitor(actor=actor_of(request), pk=session.activity_id)
+    return session
+
+
+@router.post("/sessions/{session_id}/registrations", response={201: RegistrationOut},
+             summary="Sign up (or, for staff, register someone or a group)")
+def registration_create(request, session_id: int, payload: RegistrationIn):
+    session = _public_session(request, session_id)
+    reg = services.registration_create(actor=actor_of(request), session=session, **payload.dict())
+    return Status(201, reg)
+
+
+@router.get("/registrations/mine", response=list[RegistrationOut], summary="The caller's sign-ups")
+@paginate(PageNumberPagination, page_size=50)
+def registrations_mine(request):
+    return selectors.my_registrations(actor=actor_of(request))
+
+
+@router.get("/registrations/{registration_id}", response=RegistrationOut)
+def registration_get(request, registration_id: int):
+    return selectors.registration_for(actor=actor_of(request), pk=registration_id)
+
+
+@router.post("/registrations/{registration_id}/cancel", response=RegistrationOut)
+def registration_cancel(request, registration_id: int):
+    reg = selectors.registration_for(actor=actor_of(request), pk=registration_id)
+    return services.registration_cancel(actor=actor_of(request), registration=reg)
+
+
+@router.post("/registrations/{registration_id}/accept", response=RegistrationOut,
+             summary="Take an offered place before the offer expires")
+def registration_accept(request, registration_id: int):
+    reg = selectors.registration_for(actor=actor_of(request), pk=registration_id)
+    return services.registration_accept_offer(actor=actor_of(request), registration=reg)
+
+
+@router.get("/{activity_id}/registrations", response=list[RegistrationOut], summary="Registrations (organizer)")
+@paginate(PageNumberPagination, page_size=100)
+def registrations_of(request, activity_id: int, q: str = "", status: str = ""):
+    return selectors.registrations_of(activity=_managed(request, activity_id), q=q, status=status)
+
+
+class CheckInIn(Schema):
+    payload: str
+    session_id: int | None = None
+
+
+@router.post("/{activity_id}/checkin", response=RegistrationOut, summary="Check in by the QR payload")
+def check_in(request, activity_id: int, payload: CheckInIn):
+    activity = _managed(request, activity_id)
+    session = activity.sessions.filter(pk=payload.session_id).first() if payload.session_id else None
+    return services.check_in(actor=actor_of(request), activity=activity, payload=payload.payload, session=session)
+
+
+class WalkInIn(Schema):
+    session_id: int
+    head_count: int
+    population: str = Population.OTHER
+
+
+@router.post("/{activity_id}/walk-ins", response={201: dict}, summary="Count walk-ins")
+def walk_in(request, activity_id: int, payload: WalkInIn):
+    activity = _managed(request, activity_id)
+    session = activity.sessions.filter(pk=payload.session_id).first()
+    if session is None:
+        raise NotFound()
+    w = services.walk_in_record(actor=actor_of(request), session=session, head_count=payload.head_count,
+                                population=payload.population)
+    return Status(201, {"id": w.pk, "head_count": w.head_count})
+
+
+class FiguresOut(Schema):
+    activities: int
+    sessions: int
+    registrations: int
+    checked_in: int
+    walk_ins: int
+    services: int
+    person_times: int
+    by_population: dict[str, int]
+    satisfaction: float | None
+
+
+@router.get("/figures/summary", response=FiguresOut, summary="Sessions, registrations, person-times by population")
+def figures(request, date_from: date, date_to: date, theme: str = "", organization_id: int | None = None):
+    actor = actor_of(request)
+    if organization_id and not scope(actor, Organization.objects.filter(pk=organization_id)).exists():
+        raise NotFound()
+    if actor.role not in STAFF_ROLES:
+        raise NotAllowed()
+    return selectors.figures(actor=actor, date_from=date_from, date_to=date_to, theme=theme,
+                             organization_id=organization_id)
+

@@ -1,0 +1,36 @@
+"""The activities' clock: ``now()`` is the wall clock, except where a test has set it.
+
+Offers expire by the clock, so the waiting-list tests move time forward with ``travel``
+instead of sleeping; production code only ever calls ``now()``.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+_frozen: list[datetime] = []
+
+
+def now() -> datetime:
+    return _frozen[-1] if _frozen else timezone.now()
+
+
+@contextmanager
+def frozen_at(moment: datetime):
+    """Stop the clock at ``moment`` inside the block (blocks nest)."""
+    _frozen.append(moment)
+    try:
+        yield
+    finally:
+        _frozen.pop()
+
+
+def advance(delta: timedelta) -> datetime:
+    """Move a frozen clock forward; only valid inside ``frozen_at``."""
+    if not _frozen:
+        raise RuntimeError("advance() needs a frozen clock")
+    _frozen[-1] = _frozen[-1] + delta
+    return _frozen[-1]

@@ -1,0 +1,405 @@
+"""Every read of the activities app, already scoped to the actor (or to the public)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from kepu.activities.models import (
+    ATTENDANCE_FIELDS,
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    DeliveredService,
+    Registration,
+    RegistrationStatus,
+    Session,
+    Theme,
+    Topic,
+    Venue,
+)
+from kepu.activities.permissions import ActivityAction, manages, public_q
+from kepu.core.actor import Actor
+from kepu.core.errors import NotFound
+from kepu.core.permissions import can, get_visible, scope
+from kepu.core.populations import Population
+from kepu.core.roles import AREA_ROLES, Role
+from kepu.places.models import Place, PlaceLevel
+
+
+# --- The public calendar --------------------------------------------------------------------------------
+@dataclass
+class CalendarFilter:
+    """The calendar's filters, parsed from a query string; the same object drives the page and its feed."""
+
+    district: str = ""
+    street: str = ""
+    theme: str = ""
+    topic: str = ""
+    population: str = ""
+    kind: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    KEYS = ("district", "street", "theme", "topic", "population", "kind", "from", "to", "q")
+
+    @classmethod
+    def from_query(cls, params) -> CalendarFilter:
+        f = cls()
+        f.district = (params.get("district") or "").strip()[:20]
+        f.street = (params.get("street") or "").strip()[:20]
+        f.theme = (params.get("theme") or "").strip()[:40]
+        f.topic = params.get("topic") or ""
+        f.population = params.get("population") or ""
+        f.kind = params.get("kind") or ""
+        f.q = (params.get("q") or "").strip()[:60]
+        if f.topic and f.topic not in Topic.values:
+            f.topic = ""
+        if f.population and f.population not in Population.values:
+            f.population = ""
+        if f.kind and f.kind not in ActivityKind.values:
+            f.kind = ""
+        for key, attr in (("from", "date_from"), ("to", "date_to")):
+            raw = (params.get(key) or "").strip()
+            if raw:
+                try:
+                    setattr(f, attr, date.fromisoformat(raw))
+                except ValueError:
+                    f.errors.append(key)
+        return f
+
+    def as_query(self) -> dict:
+        out = {"district": self.district, "street": self.street, "theme": self.theme, "topic": self.topic,
+               "population": self.population, "kind": self.kind, "q": self.q,
+               "from": self.date_from.isoformat() if self.date_from else "",
+               "to": self.date_to.isoformat() if self.date_to else ""}
+        return {k: v for k, v in out.items() if v}
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def filter_activities(qs: QuerySet, f: CalendarFilter, *, upcoming_default: bool = True) -> QuerySet:
+    if f.district:
+        qs = qs.filter(district_code=f.district)
+    if f.street:
+        street = Place.objects.filter(code=f.street, level=PlaceLevel.STREET).only("path").first()
+        qs = qs.filter(place_path__startswith=street.path) if street else qs.none()
+    if f.theme:
+        qs = qs.filter(theme__slug=f.theme)
+    if f.topic:
+        qs = qs.filter(topics__contains=f",{f.topic},")
+    if f.population:
+        qs = qs.filter(populations__contains=f",{f.population},")
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.q:
+        qs = qs.filter(Q(title__icontains=f.q) | Q(summary__icontains=f.q))
+    if f.date_from:
+        qs = qs.filter(ends_at__gte=_day_start(f.date_from))
+    elif upcoming_default:
+        qs = qs.filter(ends_at__gte=timezone.now())
+    if f.date_to:
+        qs = qs.filter(starts_at__lt=_day_start(f.date_to + timedelta(days=1)))
+    return qs
+
+
+def public_activities(f: CalendarFilter | None = None, *, upcoming_default: bool = True) -> QuerySet[Activity]:
+    """Published public activities matching the filter, soonest first (for anyone, signed in or not)."""
+    qs = Activity.objects.filter(public_q(), starts_at__isnull=False)
+    qs = filter_activities(qs, f or CalendarFilter(), upcoming_default=upcoming_default)
+    return qs.select_related("organization", "theme", "place", "venue").order_by("starts_at", "pk")
+
+
+def calendar_choices() -> dict:
+    return {
+        "districts": list(Place.objects.filter(level=PlaceLevel.DISTRICT).order_by("code").values("code", "name")),
+        "themes": list(Theme.objects.filter(is_active=True).values("slug", "name")),
+        "topics": Topic.choices,
+        "populations": Population.choices,
+        "kinds": ActivityKind.choices,
+    }
+
+
+def streets_of(district_code: str) -> list[dict]:
+    if not district_code:
+        return []
+    return list(Place.objects.filter(level=PlaceLevel.STREET, district_code=district_code).order_by("code")
+                .values("code", "name"))
+
+
+def activity_for_visitor(*, actor: Actor, pk: int) -> Activity:
+    """An activity page: public ones for everybody, others for those who may see them."""
+    try:
+        activity = Activity.objects.select_related("organization", "theme", "place", "venue").get(pk=pk)
+    except Activity.DoesNotExist:
+        raise NotFound() from None
+    if activity.status == ActivityStatus.PUBLISHED and activity.is_public:
+        return activity
+    if actor.is_authenticated and can(actor, ActivityAction.VIEW, activity):
+        return activity
+    raise NotFound()
+
+
+def sessions_of(activity: Activity, *, upcoming_only: bool = False) -> list[Session]:
+    qs = activity.sessions.filter(is_cancelled=False)
+    if upcoming_only:
+        qs = qs.filter(ends_at__gte=timezone.now())
+    return list(qs.order_by("starts_at")[:200])
+
+
+def my_registrations(*, actor: Actor, activity: Activity | None = None) -> QuerySet[Registration]:
+    if not actor.is_authenticated:
+        return Registration.objects.none()
+    qs = Registration.objects.filter(Q(user=actor.user) | Q(registered_by=actor.user))
+    if activity is not None:
+        qs = qs.filter(session__activity=activity)
+    return qs.select_related("session__activity").order_by("-created_at")
+
+
+def registration_for(*, actor: Actor, pk: int) -> Registration:
+    qs = Registration.objects.select_related("session__activity__organization", "session__activity__place")
+    return get_visible(actor, qs, pk=pk)
+
+
+# --- Organizers and offices ------------------------------------------------------------------------------
+def managed_activities(*, actor: Actor, status: str = "", f: CalendarFilter | None = None) -> QuerySet[Activity]:
+    """The activities an organizer runs, or (offices) those of their area."""
+    qs = scope(actor, Activity.objects.all())
+    if not actor.is_city:
+        own = Q(organization_id=actor.organization_id)
+        if actor.role in AREA_ROLES and actor.area_path:
+            own |= Q(place_path__startswith=actor.area_path)
+        qs = qs.filter(own)
+    if status:
+        qs = qs.filter(status=status)
+    if f is not None:
+        qs = filter_activities(qs, f, upcoming_default=False)
+    return qs.select_related("organization", "theme", "place").order_by("-starts_at", "-pk")
+
+
+def review_setting_for(*, actor: Actor) -> bool | None:
+    """Whether the district office's district requires review (None for everyone else)."""
+    if actor.role != Role.DISTRICT_ADMIN or actor.place is None:
+        return None
+    from kepu.activities.models import DistrictActivitySettings
+
+    return DistrictActivitySettings.objects.filter(district=actor.place, review_required=True).exists()
+
+
+def review_queue(*, actor: Actor) -> QuerySet[Activity]:
+    if not (actor.is_city or actor.role == Role.DISTRICT_ADMIN):
+        return Activity.objects.none()
+    return managed_activities(actor=actor, status=ActivityStatus.IN_REVIEW)
+
+
+def activity_to_manage(*, actor: Actor, pk: int) -> Activity:
+    activity = get_visible(actor, Activity.objects.select_related("organization", "place", "theme"), pk=pk)
+    if not manages(actor, activity):
+        raise NotFound()
+    return activity
+
+
+def registrations_of(*, activity: Activity, session: Session | None = None, q: str = "",
+                     status: str = "") -> QuerySet[Registration]:
+    """A managed activity's registrations (the caller has checked ``manages``)."""
+    qs = Registration.objects.filter(session__activity=activity)
+    if session is not None:
+        qs = qs.filter(session=session)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("session").order_by("session__starts_at", "status", "waiting_seq", "created_at")
+
+
+def waiting_position(registration: Registration) -> int | None:
+    if registration.status != RegistrationStatus.WAITING:
+        return None
+    return Registration.objects.filter(session_id=registration.session_id, status=RegistrationStatus.WAITING,
+                                       waiting_seq__lt=registration.waiting_seq).count() + 1
+
+
+def venues_for(*, actor: Actor) -> QuerySet[Venue]:
+    return scope(actor, Venue.objects.select_related("organization", "place"))
+
+
+# --- Theme calendar ----------------------------------------------------------------------------------------
+def theme_calendar(year: int) -> list[dict]:
+    themes = list(Theme.objects.filter(is_active=True).prefetch_related("occurrences"))
+    rows = []
+    for t in themes:
+        occ = {(o.theme_id, o.year): o for o in t.occurrences.all()}
+        span = t.dates(year, occ)
+        rows.append({"theme": t, "start": span[0] if span else None, "end": span[1] if span else None})
+    rows.sort(key=lambda r: (r["start"] is None, r["start"] or date(year, 12, 31), r["theme"].name))
+    return rows
+
+
+def theme_overview(*, actor: Actor, year: int) -> list[dict]:
+    """Per theme, what the actor's area is doing this year: activities and sessions (offices)."""
+    start, end = _day_start(date(year, 1, 1)), _day_start(date(year + 1, 1, 1))
+    qs = managed_activities(actor=actor).filter(starts_at__gte=start, starts_at__lt=end,
+                                                status=ActivityStatus.PUBLISHED, theme__isnull=False)
+    counts = {r["theme"]: r for r in qs.order_by().values("theme").annotate(activities=Count("pk", distinct=True),
+                                                                             sessions=Count("sessions"))}
+    rows = theme_calendar(year)
+    for r in rows:
+        c = counts.get(r["theme"].pk, {})
+        r["activities"] = c.get("activities", 0)
+        r["sessions"] = c.get("sessions", 0)
+    return rows
+
+
+# --- Figures (dashboard) -------------------------------------------------------------------------------------
+@dataclass
+class Figures:
+    activities: int = 0
+    sessions: int = 0
+    registrations: int = 0
+    checked_in: int = 0
+    walk_ins: int = 0
+    services: int = 0
+    person_times: int = 0
+    by_population: dict = field(default_factory=dict)
+    by_month: list = field(default_factory=list)
+    by_theme: list = field(default_factory=list)
+    satisfaction: float | None = None
+
+
+def _session_area(actor: Actor) -> QuerySet[Session]:
+    """Sessions whose figures the actor may see: the area for offices, their own organization's otherwise."""
+    qs = Session.objects.filter(counted=True, is_cancelled=False)
+    if actor.is_city:
+        return qs
+    if actor.role in AREA_ROLES and actor.area_path:
+        if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
+            return qs.filter(district_code=actor.place.district_code or actor.place.code)
+        return qs.filter(place_path__startswith=actor.area_path)
+    return qs.filter(organization_id_copy=actor.organization_id)
+
+
+def _service_area(actor: Actor) -> QuerySet[DeliveredService]:
+    qs = DeliveredService.objects.filter(activity__isnull=True)  # those delivered as an activity count there
+    if actor.is_city:
+        return qs
+    if actor.role in AREA_ROLES and actor.area_path:
+        return qs.filter(place_path__startswith=actor.area_path)
+    return qs.filter(organization_id=actor.organization_id)
+
+
+def _months(first: date, last: date) -> list[tuple[date, date]]:
+    out = []
+    cursor = first.replace(day=1)
+    while cursor <= last:
+        following = (cursor + timedelta(days=32)).replace(day=1)
+        out.append((cursor, following))
+        cursor = following
+    return out
+
+
+def _theme_id(slug: str) -> int:
+    return Theme.objects.filter(slug=slug).values_list("pk", flat=True).first() or 0
+
+
+TALLY_SUMS = {"registered": Sum("registered"), "checked_in": Sum("checked_in"), "walk_ins": Sum("walk_in_count"),
+              "survey_sum": Sum("survey_sum"), "survey_count": Sum("survey_count"),
+              **{p: Sum(f) for p, f in ATTENDANCE_FIELDS.items()}}
+
+
+def figures(*, actor: Actor, date_from: date, date_to: date, theme: str = "", organization_id: int | None = None,
+            activity_id: int | None = None, district: str = "") -> Figures:
+    """Sessions (场), registrations, check-ins and person-times (人次) by population, counted once each.
+
+    A session counts in the period it starts in. Person-times are the head counts of
+    checked-in registrations plus the walk-ins staff counted (both kept on the session by
+    the services), plus the attendance of delivered service orders that were not delivered
+    as one of our activities.
+    """
+    start, end = _day_start(date_from), _day_start(date_to + timedelta(days=1))
+    sessions = _session_area(actor).filter(starts_at__gte=start, starts_at__lt=end)
+    services = _service_area(actor).filter(delivered_at__gte=start, delivered_at__lt=end)
+    if theme:
+        sessions = sessions.filter(theme_id_copy=_theme_id(theme))
+        services = services.none()
+    if organization_id:
+        sessions = sessions.filter(organization_id_copy=organization_id)
+        services = services.filter(organization_id=organization_id)
+    if district:
+        sessions = sessions.filter(district_code=district)
+        services = services.filter(district_code=district)
+    if activity_id:
+        sessions = sessions.filter(activity_id=activity_id)
+        services = services.none()
+    agg = sessions.aggregate(n=Count("pk"), first=Count("pk", filter=Q(is_first=True)), **TALLY_SUMS)
+    fig = Figures()
+    fig.sessions = agg["n"]
+    # An activity counts once, in the period its first session starts in.
+    fig.activities = agg["first"]
+    fig.registrations = agg["registered"] or 0
+    fig.checked_in = agg["checked_in"] or 0
+    fig.walk_ins = agg["walk_ins"] or 0
+    by_pop = {p: agg[p] or 0 for p in Population.values}
+    fig.services = 0
+    service_months: dict[date, int] = defaultdict(int)
+    for delivered_at, attendance in services.values_list("delivered_at", "attendance"):
+        fig.services += 1
+        service_months[timezone.localtime(delivered_at).date().replace(day=1)] += 1
+        for pop, n in (attendance or {}).items():
+            if pop in by_pop:
+                by_pop[pop] += int(n)
+    fig.by_population = by_pop
+    fig.person_times = sum(by_pop.values())
+    fig.sessions += fig.services
+    months: dict[date, int] = defaultdict(int, service_months)
+    if agg["n"]:
+        # One indexed range count per month: truncating dates row by row is slow on SQLite.
+        for m_start, m_end in _months(date_from, date_to)[:36]:
+            n = sessions.filter(starts_at__gte=max(_day_start(m_start), start),
+                                starts_at__lt=min(_day_start(m_end), end)).count()
+            if n:
+                months[m_start] += n
+        names = dict(Theme.objects.values_list("pk", "name"))
+        fig.by_theme = [{"activity__theme__name": names.get(r["theme_id_copy"], ""), "n": r["n"]} for r in
+                        sessions.filter(theme_id_copy__isnull=False).values("theme_id_copy")
+                        .annotate(n=Count("pk")).order_by("-n")[:12]]
+    fig.by_month = sorted(months.items())
+    fig.satisfaction = round(agg["survey_sum"] / agg["survey_count"], 2) if agg["survey_count"] else None
+    return fig
+
+
+def figures_by_activity(*, actor: Actor, date_from: date, date_to: date, theme: str = "",
+                        organization_id: int | None = None, limit: int = 5000) -> list[dict]:
+    """One row per activity (the latest first) with its sessions in the period: for the table and the Excel export."""
+    start, end = _day_start(date_from), _day_start(date_to + timedelta(days=1))
+    sessions = _session_area(actor).filter(starts_at__gte=start, starts_at__lt=end)
+    if theme:
+        sessions = sessions.filter(theme_id_copy=_theme_id(theme))
+    if organization_id:
+        sessions = sessions.filter(organization_id_copy=organization_id)
+    ids = []
+    for activity_id in sessions.order_by("-starts_at").values_list("activity_id", flat=True)[: limit * 4]:
+        if activity_id not in ids:
+            ids.append(activity_id)
+            if len(ids) >= limit:
+                break
+    acts = Activity.objects.in_bulk(ids)
+    rows = {r["activity_id"]: r for r in sessions.filter(activity_id__in=ids).values("activity_id")
+            .annotate(n=Count("pk"), **TALLY_SUMS).order_by()}
+    out = []
+    for activity_id in ids:
+        a, r = acts.get(activity_id), rows.get(activity_id)
+        if a is None or r is None:
+            continue
+        pops = {p: r[p] or 0 for p in Population.values}
+        out.append({"activity": a, "sessions": r["n"], "registrations": r["registered"] or 0,
+                    "checked_in": r["checked_in"] or 0, "walk_ins": r["walk_ins"] or 0,
+                    "person_times": sum(pops.values()), "by_population": pops})
+    return out

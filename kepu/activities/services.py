@@ -1,0 +1,763 @@
+"""Every write of the activities app: lock, check, change, audit, signal after commit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+import nh3
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kepu.activities import clock, signals
+from kepu.activities.models import (
+    ACTIVE,
+    ATTENDANCE_FIELDS,
+    HOLDING,
+    Activity,
+    ActivityKind,
+    ActivityPhoto,
+    ActivityReport,
+    ActivityStatus,
+    DeliveredService,
+    DistrictActivitySettings,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SurveyResponse,
+    Theme,
+    Venue,
+    WalkIn,
+    tags_to_text,
+)
+from kepu.activities.permissions import ActivityAction, RegistrationAction
+from kepu.activities.workflow import check_activity, check_registration
+from kepu.core.actor import Actor
+from kepu.core.audit import log_action
+from kepu.core.errors import Conflict, DomainError, NotAllowed
+from kepu.core.permissions import can, require
+from kepu.core.populations import Population
+from kepu.core.roles import Role
+
+R = RegistrationStatus
+TICKET_PREFIX = "KEPU-TICKET:"
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a",
+                "img", "figure", "figcaption", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+class ActivityError(DomainError):
+    code = "activity_invalid"
+
+
+class RegistrationClosed(DomainError):
+    code = "registration_closed"
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+
+
+class OfferExpired(Conflict):
+    code = "offer_expired"
+
+
+class AlreadyCheckedIn(Conflict):
+    code = "already_checked_in"
+
+
+class TicketUnknown(DomainError):
+    code = "ticket_unknown"
+    status = 404
+
+
+def sanitize_html(value: str) -> str:
+    return nh3.clean(value or "", tags=ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
+
+
+# --- Figures kept on the session --------------------------------------------------------------------
+def _tally(session_id: int, *, registered: int = 0, checked_in: int = 0, walk_ins: int = 0,
+           population: str | None = None, attended: int = 0, survey: int | None = None) -> None:
+    """Move a session's figures; callers hold the session's lock (or only add, which F() makes safe)."""
+    changes = {}
+    if registered:
+        changes["registered"] = F("registered") + registered
+    if checked_in:
+        changes["checked_in"] = F("checked_in") + checked_in
+    if walk_ins:
+        changes["walk_in_count"] = F("walk_in_count") + walk_ins
+    if attended and population in ATTENDANCE_FIELDS:
+        field = ATTENDANCE_FIELDS[population]
+        changes[field] = F(field) + attended
+    if survey is not None:
+        changes["survey_sum"] = F("survey_sum") + survey
+        changes["survey_count"] = F("survey_count") + 1
+    if changes:
+        Session.objects.filter(pk=session_id).update(**changes)
+
+
+def _copy_fields(activity: Activity) -> dict:
+    return {"counted": activity.status == ActivityStatus.PUBLISHED, "place_path": activity.place_path,
+            "district_code": activity.district_code, "organization_id_copy": activity.organization_id,
+            "theme_id_copy": activity.theme_id}
+
+
+def sync_sessions(activity: Activity) -> None:
+    """Copy the activity's publication, place, organizer and theme onto its sessions (for the figures)."""
+    Session.objects.filter(activity=activity).update(**_copy_fields(activity))
+
+
+# --- Activities ------------------------------------------------------------------------------------
+ACTIVITY_FIELDS = ("title", "summary", "description", "kind", "topics", "populations", "theme", "venue", "address",
+                   "online_url", "registration_opens_at", "registration_closes_at", "needs_approval", "is_public",
+                   "offer_hours", "place", "image")
+
+
+def _clean_fields(fields: dict) -> dict:
+    out = {k: v for k, v in fields.items() if k in ACTIVITY_FIELDS}
+    if "description" in out:
+        out["description"] = sanitize_html(out["description"])
+    if "topics" in out and not isinstance(out["topics"], str):
+        out["topics"] = tags_to_text(out["topics"])
+    if "populations" in out and not isinstance(out["populations"], str):
+        bad = [p for p in out["populations"] if p not in Population.values]
+        if bad:
+            raise ActivityError(_("Unknown population: %(value)s.") % {"value": ", ".join(bad)})
+        out["populations"] = tags_to_text(out["populations"])
+    if "title" in out and not (out["title"] or "").strip():
+        raise ActivityError(_("An activity needs a title."), code="title_missing")
+    opens, closes = out.get("registration_opens_at"), out.get("registration_closes_at")
+    if opens and closes and closes <= opens:
+        raise ActivityError(_("Sign-up must close after it opens."), code="window_invalid")
+    return out
+
+
+def _refresh_span(activity: Activity) -> None:
+    live = activity.sessions.filter(is_cancelled=False)
+    first_pk, first = live.order_by("starts_at", "pk").values_list("pk", "starts_at").first() or (None, None)
+    last = live.order_by("-ends_at").values_list("ends_at", flat=True).first()
+    activity.sessions.filter(is_first=True).exclude(pk=first_pk).update(is_first=False)
+    if first_pk:
+        activity.sessions.filter(pk=first_pk).update(is_first=True)
+    if (activity.starts_at, activity.ends_at) != (first, last):
+        activity.starts_at, activity.ends_at = first, last
+        activity.save(update_fields=["starts_at", "ends_at", "updated_at"])
+
+
+@transaction.atomic
+def activity_create(*, actor: Actor, organization, title: str, sessions: Iterable[tuple] = (), **fields) -> Activity:
+    """Create a draft activity for ``organization`` with its sessions ``(starts_at, ends_at, capacity)``."""
+    data = _clean_fields({"title": title, **fields})
+    data.setdefault("place", organization.place)
+    activity = Activity(organization=organization, created_by=actor.user, status=ActivityStatus.DRAFT, **data)
+    require(actor, ActivityAction.CREATE, activity)
+    activity.save()
+    for starts_at, ends_at, capacity in sessions:
+        _session_add(activity, starts_at, ends_at, capacity)
+    _refresh_span(activity)
+    log_action(actor, "kepu.activity.created", activity)
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, actor: Actor, activity: Activity, **fields) -> Activity:
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    require(actor, ActivityAction.MANAGE, activity)
+    if activity.status == ActivityStatus.CANCELLED:
+        raise ActivityError(_("A cancelled activity cannot be changed."), code="activity_cancelled")
+    data = _clean_fields(fields)
+    for key, value in data.items():
+        setattr(activity, key, value)
+    activity.save()
+    sync_sessions(activity)
+    log_action(actor, "kepu.activity.changed", activity, data={"fields": sorted(data)})
+    return activity
+
+
+def _session_add(activity: Activity, starts_at: datetime, ends_at: datetime, capacity: int) -> Session:
+    if ends_at < starts_at:
+        raise ActivityError(_("A session must end after it starts."), code="session_invalid")
+    if not capacity or capacity < 1:
+        raise ActivityError(_("A session needs at least one place."), code="capacity_invalid")
+    return Session.objects.create(activity=activity, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+                                  **_copy_fields(activity))
+
+
+@transaction.atomic
+def session_add(*, actor: Actor, activity: Activity, starts_at: datetime, ends_at: datetime, capacity: int) -> Session:
+    require(actor, ActivityAction.MANAGE, activity)
+    session = _session_add(activity, starts_at, ends_at, capacity)
+    _refresh_span(activity)
+    log_action(actor, "kepu.activity.session_added", activity, data={"session": session.pk})
+    return session
+
+
+@transaction.atomic
+def session_set_capacity(*, actor: Actor, session: Session, capacity: int) -> Session:
+    """Change a session's places; more places promote the waiting list, fewer may not drop below those taken."""
+    session = Session.objects.select_for_update().select_related("activity").get(pk=session.pk)
+    require(actor, ActivityAction.MANAGE, session.activity)
+    if capacity < session.seats_taken:
+        raise ActivityError(_("%(taken)s places are already taken; the capacity cannot be lower.")
+                            % {"taken": session.seats_taken}, code="capacity_below_taken")
+    session.capacity = capacity
+    session.save(update_fields=["capacity"])
+    _promote(session, clock.now())
+    log_action(actor, "kepu.activity.capacity_changed", session.activity, data={"session": session.pk,
+                                                                                 "capacity": capacity})
+    return session
+
+
+def review_required(activity: Activity) -> bool:
+    return DistrictActivitySettings.objects.filter(district__code=activity.district_code,
+                                                   review_required=True).exists()
+
+
+@transaction.atomic
+def activity_submit(*, actor: Actor, activity: Activity) -> Activity:
+    """Publish, or send to the district office for review when the district requires it (offices publish directly)."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    require(actor, ActivityAction.MANAGE, activity)
+    if not activity.sessions.filter(is_cancelled=False).exists():
+        raise ActivityError(_("Add at least one session before publishing."), code="no_sessions")
+    needs_review = review_required(activity) and not can(actor, ActivityAction.REVIEW, activity)
+    target = ActivityStatus.IN_REVIEW if needs_review else ActivityStatus.PUBLISHED
+    check_activity("submit", activity.status, target)
+    activity.status = target
+    activity.save(update_fields=["status", "updated_at"])
+    sync_sessions(activity)
+    log_action(actor, "kepu.activity.submitted" if needs_review else "kepu.activity.published", activity)
+    if target == ActivityStatus.PUBLISHED:
+        transaction.on_commit(lambda: signals.activity_published.send(Activity, activity=activity))
+    return activity
+
+
+@transaction.atomic
+def activity_review(*, actor: Actor, activity: Activity, approve: bool, note: str = "") -> Activity:
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    require(actor, ActivityAction.REVIEW, activity)
+    target = ActivityStatus.PUBLISHED if approve else ActivityStatus.REJECTED
+    if not approve and not note.strip():
+        raise ActivityError(_("Say why the activity is sent back."), code="reason_missing")
+    check_activity("approve" if approve else "reject", activity.status, target)
+    activity.status = target
+    activity.review_note = note.strip()[:300]
+    activity.save(update_fields=["status", "review_note", "updated_at"])
+    sync_sessions(activity)
+    log_action(actor, "kepu.activity.approved" if approve else "kepu.activity.rejected", activity,
+               data={"note": activity.review_note})
+    if approve:
+        transaction.on_commit(lambda: signals.activity_published.send(Activity, activity=activity))
+    return activity
+
+
+@transaction.atomic
+def activity_cancel(*, actor: Actor, activity: Activity, reason: str) -> Activity:
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    require(actor, ActivityAction.MANAGE, activity)
+    if not reason.strip():
+        raise ActivityError(_("Say why the activity is cancelled."), code="reason_missing")
+    check_activity("cancel", activity.status, ActivityStatus.CANCELLED)
+    activity.status = ActivityStatus.CANCELLED
+    activity.review_note = reason.strip()[:300]
+    activity.save(update_fields=["status", "review_note", "updated_at"])
+    sync_sessions(activity)
+    log_action(actor, "kepu.activity.cancelled", activity, data={"reason": activity.review_note})
+    return activity
+
+
+@transaction.atomic
+def district_settings_set(*, actor: Actor, district, review_required: bool) -> DistrictActivitySettings:
+    if not (actor.is_city or (actor.role == Role.DISTRICT_ADMIN and actor.place and actor.place.pk == district.pk)):
+        raise NotAllowed()
+    obj, _created = DistrictActivitySettings.objects.update_or_create(
+        district=district, defaults={"review_required": review_required})
+    log_action(actor, "kepu.activity.review_setting_changed", obj, place=district,
+               data={"review_required": review_required})
+    return obj
+
+
+# --- Registrations ------------------------------------------------------------------------------------
+def _lock_session(session_id: int) -> Session:
+    return Session.objects.select_for_update().select_related("activity").get(pk=session_id)
+
+
+def _check_open(session: Session, now: datetime) -> None:
+    activity = session.activity
+    if activity.status != ActivityStatus.PUBLISHED or session.is_cancelled:
+        raise RegistrationClosed(_("This activity is not open for sign-up."))
+    if activity.registration_opens_at and now < activity.registration_opens_at:
+        raise RegistrationClosed(_("Sign-up has not opened yet."))
+    closes = activity.registration_closes_at or session.starts_at
+    if now >= closes or now >= session.starts_at:
+        raise RegistrationClosed(_("Sign-up for this session has closed."))
+
+
+def _someone_waiting(session: Session) -> bool:
+    return session.registrations.filter(status=R.WAITING).exists()
+
+
+def _place(session: Session, registration: Registration) -> None:
+    """Confirm when a place is free and nobody is ahead in the queue, else join the waiting list."""
+    if session.seats_left >= registration.head_count and not _someone_waiting(session):
+        registration.status = R.CONFIRMED
+        session.seats_taken += registration.head_count
+        session.save(update_fields=["seats_taken"])
+    else:
+        registration.status = R.WAITING
+        registration.waiting_seq = session.next_waiting_seq
+        session.next_waiting_seq += 1
+        session.save(update_fields=["next_waiting_seq"])
+
+
+@transaction.atomic
+def registration_create(
+    *, actor: Actor, session: Session, population: str = Population.OTHER, head_count: int = 1,
+    name: str = "", note: str = "", on_behalf: bool = False,
+) -> Registration:
+    """Sign up for a session: for oneself, or (staff) on behalf of someone or a group.
+
+    Within capacity the place is confirmed (or pending when sign-ups need approval);
+    otherwise the registration joins the waiting list at the end.
+    """
+    if not actor.is_authenticated:
+        raise NotAllowed()
+    now = clock.now()
+    session = _lock_session(session.pk)
+    activity = session.activity
+    if on_behalf:
+        require(actor, ActivityAction.REGISTER_OTHERS, activity)
+        if not name.strip():
+            raise DomainError(_("Enter the name of the person or group."), code="name_missing")
+    elif head_count != 1:
+        raise DomainError(_("Only staff register groups."), code="group_not_allowed")
+    if population not in Population.values:
+        raise DomainError(_("Choose a population."), code="population_invalid")
+    if head_count < 1:
+        raise DomainError(_("The head count must be at least 1."), code="head_count_invalid")
+    if head_count > session.capacity:
+        raise DomainError(_("The group is larger than the session (%(capacity)s places).")
+                          % {"capacity": session.capacity}, code="group_too_large")
+    _check_open(session, now)
+    user = None if on_behalf else actor.user
+    if user is not None and session.registrations.filter(user=user, status__in=ACTIVE).exists():
+        raise AlreadyRegistered(_("You are already signed up for this session."))
+    registration = Registration(
+        session=session, user=user, registered_by=actor.user, head_count=head_count, population=population,
+        name=(name.strip() or actor.user.get_display_name())[:60], note=note[:200],
+    )
+    if activity.needs_approval:
+        registration.status = R.PENDING
+    else:
+        _place(session, registration)
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError:
+        raise AlreadyRegistered(_("You are already signed up for this session.")) from None
+    _tally(session.pk, registered=head_count)
+    log_action(actor, "kepu.registration.created", registration, place=activity.place,
+               data={"status": registration.status, "head_count": head_count})
+    if registration.status == R.CONFIRMED:
+        transaction.on_commit(lambda: signals.registration_confirmed.send(Registration, registration=registration))
+    return registration
+
+
+@transaction.atomic
+def registration_decide(*, actor: Actor, registration: Registration, approve: bool) -> Registration:
+    """Approve or refuse a sign-up that needs approval; an approved one takes a place or queues."""
+    session = _lock_session(registration.session_id)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    require(actor, RegistrationAction.DECIDE, registration)
+    if approve:
+        check_registration("approve", registration.status, R.CONFIRMED)
+        _place(session, registration)
+    else:
+        check_registration("reject", registration.status, R.REJECTED)
+        registration.status = R.REJECTED
+        _tally(session.pk, registered=-registration.head_count)
+    registration.save(update_fields=["status", "waiting_seq", "updated_at"])
+    log_action(actor, "kepu.registration.approved" if approve else "kepu.registration.rejected", registration,
+               place=session.activity.place, data={"status": registration.status})
+    if registration.status == R.CONFIRMED:
+        transaction.on_commit(lambda: signals.registration_confirmed.send(Registration, registration=registration))
+    return registration
+
+
+@transaction.atomic
+def registration_cancel(*, actor: Actor, registration: Registration) -> Registration:
+    """Cancel (by the attendee, whoever registered them, or the organizer); a freed place goes to the queue."""
+    session = _lock_session(registration.session_id)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    require(actor, RegistrationAction.CANCEL, registration)
+    if registration.checked_in_at:
+        raise Conflict(_("This person has already been checked in."), code="already_checked_in")
+    check_registration("cancel", registration.status, R.CANCELLED)
+    held = registration.status in HOLDING
+    registration.status = R.CANCELLED
+    registration.offer_expires_at = None
+    registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
+    if held:
+        session.seats_taken -= registration.head_count
+        session.save(update_fields=["seats_taken"])
+    _tally(session.pk, registered=-registration.head_count)
+    log_action(actor, "kepu.registration.cancelled", registration, place=session.activity.place)
+    _promote(session, clock.now())
+    return registration
+
+
+def _promote(session: Session, now: datetime) -> list[Registration]:
+    """Offer freed places to the waiting list, strictly in order (the caller holds the session lock).
+
+    The head of the queue is offered a place only if their whole head count fits; nobody
+    behind them jumps ahead, so nobody is skipped. A registration is offered at most once:
+    ``promoted_at`` is set with the offer and an offer that lapses is never renewed.
+    """
+    offered = []
+    if session.is_cancelled or now >= session.starts_at:
+        return offered
+    hours = session.activity.offer_hours
+    while True:
+        head = (session.registrations.select_for_update().filter(status=R.WAITING, promoted_at__isnull=True)
+                .order_by("waiting_seq").first())
+        if head is None or head.head_count > session.seats_left:
+            break
+        check_registration("offer", head.status, R.OFFERED)
+        head.status = R.OFFERED
+        head.promoted_at = now
+        head.offer_expires_at = min(now + timedelta(hours=hours), session.starts_at)
+        head.save(update_fields=["status", "promoted_at", "offer_expires_at", "updated_at"])
+        session.seats_taken += head.head_count
+        session.save(update_fields=["seats_taken"])
+        log_action(None, "kepu.registration.offered", head, place=session.activity.place,
+                   data={"expires_at": head.offer_expires_at.isoformat()})
+        offered.append(head)
+        transaction.on_commit(lambda r=head: _notify_offer(r))
+    return offered
+
+
+def _notify_offer(registration: Registration) -> None:
+    signals.place_offered.send(Registration, registration=registration)
+    # A group's offer goes to whoever registered it (the teacher, the community worker).
+    user = registration.user or registration.registered_by
+    if user is not None and user.phone:
+        from kepu.core.messaging import send_sms
+
+        expires = timezone.localtime(registration.offer_expires_at)
+        send_sms(user.phone, _("A place is free for %(title)s. Confirm by %(time)s or it passes to the next person.")
+                 % {"title": registration.session.activity.title, "time": expires.strftime("%m-%d %H:%M")},
+                 kind="activity_offer")
+
+
+def registration_accept_offer(*, actor: Actor, registration: Registration) -> Registration:
+    """Accept an offered place in time; a late acceptance lapses the offer, passes it on, then fails."""
+    with transaction.atomic():
+        session = _lock_session(registration.session_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        require(actor, RegistrationAction.ACCEPT, registration)
+        now = clock.now()
+        check_registration("accept", registration.status, R.CONFIRMED)
+        too_late = bool(registration.offer_expires_at and now >= registration.offer_expires_at)
+        if too_late:
+            # The lapse and the next offer must be kept, so the error is raised after the block commits.
+            _lapse(session, registration)
+            _promote(session, now)
+        else:
+            registration.status = R.CONFIRMED
+            registration.offer_expires_at = None
+            registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
+            log_action(actor, "kepu.registration.offer_accepted", registration, place=session.activity.place)
+            transaction.on_commit(lambda: signals.registration_confirmed.send(Registration,
+                                                                               registration=registration))
+    if too_late:
+        raise OfferExpired(_("The offer has expired and passed to the next person."))
+    return registration
+
+
+def _lapse(session: Session, registration: Registration) -> None:
+    check_registration("lapse", registration.status, R.LAPSED)
+    registration.status = R.LAPSED
+    registration.save(update_fields=["status", "updated_at"])
+    session.seats_taken -= registration.head_count
+    session.save(update_fields=["seats_taken"])
+    _tally(session.pk, registered=-registration.head_count)
+    log_action(None, "kepu.registration.offer_lapsed", registration, place=session.activity.place)
+
+
+def offers_expire(*, now: datetime | None = None) -> int:
+    """Lapse every offer past its time and pass the places on; returns how many lapsed.
+
+    One transaction per session, so one busy session never holds up the others.
+    """
+    now = now or clock.now()
+    session_ids = list(Registration.objects.filter(status=R.OFFERED, offer_expires_at__lte=now)
+                       .values_list("session_id", flat=True).distinct())
+    lapsed = 0
+    for session_id in session_ids:
+        with transaction.atomic():
+            session = _lock_session(session_id)
+            expired = list(session.registrations.select_for_update().filter(status=R.OFFERED,
+                                                                            offer_expires_at__lte=now)
+                           .order_by("waiting_seq"))
+            for registration in expired:
+                _lapse(session, registration)
+                lapsed += 1
+            _promote(session, now)
+    return lapsed
+
+
+# --- Check-in ----------------------------------------------------------------------------------------
+def parse_ticket(payload: str) -> str:
+    code = (payload or "").strip()
+    if code.upper().startswith(TICKET_PREFIX):
+        code = code[len(TICKET_PREFIX):]
+    if "/t/" in code:  # a scanned URL form of the ticket
+        code = code.rsplit("/t/", 1)[1].strip("/")
+    return code
+
+
+@transaction.atomic
+def check_in(*, actor: Actor, activity: Activity, payload: str = "", registration: Registration | None = None,
+             session: Session | None = None) -> Registration:
+    """Check an attendee in by the QR payload (or a registration found by name) for ``activity``."""
+    if registration is None:
+        code = parse_ticket(payload)
+        registration = Registration.objects.filter(ticket_code=code, session__activity=activity).first()
+        if registration is None:
+            raise TicketUnknown(_("This ticket is not for this activity."))
+    _lock_session(registration.session_id)  # session before registration, as everywhere
+    registration = Registration.objects.select_for_update().select_related("session__activity").get(
+        pk=registration.pk)
+    require(actor, RegistrationAction.CHECK_IN, registration)
+    if registration.session.activity_id != activity.pk or (session is not None
+                                                            and registration.session_id != session.pk):
+        raise TicketUnknown(_("This ticket is for another session."), code="ticket_other_session")
+    if registration.checked_in_at:
+        raise AlreadyCheckedIn(
+            _("%(name)s was already checked in at %(time)s.")
+            % {"name": registration.name,
+               "time": timezone.localtime(registration.checked_in_at).strftime("%H:%M")},
+        )
+    if registration.status != R.CONFIRMED:
+        raise Conflict(_("%(name)s has no confirmed place (%(status)s).")
+                       % {"name": registration.name, "status": registration.get_status_display()},
+                       code="not_confirmed")
+    registration.checked_in_at = clock.now()
+    registration.checked_in_by = actor.user
+    registration.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+    _tally(registration.session_id, checked_in=registration.head_count, population=registration.population,
+           attended=registration.head_count)
+    log_action(actor, "kepu.registration.checked_in", registration, place=activity.place)
+    transaction.on_commit(lambda: signals.checked_in.send(Registration, registration=registration, actor=actor))
+    return registration
+
+
+@transaction.atomic
+def walk_in_record(*, actor: Actor, session: Session, head_count: int, population: str) -> WalkIn:
+    require(actor, ActivityAction.MANAGE, session.activity)
+    if head_count < 1 or head_count > 10000:
+        raise DomainError(_("Enter a head count between 1 and 10000."), code="head_count_invalid")
+    if population not in Population.values:
+        raise DomainError(_("Choose a population."), code="population_invalid")
+    walk_in = WalkIn.objects.create(session=session, head_count=head_count, population=population,
+                                    recorded_by=actor.user)
+    _tally(session.pk, walk_ins=head_count, population=population, attended=head_count)
+    log_action(actor, "kepu.activity.walk_in", session.activity, data={"session": session.pk,
+                                                                        "head_count": head_count,
+                                                                        "population": population})
+    return walk_in
+
+
+CHECKIN_COLUMNS = ["ticket", "name", "head_count", "population", "status", "checked_in"]
+
+
+def checkin_list_csv(registrations) -> str:
+    """The list staff take offline: one row per registration; they mark ``checked_in`` with 1 (or a time)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CHECKIN_COLUMNS)
+    for r in registrations:
+        writer.writerow([r.ticket_code, r.name, r.head_count, r.population, r.status,
+                         timezone.localtime(r.checked_in_at).strftime("%Y-%m-%d %H:%M") if r.checked_in_at else ""])
+    return out.getvalue()
+
+
+@transaction.atomic
+def checkin_import(*, actor: Actor, activity: Activity, text: str) -> int:
+    """Re-import an offline check-in list: all rows are checked first; any bad row changes nothing."""
+    require(actor, ActivityAction.MANAGE, activity)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or set(CHECKIN_COLUMNS) - set(rows[0].keys()):
+        raise DomainError(_("The file is not a check-in list exported from this page."), code="import_format")
+    codes = [r["ticket"].strip() for r in rows if (r.get("checked_in") or "").strip()]
+    # Sessions before registrations, the lock order of every other service.
+    list(Session.objects.select_for_update().filter(activity=activity).order_by("pk").values_list("pk", flat=True))
+    found = {r.ticket_code: r for r in Registration.objects.select_for_update().filter(
+        session__activity=activity, ticket_code__in=codes)}
+    errors = []
+    for line, code in enumerate(codes, start=2):
+        reg = found.get(code)
+        if reg is None:
+            errors.append(_("Line %(line)s: ticket %(code)s is not for this activity.") % {"line": line, "code": code})
+        elif reg.status != R.CONFIRMED:
+            errors.append(_("Line %(line)s: %(name)s has no confirmed place.") % {"line": line, "name": reg.name})
+    if errors:
+        raise DomainError(" ".join(str(e) for e in errors[:10]), code="import_rows_invalid")
+    now = clock.now()
+    count = 0
+    for code in codes:
+        reg = found[code]
+        if reg.checked_in_at is None:
+            reg.checked_in_at = now
+            reg.checked_in_by = actor.user
+            reg.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+            _tally(reg.session_id, checked_in=reg.head_count, population=reg.population, attended=reg.head_count)
+            count += 1
+    log_action(actor, "kepu.activity.checkin_imported", activity, data={"checked_in": count})
+    return count
+
+
+# --- After the activity -----------------------------------------------------------------------------
+@transaction.atomic
+def survey_submit(*, actor: Actor, registration: Registration, score: int, comment: str = "") -> SurveyResponse:
+    """A checked-in attendee rates the activity once."""
+    _lock_session(registration.session_id)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    require(actor, RegistrationAction.SURVEY, registration)
+    if registration.checked_in_at is None:
+        raise NotAllowed(_("Only people who attended can answer the survey."), code="not_attended")
+    if not 1 <= int(score) <= 5:
+        raise DomainError(_("Choose a rating from 1 to 5."), code="score_invalid")
+    if SurveyResponse.objects.filter(registration=registration).exists():
+        raise Conflict(_("You have already answered this survey."), code="survey_done")
+    response = SurveyResponse.objects.create(registration=registration, score=int(score), comment=comment[:500])
+    _tally(registration.session_id, survey=int(score))
+    log_action(actor, "kepu.activity.survey_answered", registration, data={"score": int(score)})
+    return response
+
+
+@transaction.atomic
+def report_save(*, actor: Actor, activity: Activity, notes: str) -> ActivityReport:
+    require(actor, ActivityAction.REPORT, activity)
+    report, _created = ActivityReport.objects.update_or_create(activity=activity, defaults={"notes": notes[:10000]})
+    log_action(actor, "kepu.activity.report_saved", activity)
+    return report
+
+
+@transaction.atomic
+def photo_add(*, actor: Actor, activity: Activity, file, caption: str = "") -> ActivityPhoto:
+    require(actor, ActivityAction.REPORT, activity)
+    photo = ActivityPhoto(activity=activity, file=file, caption=caption[:120])
+    photo.full_clean(exclude=["activity"])
+    photo.save()
+    log_action(actor, "kepu.activity.photo_added", activity)
+    return photo
+
+
+# --- Visit booking (预约参观) ----------------------------------------------------------------------------
+@transaction.atomic
+def venue_create(*, actor: Actor, organization, place, name: str, address: str = "", opening_hours: dict | None = None,
+                 slot_minutes: int = 60, slot_capacity: int = 30) -> Venue:
+    venue = Venue(organization=organization, place=place, name=name, address=address,
+                  opening_hours=_clean_hours(opening_hours or {}), slot_minutes=slot_minutes,
+                  slot_capacity=slot_capacity)
+    require(actor, "create", venue)
+    venue.full_clean()
+    venue.save()
+    log_action(actor, "kepu.venue.created", venue)
+    return venue
+
+
+def _clean_hours(hours: dict) -> dict:
+    out = {}
+    for day, periods in hours.items():
+        if str(day) not in {str(i) for i in range(7)}:
+            raise DomainError(_("Opening hours use weekdays 0 (Monday) to 6 (Sunday)."), code="hours_invalid")
+        clean = []
+        for start, end in periods:
+            try:
+                s, e = time.fromisoformat(start), time.fromisoformat(end)
+            except ValueError:
+                raise DomainError(_("Write times as 09:00."), code="hours_invalid") from None
+            if e <= s:
+                raise DomainError(_("A period must end after it starts."), code="hours_invalid")
+            clean.append([s.strftime("%H:%M"), e.strftime("%H:%M")])
+        out[str(day)] = clean
+    return out
+
+
+def venue_slots(venue: Venue, day: date) -> list[tuple[datetime, datetime]]:
+    """The timed slots of ``day`` cut from the opening hours."""
+    slots = []
+    tz = timezone.get_current_timezone()
+    for start, end in venue.opening_hours.get(str(day.weekday()), []):
+        cursor = datetime.combine(day, time.fromisoformat(start), tzinfo=tz)
+        stop = datetime.combine(day, time.fromisoformat(end), tzinfo=tz)
+        step = timedelta(minutes=venue.slot_minutes)
+        while cursor + step <= stop:
+            slots.append((cursor, cursor + step))
+            cursor += step
+    return slots
+
+
+@transaction.atomic
+def venue_publish_slots(*, actor: Actor, venue: Venue, first_day: date, last_day: date,
+                        title: str = "") -> Activity:
+    """Open visit booking: one published ``visit`` activity per venue, one session per timed slot.
+
+    Running it again for a later period adds the new slots and leaves existing ones (and
+    their bookings) alone.
+    """
+    venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    require(actor, "manage", venue)
+    if last_day < first_day or (last_day - first_day).days > 366:
+        raise DomainError(_("Choose a period of at most one year."), code="period_invalid")
+    activity = Activity.objects.filter(venue=venue, kind=ActivityKind.VISIT).exclude(
+        status=ActivityStatus.CANCELLED).first()
+    if activity is None:
+        activity = Activity(organization=venue.organization, place=venue.place, venue=venue, kind=ActivityKind.VISIT,
+                            title=title or _("Visit %(venue)s") % {"venue": venue.name}, address=venue.address,
+                            status=ActivityStatus.PUBLISHED, created_by=actor.user)
+        activity.save()
+        transaction.on_commit(lambda: signals.activity_published.send(Activity, activity=activity))
+    existing = set(activity.sessions.values_list("starts_at", flat=True))
+    new = []
+    day = first_day
+    while day <= last_day:
+        for start, end in venue_slots(venue, day):
+            if start not in existing:
+                new.append(Session(activity=activity, starts_at=start, ends_at=end, capacity=venue.slot_capacity,
+                                   **_copy_fields(activity)))
+        day += timedelta(days=1)
+    Session.objects.bulk_create(new)
+    _refresh_span(activity)
+    log_action(actor, "kepu.venue.slots_published", venue, data={"slots": len(new), "from": first_day.isoformat(),
+                                                                 "to": last_day.isoformat()})
+    return activity
+
+
+# --- Delivered service orders (from the orders app) ------------------------------------------------------
+def delivered_service_record(*, order_id: int, place, delivered_at: datetime, organization=None, title: str = "",
+                             attendance: dict | None = None, activity_id: int | None = None) -> DeliveredService:
+    """Count a delivered service order once (idempotent on ``order_id``)."""
+    attendance = {k: int(v) for k, v in (attendance or {}).items() if k in Population.values and int(v) > 0}
+    obj, _created = DeliveredService.objects.update_or_create(
+        order_id=order_id,
+        defaults={"place": place, "place_path": place.path, "district_code": place.district_code,
+                  "organization": organization, "delivered_at": delivered_at, "title": title[:200],
+                  "attendance": attendance, "activity_id": activity_id},
+    )
+    return obj
+
+
+def ensure_themes(rows: Iterable[dict]) -> int:
+    """Create missing themes of the calendar (used by the seed and the data migration)."""
+    created = 0
+    for row in rows:
+        _obj, was_created = Theme.objects.get_or_create(slug=row["slug"], defaults=row)
+        created += was_created
+    return created

@@ -1,0 +1,130 @@
+"""In a real browser: a resident finds an activity on a phone, signs up and shows the QR code; staff scan it; the
+dashboard counts it. Every page is checked with axe-core."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from kepu.accounts.tests.factories import PASSWORD
+from kepu.activities import feeds
+from kepu.activities.models import Registration, Theme
+from kepu.activities.tests.factories import published_activity
+from kepu.core.populations import Population
+from kepu.core.testing.browser import DESKTOP, PHONE, screenshot, sign_in_resident, sign_in_staff, visit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser):
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_find_sign_up_show_qr_scan_and_count(phone_page, desktop_page, live_server, world):
+    theme = Theme.objects.get(slug="national-science-day")
+    activity = published_activity(world.a.unit_staff, title="老年人防诈骗讲座", theme=theme, capacity=30,
+                                  populations=[Population.ELDERLY], topics=["anti_fraud"],
+                                  summary="识别常见骗局，守好养老钱", starts_at=timezone.now() + timedelta(hours=2),
+                                  address="清源街道文化中心")
+    published_activity(world.b.unit_staff, title="青少年机器人体验", populations=[Population.YOUTH])
+
+    # The resident, on a phone, finds it in the calendar by population and opens it.
+    page = phone_page
+    sign_in_resident(page, live_server.url, world.a.resident.user.phone)
+    visit(page, f"{live_server.url}/activities/")
+    screenshot(page, "activities-calendar-phone")
+    page.select_option("#f-population", "elderly")
+    page.wait_for_load_state("networkidle")
+    results = page.get_by_test_id("calendar-results")
+    expect(results).not_to_contain_text("青少年机器人体验")
+    expect(results).to_contain_text("老年人防诈骗讲座")
+    assert "population=elderly" in page.url
+    page.get_by_role("link", name="老年人防诈骗讲座").click()
+    page.wait_for_load_state("networkidle")
+    visit(page, page.url)
+    assert page.locator('meta[property="og:title"]').get_attribute("content") == "老年人防诈骗讲座"
+    screenshot(page, "activities-detail-phone")
+    page.select_option(f"#pop-{activity.sessions.get().pk}", "elderly")
+    page.get_by_test_id("signup").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("reg-status").inner_text() == "已确认"
+    qr = page.get_by_test_id("ticket-qr").locator("svg")
+    assert qr.is_visible() and qr.bounding_box()["width"] >= 150
+    visit(page, page.url)
+    screenshot(page, "activities-ticket-phone")
+    reg = Registration.objects.get(user=world.a.resident.user)
+
+    # Staff check the resident in by feeding the ticket's QR image to the scanner page.
+    staff = desktop_page
+    sign_in_staff(staff, live_server.url, world.a.unit_staff.user.username, PASSWORD)
+    visit(staff, f"{live_server.url}/activities/manage/{activity.pk}/checkin/")
+    staff.get_by_test_id("scan-file").set_input_files(
+        files=[{"name": "ticket.png", "mimeType": "image/png", "buffer": feeds.qr_png(reg.qr_payload)}])
+    result = staff.get_by_test_id("checkin-result")
+    result.wait_for()
+    assert "签到成功" in result.inner_text() and world.a.resident.user.name in result.inner_text()
+    assert staff.get_by_test_id("count-checked-in").inner_text() == "1"
+    # Typing the same payload again is refused clearly; walk-ins are counted.
+    staff.get_by_test_id("payload").fill(reg.qr_payload)
+    staff.get_by_test_id("payload-submit").click()
+    staff.get_by_text("已于").wait_for()
+    staff.fill("#id_head_count", "4")
+    staff.select_option("#id_population", "elderly")
+    staff.get_by_test_id("walk-in-submit").click()
+    staff.get_by_test_id("count-walk-ins").filter(has_text="4").wait_for()
+    assert_page = staff.url
+    visit(staff, assert_page)
+    screenshot(staff, "activities-checkin-desktop")
+
+    # The dashboard counts the check-in and the walk-ins.
+    visit(staff, f"{live_server.url}/activities/dashboard/")
+    assert staff.get_by_test_id("fig-checked-in").inner_text() == "1"
+    assert staff.get_by_test_id("fig-person-times").inner_text() == "5"
+    screenshot(staff, "activities-dashboard-desktop")
+
+    # The resident sees the check-in and the survey on the ticket.
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    page.get_by_text("活动怎么样？").wait_for()
+    visit(page, page.url)
+
+
+def test_organizer_publishes_on_a_phone_and_district_sees_figures(phone_page, live_server, world):
+    page = phone_page
+    sign_in_staff(page, live_server.url, world.a.unit_staff.user.username, PASSWORD)
+    visit(page, f"{live_server.url}/activities/manage/new/")
+    screenshot(page, "activities-new-phone")
+    page.fill("#id_title", "社区健康讲座")
+    page.select_option("#id_kind", "lecture")
+    page.check("input[name=populations][value=elderly]")
+    page.fill("#id_address", "社区活动室")
+    start = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    page.fill("#id_starts_at", start)
+    page.fill("#id_capacity", "20")
+    page.get_by_role("button", name="保存为草稿").click()
+    page.wait_for_load_state("networkidle")
+    visit(page, page.url)
+    page.get_by_test_id("publish").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("checkin-link").is_visible()
+    visit(page, page.url)
+    screenshot(page, "activities-manage-phone")
+    visit(page, f"{live_server.url}/activities/dashboard/")
+    screenshot(page, "activities-dashboard-phone")
+    page.context.clear_cookies()
+    sign_in_staff(page, live_server.url, world.a.admin.user.username, PASSWORD)
+    visit(page, f"{live_server.url}/activities/themes/")
+    screenshot(page, "activities-themes-phone")

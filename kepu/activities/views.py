@@ -1,0 +1,606 @@
+"""Thin views: parse, call a selector or a service, render a page or a fragment."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_POST
+
+from kepu.activities import feeds, selectors, services
+from kepu.activities.forms import (
+    ActivityForm,
+    OnBehalfForm,
+    ReportForm,
+    SignUpForm,
+    SlotsForm,
+    SurveyForm,
+    VenueForm,
+    WalkInForm,
+)
+from kepu.activities.models import ActivityStatus, Registration, RegistrationStatus, Session
+from kepu.activities.permissions import ActivityAction
+from kepu.core.errors import DomainError, NotFound
+from kepu.core.http import login_required, role_required
+from kepu.core.permissions import can
+from kepu.core.populations import Population
+from kepu.core.roles import OFFICE_ROLES, STAFF_ROLES, Role
+from kepu.orgs.models import Organization
+
+
+def _not_found(request):
+    return TemplateResponse(request, "404.html", {}, status=404)
+
+
+def _error(request, exc: DomainError):
+    messages.error(request, str(exc.message))
+
+
+# --- Public calendar ------------------------------------------------------------------------------
+def calendar(request):
+    f = selectors.CalendarFilter.from_query(request.GET)
+    qs = selectors.public_activities(f)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    query = f.as_query()
+    from urllib.parse import urlencode
+
+    context = {"page": page, "f": f, "choices": selectors.calendar_choices(), "streets": selectors.streets_of(
+        f.district), "feed_url": reverse("activities:feed") + ("?" + urlencode(query) if query else ""),
+        "query": urlencode(query)}
+    template = "activities/calendar.html#results" if request.htmx and request.htmx.target == "results" \
+        else "activities/calendar.html"
+    return TemplateResponse(request, template, context)
+
+
+def feed(request):
+    f = selectors.CalendarFilter.from_query(request.GET)
+    activities = list(selectors.public_activities(f)[: feeds.FEED_LIMIT])
+    name = _("Science activities")
+    body = feeds.calendar_feed(activities, base_url=request.build_absolute_uri("/").rstrip("/"), name=name)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="kepu-activities.ics"'
+    return response
+
+
+def detail(request, pk):
+    try:
+        activity = selectors.activity_for_visitor(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    sessions = selectors.sessions_of(activity, upcoming_only=activity.status == ActivityStatus.PUBLISHED)
+    mine = {r.session_id: r for r in selectors.my_registrations(actor=request.actor, activity=activity)
+            if r.user_id == getattr(request.user, "pk", None) and r.status in ("pending", "confirmed", "waiting",
+                                                                                 "offered")}
+    image = request.build_absolute_uri(activity.image.url) if activity.image else request.build_absolute_uri(
+        static("activities/share.png"))
+    context = {
+        "activity": activity, "sessions": [(s, mine.get(s.pk)) for s in sessions], "form": SignUpForm(),
+        "can_manage": can(request.actor, ActivityAction.MANAGE, activity),
+        "group_form": OnBehalfForm() if can(request.actor, ActivityAction.REGISTER_OTHERS, activity) else None,
+        "share_url": request.build_absolute_uri(), "share_image": image,
+        "populations": activity.population_labels(), "topics": activity.topic_labels(),
+    }
+    return TemplateResponse(request, "activities/detail.html", context)
+
+
+@require_POST
+def signup(request, session_pk):
+    if not request.actor.is_authenticated:
+        return redirect_to_login(reverse("activities:detail", args=[_activity_of(session_pk)]))
+    session = Session.objects.select_related("activity").filter(pk=session_pk).first()
+    if session is None:
+        return _not_found(request)
+    form = SignUpForm(request.POST)
+    population = form.cleaned_data["population"] if form.is_valid() else Population.OTHER
+    try:
+        reg = services.registration_create(actor=request.actor, session=session, population=population)
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("activities:detail", session.activity_id)
+    if reg.status == RegistrationStatus.CONFIRMED:
+        messages.success(request, _("You are signed up. Show this QR code at the entrance."))
+    elif reg.status == RegistrationStatus.WAITING:
+        messages.success(request, _("The session is full: you are on the waiting list. We will send an SMS when a "
+                                    "place is free."))
+    else:
+        messages.success(request, _("Your sign-up waits for the organizer's approval."))
+    return redirect("activities:ticket", reg.pk)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def group_signup(request, session_pk):
+    """A teacher, community worker or any staff member registers a person or a group (schools booking a visit)."""
+    session = Session.objects.select_related("activity").filter(pk=session_pk).first()
+    if session is None:
+        return _not_found(request)
+    form = OnBehalfForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the name, head count and population."))
+        return redirect("activities:detail", session.activity_id)
+    try:
+        reg = services.registration_create(
+            actor=request.actor, session=session, on_behalf=True, name=form.cleaned_data["name"],
+            head_count=form.cleaned_data["head_count"], population=form.cleaned_data["population"],
+            note=form.cleaned_data["note"])
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("activities:detail", session.activity_id)
+    messages.success(request, _("Registered: %(status)s.") % {"status": reg.get_status_display()})
+    return redirect("activities:ticket", reg.pk)
+
+
+def _activity_of(session_pk) -> int:
+    s = Session.objects.filter(pk=session_pk).values_list("activity_id", flat=True).first()
+    if s is None:
+        raise Http404
+    return s
+
+
+@login_required
+def mine(request):
+    regs = selectors.my_registrations(actor=request.actor)[:100]
+    return TemplateResponse(request, "activities/mine.html", {"registrations": regs})
+
+
+@login_required
+def ticket(request, pk):
+    try:
+        reg = selectors.registration_for(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    qr = feeds.qr_svg(reg.qr_payload, title=_("Ticket QR code")) if reg.status == RegistrationStatus.CONFIRMED \
+        else ""
+    survey_form = None
+    if reg.checked_in_at and reg.user_id == request.user.pk and not _has_survey(reg):
+        survey_form = SurveyForm()
+    context = {"reg": reg, "activity": reg.session.activity, "qr": qr, "position": selectors.waiting_position(reg),
+               "survey_form": survey_form, "can_cancel": reg.status in ("pending", "confirmed", "waiting", "offered")
+               and not reg.checked_in_at}
+    return TemplateResponse(request, "activities/ticket.html", context)
+
+
+def _has_survey(reg) -> bool:
+    from kepu.activities.models import SurveyResponse
+
+    return SurveyResponse.objects.filter(registration=reg).exists()
+
+
+@login_required
+def ticket_png(request, pk):
+    try:
+        reg = selectors.registration_for(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    if reg.status != RegistrationStatus.CONFIRMED:
+        return _not_found(request)
+    response = HttpResponse(feeds.qr_png(reg.qr_payload), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="ticket-{reg.pk}.png"'
+    return response
+
+
+def _registration_action(request, pk, fn, ok_message, **kwargs):
+    try:
+        reg = selectors.registration_for(actor=request.actor, pk=pk)
+        fn(actor=request.actor, registration=reg, **kwargs)
+        messages.success(request, ok_message)
+    except NotFound:
+        return _not_found(request)
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect(request.POST.get("next") or reverse("activities:ticket", args=[pk]))
+
+
+@require_POST
+@login_required
+def cancel(request, pk):
+    return _registration_action(request, pk, services.registration_cancel, _("The sign-up is cancelled."))
+
+
+@require_POST
+@login_required
+def accept(request, pk):
+    return _registration_action(request, pk, services.registration_accept_offer, _("The place is yours."))
+
+
+@require_POST
+@login_required
+def survey(request, pk):
+    form = SurveyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a rating from 1 to 5."))
+        return redirect("activities:ticket", pk)
+    return _registration_action(request, pk, services.survey_submit, _("Thank you for your answer."),
+                                score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
+
+
+# --- Organizers --------------------------------------------------------------------------------------
+@role_required(*STAFF_ROLES)
+def manage_list(request):
+    status = request.GET.get("status", "")
+    status = status if status in ActivityStatus.values else ""
+    qs = selectors.managed_activities(actor=request.actor, status=status)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    context = {"page": page, "status": status, "statuses": ActivityStatus.choices,
+               "review": selectors.review_queue(actor=request.actor)[:50],
+               "review_setting": selectors.review_setting_for(actor=request.actor)}
+    return TemplateResponse(request, "activities/manage_list.html", context)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def review_setting(request):
+    """The district office turns review before publication on or off for its district."""
+    try:
+        services.district_settings_set(actor=request.actor, district=request.actor.place,
+                                       review_required=request.POST.get("on") == "1")
+        messages.success(request, _("Saved."))
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("activities:manage")
+
+
+@role_required(*STAFF_ROLES)
+def create(request):
+    form = ActivityForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.activity_create(
+                actor=request.actor, organization=request.actor.organization, title=form.cleaned_data["title"],
+                sessions=form.sessions(), **form.activity_fields())
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Saved as a draft. Check it and publish it."))
+            return redirect("activities:manage_detail", activity.pk)
+    return TemplateResponse(request, "activities/form.html", {"form": form})
+
+
+def _managed(request, pk):
+    return selectors.activity_to_manage(actor=request.actor, pk=pk)
+
+
+@role_required(*STAFF_ROLES)
+def manage_detail(request, pk):
+    try:
+        activity = _managed(request, pk)
+    except DomainError:
+        return _not_found(request)
+    q = request.GET.get("q", "").strip()
+    regs = selectors.registrations_of(activity=activity, q=q)
+    page = Paginator(regs, 50).get_page(request.GET.get("page"))
+    sessions = list(activity.sessions.order_by("starts_at")[:200])
+    report = getattr(activity, "report", None) if hasattr(activity, "report") else None
+    context = {
+        "activity": activity, "sessions": sessions, "page": page, "q": q,
+        "on_behalf": OnBehalfForm(initial={"session": sessions[0].pk if sessions else None}),
+        "can_review": can(request.actor, ActivityAction.REVIEW, activity) and activity.status == "in_review",
+        "report_form": ReportForm(initial={"notes": report.notes if report else ""}),
+        "photos": activity.photos.all()[:30],
+        "fig": selectors.figures(actor=request.actor, date_from=date(2000, 1, 1), date_to=date(2100, 1, 1),
+                                 activity_id=activity.pk),
+    }
+    template = "activities/manage_detail.html#registrations" if request.htmx else "activities/manage_detail.html"
+    return TemplateResponse(request, template, context)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def manage_action(request, pk, action):
+    try:
+        activity = _managed(request, pk)
+    except DomainError:
+        return _not_found(request)
+    try:
+        if action == "submit":
+            activity = services.activity_submit(actor=request.actor, activity=activity)
+            messages.success(request, _("Published.") if activity.status == ActivityStatus.PUBLISHED
+                             else _("Sent to the district office for review."))
+        elif action == "approve":
+            services.activity_review(actor=request.actor, activity=activity, approve=True)
+            messages.success(request, _("Published."))
+        elif action == "reject":
+            services.activity_review(actor=request.actor, activity=activity, approve=False,
+                                     note=request.POST.get("note", ""))
+            messages.success(request, _("Sent back to the organizer."))
+        elif action == "cancel":
+            services.activity_cancel(actor=request.actor, activity=activity, reason=request.POST.get("note", ""))
+            messages.success(request, _("The activity is cancelled."))
+        elif action == "on_behalf":
+            form = OnBehalfForm(request.POST)
+            if not form.is_valid():
+                raise DomainError(_("Check the name, head count and population."))
+            session = activity.sessions.get(pk=form.cleaned_data["session"])
+            reg = services.registration_create(
+                actor=request.actor, session=session, on_behalf=True, name=form.cleaned_data["name"],
+                head_count=form.cleaned_data["head_count"], population=form.cleaned_data["population"],
+                note=form.cleaned_data["note"])
+            messages.success(request, _("Registered: %(status)s.") % {"status": reg.get_status_display()})
+        elif action in ("approve_reg", "reject_reg"):
+            reg = Registration.objects.get(pk=request.POST.get("registration"), session__activity=activity)
+            services.registration_decide(actor=request.actor, registration=reg, approve=action == "approve_reg")
+            messages.success(request, _("Saved."))
+        elif action == "report":
+            form = ReportForm(request.POST, request.FILES)
+            if form.is_valid():
+                services.report_save(actor=request.actor, activity=activity, notes=form.cleaned_data["notes"])
+                if form.cleaned_data.get("photo"):
+                    services.photo_add(actor=request.actor, activity=activity, file=form.cleaned_data["photo"],
+                                       caption=form.cleaned_data["caption"])
+                messages.success(request, _("Saved."))
+        elif action == "capacity":
+            session = activity.sessions.get(pk=request.POST.get("session"))
+            services.session_set_capacity(actor=request.actor, session=session,
+                                          capacity=int(request.POST.get("capacity") or 0))
+            messages.success(request, _("Saved."))
+        else:
+            raise Http404
+    except (Session.DoesNotExist, Registration.DoesNotExist, ValueError):
+        messages.error(request, _("The request is not valid."))
+    except DomainError as exc:
+        _error(request, exc)
+    except ValidationError as exc:  # a photo of the wrong type
+        messages.error(request, " ".join(exc.messages))
+    return redirect("activities:manage_detail", pk)
+
+
+# --- Check-in --------------------------------------------------------------------------------------------
+@role_required(*STAFF_ROLES)
+def checkin(request, pk):
+    try:
+        activity = _managed(request, pk)
+    except DomainError:
+        return _not_found(request)
+    sessions = list(activity.sessions.filter(is_cancelled=False).order_by("starts_at")[:200])
+    current = _pick_session(sessions, request.GET.get("session") or request.POST.get("session"))
+    context = {"activity": activity, "sessions": sessions, "current": current, "walk_in": WalkInForm(),
+               "result": None, "matches": []}
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        try:
+            if kind == "walk_in":
+                form = WalkInForm(request.POST)
+                if not form.is_valid() or current is None:
+                    raise DomainError(_("Enter a head count between 1 and 10000."))
+                services.walk_in_record(actor=request.actor, session=current, **form.cleaned_data)
+                context["result"] = {"ok": True, "text": _("%(n)s walk-ins counted.")
+                                     % {"n": form.cleaned_data["head_count"]}}
+            elif kind == "registration":
+                reg = Registration.objects.filter(pk=request.POST.get("registration"),
+                                                  session__activity=activity).first()
+                if reg is None:
+                    raise NotFound()
+                reg = services.check_in(actor=request.actor, activity=activity, registration=reg, session=current)
+                context["result"] = {"ok": True, "text": _("%(name)s is checked in (%(n)s).")
+                                     % {"name": reg.name, "n": reg.head_count}}
+            else:
+                reg = services.check_in(actor=request.actor, activity=activity,
+                                        payload=request.POST.get("payload", ""), session=current)
+                context["result"] = {"ok": True, "text": _("%(name)s is checked in (%(n)s).")
+                                     % {"name": reg.name, "n": reg.head_count}}
+        except DomainError as exc:
+            context["result"] = {"ok": False, "text": str(exc.message)}
+    q = request.GET.get("q", "").strip()
+    if q:
+        context["matches"] = list(selectors.registrations_of(activity=activity, session=current, q=q)[:20])
+    context["q"] = q
+    context["counts"] = _session_counts(current)
+    if request.htmx:
+        return TemplateResponse(request, "activities/checkin.html#panel", context)
+    return TemplateResponse(request, "activities/checkin.html", context)
+
+
+def _pick_session(sessions, wanted):
+    for s in sessions:
+        if wanted and str(s.pk) == str(wanted):
+            return s
+    now = timezone.now()
+    for s in sessions:
+        if s.ends_at >= now - timedelta(hours=2):
+            return s
+    return sessions[-1] if sessions else None
+
+
+def _session_counts(session):
+    if session is None:
+        return {}
+    from django.db.models import Sum
+
+    regs = session.registrations.all()
+    return {
+        "confirmed": regs.filter(status=RegistrationStatus.CONFIRMED).aggregate(n=Sum("head_count"))["n"] or 0,
+        "checked_in": regs.filter(checked_in_at__isnull=False).aggregate(n=Sum("head_count"))["n"] or 0,
+        "walk_ins": session.walk_ins.aggregate(n=Sum("head_count"))["n"] or 0,
+    }
+
+
+@role_required(*STAFF_ROLES)
+def checkin_export(request, pk):
+    try:
+        activity = _managed(request, pk)
+    except DomainError:
+        return _not_found(request)
+    regs = selectors.registrations_of(activity=activity, status=RegistrationStatus.CONFIRMED)
+    body = "\ufeff" + services.checkin_list_csv(regs)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="checkin-{activity.pk}.csv"'
+    return response
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def checkin_import(request, pk):
+    try:
+        activity = _managed(request, pk)
+    except DomainError:
+        return _not_found(request)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None or upload.size > 5_000_000:
+            raise DomainError(_("Choose the check-in list file (CSV, at most 5 MB)."))
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DomainError(_("The file is not a check-in list exported from this page.")) from None
+        n = services.checkin_import(actor=request.actor, activity=activity, text=text)
+        messages.success(request, _("%(n)s people checked in from the list.") % {"n": n})
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("activities:manage_detail", pk)
+
+
+# --- Offices: themes and figures ----------------------------------------------------------------------------
+@role_required(*(OFFICE_ROLES | {Role.STREET_STAFF}))
+def themes(request):
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    year = min(max(year, 2000), 2100)
+    rows = selectors.theme_overview(actor=request.actor, year=year)
+    return TemplateResponse(request, "activities/themes.html", {"rows": rows, "year": year})
+
+
+def _period(request):
+    today = timezone.localdate()
+    try:
+        d_from = date.fromisoformat(request.GET.get("from") or "")
+    except ValueError:
+        d_from = date(today.year, 1, 1)
+    try:
+        d_to = date.fromisoformat(request.GET.get("to") or "")
+    except ValueError:
+        d_to = date(today.year, 12, 31)
+    if d_to < d_from:
+        d_from, d_to = d_to, d_from
+    return d_from, d_to
+
+
+def _org_filter(request):
+    try:
+        org_id = int(request.GET.get("org") or 0) or None
+    except ValueError:
+        return None
+    if org_id and not can_see_org(request.actor, org_id):
+        raise PermissionDenied
+    return org_id
+
+
+def can_see_org(actor, org_id) -> bool:
+    from kepu.core.permissions import scope
+
+    return scope(actor, Organization.objects.filter(pk=org_id)).exists()
+
+
+@role_required(*STAFF_ROLES)
+def dashboard(request):
+    d_from, d_to = _period(request)
+    theme = request.GET.get("theme", "")
+    org_id = _org_filter(request)
+    fig = selectors.figures(actor=request.actor, date_from=d_from, date_to=d_to, theme=theme,
+                            organization_id=org_id)
+    pop_rows = [(str(Population(p).label), n) for p, n in fig.by_population.items()]
+    month_rows = [(m.strftime("%Y-%m") if hasattr(m, "strftime") else str(m), n) for m, n in fig.by_month]
+    context = {
+        "fig": fig, "from": d_from, "to": d_to, "theme": theme, "org": org_id or "",
+        "themes": selectors.calendar_choices()["themes"],
+        "pop_chart": feeds.bars(pop_rows), "month_chart": feeds.columns(month_rows),
+        "top": selectors.figures_by_activity(actor=request.actor, date_from=d_from, date_to=d_to, theme=theme,
+                                             organization_id=org_id, limit=20),
+        "query": request.GET.urlencode(),
+    }
+    return TemplateResponse(request, "activities/dashboard.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def dashboard_xlsx(request):
+    from openpyxl import Workbook
+
+    d_from, d_to = _period(request)
+    theme = request.GET.get("theme", "")
+    org_id = _org_filter(request)
+    fig = selectors.figures(actor=request.actor, date_from=d_from, date_to=d_to, theme=theme,
+                            organization_id=org_id)
+    rows = selectors.figures_by_activity(actor=request.actor, date_from=d_from, date_to=d_to, theme=theme,
+                                         organization_id=org_id)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Summary")
+    ws.append([_("From"), d_from.isoformat(), _("To"), d_to.isoformat()])
+    for label, value in ((_("Activities"), fig.activities), (pgettext("activity", "Sessions"), fig.sessions),
+                         (_("Registrations"), fig.registrations), (_("Checked in"), fig.checked_in),
+                         (_("Walk-ins"), fig.walk_ins), (_("Delivered service orders"), fig.services),
+                         (_("Person-times"), fig.person_times)):
+        ws.append([label, value])
+    for p, n in fig.by_population.items():
+        ws.append([str(Population(p).label), n])
+    detail = wb.create_sheet(_("Activities"))
+    pops = list(Population)
+    detail.append([_("Activity"), _("Organizer"), _("Place"), _("Theme"), _("Starts"), pgettext("activity", "Sessions"),
+                   _("Registrations"), _("Checked in"), _("Walk-ins"), _("Person-times")]
+                  + [str(p.label) for p in pops])
+    for r in rows:
+        a = r["activity"]
+        detail.append([a.title, a.organization.name, a.place.name, a.theme.name if a.theme_id else "",
+                       timezone.localtime(a.starts_at).strftime("%Y-%m-%d %H:%M") if a.starts_at else "",
+                       r["sessions"], r["registrations"], r["checked_in"], r["walk_ins"], r["person_times"]]
+                      + [r["by_population"][p.value] for p in pops])
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(out.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="activities-{d_from}-{d_to}.xlsx"'
+    return response
+
+
+# --- Visit booking (预约参观) --------------------------------------------------------------------------------
+@role_required(*STAFF_ROLES)
+def venues(request):
+    form = VenueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.venue_create(actor=request.actor, organization=request.actor.organization,
+                                  place=request.actor.organization.place, name=d["name"], address=d["address"],
+                                  opening_hours=d["hours"], slot_minutes=d["slot_minutes"],
+                                  slot_capacity=d["slot_capacity"])
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("activities:venues")
+    today = timezone.localdate()
+    context = {"venues": selectors.venues_for(actor=request.actor)[:100], "form": form,
+               "slots_form": SlotsForm(initial={"first_day": today, "last_day": today + timedelta(days=27)})}
+    return TemplateResponse(request, "activities/venues.html", context)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def venue_slots(request, pk):
+    venue = selectors.venues_for(actor=request.actor).filter(pk=pk).first()
+    if venue is None:
+        return _not_found(request)
+    form = SlotsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The request is not valid."))
+        return redirect("activities:venues")
+    try:
+        activity = services.venue_publish_slots(actor=request.actor, venue=venue, **form.cleaned_data)
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("activities:venues")
+    messages.success(request, _("Visit slots are open for booking."))
+    return redirect("activities:manage_detail", activity.pk)
