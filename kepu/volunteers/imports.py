@@ -1,0 +1,2 @@
+def import_run(job_id):
+    raise NotImplementedError

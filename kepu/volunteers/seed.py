@@ -1,0 +1,1 @@
+"""Demo data for volunteers and experts (the city scale is built by bench/volunteers)."""
