@@ -47,13 +47,17 @@ def _is_org_staff(actor, organization_id) -> bool:
 
 def _org_q(actor, field: str = "organization") -> Q | None:
     """Rows of organizations the actor may oversee: an area for offices, the own organization for staff."""
-    if actor.is_city:
-        return Q()
     if actor.role in AREA_ROLES and actor.area_path:
         return Q(**{f"{field}__place__path__startswith": actor.area_path})
     if actor.role in STAFF_ROLES and actor.organization_id:
         return Q(**{f"{field}_id": actor.organization_id})
     return None
+
+
+def _filter(actor, queryset, q: Q | None, own: Q):
+    if actor.is_city:
+        return queryset
+    return queryset.filter(own if q is None else (q | own))
 
 
 def _member_of(actor_org_id: int):
@@ -123,7 +127,7 @@ class JoinRequestPolicy(Policy):
     def scope(self, actor, queryset):
         q = _org_q(actor)
         own = Q(volunteer__user=actor.user)
-        return queryset.filter(own if q is None else (q | own))
+        return _filter(actor, queryset, q, own)
 
     def can(self, actor, action, obj=None):
         if action == OrgAction.DECIDE:
@@ -139,7 +143,7 @@ class NeedPolicy(Policy):
         q = _org_q(actor)
         mine = Q(organization_id__in=Membership.objects.filter(
             user=actor.user, role=Role.VOLUNTEER, is_active=True).values("organization_id")) | Q(leader=actor.user)
-        return queryset.filter(mine if q is None else (q | mine))
+        return _filter(actor, queryset, q, mine)
 
     def can(self, actor, action, obj=None):
         if action == OrgAction.MANAGE:
@@ -159,7 +163,7 @@ class SignUpPolicy(Policy):
     def scope(self, actor, queryset):
         q = _org_q(actor, "need__organization")
         own = Q(volunteer__user=actor.user) | Q(need__leader=actor.user)
-        return queryset.filter(own if q is None else (q | own))
+        return _filter(actor, queryset, q, own)
 
 
 @register
@@ -169,7 +173,7 @@ class HoursEntryPolicy(Policy):
     def scope(self, actor, queryset):
         q = _org_q(actor)
         own = Q(volunteer__user=actor.user)
-        return queryset.filter(own if q is None else (q | own))
+        return _filter(actor, queryset, q, own)
 
     def can(self, actor, action, obj=None):
         if action == OrgAction.CORRECT:
@@ -184,7 +188,7 @@ class HoursReportPolicy(Policy):
     def scope(self, actor, queryset):
         q = _org_q(actor)
         own = Q(volunteer__user=actor.user)
-        return queryset.filter(own if q is None else (q | own))
+        return _filter(actor, queryset, q, own)
 
     def can(self, actor, action, obj=None):
         if action == OrgAction.DECIDE:
@@ -254,7 +258,7 @@ class ExpertInvitationPolicy(Policy):
     def scope(self, actor, queryset):
         q = _org_q(actor)
         own = Q(expert__user=actor.user)
-        return queryset.filter(own if q is None else (q | own))
+        return _filter(actor, queryset, q, own)
 
     def can(self, actor, action, obj=None):
         if action == "record_outcome":
