@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kepu.accounts.models import Membership, User
-from kepu.accounts.services import membership_create, phone_index
+from kepu.accounts.services import membership_create
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
 from kepu.core.errors import Conflict, DomainError, NotAllowed

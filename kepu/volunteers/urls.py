@@ -1,4 +1,43 @@
 from django.urls import path
 
+from kepu.volunteers import views
+
 app_name = "volunteers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.me, name="me"),
+    path("register/", views.register, name="register"),
+    path("join/", views.join, name="join"),
+    path("hours/", views.hours, name="hours"),
+    path("hours/report/", views.report_hours, name="report"),
+    path("certificates/new/", views.certificate_issue, name="certificate_issue"),
+    path("certificates/<str:number>/", views.certificate, name="certificate"),
+    path("verify/<str:number>/", views.verify, name="verify"),
+    path("anonymize/", views.anonymize, name="anonymize"),
+    path("needs/", views.need_list, name="needs"),
+    path("needs/new/", views.need_create, name="need_create"),
+    path("needs/<int:pk>/", views.need_detail, name="need"),
+    path("needs/<int:pk>/signup/", views.need_signup, name="need_signup"),
+    path("needs/<int:pk>/presence/", views.presence, name="presence"),
+    path("signups/<int:pk>/withdraw/", views.signup_withdraw, name="signup_withdraw"),
+    path("signups/<int:pk>/decide/", views.signup_decide, name="signup_decide"),
+    path("scan/<str:token>/", views.scan, name="scan"),
+    path("org/", views.org_home, name="org_home"),
+    path("org/join/<int:pk>/", views.join_decide, name="join_decide"),
+    path("org/reports/<int:pk>/", views.report_decide, name="report_decide"),
+    path("org/hours.csv", views.hours_csv, name="hours_csv"),
+    path("org/volunteers.xlsx", views.members_xlsx, name="members_xlsx"),
+    path("people/<int:pk>/", views.volunteer_detail, name="volunteer"),
+    path("people/<int:pk>/reveal/<str:field>/", views.volunteer_reveal, name="volunteer_reveal"),
+    path("ledger/<int:pk>/correct/", views.hours_correct, name="hours_correct"),
+    path("overview/", views.hours_overview, name="hours_overview"),
+    path("experts/", views.experts, name="experts"),
+    path("experts/new/", views.expert_create, name="expert_create"),
+    path("experts/<int:pk>/", views.expert_detail, name="expert"),
+    path("experts/<int:pk>/phone/", views.expert_reveal, name="expert_reveal"),
+    path("invitations/<int:pk>/outcome/", views.invitation_outcome, name="invitation_outcome"),
+    path("trainings/", views.trainings, name="trainings"),
+    path("trainings/<int:pk>/", views.training_detail, name="training"),
+    path("import/<slug:kind>/", views.import_start, name="import"),
+    path("import/<slug:kind>/template.xlsx", views.import_template, name="import_template"),
+    path("imports/<int:pk>/", views.import_job, name="import_job"),
+]

@@ -44,6 +44,7 @@ def need_for(staff: Actor, place, *, slots=2, standby=1, hours=2, **kwargs):
 class ExpertFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Expert
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"专家{n}")
     field = ExpertField.LIFE
