@@ -70,20 +70,31 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _choice(value: str, choices) -> str | None:
-    """Accept a choice by its code or by its label in either language."""
-    if not value:
-        return ""
-    for code, label in choices:
-        if value in (code, str(label)):
-            return code
+# What offices write in the education column, besides the codes.
+EDUCATION_WORDS = {
+    "小学": "primary", "小学及以下": "primary", "初中": "secondary", "高中": "secondary", "中专": "secondary",
+    "中学": "secondary", "大专": "college", "专科": "college", "本科": "bachelor", "学士": "bachelor",
+    "硕士": "master", "研究生": "master", "博士": "doctorate",
+}
+
+
+def _labels(choices) -> dict[str, str]:
+    """Codes and labels in both languages, computed once per file rather than per row."""
     from django.utils import translation
 
-    with translation.override("zh-hans"):
-        for code, label in choices:
-            if value == str(label):
-                return code
-    return None
+    table = {}
+    for lang in ("en", "zh-hans"):
+        with translation.override(lang):
+            table.update({str(label): code for code, label in choices})
+    table.update({code: code for code, _label in choices})
+    return table
+
+
+def _choice(value: str, table: dict[str, str]) -> str | None:
+    """Accept a choice by its code or by its label in either language; None when unknown."""
+    if not value:
+        return ""
+    return table.get(value)
 
 
 def template_bytes(kind: str) -> bytes:
@@ -117,12 +128,22 @@ class Checked:
             self.errors.append({"row": row_no, "errors": messages})
 
 
+class _Closed:
+    def close(self):
+        pass
+
+
 def _rows(source):
-    wb = load_workbook(source, read_only=True, data_only=True)
-    ws = wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    header = next(it, None)
-    return wb, header, it
+    import zipfile
+
+    from kepu.volunteers.xlsx import read_rows
+
+    try:
+        it = read_rows(source)
+        header = next(it, None)
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
+        raise DomainError(_("The file could not be read as Excel."), code="import_unreadable") from exc
+    return _Closed(), header, it
 
 
 def _check_header(header, kind) -> None:
@@ -138,6 +159,7 @@ def check_volunteers(source, *, progress=None) -> Checked:
     wb, header, it = _rows(source)
     _check_header(header, ImportKind.VOLUNTEERS)
     streets = dict(Place.objects.filter(level=PlaceLevel.STREET).values_list("code", "pk"))
+    education_table = {**_labels(Education.choices), **EDUCATION_WORDS}
     result = Checked()
     seen_ids: dict[str, int] = {}
     seen_phones: dict[str, int] = {}
@@ -165,7 +187,7 @@ def check_volunteers(source, *, progress=None) -> Checked:
             street_id = streets.get(street)
             if street_id is None:
                 errs.append(_("Unknown street or town code %(code)s.") % {"code": street})
-        education = _choice(edu, Education.choices)
+        education = _choice(edu, education_table)
         if education is None:
             errs.append(_("Unknown education %(value)s.") % {"value": edu})
         if idn and idn in seen_ids:
@@ -254,6 +276,10 @@ def write_volunteers(*, actor: Actor, organization, rows: list, batch: int = 200
 def _date(value) -> date | None | str:
     if value in (None, ""):
         return None
+    if isinstance(value, float):  # an Excel date serial (1900 system)
+        from datetime import timedelta
+
+        return date(1899, 12, 30) + timedelta(days=int(value))
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -268,6 +294,8 @@ def check_experts(source, *, actor: Actor, progress=None) -> Checked:
     wb, header, it = _rows(source)
     _check_header(header, ImportKind.EXPERTS)
     districts = {p.code: p for p in Place.objects.filter(level=PlaceLevel.DISTRICT)}
+    fields, audiences_t, efields_t = (_labels(ExpertField.choices), _labels(Audience.choices),
+                                      _labels(EmergencyField.choices))
     result = Checked()
     for row_no, raw in enumerate(it, start=2):
         if raw is None or not any(v not in (None, "") for v in raw):
@@ -277,7 +305,7 @@ def check_experts(source, *, actor: Actor, progress=None) -> Checked:
         values = list(raw[:width]) + [None] * width
         cells = [_text(v) for v in values[:width]]
         errs = []
-        name, fld = cells[0], _choice(cells[1], ExpertField.choices)
+        name, fld = cells[0], _choice(cells[1], fields)
         if not name or len(name) > 50:
             errs.append(_("The name is missing or longer than 50 characters."))
         if not fld:
@@ -293,7 +321,7 @@ def check_experts(source, *, actor: Actor, progress=None) -> Checked:
                 phone = normalize_phone(phone)
             except ValidationError as exc:
                 errs.append(exc.messages[0])
-        audiences = [_choice(a, Audience.choices) for a in _split(cells[8])]
+        audiences = [_choice(a, audiences_t) for a in _split(cells[8])]
         if None in audiences:
             errs.append(_("Unknown audience in %(value)s.") % {"value": cells[8]})
         start, end = _date(values[9]), _date(values[10])
@@ -302,7 +330,7 @@ def check_experts(source, *, actor: Actor, progress=None) -> Checked:
         elif start and end and end < start:
             errs.append(_("The term must end after it starts."))
         emergency = cells[11] in ("是", "yes", "Y", "y", "1", "true", "True")
-        efields = [_choice(f, EmergencyField.choices) for f in _split(cells[12])]
+        efields = [_choice(f, efields_t) for f in _split(cells[12])]
         if None in efields:
             errs.append(_("Unknown emergency field in %(value)s.") % {"value": cells[12]})
         if errs:
@@ -384,7 +412,7 @@ def import_run(job_id: int) -> None:
     try:
         with job.file.open("rb") as fh:
             wb = load_workbook(fh, read_only=True)
-            total = max((wb.worksheets[0].max_row or 1) - 1, 0)
+            total = max((wb.worksheets[0].max_row or 1) - 1, 0)  # from the sheet's dimension, not a full read
             wb.close()
         job.total = total
         ImportJob.objects.filter(pk=job.pk).update(total=total)
