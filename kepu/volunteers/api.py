@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from kepu.core.api import actor_of
@@ -176,6 +176,18 @@ class VerifyOut(Schema):
     issued_at: datetime | None
 
 
+class _WithTotals:
+    """A volunteer with their totals, for ``MeOut`` (the model's own ``hours`` is the ledger relation)."""
+
+    def __init__(self, volunteer, minutes: int):
+        self._volunteer = volunteer
+        self.hours = round(minutes / 60, 1)
+        self.stars = selectors.star_level(minutes)
+
+    def __getattr__(self, name):
+        return getattr(self._volunteer, name)
+
+
 def _me(actor):
     volunteer = selectors.volunteer_of(actor.user)
     if volunteer is None:
@@ -186,10 +198,8 @@ def _me(actor):
 @router.get("/me", response=MeOut, summary="My volunteer profile (ID and phone masked), hours and stars")
 def me(request):
     volunteer = _me(actor_of(request))
-    summary = selectors.volunteer_summary(volunteer)
-    volunteer.hours = summary["hours"]
-    volunteer.stars = summary["stars"]
-    return volunteer
+    minutes = selectors.volunteer_minutes(volunteer)
+    return _WithTotals(volunteer, minutes)
 
 
 @router.post("/register", response={201: VolunteerOut}, summary="Register as a science volunteer (real name)")
@@ -199,7 +209,7 @@ def register(request, payload: RegisterIn):
     street = Place.objects.filter(code=code).first() if code else None
     if code and street is None:
         raise DomainError(code="street_invalid")
-    return 201, services.volunteer_register(actor=actor_of(request), street=street, **data)
+    return Status(201, services.volunteer_register(actor=actor_of(request), street=street, **data))
 
 
 @router.post("/join", response=IdOut, summary="Ask to join a volunteer organization")
@@ -229,7 +239,7 @@ def needs(request, open_only: bool = False):
 @router.post("/needs/{need_id}/signup", response={201: SignUpOut}, summary="Sign up for a need")
 def signup(request, need_id: int):
     actor = actor_of(request)
-    return 201, services.signup_create(actor=actor, need=selectors.need_get(actor=actor, pk=need_id))
+    return Status(201, services.signup_create(actor=actor, need=selectors.need_get(actor=actor, pk=need_id)))
 
 
 @router.post("/needs/{need_id}/presence", response=SignUpOut,
@@ -262,7 +272,7 @@ def report(request, payload: ReportIn):
     org = get_object_or_404(Organization, pk=payload.organization_id)
     r = services.hours_report_create(actor=actor, organization=org, served_on=payload.served_on,
                                      minutes=payload.minutes, description=payload.description)
-    return 201, {"id": r.pk, "status": r.status}
+    return Status(201, {"id": r.pk, "status": r.status})
 
 
 @router.post("/reports/{report_id}/decision", response=IdOut, summary="Organization: approve or reject a report")
@@ -302,7 +312,7 @@ def invite(request, expert_id: int, payload: InviteIn):
     actor = actor_of(request)
     expert = selectors.expert_get(actor=actor, pk=expert_id)
     inv = services.expert_invite(actor=actor, expert=expert, **payload.dict())
-    return 201, {"id": inv.pk, "status": inv.outcome}
+    return Status(201, {"id": inv.pk, "status": inv.outcome})
 
 
 @router.get("/certificates/{number}/verify", response=VerifyOut, auth=None, summary="Verify a certificate")

@@ -16,7 +16,8 @@ from openpyxl import Workbook
 
 from kepu.volunteers.models import HoursEntry
 
-HOURS_HEADER = ["记录编号", "志愿者姓名", "证件类型", "证件号码", "服务日期", "服务时长（小时）", "服务内容", "服务组织"]
+HOURS_HEADER = ["记录编号", "志愿者姓名", "证件类型", "证件号码", "服务日期", "服务时长（小时）", "服务内容",
+                "服务组织"]
 ID_TYPE = "居民身份证"
 
 
