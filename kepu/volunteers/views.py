@@ -44,7 +44,7 @@ ORG_STAFF = (Role.VOLUNTEER_ORG_STAFF,)
 
 
 def _qr_svg(data: str, label: str) -> str:
-    svg = segno.make(data, error="m").svg_inline(scale=4, border=2, omitsize=False)
+    svg = segno.make(data, error="m").svg_inline(scale=4, border=2, omitsize=True)
     return format_html('<figure class="qr" role="img" aria-label="{}">{}</figure>', label, mark_safe(svg))
 
 

@@ -132,7 +132,7 @@ def test_office_finds_an_expert_fast_and_invites(pages, live_server, world):
 
 def _same_qr(svg_html: str, data: str) -> bool:
     """The page's QR code encodes ``data``: its modules match a code made from it."""
-    expected = segno.make(data, error="m").svg_inline(scale=4, border=2, omitsize=False)
+    expected = segno.make(data, error="m").svg_inline(scale=4, border=2, omitsize=True)
 
     def path(s):
         m = re.search(r' d="([^"]+)"', s)

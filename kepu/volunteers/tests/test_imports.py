@@ -150,3 +150,20 @@ def test_background_import_through_the_pages_shows_progress_and_the_report(clien
     r = client.post(reverse("volunteers:import", args=["volunteers"]),
                     {"file": SimpleUploadedFile("v.csv", b"a,b")})
     assert r.status_code == 200 and ImportJob.objects.count() == 2
+
+
+def test_the_streaming_reader_reads_shared_and_inline_strings_numbers_dates_and_gaps():
+    from kepu.volunteers.xlsx import read_rows
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["a", 1, 2.5, True, None, date(2026, 1, 31), "=1+1"])
+    ws["J1"] = "x&y<z>"
+    ws.append(["中文"])
+    out = io.BytesIO()
+    wb.save(out)
+    rows = list(read_rows(io.BytesIO(out.getvalue())))
+    assert rows == [["a", 1.0, 2.5, True, None, 46053.0, None, None, None, "x&y<z>"], ["中文"]]
+    assert imports._date(46053.0) == date(2026, 1, 31)
+    assert rows[1:] == [["中文"]]
+    assert list(read_rows(io.BytesIO(workbook([["甲"]]))))[1] == ["甲"]  # inline strings (write-only mode)
