@@ -13,7 +13,6 @@ import argparse
 import io
 import os
 import random
-import statistics
 import sys
 import time
 from datetime import date, timedelta

@@ -207,7 +207,7 @@ def join_request_create(*, actor: Actor, volunteer: Volunteer, organization: Org
 @transaction.atomic
 def join_request_decide(*, actor: Actor, join_request: JoinRequest, approve: bool, reason: str = "") -> JoinRequest:
     """The organization approves (the volunteer becomes its member) or rejects with a reason."""
-    jr = JoinRequest.objects.select_for_update().select_related("organization__place", "volunteer").get(
+    jr = JoinRequest.objects.select_for_update(of=("self",)).select_related("organization__place", "volunteer").get(
         pk=join_request.pk)
     require(actor, OrgAction.DECIDE, jr)
     if jr.status != JoinStatus.PENDING:
@@ -271,7 +271,8 @@ def has_completed(volunteer: Volunteer, training: Training) -> bool:
 @transaction.atomic
 def signup_create(*, actor: Actor, need: Need) -> SignUp:
     """A volunteer of the organization signs up for one of its open needs."""
-    need = Need.objects.select_for_update().select_related("organization", "required_training").get(pk=need.pk)
+    need = (Need.objects.select_for_update(of=("self",)).select_related("organization", "required_training")
+            .get(pk=need.pk))
     volunteer = Volunteer.objects.filter(user=actor.user).first() if actor.is_authenticated else None
     if volunteer is None:
         raise DomainError(_("Register as a volunteer first."), code="not_volunteer", status=403)
@@ -329,7 +330,7 @@ def signup_decide(*, actor: Actor, signup: SignUp, confirm: bool) -> SignUp:
 def signup_withdraw(*, actor: Actor, signup: SignUp) -> SignUp:
     """The volunteer withdraws; the first standby volunteer moves up to the free place."""
     need = Need.objects.select_for_update().get(pk=signup.need_id)
-    signup = SignUp.objects.select_for_update().select_related("volunteer").get(pk=signup.pk)
+    signup = SignUp.objects.select_for_update(of=("self",)).select_related("volunteer").get(pk=signup.pk)
     if signup.volunteer.user_id != actor.user_id:
         raise NotAllowed()
     if signup.signed_in_at or signup.status in (SignUpStatus.WITHDRAWN, SignUpStatus.REJECTED):
@@ -349,7 +350,7 @@ def signup_withdraw(*, actor: Actor, signup: SignUp) -> SignUp:
 
 def _presence_signup(actor: Actor, need: Need, volunteer_token: str) -> SignUp:
     require(actor, OrgAction.CHECK_IN, need)
-    signup = (SignUp.objects.select_for_update().select_related("volunteer")
+    signup = (SignUp.objects.select_for_update(of=("self",)).select_related("volunteer")
               .filter(need=need, volunteer__qr_token=volunteer_token).first())
     if signup is None:
         raise DomainError(_("This volunteer has not signed up for this need."), code="not_signed_up", status=404)
@@ -497,7 +498,7 @@ def hours_report_create(*, actor: Actor, organization: Organization, served_on: 
 
 @transaction.atomic
 def hours_report_decide(*, actor: Actor, report: HoursReport, approve: bool, reason: str = "") -> HoursReport:
-    report = HoursReport.objects.select_for_update().select_related("organization__place", "volunteer").get(
+    report = HoursReport.objects.select_for_update(of=("self",)).select_related("organization__place", "volunteer").get(
         pk=report.pk)
     require(actor, OrgAction.DECIDE, report)
     if report.status != ReportStatus.PENDING:
