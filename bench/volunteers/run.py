@@ -87,14 +87,16 @@ def bench_experts(count: int, queries: int = 300) -> dict:
     from kepu.core.seeding import SeedContext
     from kepu.places.models import Place, PlaceLevel
     from kepu.volunteers import selectors
-    from kepu.volunteers.models import Audience, EmergencyField, Expert, ExpertField
+    from kepu.volunteers.models import Audience, EmergencyField, Expert, ExpertField, index_experts
     from kepu.volunteers.seed import expert_batch
 
     districts = list(Place.objects.filter(level=PlaceLevel.DISTRICT).order_by("code"))
     ctx = SeedContext(scale="city")
     have = Expert.objects.count()
     for offset in range(have, count, 10_000):
-        Expert.objects.bulk_create(expert_batch(ctx, districts, min(10_000, count - offset), offset), batch_size=5000)
+        created = Expert.objects.bulk_create(expert_batch(ctx, districts, min(10_000, count - offset), offset),
+                                             batch_size=5000)
+        index_experts(created, fresh=True)
     from django.db import connection
 
     with connection.cursor() as cursor:

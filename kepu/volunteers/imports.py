@@ -40,6 +40,7 @@ from kepu.volunteers.models import (
     ImportKind,
     ImportStatus,
     Volunteer,
+    index_experts,
 )
 from kepu.volunteers.permissions import may_import
 from kepu.volunteers.services import id_index, new_token
@@ -375,7 +376,8 @@ def check_experts(source, *, actor: Actor, progress=None) -> Checked:
 
 def write_experts(*, actor: Actor, organization, rows: list, batch: int = 2000) -> int:
     with transaction.atomic():
-        Expert.objects.bulk_create([e for _n, e in rows], batch_size=batch)
+        created = Expert.objects.bulk_create([e for _n, e in rows], batch_size=batch)
+        index_experts(created, fresh=True)
         log_action(actor, "kepu.expert.imported", organization, data={"rows": len(rows)})
     return len(rows)
 

@@ -470,9 +470,57 @@ class Expert(TimeStampedModel):
         parts = [self.name, self.affiliation, self.title, self.subfield, *self.topics]
         self.search_text = " ".join(p for p in parts if p).lower()[:400]
 
+    def search_terms(self) -> set[str]:
+        """The index terms of this expert: characters and character pairs of the searchable text, tags."""
+        terms = set()
+        for word in self.search_text.split():
+            terms.update(word)
+            terms.update(word[i:i + 2] for i in range(len(word) - 1))
+        terms.update(f"@{a}" for a in self.audiences)
+        terms.update(f"!{f}" for f in self.emergency_fields)
+        return terms
+
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+class ExpertTerm(models.Model):
+    """An inverted index of the expert library (one row per expert and term), for searches in milliseconds.
+
+    Chinese has no spaces, so the terms are single characters and character pairs; a search for
+    a longer word intersects its pairs and then checks the whole word. ``@youth`` marks an
+    audience and ``!disasters`` an emergency field.
+    """
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="terms")
+    term = models.CharField(max_length=24)
+
+    class Meta:
+        verbose_name = _("expert search term")
+        verbose_name_plural = _("expert search terms")
+        constraints = [models.UniqueConstraint(fields=["term", "expert"], name="expert_term_once")]
+
+    def __str__(self):
+        return self.term
+
+
+def index_experts(experts, *, fresh: bool = False) -> None:
+    """(Re)write the search terms of saved experts; ``fresh`` when they were just created (nothing to delete).
+
+    Rows go in with plain ``executemany``: 100,000 experts make about four million terms.
+    """
+    from django.db import connection
+
+    experts = list(experts)
+    if not fresh:
+        for start in range(0, len(experts), 500):
+            ExpertTerm.objects.filter(expert__in=[e.pk for e in experts[start:start + 500]]).delete()
+    table = connection.ops.quote_name(ExpertTerm._meta.db_table)
+    rows = [(e.pk, t[:24]) for e in experts for t in e.search_terms()]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 50_000):
+            cursor.executemany(f"INSERT INTO {table} (expert_id, term) VALUES (%s, %s)", rows[start:start + 50_000])
 
 
 class InvitationTarget(models.TextChoices):

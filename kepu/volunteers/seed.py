@@ -30,6 +30,7 @@ from kepu.volunteers.models import (
     TrainingAttendance,
     TrainingSession,
     Volunteer,
+    index_experts,
 )
 from kepu.volunteers.services import id_index, new_token
 
@@ -60,12 +61,12 @@ def expert_batch(ctx: SeedContext, districts: list[Place], count: int, start: in
     subfields = {f: _subfields(f) for f in fields}
     experts = []
     for i in range(start, start + count):
-        field = fields[i % len(fields)]
+        field = rng.choice(fields)
         emergency = rng.random() < 0.08
         e = Expert(
             name=rng.choice(surnames) + rng.choice(given) + (rng.choice(given) if i % 2 else ""),
             field=field, subfield=rng.choice(subfields[field]), title=rng.choice(TITLES),
-            affiliation=rng.choice(AFFILIATIONS), district=districts[i % len(districts)],
+            affiliation=rng.choice(AFFILIATIONS), district=rng.choice(districts),
             topics=rng.sample(TOPICS, 2), audiences=rng.sample(list(Audience.values), 2),
             available=rng.random() < 0.7, term_start=date(2025, 1, 1), term_end=date(2027, 12, 31),
             is_emergency=emergency,
@@ -113,5 +114,7 @@ def seed_volunteers(ctx: SeedContext) -> None:
     count = 100_000 if ctx.is_city else 48
     batch = 5000
     for offset in range(0, count, batch):
-        Expert.objects.bulk_create(expert_batch(ctx, districts, min(batch, count - offset), offset), batch_size=batch)
+        created = Expert.objects.bulk_create(expert_batch(ctx, districts, min(batch, count - offset), offset),
+                                             batch_size=batch)
+        index_experts(created, fresh=True)
     ctx.out(f"    1 volunteer with hours, 1 need, 1 training, {count:,} experts")

@@ -13,6 +13,7 @@ from kepu.volunteers.models import (
     Certificate,
     Expert,
     ExpertInvitation,
+    ExpertTerm,
     HoursBalance,
     HoursEntry,
     HoursReport,
@@ -169,8 +170,15 @@ def expert_search(
     *, actor: Actor, q: str = "", field: str = "", subfield: str = "", district_id: int | None = None,
     available: bool | None = None, audience: str = "", emergency: bool | None = None, emergency_field: str = "",
 ) -> QuerySet[Expert]:
-    """The expert library's search: each filter is an indexed equality, the word one LIKE on ``search_text``."""
+    """The expert library's search: indexed equalities, and the inverted index (``ExpertTerm``) for words and tags.
+
+    Ordered by entry (primary key) so that a page of 20 never sorts the whole result.
+    """
     qs = scope(actor, Expert.objects.all())
+
+    def having(term):
+        return qs.filter(pk__in=ExpertTerm.objects.filter(term=term).values("expert_id"))
+
     if field:
         qs = qs.filter(field=field)
     if subfield:
@@ -182,12 +190,16 @@ def expert_search(
     if emergency is not None:
         qs = qs.filter(is_emergency=emergency)
     if audience:
-        qs = qs.filter(audience_tags__contains=f"|{audience}|")
+        qs = having(f"@{audience}")
     if emergency_field:
-        qs = qs.filter(is_emergency=True, emergency_fields__icontains=f'"{emergency_field}"')
-    if q:
-        qs = qs.filter(search_text__contains=q.strip().lower())
-    return qs.select_related("district").order_by("name", "pk")
+        qs = having(f"!{emergency_field}").filter(is_emergency=True)
+    for word in (q or "").lower().split():
+        pairs = {word[i:i + 2] for i in range(len(word) - 1)} or {word}
+        for pair in sorted(pairs):
+            qs = having(pair[:24])
+        if len(word) > 2:
+            qs = qs.filter(search_text__contains=word)
+    return qs.select_related("district").order_by("pk")
 
 
 def expert_get(*, actor: Actor, pk: int) -> Expert:

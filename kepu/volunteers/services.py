@@ -51,6 +51,7 @@ from kepu.volunteers.models import (
     TrainingAttendance,
     TrainingSession,
     Volunteer,
+    index_experts,
     star_level,
 )
 from kepu.volunteers.permissions import ExpertAction, OrgAction, VolunteerAction
@@ -638,6 +639,7 @@ def expert_create(
     require(actor, ExpertAction.MANAGE, expert)
     expert.refresh_search()
     expert.save()
+    index_experts([expert])
     log_action(actor, "kepu.expert.created", expert, place=district)
     return expert
 

@@ -10,7 +10,7 @@ from kepu.core.actor import Actor
 from kepu.core.pii import id_check_digit
 from kepu.core.roles import Role
 from kepu.volunteers import services
-from kepu.volunteers.models import Expert, ExpertField
+from kepu.volunteers.models import Expert, ExpertField, index_experts
 
 
 def make_id_number(n: int, region: str = "110115", born: str = "19900307") -> str:
@@ -58,3 +58,4 @@ class ExpertFactory(factory.django.DjangoModelFactory):
         self.refresh_search()
         if create:
             self.save(update_fields=["search_text", "audience_tags"])
+            index_experts([self])
