@@ -60,6 +60,21 @@ class RegisterForm(forms.Form):
         self.fields["street"].queryset = streets()
 
 
+class ProfileForm(forms.Form):
+    street = StreetField(label=_("Home street or town"), queryset=Place.objects.none(), required=False)
+    skills = WordsField(label=_("Skills"), required=False, help_text=_("Separate with commas, e.g. 讲解、摄影、急救"))
+    topics = WordsField(label=_("Topics you can speak on"), required=False)
+    languages = WordsField(label=_("Languages"), required=False, help_text=_("e.g. 普通话、英语、手语"))
+    availability = forms.MultipleChoiceField(label=_("When you are free"), choices=Availability.choices,
+                                             widget=forms.CheckboxSelectMultiple, required=False)
+    education = forms.ChoiceField(label=_("Education"), choices=[("", "—"), *Education.choices], required=False)
+    title = forms.CharField(label=_("Professional title"), max_length=50, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].queryset = streets()
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 

@@ -6,6 +6,7 @@ app_name = "volunteers"
 urlpatterns = [
     path("", views.me, name="me"),
     path("register/", views.register, name="register"),
+    path("profile/", views.profile_edit, name="profile"),
     path("join/", views.join, name="join"),
     path("hours/", views.hours, name="hours"),
     path("hours/report/", views.report_hours, name="report"),

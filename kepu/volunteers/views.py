@@ -96,6 +96,23 @@ def register(request):
     return TemplateResponse(request, "volunteers/register.html", {"form": form})
 
 
+@login_required
+def profile_edit(request):
+    volunteer = _volunteer_or_404(request)
+    initial = {"street": volunteer.street_id, "skills": volunteer.skills, "topics": volunteer.topics,
+               "languages": volunteer.languages, "availability": volunteer.availability,
+               "education": volunteer.education, "title": volunteer.title}
+    form = forms.ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.volunteer_update(actor=request.actor, volunteer=volunteer, **form.cleaned_data)
+            messages.success(request, _("Your profile was saved."))
+            return redirect("volunteers:me")
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+    return TemplateResponse(request, "volunteers/profile_edit.html", {"form": form})
+
+
 @require_POST
 @login_required
 def join(request):

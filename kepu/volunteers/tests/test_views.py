@@ -255,3 +255,14 @@ def test_second_registration_is_refused(world):
         register(world.a.resident)
     assert exc.value.code == "volunteer_exists"
     assert Volunteer.objects.count() == 1
+
+
+def test_the_volunteer_edits_the_profile(client, world):
+    act, v = member_volunteer(world.a.team, world.a.team_staff)
+    login(client, act)
+    assert client.get(reverse("volunteers:profile")).status_code == 200
+    client.post(reverse("volunteers:profile"), {"street": world.a.streets[1].pk, "skills": "摄影", "title": "工程师",
+                                                "availability": ["weekday_evening"]})
+    v.refresh_from_db()
+    assert v.street == world.a.streets[1] and v.skills == ["摄影"] and v.availability == ["weekday_evening"]
+    assert login(type(client)(), world.a.neighbour).get(reverse("volunteers:profile")).status_code == 404
