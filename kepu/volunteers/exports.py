@@ -68,3 +68,21 @@ def volunteers_xlsx(volunteers) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+EXPERT_HEADER = ["姓名", "领域", "子领域", "职称", "工作单位", "所在区", "主讲主题", "受众", "可邀请", "应急专家",
+                 "应急领域", "聘期开始", "聘期结束"]
+
+
+def experts_xlsx(experts, limit: int = 100_000) -> bytes:
+    """The expert library (or a search result) for Excel; no personal numbers."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("experts")
+    ws.append(EXPERT_HEADER)
+    for e in experts[:limit].iterator(chunk_size=2000):
+        ws.append([e.name, e.get_field_display(), e.subfield, e.title, e.affiliation, e.district.name,
+                   "、".join(e.topics), "、".join(e.audiences), "是" if e.available else "否",
+                   "是" if e.is_emergency else "否", "、".join(e.emergency_fields), e.term_start, e.term_end])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

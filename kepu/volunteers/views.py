@@ -471,6 +471,11 @@ def experts(request):
             actor=request.actor, q=d["q"], field=d["field"], district_id=d["district"].pk if d["district"] else None,
             available=True if d["available"] else None, audience=d["audience"],
             emergency=True if d["emergency"] else None, emergency_field=d["emergency_field"])
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(exports.experts_xlsx(qs),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="experts-{timezone.localdate():%Y%m%d}.xlsx"'
+        return response
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -179,6 +179,11 @@ def test_expert_search_filters(client, world):
     assert names({"audience": "elderly"}) == ["王营养"]
     assert names({"emergency": "on", "emergency_field": "disasters"}) == ["张气象"]
     assert names({"q": "营养"}) == ["王营养"]
+    from openpyxl import load_workbook
+
+    xlsx = client.get(url, {"field": "earth", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[2]][:2] == ["张气象", "地球、环境与灾害"] and sheet.max_row == 2
     htmx = client.get(url, {"q": "气象"}, HTTP_HX_REQUEST="true").content.decode()
     assert "张气象" in htmx and "<html" not in htmx
 
