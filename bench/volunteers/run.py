@@ -194,11 +194,25 @@ def main():
     parser.add_argument("--experts", type=int, default=10_000)
     parser.add_argument("--ledger", type=int, default=100_000)
     parser.add_argument("--db", default=str(ROOT / "var" / "bench-volunteers.sqlite3"))
+    parser.add_argument("--stages", default="import,experts,ledger",
+                        help="comma-separated; the ledger stage needs the volunteers of the import stage")
     args = parser.parse_args()
+    stages = set(args.stages.split(","))
     setup(Path(args.db))
-    print("import:", bench_import(args.volunteers), flush=True)
-    print("experts:", bench_experts(args.experts), flush=True)
-    print("ledger:", bench_ledger(args.ledger), flush=True)
+    print(f"sqlite {sqlite_version()}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}", flush=True)
+    if "import" in stages:
+        print("import:", bench_import(args.volunteers), flush=True)
+    if "experts" in stages:
+        print("experts:", bench_experts(args.experts), flush=True)
+    if "ledger" in stages:
+        print("ledger:", bench_ledger(args.ledger), flush=True)
+    print(f"load {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def sqlite_version() -> str:
+    import sqlite3
+
+    return sqlite3.sqlite_version
 
 
 if __name__ == "__main__":
