@@ -138,10 +138,10 @@ class ExpertSearchForm(forms.Form):
 
 
 class ExpertForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     field = forms.ChoiceField(label=_("Field"), choices=ExpertField.choices)
     subfield = forms.CharField(label=_("Sub-field"), max_length=40, required=False)
-    title = forms.CharField(label=_("Title"), max_length=50, required=False)
+    title = forms.CharField(label=_("Professional title"), max_length=50, required=False)
     affiliation = forms.CharField(label=_("Affiliation"), max_length=100, required=False)
     district = forms.ModelChoiceField(label=_("District"), queryset=None)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
