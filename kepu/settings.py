@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kepu.notifications",
     "kepu.orders",
     "kepu.activities",
+    "kepu.volunteers",
 ]
 
 MIDDLEWARE = [

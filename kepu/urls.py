@@ -14,6 +14,7 @@ urlpatterns = [
     path("inbox/", include("kepu.notifications.urls")),
     path("open311/", include("kepu.orders.open311")),
     path("activities/", include("kepu.activities.urls")),
+    path("volunteers/", include("kepu.volunteers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

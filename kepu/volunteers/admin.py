@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from kepu.core.admin import PolicyAdmin
+from kepu.volunteers.models import Expert, HoursEntry, Need, Training, Volunteer
+
+
+@admin.register(Volunteer)
+class VolunteerAdmin(PolicyAdmin):
+    list_display = ("real_name", "masked_id_number", "masked_phone", "street", "anonymized_at")
+    list_select_related = ("street",)
+    search_fields = ("real_name",)
+    fields = ("real_name", "masked_id_number", "masked_phone", "street", "skills", "topics", "anonymized_at")
+    readonly_fields = fields
+
+
+@admin.register(HoursEntry)
+class HoursEntryAdmin(PolicyAdmin):
+    list_display = ("served_on", "volunteer", "organization", "minutes", "source", "key")
+    list_select_related = ("volunteer", "organization")
+    list_filter = ("source",)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # corrections are new entries, made through the organization's desk
+
+
+@admin.register(Need)
+class NeedAdmin(PolicyAdmin):
+    list_display = ("title", "organization", "starts_at", "slots", "status")
+    list_select_related = ("organization",)
+
+
+@admin.register(Expert)
+class ExpertAdmin(PolicyAdmin):
+    list_display = ("name", "field", "subfield", "district", "available", "is_emergency")
+    list_select_related = ("district",)
+    list_filter = ("field", "is_emergency", "available")
+    search_fields = ("name", "affiliation")
+
+
+@admin.register(Training)
+class TrainingAdmin(PolicyAdmin):
+    list_display = ("title", "organization", "hours")
+    list_select_related = ("organization",)

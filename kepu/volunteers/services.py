@@ -1,0 +1,683 @@
+"""Every write about volunteers, needs, hours, certificates, trainings and experts.
+
+``credit_hours`` is the only way hours enter the ledger; whatever earned them (a need's
+presence, an activity's attendance, a delivered order, an approved report) passes an
+idempotency key, so the same service is never credited twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kepu.accounts.models import Membership, User
+from kepu.accounts.services import membership_create
+from kepu.core.actor import Actor
+from kepu.core.audit import log_action
+from kepu.core.errors import Conflict, DomainError, NotAllowed
+from kepu.core.permissions import require
+from kepu.core.pii import blind_index, normalize_id_number, normalize_phone
+from kepu.core.roles import Role
+from kepu.orgs.models import Organization, OrgKind
+from kepu.places.models import Place, PlaceLevel
+from kepu.volunteers import signals
+from kepu.volunteers.models import (
+    Availability,
+    Certificate,
+    Education,
+    Expert,
+    ExpertField,
+    ExpertInvitation,
+    HoursBalance,
+    HoursEntry,
+    HoursReport,
+    HoursSource,
+    InvitationOutcome,
+    InvitationTarget,
+    JoinRequest,
+    JoinStatus,
+    Need,
+    NeedKind,
+    NeedStatus,
+    ReportStatus,
+    SignUp,
+    SignUpStatus,
+    Training,
+    TrainingAttendance,
+    TrainingSession,
+    Volunteer,
+    index_experts,
+    star_level,
+)
+from kepu.volunteers.permissions import ExpertAction, OrgAction, VolunteerAction
+
+MAX_REPORT_MINUTES = 24 * 60
+
+
+def id_index(id_number: str) -> str:
+    return blind_index(id_number, "id_number")
+
+
+def clean_id_number(value: str) -> str:
+    try:
+        return normalize_id_number(value)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code=exc.error_list[0].code or "id_invalid") from None
+
+
+def clean_phone(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code="phone_invalid") from None
+
+
+def _clean_choices(values, choices, code: str) -> list[str]:
+    values = [v for v in (values or []) if v]
+    bad = [v for v in values if v not in choices]
+    if bad:
+        raise DomainError(_("Unknown choice: %(value)s.") % {"value": ", ".join(bad)}, code=code)
+    return list(dict.fromkeys(values))
+
+
+def _clean_words(values, limit: int = 12) -> list[str]:
+    words = [str(v).strip()[:30] for v in (values or []) if str(v).strip()]
+    return list(dict.fromkeys(words))[:limit]
+
+
+def new_token(nbytes: int = 12) -> str:
+    return secrets.token_urlsafe(nbytes)[:32]
+
+
+# --- Registration and profile ---------------------------------------------------------
+@transaction.atomic
+def volunteer_register(
+    *, actor: Actor, real_name: str, id_number: str, phone: str = "", street: Place | None = None,
+    skills=(), topics=(), languages=(), availability=(), education: str = "", title: str = "",
+) -> Volunteer:
+    """A signed-in person registers as a science volunteer under their real name (实名注册)."""
+    if not actor.is_authenticated:
+        raise NotAllowed()
+    real_name = (real_name or "").strip()
+    if not real_name or len(real_name) > 50:
+        raise DomainError(_("Please enter your real name (at most 50 characters)."), code="name_invalid")
+    id_number = clean_id_number(id_number)
+    phone = clean_phone(phone) if phone else (actor.user.phone or "")
+    if street is not None and street.level != PlaceLevel.STREET:
+        raise DomainError(_("Please choose a street or town."), code="street_invalid")
+    if education and education not in Education.values:
+        raise DomainError(_("Please choose your education from the list."), code="education_invalid")
+    if Volunteer.objects.filter(user=actor.user).exists():
+        raise DomainError(_("You are already registered as a volunteer."), code="volunteer_exists")
+    index = id_index(id_number)
+    if Volunteer.objects.filter(id_index=index).exists():
+        raise DomainError(_("This ID number is already registered."), code="id_taken")
+    volunteer = Volunteer(
+        user=actor.user, real_name=real_name, id_number=id_number, id_index=index, phone=phone, street=street,
+        skills=_clean_words(skills), topics=_clean_words(topics), languages=_clean_words(languages),
+        availability=_clean_choices(availability, Availability.values, "availability_invalid"),
+        education=education, title=(title or "").strip()[:50], qr_token=new_token(),
+    )
+    try:
+        with transaction.atomic():
+            volunteer.save()
+    except IntegrityError:
+        raise DomainError(_("This ID number is already registered."), code="id_taken") from None
+    log_action(actor, "kepu.volunteer.registered", volunteer, place=street)
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_update(*, actor: Actor, volunteer: Volunteer, skills=None, topics=None, languages=None,
+                     availability=None, education=None, title=None, street: Place | None = None) -> Volunteer:
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    require(actor, VolunteerAction.CHANGE, volunteer)
+    changed = []
+    for name, value, cleaner in (
+        ("skills", skills, _clean_words), ("topics", topics, _clean_words), ("languages", languages, _clean_words),
+        ("availability", availability,
+         lambda v: _clean_choices(v, Availability.values, "availability_invalid")),
+    ):
+        if value is not None:
+            setattr(volunteer, name, cleaner(value))
+            changed.append(name)
+    if education is not None:
+        if education and education not in Education.values:
+            raise DomainError(_("Please choose your education from the list."), code="education_invalid")
+        volunteer.education = education
+        changed.append("education")
+    if title is not None:
+        volunteer.title = title.strip()[:50]
+        changed.append("title")
+    if street is not None:
+        if street.level != PlaceLevel.STREET:
+            raise DomainError(_("Please choose a street or town."), code="street_invalid")
+        volunteer.street = street
+        changed.append("street")
+    if changed:
+        volunteer.save(update_fields=[*changed, "updated_at"])
+        log_action(actor, "kepu.volunteer.changed", volunteer, place=volunteer.street, data={"fields": changed})
+    return volunteer
+
+
+def volunteer_reveal(*, actor: Actor, volunteer: Volunteer, field: str) -> str:
+    """The full ID number or phone of a volunteer, for those who must see it; always audited."""
+    if field not in ("id_number", "phone"):
+        raise DomainError(code="field_invalid")
+    require(actor, VolunteerAction.VIEW_PII, volunteer)
+    log_action(actor, "kepu.volunteer.pii_viewed", volunteer, place=volunteer.street, data={"field": field})
+    return getattr(volunteer, field)
+
+
+# --- Joining organizations ------------------------------------------------------------
+def volunteer_organizations(volunteer: Volunteer) -> list[Organization]:
+    if volunteer.user_id is None:
+        return []
+    return list(Organization.objects.filter(
+        memberships__user_id=volunteer.user_id, memberships__role=Role.VOLUNTEER, memberships__is_active=True,
+    ).select_related("place").order_by("name"))
+
+
+def _is_member(volunteer: Volunteer, organization: Organization) -> bool:
+    return volunteer.user_id is not None and Membership.objects.filter(
+        user_id=volunteer.user_id, organization=organization, role=Role.VOLUNTEER, is_active=True).exists()
+
+
+@transaction.atomic
+def join_request_create(*, actor: Actor, volunteer: Volunteer, organization: Organization) -> JoinRequest:
+    require(actor, VolunteerAction.CHANGE, volunteer)
+    if organization.kind != OrgKind.VOLUNTEER_ORG or not organization.is_active:
+        raise DomainError(_("Only volunteer organizations take volunteers."), code="org_not_volunteer")
+    if volunteer.anonymized_at:
+        raise DomainError(_("This volunteer account was anonymized."), code="volunteer_anonymized")
+    if _is_member(volunteer, organization):
+        raise DomainError(_("You already belong to this organization."), code="already_member")
+    if JoinRequest.objects.filter(volunteer=volunteer, organization=organization,
+                                  status=JoinStatus.PENDING).exists():
+        raise DomainError(_("Your request is already waiting for the organization."), code="join_pending")
+    request = JoinRequest.objects.create(volunteer=volunteer, organization=organization)
+    log_action(actor, "kepu.volunteer.join_requested", request, place=organization.place)
+    return request
+
+
+@transaction.atomic
+def join_request_decide(*, actor: Actor, join_request: JoinRequest, approve: bool, reason: str = "") -> JoinRequest:
+    """The organization approves (the volunteer becomes its member) or rejects with a reason."""
+    jr = JoinRequest.objects.select_for_update(of=("self",)).select_related("organization__place", "volunteer").get(
+        pk=join_request.pk)
+    require(actor, OrgAction.DECIDE, jr)
+    if jr.status != JoinStatus.PENDING:
+        raise Conflict(_("This request was already decided."), code="join_decided")
+    reason = (reason or "").strip()[:200]
+    if not approve and not reason:
+        raise DomainError(_("Please give a reason for the rejection."), code="reason_required")
+    jr.status = JoinStatus.APPROVED if approve else JoinStatus.REJECTED
+    jr.reason = reason
+    jr.decided_by = actor.user
+    jr.decided_at = timezone.now()
+    jr.save(update_fields=["status", "reason", "decided_by", "decided_at", "updated_at"])
+    if approve and jr.volunteer.user_id:
+        membership_create(actor=actor, user=jr.volunteer.user, organization=jr.organization, role=Role.VOLUNTEER)
+    log_action(actor, "kepu.volunteer.join_approved" if approve else "kepu.volunteer.join_rejected", jr,
+               place=jr.organization.place, data={"reason": reason})
+    return jr
+
+
+# --- Needs, sign-ups and presence -----------------------------------------------------
+@transaction.atomic
+def need_create(
+    *, actor: Actor, title: str, place: Place, starts_at: datetime, ends_at: datetime, slots: int,
+    standby_slots: int = 0, kind: str = NeedKind.OTHER, ref_id: int | None = None, skills=(), address: str = "",
+    required_training: Training | None = None, leader: User | None = None,
+) -> Need:
+    """A volunteer organization posts a need for volunteers (招募)."""
+    organization = actor.organization
+    need = Need(organization=organization, title=(title or "").strip()[:100], place=place, starts_at=starts_at,
+                ends_at=ends_at, slots=slots, standby_slots=standby_slots, kind=kind, ref_id=ref_id,
+                skills=_clean_words(skills), address=(address or "").strip()[:200],
+                required_training=required_training, leader=leader)
+    if organization is None:
+        raise NotAllowed()
+    require(actor, OrgAction.MANAGE, need)
+    if not need.title:
+        raise DomainError(_("Please give the need a title."), code="title_required")
+    if ends_at <= starts_at:
+        raise DomainError(_("The end must be after the start."), code="need_times")
+    if slots < 1:
+        raise DomainError(_("At least one volunteer must be needed."), code="need_slots")
+    if kind not in NeedKind.values:
+        raise DomainError(code="need_kind")
+    if leader is not None and not (_is_member_user(leader, organization) or Membership.objects.filter(
+            user=leader, organization=organization, is_active=True).exists()):
+        raise DomainError(_("The team leader must belong to the organization."), code="leader_not_member")
+    need.save()
+    log_action(actor, "kepu.volunteer.need_posted", need, place=place)
+    return need
+
+
+def _is_member_user(user: User, organization: Organization) -> bool:
+    return Membership.objects.filter(user=user, organization=organization, role=Role.VOLUNTEER,
+                                     is_active=True).exists()
+
+
+def has_completed(volunteer: Volunteer, training: Training) -> bool:
+    return TrainingAttendance.objects.filter(volunteer=volunteer, session__training=training).exists()
+
+
+@transaction.atomic
+def signup_create(*, actor: Actor, need: Need) -> SignUp:
+    """A volunteer of the organization signs up for one of its open needs."""
+    need = (Need.objects.select_for_update(of=("self",)).select_related("organization", "required_training")
+            .get(pk=need.pk))
+    volunteer = Volunteer.objects.filter(user=actor.user).first() if actor.is_authenticated else None
+    if volunteer is None:
+        raise DomainError(_("Register as a volunteer first."), code="not_volunteer", status=403)
+    if not _is_member(volunteer, need.organization):
+        raise DomainError(_("Join the organization before signing up for its needs."), code="not_member",
+                          status=403)
+    if need.status != NeedStatus.OPEN or need.ends_at <= timezone.now():
+        raise DomainError(_("This need no longer takes sign-ups."), code="need_closed")
+    if need.required_training_id and not has_completed(volunteer, need.required_training):
+        raise DomainError(_("This need requires the training %(training)s.")
+                          % {"training": need.required_training.title}, code="training_required")
+    existing = SignUp.objects.filter(need=need, volunteer=volunteer).first()
+    if existing and existing.status not in (SignUpStatus.WITHDRAWN,):
+        raise DomainError(_("You have already signed up."), code="signup_exists")
+    if existing:
+        existing.status = SignUpStatus.APPLIED
+        existing.save(update_fields=["status", "updated_at"])
+        signup = existing
+    else:
+        signup = SignUp.objects.create(need=need, volunteer=volunteer)
+    log_action(actor, "kepu.volunteer.signed_up", signup, place=need.place)
+    return signup
+
+
+def _counts(need: Need) -> tuple[int, int]:
+    confirmed = need.signups.filter(status=SignUpStatus.CONFIRMED).count()
+    standby = need.signups.filter(status=SignUpStatus.STANDBY).count()
+    return confirmed, standby
+
+
+@transaction.atomic
+def signup_decide(*, actor: Actor, signup: SignUp, confirm: bool) -> SignUp:
+    """The organization confirms a sign-up (or puts it on standby when the places are full), or declines it."""
+    need = Need.objects.select_for_update().get(pk=signup.need_id)
+    signup = SignUp.objects.select_for_update().get(pk=signup.pk)
+    require(actor, OrgAction.MANAGE, need)
+    if signup.status not in (SignUpStatus.APPLIED, SignUpStatus.STANDBY):
+        raise Conflict(_("This sign-up was already decided."), code="signup_decided")
+    if confirm:
+        confirmed, standby = _counts(need)
+        if confirmed < need.slots:
+            signup.status = SignUpStatus.CONFIRMED
+        elif signup.status == SignUpStatus.APPLIED and standby < need.standby_slots:
+            signup.status = SignUpStatus.STANDBY
+        else:
+            raise DomainError(_("All places, standby included, are taken."), code="need_full")
+    else:
+        signup.status = SignUpStatus.REJECTED
+    signup.save(update_fields=["status", "updated_at"])
+    log_action(actor, "kepu.volunteer.signup_" + signup.status, signup, place=need.place)
+    return signup
+
+
+@transaction.atomic
+def signup_withdraw(*, actor: Actor, signup: SignUp) -> SignUp:
+    """The volunteer withdraws; the first standby volunteer moves up to the free place."""
+    need = Need.objects.select_for_update().get(pk=signup.need_id)
+    signup = SignUp.objects.select_for_update(of=("self",)).select_related("volunteer").get(pk=signup.pk)
+    if signup.volunteer.user_id != actor.user_id:
+        raise NotAllowed()
+    if signup.signed_in_at or signup.status in (SignUpStatus.WITHDRAWN, SignUpStatus.REJECTED):
+        raise Conflict(_("This sign-up can no longer be withdrawn."), code="signup_final")
+    was_confirmed = signup.status == SignUpStatus.CONFIRMED
+    signup.status = SignUpStatus.WITHDRAWN
+    signup.save(update_fields=["status", "updated_at"])
+    log_action(actor, "kepu.volunteer.signup_withdrawn", signup, place=need.place)
+    if was_confirmed:
+        nxt = need.signups.select_for_update().filter(status=SignUpStatus.STANDBY).order_by("created_at", "pk").first()
+        if nxt is not None:
+            nxt.status = SignUpStatus.CONFIRMED
+            nxt.save(update_fields=["status", "updated_at"])
+            log_action(actor, "kepu.volunteer.standby_promoted", nxt, place=need.place)
+    return signup
+
+
+def _presence_signup(actor: Actor, need: Need, volunteer_token: str) -> SignUp:
+    require(actor, OrgAction.CHECK_IN, need)
+    signup = (SignUp.objects.select_for_update(of=("self",)).select_related("volunteer")
+              .filter(need=need, volunteer__qr_token=volunteer_token).first())
+    if signup is None:
+        raise DomainError(_("This volunteer has not signed up for this need."), code="not_signed_up", status=404)
+    if signup.status != SignUpStatus.CONFIRMED:
+        raise DomainError(_("This volunteer's sign-up is not confirmed."), code="signup_not_confirmed")
+    return signup
+
+
+@transaction.atomic
+def presence_sign_in(*, actor: Actor, need: Need, volunteer_token: str, at: datetime | None = None) -> SignUp:
+    """The team leader signs a volunteer in (by scanning the volunteer's QR code)."""
+    signup = _presence_signup(actor, need, volunteer_token)
+    if signup.signed_in_at:
+        raise Conflict(_("Already signed in."), code="already_signed_in")
+    signup.signed_in_at = at or timezone.now()
+    signup.save(update_fields=["signed_in_at", "updated_at"])
+    log_action(actor, "kepu.volunteer.signed_in", signup, place=need.place)
+    return signup
+
+
+@transaction.atomic
+def presence_sign_out(*, actor: Actor, need: Need, volunteer_token: str, at: datetime | None = None) -> SignUp:
+    """Sign out: the minutes between sign-in and sign-out (within the need's hours) are credited."""
+    signup = _presence_signup(actor, need, volunteer_token)
+    if not signup.signed_in_at:
+        raise DomainError(_("Sign the volunteer in first."), code="not_signed_in")
+    if signup.signed_out_at:
+        raise Conflict(_("Already signed out."), code="already_signed_out")
+    out = at or timezone.now()
+    if out <= signup.signed_in_at:
+        raise DomainError(_("The sign-out must be after the sign-in."), code="presence_times")
+    minutes = int((out - signup.signed_in_at).total_seconds() // 60)
+    # Volunteers are credited for the service, not for waiting: at most the need's length plus an hour.
+    minutes = min(minutes, int((need.ends_at - need.starts_at).total_seconds() // 60) + 60)
+    signup.signed_out_at = out
+    signup.minutes = minutes
+    signup.save(update_fields=["signed_out_at", "minutes", "updated_at"])
+    log_action(actor, "kepu.volunteer.signed_out", signup, place=need.place, data={"minutes": minutes})
+    if minutes:
+        credit_hours(volunteer=signup.volunteer, organization=need.organization, minutes=minutes,
+                     source=HoursSource.NEED, key=("need", need.pk, signup.volunteer_id),
+                     served_on=timezone.localdate(signup.signed_in_at), note=need.title[:200], actor=actor)
+    return signup
+
+
+# --- The hours ledger ----------------------------------------------------------------
+def ledger_key(key) -> str:
+    if isinstance(key, (tuple, list)):
+        return ":".join(str(part) for part in key)
+    return str(key)
+
+
+@transaction.atomic
+def credit_hours(
+    *, volunteer: Volunteer, organization: Organization, minutes: int, source: str, key, served_on: date,
+    note: str = "", actor: Actor | None = None, corrects: HoursEntry | None = None,
+) -> tuple[HoursEntry, bool]:
+    """Append one entry to the hours ledger, once per ``key``; return ``(entry, created)``.
+
+    ``key`` names what earned the hours, e.g. ``("order", order_id, volunteer_id)``. A second
+    call with the same key returns the first entry and changes nothing. This is the single
+    entry point for hours: callers authorize the act that earned them (a sign-out, an
+    approval, a delivered order) before calling it.
+    """
+    key = ledger_key(key)
+    if source not in HoursSource.values:
+        raise DomainError(code="hours_source")
+    if source != HoursSource.CORRECTION and minutes <= 0:
+        raise DomainError(_("Hours must be more than zero."), code="hours_not_positive")
+    balance, _created = HoursBalance.objects.get_or_create(volunteer=volunteer, organization=organization)
+    # Locking the balance row serializes credits for one volunteer and organization.
+    balance = HoursBalance.objects.select_for_update().get(pk=balance.pk)
+    existing = HoursEntry.objects.filter(key=key).first()
+    if existing is not None:
+        return existing, False
+    before = _volunteer_minutes(volunteer.pk)
+    try:
+        with transaction.atomic():
+            entry = HoursEntry.objects.create(
+                volunteer=volunteer, organization=organization, minutes=minutes, source=source, key=key,
+                served_on=served_on, note=(note or "")[:200], corrects=corrects,
+                created_by=actor.user if actor is not None and actor.is_authenticated else None,
+            )
+    except IntegrityError:
+        return HoursEntry.objects.get(key=key), False
+    HoursBalance.objects.filter(pk=balance.pk).update(minutes=balance.minutes + minutes, entries=balance.entries + 1)
+    log_action(actor, "kepu.volunteer.hours_credited", entry, place=organization.place,
+               data={"minutes": minutes, "key": key, "source": source})
+    after = before + minutes
+    transaction.on_commit(lambda: signals.hours_credited.send(sender=HoursEntry, entry=entry))
+    if star_level(after) != star_level(before):
+        stars = star_level(after)
+        transaction.on_commit(lambda: signals.star_level_changed.send(
+            sender=Volunteer, volunteer=volunteer, stars=stars))
+    return entry, True
+
+
+def _volunteer_minutes(volunteer_id: int) -> int:
+    from django.db.models import Sum
+
+    return HoursBalance.objects.filter(volunteer_id=volunteer_id).aggregate(t=Sum("minutes"))["t"] or 0
+
+
+@transaction.atomic
+def hours_correct(*, actor: Actor, entry: HoursEntry, minutes: int, reason: str) -> HoursEntry:
+    """Correct a ledger entry by appending an entry of ``minutes`` (negative to take hours back)."""
+    entry = HoursEntry.objects.select_related("organization__place", "volunteer").get(pk=entry.pk)
+    require(actor, OrgAction.CORRECT, entry)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please give a reason for the correction."), code="reason_required")
+    if minutes == 0:
+        raise DomainError(_("A correction must change the hours."), code="correction_zero")
+    corrected = entry.minutes + sum(c.minutes for c in entry.corrections.all())
+    if corrected + minutes < 0:
+        raise DomainError(_("A correction cannot take back more than was credited."), code="correction_too_large")
+    n = entry.corrections.count() + 1
+    new, _created = credit_hours(
+        volunteer=entry.volunteer, organization=entry.organization, minutes=minutes, source=HoursSource.CORRECTION,
+        key=("correction", entry.pk, n), served_on=entry.served_on, note=reason[:200], actor=actor, corrects=entry)
+    return new
+
+
+@transaction.atomic
+def hours_report_create(*, actor: Actor, organization: Organization, served_on: date, minutes: int,
+                        description: str) -> HoursReport:
+    volunteer = Volunteer.objects.filter(user=actor.user).first() if actor.is_authenticated else None
+    if volunteer is None:
+        raise DomainError(_("Register as a volunteer first."), code="not_volunteer", status=403)
+    if not _is_member(volunteer, organization):
+        raise DomainError(_("You can report hours only to an organization you belong to."), code="not_member",
+                          status=403)
+    if not 0 < minutes <= MAX_REPORT_MINUTES:
+        raise DomainError(_("Report between 1 minute and 24 hours for one day."), code="report_minutes")
+    if served_on > timezone.localdate():
+        raise DomainError(_("Hours cannot be reported for a future day."), code="report_future")
+    description = (description or "").strip()
+    if not description:
+        raise DomainError(_("Please say what you did."), code="description_required")
+    report = HoursReport.objects.create(volunteer=volunteer, organization=organization, served_on=served_on,
+                                        minutes=minutes, description=description[:200])
+    log_action(actor, "kepu.volunteer.hours_reported", report, place=organization.place, data={"minutes": minutes})
+    return report
+
+
+@transaction.atomic
+def hours_report_decide(*, actor: Actor, report: HoursReport, approve: bool, reason: str = "") -> HoursReport:
+    report = HoursReport.objects.select_for_update(of=("self",)).select_related("organization__place", "volunteer").get(
+        pk=report.pk)
+    require(actor, OrgAction.DECIDE, report)
+    if report.status != ReportStatus.PENDING:
+        raise Conflict(_("This report was already decided."), code="report_decided")
+    reason = (reason or "").strip()[:200]
+    if not approve and not reason:
+        raise DomainError(_("Please give a reason for the rejection."), code="reason_required")
+    report.status = ReportStatus.APPROVED if approve else ReportStatus.REJECTED
+    report.reason = reason
+    report.decided_by = actor.user
+    report.decided_at = timezone.now()
+    report.save(update_fields=["status", "reason", "decided_by", "decided_at", "updated_at"])
+    log_action(actor, "kepu.volunteer.report_" + report.status, report, place=report.organization.place,
+               data={"reason": reason})
+    if approve:
+        credit_hours(volunteer=report.volunteer, organization=report.organization, minutes=report.minutes,
+                     source=HoursSource.REPORT, key=("report", report.pk), served_on=report.served_on,
+                     note=report.description, actor=actor)
+    return report
+
+
+# --- Certificates and anonymization -----------------------------------------------------
+@transaction.atomic
+def certificate_issue(*, actor: Actor, volunteer: Volunteer) -> Certificate:
+    """A certificate of the hours credited so far; the number is what its QR code verifies."""
+    require(actor, VolunteerAction.CHANGE, volunteer)
+    minutes = _volunteer_minutes(volunteer.pk)
+    if minutes <= 0:
+        raise DomainError(_("There are no hours to certify yet."), code="no_hours")
+    number = f"KP{timezone.localdate():%Y}{secrets.token_hex(6).upper()}"
+    cert = Certificate.objects.create(volunteer=volunteer, number=number, minutes=minutes, stars=star_level(minutes))
+    log_action(actor, "kepu.volunteer.certificate_issued", cert, place=volunteer.street, data={"minutes": minutes})
+    return cert
+
+
+@transaction.atomic
+def volunteer_anonymize(*, actor: Actor, volunteer: Volunteer) -> Volunteer:
+    """Erase what identifies the volunteer (PIPL); the ledger keeps the hours, so totals still count them.
+
+    The person's account is anonymized too and can no longer sign in. (``accounts`` has no
+    service for this yet; the fields written here are the ones that identify a person.)
+    """
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    require(actor, VolunteerAction.ANONYMIZE, volunteer)
+    if volunteer.anonymized_at:
+        return volunteer
+    user_id = volunteer.user_id
+    volunteer.real_name = ""
+    volunteer.id_number = ""
+    volunteer.id_index = None
+    volunteer.phone = ""
+    volunteer.skills = volunteer.topics = volunteer.languages = volunteer.availability = []
+    volunteer.title = ""
+    volunteer.qr_token = new_token()
+    volunteer.anonymized_at = timezone.now()
+    volunteer.save()
+    if user_id:
+        User.objects.filter(pk=user_id).update(
+            name="", phone="", phone_index=None, username=f"anon-{user_id}", email="", first_name="", last_name="",
+            is_active=False, home_place=None,
+        )
+        Membership.objects.filter(user_id=user_id).update(is_active=False)
+    log_action(actor, "kepu.volunteer.anonymized", volunteer, data={"volunteer": volunteer.pk})
+    return volunteer
+
+
+# --- Trainings ---------------------------------------------------------------------------
+@transaction.atomic
+def training_create(*, actor: Actor, title: str, hours, description: str = "") -> Training:
+    if actor.organization is None:
+        raise NotAllowed()
+    training = Training(organization=actor.organization, title=(title or "").strip()[:100], hours=hours,
+                        description=description or "")
+    require(actor, OrgAction.MANAGE, training)
+    if not training.title:
+        raise DomainError(_("Please give the training a title."), code="title_required")
+    training.save()
+    log_action(actor, "kepu.volunteer.training_created", training, place=actor.place)
+    return training
+
+
+@transaction.atomic
+def training_session_create(*, actor: Actor, training: Training, starts_at: datetime,
+                            location: str = "") -> TrainingSession:
+    require(actor, OrgAction.MANAGE, training)
+    session = TrainingSession.objects.create(training=training, starts_at=starts_at, location=location[:100])
+    log_action(actor, "kepu.volunteer.training_session_created", session, place=training.organization.place)
+    return session
+
+
+@transaction.atomic
+def training_attendance_record(*, actor: Actor, session: TrainingSession, volunteer: Volunteer) -> TrainingAttendance:
+    """Record that a volunteer attended; it gives a training certificate number."""
+    session = TrainingSession.objects.select_related("training__organization__place").get(pk=session.pk)
+    require(actor, OrgAction.MANAGE, session.training)
+    attendance, created = TrainingAttendance.objects.get_or_create(
+        session=session, volunteer=volunteer,
+        defaults={"certificate_no": f"PX{timezone.localdate():%Y}{secrets.token_hex(5).upper()}"})
+    if created:
+        log_action(actor, "kepu.volunteer.training_attended", attendance,
+                   place=session.training.organization.place)
+    return attendance
+
+
+# --- Experts --------------------------------------------------------------------------
+def _clean_expert_fields(field: str, audiences, emergency_fields):
+    from kepu.volunteers.models import Audience, EmergencyField
+
+    if field not in ExpertField.values:
+        raise DomainError(_("Please choose a field from the list."), code="field_invalid")
+    return (_clean_choices(audiences, Audience.values, "audience_invalid"),
+            _clean_choices(emergency_fields, EmergencyField.values, "emergency_field_invalid"))
+
+
+@transaction.atomic
+def expert_create(
+    *, actor: Actor, name: str, field: str, district: Place, subfield: str = "", title: str = "",
+    affiliation: str = "", phone: str = "", topics=(), audiences=(), available: bool = True,
+    term_start: date | None = None, term_end: date | None = None, is_emergency: bool = False,
+    emergency_fields=(), user: User | None = None,
+) -> Expert:
+    audiences, emergency_fields = _clean_expert_fields(field, audiences, emergency_fields)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Please enter the expert's name."), code="name_invalid")
+    if district.level != PlaceLevel.DISTRICT:
+        raise DomainError(_("Please choose a district."), code="district_invalid")
+    if term_start and term_end and term_end < term_start:
+        raise DomainError(_("The term must end after it starts."), code="term_dates")
+    expert = Expert(
+        user=user, name=name[:50], phone=clean_phone(phone) if phone else "", field=field,
+        subfield=subfield.strip()[:40], title=title.strip()[:50], affiliation=affiliation.strip()[:100],
+        district=district, topics=_clean_words(topics), audiences=audiences, available=available,
+        term_start=term_start, term_end=term_end, is_emergency=is_emergency,
+        emergency_fields=emergency_fields if is_emergency else [],
+    )
+    require(actor, ExpertAction.MANAGE, expert)
+    expert.refresh_search()
+    expert.save()
+    index_experts([expert])
+    log_action(actor, "kepu.expert.created", expert, place=district)
+    return expert
+
+
+def expert_reveal_phone(*, actor: Actor, expert: Expert) -> str:
+    require(actor, ExpertAction.VIEW_PII, expert)
+    log_action(actor, "kepu.expert.pii_viewed", expert, place=expert.district, data={"field": "phone"})
+    return expert.phone
+
+
+@transaction.atomic
+def expert_invite(*, actor: Actor, expert: Expert, target: str, target_id: int, message: str = "") -> ExpertInvitation:
+    """Invite an expert to a service order or an activity (by its number)."""
+    require(actor, ExpertAction.INVITE, expert)
+    if target not in InvitationTarget.values:
+        raise DomainError(code="target_invalid")
+    if not expert.available:
+        raise DomainError(_("This expert is not available at the moment."), code="expert_unavailable")
+    if ExpertInvitation.objects.filter(expert=expert, target=target, target_id=target_id,
+                                       outcome=InvitationOutcome.INVITED).exists():
+        raise DomainError(_("This expert has already been invited to it."), code="already_invited")
+    invitation = ExpertInvitation.objects.create(expert=expert, organization=actor.organization, target=target,
+                                                 target_id=target_id, message=(message or "")[:200])
+    log_action(actor, "kepu.expert.invited", invitation, place=actor.place,
+               data={"target": target, "target_id": target_id})
+    transaction.on_commit(lambda: signals.expert_invited.send(sender=ExpertInvitation, invitation=invitation))
+    return invitation
+
+
+@transaction.atomic
+def invitation_record_outcome(*, actor: Actor, invitation: ExpertInvitation, outcome: str,
+                              note: str = "") -> ExpertInvitation:
+    invitation = ExpertInvitation.objects.select_for_update().get(pk=invitation.pk)
+    require(actor, "record_outcome", invitation)
+    if outcome not in InvitationOutcome.values or outcome == InvitationOutcome.INVITED:
+        raise DomainError(_("Please choose an outcome."), code="outcome_invalid")
+    invitation.outcome = outcome
+    invitation.outcome_note = (note or "").strip()[:200]
+    invitation.save(update_fields=["outcome", "outcome_note", "updated_at"])
+    log_action(actor, "kepu.expert.invitation_outcome", invitation, place=actor.place, data={"outcome": outcome})
+    return invitation

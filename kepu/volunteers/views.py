@@ -1,0 +1,642 @@
+"""Volunteer pages: register, join, sign up, hours, certificates; organization desk; expert library; trainings.
+
+Thin: parse, call a service or selector, render a page (or an htmx fragment).
+"""
+
+from __future__ import annotations
+
+import csv
+
+import segno
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kepu.accounts.models import User
+from kepu.core.audit import log_action
+from kepu.core.errors import DomainError
+from kepu.core.http import login_required, role_required
+from kepu.core.permissions import can
+from kepu.core.roles import STAFF_ROLES, Role
+from kepu.orgs.models import Organization
+from kepu.volunteers import exports, forms, selectors, services
+from kepu.volunteers.models import (
+    HoursEntry,
+    HoursReport,
+    JoinRequest,
+    SignUp,
+    Training,
+    TrainingSession,
+    Volunteer,
+)
+from kepu.volunteers.permissions import ExpertAction, OrgAction, VolunteerAction, may_export_pii
+
+ORG_STAFF = (Role.VOLUNTEER_ORG_STAFF,)
+
+
+def _qr_svg(data: str, label: str) -> str:
+    svg = segno.make(data, error="m").svg_inline(scale=4, border=2, omitsize=True)
+    return format_html('<figure class="qr" role="img" aria-label="{}">{}</figure>', label, mark_safe(svg))
+
+
+def _volunteer_or_404(request) -> Volunteer:
+    volunteer = selectors.volunteer_of(request.user)
+    if volunteer is None:
+        raise Http404
+    return volunteer
+
+
+def _fail(request, exc: DomainError):
+    messages.error(request, str(exc.message))
+
+
+# --- The volunteer's own pages -----------------------------------------------------------
+@login_required
+def me(request):
+    volunteer = selectors.volunteer_of(request.user)
+    if volunteer is None:
+        return redirect("volunteers:register")
+    summary = selectors.volunteer_summary(volunteer)
+    scan_url = request.build_absolute_uri(reverse("volunteers:scan", args=[volunteer.qr_token]))
+    context = {
+        "volunteer": volunteer, **summary,
+        "joinable": selectors.joinable_organizations(volunteer)[:50],
+        "open_needs": selectors.need_list(actor=request.actor, open_only=True).filter(
+            ends_at__gt=timezone.now())[:20],
+        "qr": _qr_svg(scan_url, _("My volunteer QR code")),
+        "star_range": range(summary["stars"]),
+    }
+    return TemplateResponse(request, "volunteers/me.html", context)
+
+
+@login_required
+def register(request):
+    if selectors.volunteer_of(request.user) is not None:
+        return redirect("volunteers:me")
+    home = request.user.home_place
+    initial = {"real_name": request.user.name, "street": home.parent_id if home is not None else None}
+    form = forms.RegisterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.volunteer_register(actor=request.actor, **form.cleaned_data)
+            messages.success(request, _("You are registered as a science volunteer. Now join an organization."))
+            return redirect("volunteers:me")
+        except DomainError as exc:
+            field = "id_number" if exc.code.startswith("id_") else ("phone" if exc.code == "phone_invalid" else None)
+            form.add_error(field, str(exc.message))
+    return TemplateResponse(request, "volunteers/register.html", {"form": form})
+
+
+@login_required
+def profile_edit(request):
+    volunteer = _volunteer_or_404(request)
+    initial = {"street": volunteer.street_id, "skills": volunteer.skills, "topics": volunteer.topics,
+               "languages": volunteer.languages, "availability": volunteer.availability,
+               "education": volunteer.education, "title": volunteer.title}
+    form = forms.ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.volunteer_update(actor=request.actor, volunteer=volunteer, **form.cleaned_data)
+            messages.success(request, _("Your profile was saved."))
+            return redirect("volunteers:me")
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+    return TemplateResponse(request, "volunteers/profile_edit.html", {"form": form})
+
+
+@require_POST
+@login_required
+def join(request):
+    volunteer = _volunteer_or_404(request)
+    organization = Organization.objects.filter(pk=request.POST.get("organization") or 0).first()
+    if organization is None:
+        raise Http404
+    try:
+        services.join_request_create(actor=request.actor, volunteer=volunteer, organization=organization)
+        messages.success(request, _("Your request was sent to %(org)s.") % {"org": organization.name})
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("volunteers:me")
+
+
+@login_required
+def hours(request):
+    volunteer = _volunteer_or_404(request)
+    entries = selectors.hours_entries(actor=request.actor, volunteer=volunteer)
+    page = Paginator(entries, 30).get_page(request.GET.get("page"))
+    minutes = selectors.volunteer_minutes(volunteer)
+    return TemplateResponse(request, "volunteers/hours.html", {
+        "volunteer": volunteer, "page": page, "hours": round(minutes / 60, 1),
+        "stars": selectors.star_level(minutes), "reports": volunteer.reports.select_related("organization")[:20],
+    })
+
+
+@login_required
+def report_hours(request):
+    volunteer = _volunteer_or_404(request)
+    orgs = Organization.objects.filter(pk__in=[o.pk for o in selectors.member_organizations(volunteer)])
+    form = forms.ReportForm(request.POST or None, organizations=orgs)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.hours_report_create(actor=request.actor, organization=d["organization"],
+                                         served_on=d["served_on"], minutes=int(d["hours"] * 60),
+                                         description=d["description"])
+            messages.success(request, _("Your report was sent to the organization for approval."))
+            return redirect("volunteers:hours")
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+    return TemplateResponse(request, "volunteers/report.html", {"form": form})
+
+
+@require_POST
+@login_required
+def certificate_issue(request):
+    volunteer = _volunteer_or_404(request)
+    try:
+        cert = services.certificate_issue(actor=request.actor, volunteer=volunteer)
+    except DomainError as exc:
+        _fail(request, exc)
+        return redirect("volunteers:me")
+    return redirect("volunteers:certificate", number=cert.number)
+
+
+@login_required
+def certificate(request, number):
+    cert = selectors.certificate_by_number(number)
+    if cert is None or cert.volunteer.user_id != request.user.pk:
+        raise Http404
+    verify_url = request.build_absolute_uri(reverse("volunteers:verify", args=[cert.number]))
+    context = {"cert": cert, "hours": round(cert.minutes / 60, 1), "verify_url": verify_url,
+               "qr": _qr_svg(verify_url, _("QR code to verify this certificate")),
+               "organizations": selectors.member_organizations(cert.volunteer), "star_range": range(cert.stars)}
+    response = TemplateResponse(request, "volunteers/certificate.html", context)
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.html"'
+    return response
+
+
+def verify(request, number):
+    """Public: anyone holding the certificate can check it (the QR code points here)."""
+    cert = selectors.certificate_by_number(number)
+    return TemplateResponse(request, "volunteers/verify.html", {
+        "cert": cert, "hours": round(cert.minutes / 60, 1) if cert else 0, "number": number,
+    }, status=200 if cert else 404)
+
+
+@login_required
+def anonymize(request):
+    volunteer = _volunteer_or_404(request)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        services.volunteer_anonymize(actor=request.actor, volunteer=volunteer)
+        from django.contrib.auth import logout
+
+        logout(request)
+        messages.success(request, _("Your volunteer data was anonymized. Your hours still count in the totals."))
+        return redirect("core:landing")
+    return TemplateResponse(request, "volunteers/anonymize.html", {"volunteer": volunteer})
+
+
+# --- Needs and sign-ups --------------------------------------------------------------
+@login_required
+def need_list(request):
+    needs = selectors.need_list(actor=request.actor)
+    page = Paginator(needs, 25).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "volunteers/need_list.html", {
+        "page": page, "may_create": request.actor.role == Role.VOLUNTEER_ORG_STAFF})
+
+
+@role_required(*ORG_STAFF)
+def need_create(request):
+    org = request.actor.organization
+    trainings = Training.objects.all().order_by("title")
+    leaders = User.objects.filter(memberships__organization=org, memberships__is_active=True).distinct()
+    form = forms.NeedForm(request.POST or None, trainings=trainings, leaders=leaders,
+                          initial={"place": org.place_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.need_create(actor=request.actor, **form.cleaned_data)
+            messages.success(request, _("The need was posted."))
+            return redirect("volunteers:need", pk=need.pk)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+    return TemplateResponse(request, "volunteers/need_form.html", {"form": form})
+
+
+@login_required
+def need_detail(request, pk):
+    try:
+        need = selectors.need_get(actor=request.actor, pk=pk)
+    except DomainError:
+        raise Http404 from None
+    volunteer = selectors.volunteer_of(request.user)
+    manage = can(request.actor, OrgAction.MANAGE, need)
+    check_in = can(request.actor, OrgAction.CHECK_IN, need)
+    mine = need.signups.filter(volunteer=volunteer).first() if volunteer else None
+    return TemplateResponse(request, "volunteers/need_detail.html", {
+        "need": need, "may_manage": manage, "may_check_in": check_in, "mine": mine,
+        "signups": selectors.need_signups(need) if manage or check_in else [],
+    })
+
+
+@require_POST
+@login_required
+def need_signup(request, pk):
+    try:
+        need = selectors.need_get(actor=request.actor, pk=pk)
+        services.signup_create(actor=request.actor, need=need)
+        messages.success(request, _("You signed up. The organization will confirm."))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        _fail(request, exc)
+    return redirect("volunteers:need", pk=pk)
+
+
+def _signup_in_scope(request, pk) -> SignUp:
+    from kepu.core.permissions import scope
+
+    signup = scope(request.actor, SignUp.objects.select_related("need")).filter(pk=pk).first()
+    if signup is None:
+        raise Http404
+    return signup
+
+
+@require_POST
+@login_required
+def signup_withdraw(request, pk):
+    signup = _signup_in_scope(request, pk)
+    try:
+        services.signup_withdraw(actor=request.actor, signup=signup)
+        messages.success(request, _("You withdrew your sign-up."))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("volunteers:need", pk=signup.need_id)
+
+
+@require_POST
+@role_required(*ORG_STAFF)
+def signup_decide(request, pk):
+    signup = _signup_in_scope(request, pk)
+    try:
+        services.signup_decide(actor=request.actor, signup=signup, confirm=request.POST.get("confirm") == "1")
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("volunteers:need", pk=signup.need_id)
+
+
+@login_required
+def scan(request, token):
+    """The team leader scans a volunteer's QR code: the page lists the sign-ups they may sign in or out."""
+    volunteer = Volunteer.objects.filter(qr_token=token, anonymized_at__isnull=True).first()
+    if volunteer is None:
+        raise Http404
+    signups = selectors.signups_to_check_in(actor=request.actor, volunteer=volunteer)
+    if not signups and volunteer.user_id != request.user.pk:
+        raise Http404
+    return TemplateResponse(request, "volunteers/scan.html", {"volunteer": volunteer, "signups": signups})
+
+
+@require_POST
+@login_required
+def presence(request, pk):
+    try:
+        need = selectors.need_get(actor=request.actor, pk=pk)
+    except DomainError:
+        raise Http404 from None
+    token = request.POST.get("token", "")
+    try:
+        if request.POST.get("action") == "out":
+            signup = services.presence_sign_out(actor=request.actor, need=need, volunteer_token=token)
+            messages.success(request, _("%(name)s signed out: %(minutes)s minutes credited.")
+                             % {"name": signup.volunteer.real_name, "minutes": signup.minutes})
+        else:
+            signup = services.presence_sign_in(actor=request.actor, need=need, volunteer_token=token)
+            messages.success(request, _("%(name)s signed in.") % {"name": signup.volunteer.real_name})
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from None
+        _fail(request, exc)
+    return redirect(request.POST.get("back") or reverse("volunteers:need", args=[pk]))
+
+
+# --- The organization's desk -----------------------------------------------------------
+@role_required(*ORG_STAFF)
+def org_home(request):
+    actor = request.actor
+    members = selectors.org_members(actor=actor)
+    page = Paginator(members, 25).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "volunteers/org_home.html", {
+        "page": page, "join_requests": selectors.pending_join_requests(actor=actor),
+        "reports": selectors.pending_reports(actor=actor),
+        "needs": selectors.need_list(actor=actor)[:10],
+        "total_hours": round(selectors.organization_minutes(actor.organization_id) / 60, 1),
+        "may_export": may_export_pii(actor),
+    })
+
+
+@require_POST
+@role_required(*ORG_STAFF)
+def join_decide(request, pk):
+    from kepu.core.permissions import scope
+
+    jr = scope(request.actor, JoinRequest.objects.all()).filter(pk=pk).first()
+    if jr is None:
+        raise Http404
+    try:
+        services.join_request_decide(actor=request.actor, join_request=jr, approve=request.POST.get("approve") == "1",
+                                     reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("volunteers:org_home")
+
+
+@require_POST
+@role_required(*ORG_STAFF)
+def report_decide(request, pk):
+    from kepu.core.permissions import scope
+
+    report = scope(request.actor, HoursReport.objects.all()).filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    try:
+        services.hours_report_decide(actor=request.actor, report=report, approve=request.POST.get("approve") == "1",
+                                     reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("volunteers:org_home")
+
+
+@role_required(*STAFF_ROLES)
+def volunteer_detail(request, pk):
+    try:
+        volunteer = selectors.volunteer_get(actor=request.actor, pk=pk)
+    except DomainError:
+        raise Http404 from None
+    entries = selectors.hours_entries(actor=request.actor, volunteer=volunteer)[:50]
+    return TemplateResponse(request, "volunteers/volunteer_detail.html", {
+        "volunteer": volunteer, "entries": entries, "hours": round(selectors.volunteer_minutes(volunteer) / 60, 1),
+        "may_reveal": can(request.actor, VolunteerAction.VIEW_PII, volunteer),
+        "may_correct": request.actor.role == Role.VOLUNTEER_ORG_STAFF,
+        "correction_form": forms.CorrectionForm(),
+    })
+
+
+@require_POST
+@login_required
+def volunteer_reveal(request, pk, field):
+    try:
+        volunteer = selectors.volunteer_get(actor=request.actor, pk=pk)
+        value = services.volunteer_reveal(actor=request.actor, volunteer=volunteer, field=field)
+    except DomainError as exc:
+        return TemplateResponse(request, "volunteers/reveal.html", {"error": exc.message}, status=exc.status)
+    return TemplateResponse(request, "volunteers/reveal.html", {"value": value})
+
+
+@require_POST
+@role_required(*ORG_STAFF)
+def hours_correct(request, pk):
+    from kepu.core.permissions import scope
+
+    entry = scope(request.actor, HoursEntry.objects.all()).filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    form = forms.CorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.hours_correct(actor=request.actor, entry=entry, **form.cleaned_data)
+            messages.success(request, _("The correction was added to the ledger."))
+        except DomainError as exc:
+            _fail(request, exc)
+    else:
+        messages.error(request, _("Enter the minutes and a reason."))
+    return redirect("volunteers:volunteer", pk=entry.volunteer_id)
+
+
+@role_required(*ORG_STAFF)
+def hours_csv(request):
+    """Hours in the layout of the national volunteer system (全国志愿服务信息系统), audited."""
+    if not may_export_pii(request.actor):
+        raise PermissionDenied
+    org = request.actor.organization
+    log_action(request.actor, "kepu.volunteer.hours_exported", org, data={"format": "csv"})
+    pseudo = exports.Echo()
+    writer = csv.writer(pseudo)
+    rows = exports.hours_rows(organization=org)
+    response = StreamingHttpResponse(
+        (writer.writerow(r) for r in exports.with_bom(exports.HOURS_HEADER, rows)),
+        content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="hours-{org.pk}-{timezone.localdate():%Y%m%d}.csv"'
+    return response
+
+
+@role_required(*ORG_STAFF, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
+def members_xlsx(request):
+    if not may_export_pii(request.actor):
+        raise PermissionDenied
+    log_action(request.actor, "kepu.volunteer.members_exported", request.actor.organization,
+               data={"format": "xlsx"})
+    data = exports.volunteers_xlsx(selectors.volunteer_list(actor=request.actor,
+                                                           organization_id=request.actor.organization_id
+                                                           if request.actor.role == Role.VOLUNTEER_ORG_STAFF else None))
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="volunteers-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
+@role_required(Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.STREET_STAFF)
+def hours_overview(request):
+    rows = selectors.hours_by_organization(actor=request.actor)
+    return TemplateResponse(request, "volunteers/hours_overview.html", {
+        "rows": rows, "total": round(sum(r["minutes"] for r in rows) / 60, 1)})
+
+
+# --- Expert library -------------------------------------------------------------------
+@role_required(*STAFF_ROLES)
+def experts(request):
+    form = forms.ExpertSearchForm(request.GET or None)
+    qs = selectors.expert_search(actor=request.actor)
+    if form.is_valid():
+        d = form.cleaned_data
+        qs = selectors.expert_search(
+            actor=request.actor, q=d["q"], field=d["field"], district_id=d["district"].pk if d["district"] else None,
+            available=True if d["available"] else None, audience=d["audience"],
+            emergency=True if d["emergency"] else None, emergency_field=d["emergency_field"])
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(exports.experts_xlsx(qs),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="experts-{timezone.localdate():%Y%m%d}.xlsx"'
+        return response
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(),
+               "may_add": request.actor.role in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN)}
+    template = "volunteers/experts.html#results" if request.htmx else "volunteers/experts.html"
+    return TemplateResponse(request, template, context)
+
+
+@role_required(Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
+def expert_create(request):
+    form = forms.ExpertForm(request.POST or None, initial={"district": request.actor.place.pk
+                                                           if request.actor.role == Role.DISTRICT_ADMIN else None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            expert = services.expert_create(actor=request.actor, **form.cleaned_data)
+            return redirect("volunteers:expert", pk=expert.pk)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+    return TemplateResponse(request, "volunteers/expert_form.html", {"form": form})
+
+
+@role_required(*STAFF_ROLES)
+def expert_detail(request, pk):
+    try:
+        expert = selectors.expert_get(actor=request.actor, pk=pk)
+    except DomainError:
+        raise Http404 from None
+    invite_form = forms.InviteForm(request.POST or None)
+    if request.method == "POST" and invite_form.is_valid():
+        try:
+            services.expert_invite(actor=request.actor, expert=expert, **invite_form.cleaned_data)
+            messages.success(request, _("The invitation was recorded."))
+            return redirect("volunteers:expert", pk=pk)
+        except DomainError as exc:
+            invite_form.add_error(None, str(exc.message))
+    invitations = selectors.invitations_for(actor=request.actor, expert=expert)
+    return TemplateResponse(request, "volunteers/expert_detail.html", {
+        "expert": expert, "invite_form": invite_form, "invitations": invitations,
+        "outcome_form": forms.OutcomeForm(),
+        "may_reveal": can(request.actor, ExpertAction.VIEW_PII, expert),
+        "may_invite": can(request.actor, ExpertAction.INVITE, expert),
+    })
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def expert_reveal(request, pk):
+    try:
+        expert = selectors.expert_get(actor=request.actor, pk=pk)
+        value = services.expert_reveal_phone(actor=request.actor, expert=expert)
+    except DomainError as exc:
+        return TemplateResponse(request, "volunteers/reveal.html", {"error": exc.message}, status=exc.status)
+    return TemplateResponse(request, "volunteers/reveal.html", {"value": value})
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def invitation_outcome(request, pk):
+    invitation = selectors.invitations_for(actor=request.actor).filter(pk=pk).first()
+    if invitation is None:
+        raise Http404
+    form = forms.OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invitation_record_outcome(actor=request.actor, invitation=invitation, **form.cleaned_data)
+            messages.success(request, _("The outcome was recorded."))
+        except DomainError as exc:
+            _fail(request, exc)
+    return redirect("volunteers:expert", pk=invitation.expert_id)
+
+
+# --- Trainings -----------------------------------------------------------------------
+@login_required
+def trainings(request):
+    form = forms.TrainingForm(request.POST or None)
+    may_create = request.actor.role in STAFF_ROLES
+    if request.method == "POST":
+        if not may_create:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                training = services.training_create(actor=request.actor, **form.cleaned_data)
+                return redirect("volunteers:training", pk=training.pk)
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+    return TemplateResponse(request, "volunteers/trainings.html", {
+        "trainings": selectors.training_list(actor=request.actor), "form": form, "may_create": may_create})
+
+
+@login_required
+def training_detail(request, pk):
+    training = selectors.training_list(actor=request.actor).filter(pk=pk).first()
+    if training is None:
+        raise Http404
+    manage = can(request.actor, OrgAction.MANAGE, training)
+    session_form = forms.SessionForm(request.POST if request.POST.get("form") == "session" else None)
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied
+        try:
+            if request.POST.get("form") == "session" and session_form.is_valid():
+                services.training_session_create(actor=request.actor, training=training, **session_form.cleaned_data)
+                return redirect("volunteers:training", pk=pk)
+            if request.POST.get("form") == "attendance":
+                session = TrainingSession.objects.filter(training=training, pk=request.POST.get("session") or 0).first()
+                volunteer = Volunteer.objects.filter(qr_token=request.POST.get("token", "").strip()).first()
+                if session is None or volunteer is None:
+                    messages.error(request, _("Choose a session and enter the volunteer's code."))
+                else:
+                    services.training_attendance_record(actor=request.actor, session=session, volunteer=volunteer)
+                    messages.success(request, _("Attendance recorded for %(name)s.") % {"name": volunteer.real_name})
+                return redirect("volunteers:training", pk=pk)
+        except DomainError as exc:
+            _fail(request, exc)
+    sessions = training.sessions.prefetch_related("attendances__volunteer")
+    return TemplateResponse(request, "volunteers/training_detail.html", {
+        "training": training, "sessions": sessions, "may_manage": manage, "session_form": session_form})
+
+
+# --- Excel import ---------------------------------------------------------------------
+@role_required(*ORG_STAFF, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
+def import_start(request, kind):
+    from kepu.volunteers import imports
+
+    if kind not in ("volunteers", "experts"):
+        raise Http404
+    if kind == "volunteers" and request.actor.role != Role.VOLUNTEER_ORG_STAFF:
+        raise PermissionDenied
+    if kind == "experts" and request.actor.role == Role.VOLUNTEER_ORG_STAFF:
+        raise PermissionDenied
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = imports.import_start(actor=request.actor, kind=kind, upload=form.cleaned_data["file"])
+            return redirect("volunteers:import_job", pk=job.pk)
+        except DomainError as exc:
+            form.add_error("file", str(exc.message))
+    return TemplateResponse(request, "volunteers/import.html", {"form": form, "kind": kind})
+
+
+@role_required(*ORG_STAFF, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
+def import_template(request, kind):
+    from kepu.volunteers import imports
+
+    if kind not in ("volunteers", "experts"):
+        raise Http404
+    response = HttpResponse(imports.template_bytes(kind),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
+    return response
+
+
+@login_required
+def import_job(request, pk):
+    from kepu.core.permissions import scope
+    from kepu.volunteers.models import ImportJob
+
+    job = scope(request.actor, ImportJob.objects.all()).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    template = "volunteers/import_job.html#progress" if request.htmx else "volunteers/import_job.html"
+    return TemplateResponse(request, template, {"job": job, "errors": job.errors[:200]})
+
