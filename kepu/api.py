@@ -19,9 +19,11 @@ from kepu.accounts.api import auth_router, router as accounts_router  # noqa: E4
 from kepu.core.audit_api import router as audit_router  # noqa: E402
 from kepu.orgs.api import router as orgs_router  # noqa: E402
 from kepu.places.api import router as places_router  # noqa: E402
+from kepu.survey.api import router as survey_router  # noqa: E402
 
 api.add_router("/auth", auth_router)
 api.add_router("/places", places_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/people", accounts_router)
 api.add_router("/audit", audit_router)
+api.add_router("/survey", survey_router)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kepu.places",
     "kepu.orgs",
     "kepu.accounts",
+    "kepu.survey",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("kepu.accounts.urls")),
     path("orgs/", include("kepu.orgs.urls")),
     path("places/", include("kepu.places.urls")),
+    path("survey/", include("kepu.survey.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

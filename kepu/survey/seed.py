@@ -1,0 +1,1 @@
+from kepu.core.seeding import seeder  # noqa: F401
