@@ -29,7 +29,8 @@ def _ticks(axis_max: float) -> list[float]:
 def interval_chart(rows, *, target: float | None = None) -> dict:
     """Horizontal point-and-interval chart: one row per estimate (label, estimate, ci_low, ci_high)."""
     rows = list(rows)
-    axis_max = _axis_max([r.ci_high for r in rows] + ([target] if target else []))
+    axis_max = _axis_max([r.ci_high if r.ci_high is not None else r.estimate for r in rows]
+                         + ([target] if target else []))
 
     def x(v: float) -> float:
         return round(LABEL_W + PLOT_W * max(0.0, min(v, axis_max)) / axis_max, 1)
@@ -40,7 +41,8 @@ def interval_chart(rows, *, target: float | None = None) -> dict:
         y = TOP + ROW_H * i + ROW_H / 2
         items.append({
             "label": r.label, "y": round(y, 1), "text_y": round(y + 5, 1), "x": x(r.estimate),
-            "x_low": x(r.ci_low), "x_high": x(r.ci_high), "value": r.estimate, "low": r.ci_low, "high": r.ci_high,
+            "x_low": x(r.ci_low) if r.ci_low is not None else None,
+            "x_high": x(r.ci_high) if r.ci_high is not None else None, "value": r.estimate, "low": r.ci_low, "high": r.ci_high,
             "bar_y1": round(y - 7, 1), "bar_y2": round(y + 7, 1),
         })
     ticks = [{"x": x(t), "label": f"{t:.0%}"} for t in _ticks(axis_max)]

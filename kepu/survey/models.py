@@ -383,9 +383,10 @@ class LiteracyEstimate(models.Model):
     label = models.CharField(_("label"), max_length=60)
     position = models.PositiveSmallIntegerField(default=0)
     estimate = models.FloatField(_("literacy rate"))
-    se = models.FloatField(_("standard error"))
-    ci_low = models.FloatField(_("95% CI low"))
-    ci_high = models.FloatField(_("95% CI high"))
+    # Empty where the engine cannot give one (e.g. a group with a single street, or a rate of 0 or 1).
+    se = models.FloatField(_("standard error"), null=True, blank=True)
+    ci_low = models.FloatField(_("95% CI low"), null=True, blank=True)
+    ci_high = models.FloatField(_("95% CI high"), null=True, blank=True)
     df = models.IntegerField(_("degrees of freedom"))
     n = models.PositiveIntegerField(_("respondents"))
     weighted_n = models.FloatField(_("estimated population"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from datetime import date
 
 from django.db import transaction
@@ -426,16 +427,30 @@ def _clean_answer(question: Question, value) -> str:
     return "".join(chosen)
 
 
-@transaction.atomic
 def response_answer(*, actor: Actor, response: Response, question_code: str, value) -> Response:
     """Save one answer and move the resume point to the next question."""
+    return response_save_answers(actor=actor, response=response, answers={question_code: value})
+
+
+@transaction.atomic
+def response_save_answers(*, actor: Actor, response: Response, answers: dict) -> Response:
+    """Save a page of answers (question code → option key, or keys for a multiple choice); all or none.
+
+    The resume point moves past the last question saved, so an interrupted questionnaire
+    continues where it stopped.
+    """
     response = _lock_for_edit(actor, response)
     questions = list(response.round.bank.questions.order_by("position"))
-    index = next((i for i, q in enumerate(questions) if q.code == question_code), None)
-    if index is None:
-        raise SurveyError(_("No such question."), code="survey_no_question")
-    response.answers = {**response.answers, question_code: _clean_answer(questions[index], value)}
-    response.position = min(index + 1, len(questions))
+    index = {q.code: i for i, q in enumerate(questions)}
+    cleaned = {}
+    for code, value in answers.items():
+        if code not in index:
+            raise SurveyError(_("No such question."), code="survey_no_question")
+        cleaned[code] = _clean_answer(questions[index[code]], value)
+    if not cleaned:
+        return response
+    response.answers = {**response.answers, **cleaned}
+    response.position = min(max(index[c] for c in cleaned) + 1, len(questions))
     response.save(update_fields=["answers", "position", "updated_at"])
     return response
 
@@ -497,6 +512,10 @@ def estimation_request(*, actor: Actor, round_: Round) -> EstimationRun:
     return run
 
 
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
 def estimation_execute(*, run_id: int) -> EstimationRun:
     """Do the work of one run: score approved responses, estimate, write the results.
 
@@ -549,8 +568,8 @@ def estimation_execute(*, run_id: int) -> EstimationRun:
             label = district_names.get(level, level) if kind == "district" else (level or round_.owner.place.name)
             rows.append(LiteracyEstimate(
                 run=run, kind=kind, level=level, label=label[:60], position=position, estimate=est.estimate,
-                se=est.se, ci_low=est.ci_low, ci_high=est.ci_high, df=est.df, n=est.n, weighted_n=est.weighted_n,
-                deff=est.deff if est.deff is not None and est.deff == est.deff else None,
+                se=_finite(est.se), ci_low=_finite(est.ci_low), ci_high=_finite(est.ci_high), df=est.df, n=est.n,
+                weighted_n=est.weighted_n, deff=_finite(est.deff),
             ))
         LiteracyEstimate.objects.bulk_create(rows)
         run.status = RunStatus.DONE
