@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from kepu.core.api import actor_of
@@ -14,6 +14,7 @@ from kepu.core.permissions import can
 from kepu.places.models import Place
 from kepu.survey import selectors, services
 from kepu.survey.permissions import ResponseAction
+from kepu.survey.workflow import REVIEWER_ROLES
 
 router = Router(tags=["survey"])
 
@@ -74,6 +75,15 @@ class ResponseOut(Schema):
     def resolve_community(obj):
         return obj.place.code
 
+    # Scores are the respondent's only when the round shows them; offices see them always.
+    @staticmethod
+    def resolve_total_score(obj, context):
+        return obj.total_score if _may_see_score(context["request"].actor, obj) else None
+
+    @staticmethod
+    def resolve_literate(obj, context):
+        return obj.literate if _may_see_score(context["request"].actor, obj) else None
+
 
 class EstimateOut(Schema):
     kind: str
@@ -104,13 +114,8 @@ class RunOut(Schema):
     error_message: str
 
 
-def _response_out(actor, response) -> dict:
-    """Scores are the respondent's only when the round shows them; offices see them always."""
-    data = ResponseOut.from_orm(response).dict()
-    if not (actor.role in ("city_admin", "district_admin") or can(actor, ResponseAction.VIEW_SCORE, response)):
-        data["total_score"] = None
-        data["literate"] = None
-    return data
+def _may_see_score(actor, response) -> bool:
+    return actor.role in REVIEWER_ROLES or can(actor, ResponseAction.VIEW_SCORE, response)
 
 
 @router.get("/rounds", response=list[RoundOut], summary="Survey rounds the caller may see")
@@ -161,7 +166,7 @@ def round_estimate(request, round_id: int):
     round_ = selectors.round_get(actor=actor, pk=round_id)
     run = services.estimation_request(actor=actor, round_=round_)
     run.refresh_from_db()
-    return 202, run
+    return Status(202, run)
 
 
 @router.post("/rounds/{round_id}/responses", response={201: ResponseOut}, summary="Begin a questionnaire")
@@ -173,7 +178,7 @@ def response_start(request, round_id: int, payload: ResponseStartIn):
                                        age=payload.age, education=payload.education, area=payload.area,
                                        key_population=payload.key_population,
                                        respondent_label=payload.respondent_label)
-    return 201, _response_out(actor, response)
+    return Status(201, response)
 
 
 @router.get("/responses", response=list[ResponseOut], summary="Responses the caller may see")
@@ -181,13 +186,13 @@ def response_start(request, round_id: int, payload: ResponseStartIn):
 def response_list(request, round: int | None = None, status: str = ""):
     actor = actor_of(request)
     round_ = selectors.round_get(actor=actor, pk=round) if round else None
-    return [_response_out(actor, r) for r in selectors.response_list(actor=actor, round_=round_, status=status)]
+    return selectors.response_list(actor=actor, round_=round_, status=status).select_related("round")
 
 
 @router.get("/responses/{response_id}", response=ResponseOut)
 def response_get(request, response_id: int):
     actor = actor_of(request)
-    return _response_out(actor, selectors.response_get(actor=actor, pk=response_id))
+    return selectors.response_get(actor=actor, pk=response_id)
 
 
 @router.post("/responses/{response_id}/answers", response=ResponseOut, summary="Save one answer")
@@ -196,19 +201,18 @@ def response_answer(request, response_id: int, payload: AnswerIn):
     response = selectors.response_get(actor=actor, pk=response_id)
     response = services.response_answer(actor=actor, response=response, question_code=payload.question,
                                         value=payload.answer)
-    return _response_out(actor, response)
+    return response
 
 
 @router.post("/responses/{response_id}/submit", response=ResponseOut)
 def response_submit(request, response_id: int):
     actor = actor_of(request)
     response = selectors.response_get(actor=actor, pk=response_id)
-    return _response_out(actor, services.response_submit(actor=actor, response=response))
+    return services.response_submit(actor=actor, response=response)
 
 
 @router.post("/responses/{response_id}/review", response=ResponseOut, summary="Approve, hold or refuse")
 def response_review(request, response_id: int, payload: ReviewIn):
     actor = actor_of(request)
     response = selectors.response_get(actor=actor, pk=response_id)
-    return _response_out(actor, services.response_review(actor=actor, response=response, decision=payload.decision,
-                                                         reason=payload.reason))
+    return services.response_review(actor=actor, response=response, decision=payload.decision, reason=payload.reason)

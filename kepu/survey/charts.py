@@ -42,7 +42,8 @@ def interval_chart(rows, *, target: float | None = None) -> dict:
         items.append({
             "label": r.label, "y": round(y, 1), "text_y": round(y + 5, 1), "x": x(r.estimate),
             "x_low": x(r.ci_low) if r.ci_low is not None else None,
-            "x_high": x(r.ci_high) if r.ci_high is not None else None, "value": r.estimate, "low": r.ci_low, "high": r.ci_high,
+            "x_high": x(r.ci_high) if r.ci_high is not None else None,
+            "value": r.estimate, "low": r.ci_low, "high": r.ci_high,
             "bar_y1": round(y - 7, 1), "bar_y2": round(y + 7, 1),
         })
     ticks = [{"x": x(t), "label": f"{t:.0%}"} for t in _ticks(axis_max)]
