@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from kepu.survey import services
 from kepu.survey.models import PopulationMargin, Response, ResponseStatus, Round, SampledCommunity
+from kepu.survey.templatetags.survey_tags import pct
 from kepu.survey.tests.factories import bank_data, fill, margins_csv, open_round, sample_csv
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +127,7 @@ def test_results_page_and_excel_show_the_estimates(client, world, filled):
     client.force_login(world.city_admin.user)
     page = client.get(reverse("survey:results", args=[filled.round.pk])).content.decode()
     city = filled.run.estimates.get(kind="city")
-    assert f"{city.estimate * 100:.2f}%" in page
+    assert pct(city.estimate) in page
     assert 'role="img"' in page and "<title" in page and "27.68%" in page
     for kind in ("city", "district", "sex", "age_group", "education", "trend"):
         assert f'data-testid="table-{kind}"' in page
@@ -153,3 +154,10 @@ def test_lists_take_a_fixed_number_of_queries(client, world, filled, django_asse
                                                                                          name="t")
     with django_assert_max_num_queries(12):
         client.get("/api/v1/survey/responses?page_size=100", HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def test_percentages_are_rounded_not_cut():
+    assert pct(0.4596670) == "45.97%"
+    assert pct(0.2407) == "24.07%"
+    assert pct(0.28, 0) == "28%"
+    assert pct(None) == "—"
