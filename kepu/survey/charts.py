@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 
 ROW_H = 34
-LABEL_W = 130
-PLOT_W = 440
-VALUE_W = 150
+LABEL_W = 120
+PLOT_W = 330
+VALUE_W = 190
 TOP = 28
 
 
@@ -70,7 +70,8 @@ def trend_chart(points: list[dict], *, target: float | None = None) -> dict:
     vmin = max(0.0, vmin)
 
     def px(year):
-        return round(left + (width - left - right) * ((year - y_min_year) / span if span else 0.5), 1)
+        share = (year - y_min_year) / span if y_max_year > y_min_year else 0.5
+        return round(left + 20 + (width - left - right - 40) * share, 1)
 
     def py(v):
         return round(top + (height - top - bottom) * (1 - (v - vmin) / (vmax - vmin)), 1)

@@ -365,7 +365,7 @@ class EstimationRun(TimeStampedModel):
 
 
 class GroupKind(models.TextChoices):
-    CITY = "city", _("City")
+    CITY = "city", _("Whole city")
     DISTRICT = "district", _("District")
     SEX = "sex", _("Sex")
     AGE_GROUP = "age_group", _("Age group")

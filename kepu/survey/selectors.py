@@ -128,7 +128,7 @@ def _display(e: LiteracyEstimate) -> LiteracyEstimate:
     if labels is not None:
         e.label = str(labels.get(e.level, e.level))
     elif e.kind == GroupKind.CITY:
-        e.label = e.label or _("City")
+        e.label = e.label or _("Whole city")
     return e
 
 
@@ -140,9 +140,15 @@ def round_results(*, actor: Actor, round_: Round) -> dict | None:
     if run is None:
         return None
     estimates = [_display(e) for e in scope(actor, LiteracyEstimate.objects.filter(run=run)).order_by("position")]
+    if not estimates:
+        return {"run": run, "groups": [], "estimates": [], "city": None}
     groups: dict[str, list[LiteracyEstimate]] = defaultdict(list)
     for e in estimates:
         groups[e.kind].append(e)
+    # Levels in their natural order (primary school before college), not the engine's alphabetical one.
+    for kind, labels in LEVEL_LABELS.items():
+        order = {level: i for i, level in enumerate(labels)}
+        groups[kind].sort(key=lambda e: order.get(e.level, len(order)))
     ordered = [(kind, str(label), groups[kind]) for kind, label in GroupKind.choices if groups.get(kind)]
     return {"run": run, "groups": ordered, "estimates": estimates,
             "city": groups[GroupKind.CITY][0] if groups.get(GroupKind.CITY) else None}
