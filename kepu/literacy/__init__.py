@@ -2,12 +2,33 @@
 
 Pure numpy/scipy/pyarrow; nothing here imports Django, so the engine runs in tasks, on the
 command line (``python -m kepu.literacy``) and in notebooks alike.
+
+Scoring one submitted questionnaire (e.g. in a service after the quiz is submitted)::
+
+    bank = QuestionBank.from_dict(questionnaire_json)      # questions, dimensions, key
+    result = score_one({"k01": "B", ...}, bank=bank, rule=load_rule("current"))
+    # {"rule": "csl-current", "dimensions": {...}, "total": 72.0,
+    #  "literate": True, "tier": "literate"}
+
+Estimating a survey round (e.g. in a background task)::
+
+    result = estimate_round(
+        columns,                                   # dict of numpy/Arrow columns
+        design={"strata": "stratum", "clusters": ["psu"], "weights": "weight"},
+        margins=margins_from_records(population_rows),
+        domains=[None, "district", "sex", "age_group"],
+    )
+    result.as_dict()  # design, calibration report, estimates with SE, CI, df
+
+Errors are :class:`LiteracyError` with a stable ``code`` (see ``ERROR_CODES``).
 """
 
 from .calibration import (
     CalibrationReport,
     Margin,
     calibrate_linear,
+    margins_from_json,
+    margins_from_records,
     poststratify,
     rake,
     trim_weights,
@@ -25,6 +46,7 @@ from .estimation import (
     logit_ci,
     wilson_ci,
 )
+from .pipeline import RoundResult, estimate_round, score_columns
 from .replicates import make_replicates, replicate_weight_matrix, with_replicate_weights
 from .scoring import (
     QuestionBank,
@@ -48,6 +70,7 @@ __all__ = [
     "LiteracyWarning",
     "Margin",
     "QuestionBank",
+    "RoundResult",
     "ScoreResult",
     "ScoringRule",
     "bundled_rules",
@@ -57,14 +80,18 @@ __all__ = [
     "estimate_mean",
     "estimate_proportion",
     "estimate_ratio",
+    "estimate_round",
     "estimate_total",
     "load_rule",
     "logit_ci",
     "make_replicates",
+    "margins_from_json",
+    "margins_from_records",
     "poststratify",
     "rake",
     "replicate_weight_matrix",
     "score",
+    "score_columns",
     "score_one",
     "trim_weights",
     "wilson_ci",

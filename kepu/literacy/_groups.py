@@ -62,6 +62,15 @@ def factorize(
     the design. Text is hashed by Arrow (sorting a million Python strings would take
     seconds); small-range integers use a lookup table instead of a sort.
     """
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        codes, labels = _factorize_arrow(values)
+        if not allow_missing and (codes < 0).any():
+            raise LiteracyError(
+                "missing_values",
+                "grouping variable has missing values",
+                count=int((codes < 0).sum()),
+            )
+        return codes, labels
     arr = np.asarray(values)
     if arr.ndim != 1:
         raise LiteracyError(
@@ -94,11 +103,22 @@ def _factorize_int(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = int(arr.min()), int(arr.max())
     if hi - lo > 4 * arr.size + 1024:
         return _factorize_sorted(arr)
-    present = np.zeros(hi - lo + 1, dtype=bool)
-    present[arr - lo] = True
-    labels = np.flatnonzero(present) + lo
-    lookup = np.cumsum(present) - 1
-    return lookup[arr - lo].astype(np.int64), labels
+    codes, uniq = presence_codes(arr - lo, hi - lo + 1)
+    return codes, uniq + lo
+
+
+def presence_codes(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes of integer keys in ``[0, space)`` via a presence table, in O(n + space).
+
+    Returns the codes and the sorted distinct keys; replaces a sort when the key space
+    is at most a few times the number of keys.
+    """
+    present = np.zeros(space, dtype=bool)
+    present[key] = True
+    uniq = np.flatnonzero(present)
+    lookup = np.empty(space, dtype=np.int64)  # only entries at keys are ever read
+    lookup[uniq] = np.arange(uniq.size)
+    return lookup[key], uniq
 
 
 def _factorize_text(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,11 +178,7 @@ def combine_codes(
         key += np.asarray(c, dtype=np.int64)
     n = key.shape[0]
     if total <= 8 * n + 4096:
-        present = np.zeros(total, dtype=bool)
-        present[key] = True
-        uniq = np.flatnonzero(present)
-        lookup = np.cumsum(present) - 1
-        return lookup[key].astype(np.int64), uniq.astype(np.int64)
+        return presence_codes(key, total)
     uniq, inv = np.unique(key, return_inverse=True)
     return inv.reshape(-1).astype(np.int64, copy=False), uniq
 
@@ -184,11 +200,8 @@ def dense_combine(
         key = cur * s + np.asarray(c, dtype=np.int64)
         space = cur_size * s
         if space <= 8 * n + 4096:
-            present = np.zeros(space, dtype=bool)
-            present[key] = True
-            lookup = np.cumsum(present) - 1
-            cur = lookup[key]
-            cur_size = int(lookup[-1]) + 1
+            cur, uniq = presence_codes(key, space)
+            cur_size = int(uniq.size)
         else:
             _, inv = np.unique(key, return_inverse=True)
             cur = inv.reshape(-1).astype(np.int64)

@@ -290,7 +290,9 @@ def rake(
     (lower, upper) the adjustment factors g = w/d are clipped after each step, which is
     bounded raking; convergence then also requires the margins to be met.
     Replicate weights, if the design has them, are raked sweep by sweep alongside, as R
-    does for replicate designs.
+    does for replicate designs. The default tolerance gives the converged solution, which
+    is what R's published examples for ``rake`` print (its ``epsilon=1`` rule would stop
+    two sweeps earlier on the API data and shift a total in the fifth digit).
     """
     _check_uncalibrated(design)
     _check_mode(on_nonconvergence)

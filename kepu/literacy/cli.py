@@ -10,29 +10,23 @@ as JSON (with the design and calibration reports) and CSV. Exit status 2 means a
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
-import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from .calibration import (
-    calibrate_linear,
     margins_from_json,
     margins_from_records,
-    poststratify,
-    rake,
 )
-from .design import LONELY_PSU_METHODS, Design
-from .errors import LiteracyError, LiteracyWarning
-from .estimation import estimate
+from .design import LONELY_PSU_METHODS
+from .errors import LiteracyError
 from .io import read_json, read_table, write_json, write_table
-from .replicates import make_replicates
+from .pipeline import as_object_array, estimate_round, score_columns
 from .scoring import QuestionBank, bundled_rules, load_rule, score
 
 __all__ = ["build_parser", "main"]
@@ -78,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--design",
         help="design JSON: strata, clusters, weights, fpc, fpc_kind, lonely_psu, nest",
+    )
+    e.add_argument(
+        "--design-data", help="design columns in a separate CSV/Parquet, joined on --id"
+    )
+    e.add_argument(
+        "--id", default="respondent_id", help="respondent id column for --design-data"
     )
     e.add_argument(
         "--strata", action="append", help="stratum column (repeat per stage)"
@@ -221,7 +221,7 @@ def _score_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-def _design_from_args(args: argparse.Namespace, data: dict[str, np.ndarray]) -> Design:
+def _design_spec(args: argparse.Namespace) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if args.design:
         spec = read_json(args.design)
@@ -241,7 +241,47 @@ def _design_from_args(args: argparse.Namespace, data: dict[str, np.ndarray]) -> 
     unknown = set(spec) - allowed
     if unknown:
         raise LiteracyError("io", f"unknown design keys {sorted(unknown)}")
-    return Design.create(data, **spec)
+    return spec
+
+
+def _join_design_table(data: dict[str, Any], table: dict[str, Any], key: str) -> None:
+    """Add the design table's columns to the responses, matched on the respondent id.
+
+    Done with a sort and a binary search, so it stays vectorized for large rounds.
+    """
+    if key not in data or key not in table:
+        raise LiteracyError(
+            "io", f"both the data and the design table need the id column {key!r}"
+        )
+    ids = (
+        as_object_array(data[key])
+        if not isinstance(data[key], np.ndarray)
+        else data[key]
+    )
+    tids = (
+        as_object_array(table[key])
+        if not isinstance(table[key], np.ndarray)
+        else table[key]
+    )
+    order = np.argsort(tids, kind="stable")
+    sorted_ids = tids[order]
+    if len(sorted_ids) > 1 and np.any(sorted_ids[1:] == sorted_ids[:-1]):
+        raise LiteracyError("io", "the design table repeats a respondent id")
+    pos = np.clip(np.searchsorted(sorted_ids, ids), 0, max(len(sorted_ids) - 1, 0))
+    found = (
+        sorted_ids[pos] == ids if len(sorted_ids) else np.zeros(len(ids), dtype=bool)
+    )
+    if not np.all(found):
+        raise LiteracyError(
+            "io", "respondents missing from the design table", count=int((~found).sum())
+        )
+    rows = order[pos]
+    for name, col in table.items():
+        if name == key or name in data:
+            continue
+        data[name] = (
+            col[rows] if isinstance(col, np.ndarray) else col.take(pa.array(rows))
+        )
 
 
 def _load_margins(path: str) -> list:
@@ -262,111 +302,54 @@ def _load_margins(path: str) -> list:
 
 
 def _estimate_cmd(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    text_cols: Sequence[str] = ()
-    bank = None
-    if args.bank:
-        bank = QuestionBank.load(args.bank)
-        text_cols = bank.ids
-    data = read_table(args.data, text_columns=text_cols)
+    bank = QuestionBank.load(args.bank) if args.bank else None
+    # Text stays Arrow: district and other labels are then hashed without Python strings.
+    data = read_table(args.data, text_columns=bank.ids if bank else (), arrow_text=True)
+    if args.design_data:
+        _join_design_table(data, read_table(args.design_data, arrow_text=True), args.id)
     rule_info = None
     if bank is not None:
         rule = load_rule(args.rule)
-        answers = np.column_stack([data[q] for q in bank.ids]).astype(object)
-        res = score(answers, bank=bank, rule=rule)
-        data.update(res.columns())
+        data.update(score_columns(data, bank=bank, rule=rule).columns())
         rule_info = rule.as_dict()
-    design = _design_from_args(args, data)
-    if args.replicates:
-        design = make_replicates(
-            design,
-            args.replicates,
-            replicates=args.n_replicates,
-            seed=args.seed,
-            mse=args.mse,
-        )
-    caught: list[dict[str, Any]] = []
-    with warnings.catch_warnings(record=True) as wlist:
-        warnings.simplefilter("always", LiteracyWarning)
-        if args.margins:
-            margins = _load_margins(args.margins)
-            bounds = tuple(args.bounds) if args.bounds else None
-            if args.calibration == "rake":
-                design = rake(
-                    design,
-                    margins,
-                    max_iter=args.max_iter,
-                    tolerance=args.tolerance,
-                    bounds=bounds,
-                    on_nonconvergence=args.on_nonconvergence,
-                )
-            elif args.calibration == "poststratify":
-                if len(margins) != 1:
-                    raise LiteracyError(
-                        "invalid_argument",
-                        "post-stratification takes one (possibly crossed) margin",
-                    )
-                design = poststratify(design, margins[0])
-            else:
-                totals: dict[str, Any] = {}
-                for m in margins:
-                    if isinstance(m.variables, tuple):
-                        raise LiteracyError(
-                            "not_supported",
-                            "linear calibration from the CLI takes single variables",
-                        )
-                    totals[str(m.variables)] = dict(m.totals)
-                design = calibrate_linear(
-                    design,
-                    totals,
-                    bounds=bounds,
-                    max_iter=args.max_iter,
-                    on_nonconvergence=args.on_nonconvergence,
-                )
-        tables = []
-        domains: list[Any] = [] if args.no_overall else [None]
-        for d in args.domain:
-            domains.append(tuple(d.split("*")) if "*" in d else d)
-        for var in args.variable or ["literate"]:
-            for dom in domains:
-                tables.append(
-                    estimate(
-                        design,
-                        args.statistic,
-                        var,
-                        domain=list(dom) if isinstance(dom, tuple) else dom,
-                        na_rm=args.na_rm,
-                        ci_method=args.ci,
-                        confidence=args.confidence,
-                        deff=args.deff or False,
-                    )
-                )
-    for w in wlist:
-        msg = w.message
-        if isinstance(msg, LiteracyWarning):
-            caught.append({"code": msg.code, "message": msg.message})
-            print(f"warning [{msg.code}] {msg.message}", file=sys.stderr)
-    out = {
-        "engine": "kepu.literacy",
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "inputs": {
-            "data": args.data,
-            "design": args.design,
-            "margins": args.margins,
-            "bank": args.bank,
-        },
-        "scoring_rule": rule_info,
-        "design": design.summary(),
-        "calibration": None
-        if design.calibration is None
-        else design.calibration.report.as_dict(),
-        "warnings": caught,
-        "results": [t.as_dict() for t in tables],
-        "seconds": round(time.perf_counter() - started, 3),
+    spec = _design_spec(args)
+    domains: list[Any] = [] if args.no_overall else [None]
+    domains += [tuple(d.split("*")) if "*" in d else d for d in args.domain]
+    result = estimate_round(
+        data,
+        design=spec,
+        margins=_load_margins(args.margins) if args.margins else (),
+        calibration=args.calibration,
+        variables=args.variable or ["literate"],
+        statistic=args.statistic,
+        domains=domains,
+        replicates=args.replicates,
+        n_replicates=args.n_replicates,
+        seed=args.seed,
+        mse=args.mse,
+        ci_method=args.ci,
+        confidence=args.confidence,
+        deff=args.deff or False,
+        na_rm=args.na_rm,
+        max_iter=args.max_iter,
+        tolerance=args.tolerance,
+        bounds=tuple(args.bounds) if args.bounds else None,
+        on_nonconvergence=args.on_nonconvergence,
+    )
+    for w in result.warnings:
+        print(f"warning [{w['code']}] {w['message']}", file=sys.stderr)
+    out = result.as_dict()
+    out["inputs"] = {
+        "data": args.data,
+        "design": args.design,
+        "design_data": args.design_data,
+        "margins": args.margins,
+        "bank": args.bank,
     }
+    out["scoring_rule"] = rule_info
     write_json(args.out_json, out)
     if args.out_csv:
-        write_table(args.out_csv, [r for t in tables for r in t.to_records()])
+        write_table(args.out_csv, result.records())
     return 0
 
 

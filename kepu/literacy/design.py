@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -29,12 +30,14 @@ __all__ = [
     "CalibrationState",
     "ColumnSpec",
     "Design",
+    "FpcKind",
     "LonelyPsu",
     "ReplicateWeights",
     "Stage",
 ]
 
 LonelyPsu = Literal["fail", "remove", "certainty", "adjust", "average"]
+FpcKind = Literal["auto", "population", "fraction"]
 LONELY_PSU_METHODS: tuple[str, ...] = (
     "fail",
     "remove",
@@ -94,6 +97,16 @@ class CalibrationState:
     matrix: np.ndarray
     base_totals: np.ndarray
     report: CalibrationReport
+
+    @cached_property
+    def gram_pinv(self) -> np.ndarray:
+        """Pseudo-inverse of X'DX (d-weighted), computed once per calibration.
+
+        Raking margins are collinear (each margin's indicators sum to one), so the
+        pseudo-inverse is used; the fitted values, and hence the residuals, are unique.
+        """
+        gram = self.matrix.T @ (self.base_totals[:, None] * self.matrix)
+        return np.linalg.pinv(gram)
 
     @property
     def n_combos(self) -> int:
@@ -161,7 +174,7 @@ class Design:
         clusters: ColumnSpec | Sequence[ColumnSpec] | None = None,
         weights: ColumnSpec | None = None,
         fpc: ColumnSpec | Sequence[ColumnSpec] | None = None,
-        fpc_kind: Literal["auto", "population", "fraction"] = "auto",
+        fpc_kind: FpcKind | Sequence[FpcKind] = "auto",
         lonely_psu: LonelyPsu = "fail",
         nest: bool = False,
     ) -> Design:
@@ -275,18 +288,31 @@ class Design:
         for arr in pop_inputs:
             if is_missing(arr).any():
                 raise LiteracyError("missing_values", "fpc has missing values")
-        kind = fpc_kind
-        if pop_inputs and kind == "auto":
-            allv = np.concatenate(pop_inputs)
+        # One kind for all stages (R's rule for "auto": all <= 1 means fractions), or
+        # one per stage, e.g. ["population", "fraction"].
+        if isinstance(fpc_kind, str):
+            kinds = [fpc_kind] * len(pop_inputs)
+        else:
+            kinds = list(fpc_kind)
+            if len(kinds) != len(pop_inputs):
+                raise LiteracyError("invalid_fpc", "give one fpc_kind per fpc column")
+        if any(k not in ("auto", "population", "fraction") for k in kinds):
+            raise LiteracyError(
+                "invalid_fpc", "fpc_kind must be auto, population or fraction"
+            )
+        auto = [v for v, k in zip(pop_inputs, kinds, strict=True) if k == "auto"]
+        if auto:
+            allv = np.concatenate(auto)
             if np.all(allv <= 1):
-                kind = "fraction"
+                guess = "fraction"
             elif np.all(allv >= 1):
-                kind = "population"
+                guess = "population"
             else:
                 raise LiteracyError(
                     "invalid_fpc",
                     "fpc must be all population sizes (>=1) or all fractions (<=1)",
                 )
+            kinds = [guess if k == "auto" else k for k in kinds]
 
         stages: list[Stage] = []
         row_n: list[np.ndarray] = []
@@ -306,7 +332,7 @@ class Design:
             )
             if k < len(pop_inputs):
                 vals = pop_inputs[k]
-                if kind == "population":
+                if kinds[k] == "population":
                     pop_row = vals
                 else:
                     if np.any(vals <= 0):

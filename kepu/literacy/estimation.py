@@ -506,10 +506,8 @@ def _compute(
             ca = cal.combo[first][ind]
             Zc = group_sum(ca * D + adom_in, Td[ind], C * D).reshape(C, D * p)
             Xc = cal.matrix
-            gram = Xc.T @ (cal.base_totals[:, None] * Xc)
-            beta = np.linalg.pinv(gram) @ (
-                Xc.T @ Zc
-            )  # (q, D*p); fitted values are unique
+            # (q, D*p); the fit is unique even where beta is not (raking margins)
+            beta = cal.gram_pinv @ (Xc.T @ Zc)
             # sum of w x over each unit, from the atoms (x is constant within an atom)
             aw = np.bincount(atom, weights=w, minlength=A)
             combo_a = cal.combo[first]
@@ -543,6 +541,8 @@ def _compute(
         var = replicate_variance(theta, reps, rw)
         df = np.full((D, p), rw.df, dtype=np.int64)
 
+    # A domain without respondents has no estimate and no standard error.
+    var = np.where(cnt > 0, var, np.nan)
     deffs = None
     if deff_kind is not None and statistic != "ratio":
         assert AY2 is not None
@@ -597,6 +597,7 @@ def _replicate_sums(
         def factored(v: np.ndarray) -> np.ndarray:
             B = sp.csr_matrix((v, (unit * D + dom, combo)), shape=(U * D, C))
             BG = np.asarray(B @ G).reshape(U, D, R)
+            # sum over units of BG[u, d, r] * M[u, r] (plain einsum is the fastest here)
             return np.einsum("udr,ur->dr", BG, M)
 
         return factored

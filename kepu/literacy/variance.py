@@ -17,6 +17,11 @@ k+1 contributes within each stage-k unit, multiplied by the stage-k sampling fra
 
 A stratum with a single unit sampled with certainty (N = n = 1) is not lonely: f = 1
 makes its contribution zero.
+
+Domains are estimated by zeroing out, never by dropping rows, so every stratum keeps its
+design count of PSUs and a PSU that is alone *in a domain* is not lonely: R's option
+``survey.adjust.domain.lonely`` (default FALSE) has no counterpart here, and results equal
+R's default.
 """
 
 from __future__ import annotations

@@ -129,3 +129,27 @@ def test_design_variance_of_weighted_values():
     d = design("remove")
     wy = np.array(W) * np.array(Y)
     assert design_variance(d, wy)[0] == pytest.approx(by_hand("remove"), rel=1e-12)
+
+
+def test_fpc_as_fractions_per_stage_equals_population_sizes(apiclus2):
+    # dclus2 with stage-1 fpc as a population size and stage-2 fpc as a fraction n/N.
+    data = dict(apiclus2)
+    n2 = np.zeros(len(data["snum"]))
+    for dnum in np.unique(data["dnum"]):
+        m = data["dnum"] == dnum
+        n2[m] = m.sum()
+    data["f2"] = n2 / data["fpc2"]
+    a = Design.create(apiclus2, clusters=["dnum", "snum"], fpc=["fpc1", "fpc2"])
+    b = Design.create(
+        data,
+        clusters=["dnum", "snum"],
+        fpc=["fpc1", "f2"],
+        fpc_kind=["population", "fraction"],
+    )
+    assert np.allclose(a.weights, b.weights)
+    assert estimate_total(a, "api00").get().se == pytest.approx(
+        estimate_total(b, "api00").get().se, rel=1e-12
+    )
+    with pytest.raises(LiteracyError) as err:
+        Design.create(data, clusters=["dnum", "snum"], fpc=["fpc1", "f2"])
+    assert err.value.code == "invalid_fpc"

@@ -150,3 +150,15 @@ def test_deff_is_r_deff_true(dclus1):
     assert est.deff == pytest.approx(est.se**2 / (s2 * (N - n) / (N * n)), rel=1e-12)
     rep = estimate_mean(dclus1, "api00", deff="replace").get()
     assert rep.deff == pytest.approx(est.se**2 / (s2 / n), rel=1e-12)
+
+
+def test_empty_domain_after_missing_values(dclus2):
+    # na.rm leaves a domain without respondents: no estimate, no SE (not a zero SE).
+    data = dict(dclus2.data)
+    data["enroll_e"] = np.where(data["stype"] == "E", np.nan, data["enroll"])
+    from kepu.literacy import Design
+
+    d = Design.create(data, clusters=["dnum", "snum"], fpc=["fpc1", "fpc2"])
+    tab = estimate_mean(d, "enroll_e", domain="stype", na_rm=True)
+    assert np.isnan(tab.get("E").estimate) and np.isnan(tab.get("E").se)
+    assert np.isfinite(tab.get("H").se)
