@@ -9,7 +9,6 @@ proportion of literate residents by group with logit intervals and design effect
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,24 +121,21 @@ def run(round_: Round) -> Outcome:
         raise literacy.LiteracyError("invalid_argument", "no approved responses to estimate from")
     scores = literacy.score(data.answers, bank=bank, rule=rule)
     columns = {**data.columns, "literate": scores.literate.astype(np.int64)}
-    caught: list[dict[str, str]] = []
-    with warnings.catch_warnings(record=True) as wlist:
-        warnings.simplefilter("always", literacy.LiteracyWarning)
-        design = literacy.Design.create(
-            columns, strata="stratum", clusters=["psu", "ssu"], weights="weight",
-            fpc="psu_population" if data.fpc else None, lonely_psu=LONELY_PSU,
-        )
-        margins = margins_for(round_)
-        if margins:
-            design = literacy.rake(design, margins)
-        estimates: list[tuple[str, literacy.Estimate]] = []
-        for kind, column in GROUPS:
-            table = literacy.estimate_proportion(design, "literate", domain=column, deff=True)
-            estimates.extend((kind, row) for row in table)
-    for w in wlist:
-        if isinstance(w.message, literacy.LiteracyWarning):
-            caught.append({"code": w.message.code, "message": w.message.message})
-    summary = {"design": design.summary(), "warnings": caught}
+    margins = margins_for(round_)
+    # The engine's one-call pipeline, the same code path as its command line.
+    result = literacy.estimate_round(
+        columns,
+        design={"strata": "stratum", "clusters": ["psu", "ssu"], "weights": "weight",
+                "fpc": "psu_population" if data.fpc else None, "lonely_psu": LONELY_PSU},
+        margins=margins, calibration="rake", variables=("literate",), statistic="proportion",
+        domains=[column for _kind, column in GROUPS], deff=True,
+    )
+    estimates: list[tuple[str, literacy.Estimate]] = []
+    for (kind, _column), table in zip(GROUPS, result.tables, strict=True):
+        estimates.extend((kind, row) for row in table)
+    design = result.design
+    summary = {"design": design.summary(), "warnings": list(result.warnings), "seconds": round(result.seconds, 3)}
     if design.calibration is not None:
         summary["calibration"] = design.calibration.report.as_dict()
+    caught = list(result.warnings)
     return Outcome(scores, data.response_ids, estimates, summary, bool(margins), caught)
