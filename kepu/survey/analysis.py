@@ -40,11 +40,7 @@ def bank_for_engine(round_: Round) -> literacy.QuestionBank:
 
 
 def approved_responses(round_: Round):
-    return (
-        Response.objects.filter(round=round_, status=ResponseStatus.APPROVED)
-        .select_related("unit__street__stratum", "place")
-        .order_by("pk")
-    )
+    return Response.objects.filter(round=round_, status=ResponseStatus.APPROVED).order_by("pk")
 
 
 @dataclass
@@ -64,21 +60,27 @@ def dataset(round_: Round, bank: literacy.QuestionBank) -> Dataset:
         "key_population",
     )}
     qids = bank.ids
-    for r in approved_responses(round_).iterator(chunk_size=2000):
-        stratum = r.unit.street.stratum
-        ids.append(r.pk)
-        rows.append([r.answers.get(q) for q in qids])
-        cols["stratum"].append(stratum.code)
-        cols["psu"].append(r.unit.street_id)
-        cols["ssu"].append(r.unit_id)
-        cols["weight"].append(r.unit.base_weight)
-        cols["psu_population"].append(stratum.psu_population)
-        cols["district"].append(r.place.district_code if r.place_id else "")
-        cols["sex"].append(r.sex)
-        cols["age_group"].append(age_group(r.age))
-        cols["education"].append(r.education)
-        cols["area"].append(r.area)
-        cols["key_population"].append(r.key_population or None)
+    # Plain tuples, not model instances: a round has tens of thousands of questionnaires.
+    rows_qs = approved_responses(round_).values_list(
+        "pk", "answers", "unit__street__stratum__code", "unit__street_id", "unit_id", "unit__base_weight",
+        "unit__street__stratum__psu_population", "place__district_code", "sex", "age", "education", "area",
+        "key_population",
+    )
+    for (pk, answers, stratum, psu, ssu, weight, psu_pop, district, sex, age, education, area,
+         key_population) in rows_qs.iterator(chunk_size=5000):
+        ids.append(pk)
+        rows.append([answers.get(q) for q in qids])
+        cols["stratum"].append(stratum)
+        cols["psu"].append(psu)
+        cols["ssu"].append(ssu)
+        cols["weight"].append(weight)
+        cols["psu_population"].append(psu_pop)
+        cols["district"].append(district)
+        cols["sex"].append(sex)
+        cols["age_group"].append(age_group(age))
+        cols["education"].append(education)
+        cols["area"].append(area)
+        cols["key_population"].append(key_population or None)
     fpc = bool(ids) and all(p for p in cols["psu_population"])
     arrays = {k: np.array(v, dtype=object) for k, v in cols.items()}
     arrays["psu"] = np.array(cols["psu"], dtype=np.int64)

@@ -8,7 +8,7 @@ import json
 import math
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -516,6 +516,31 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
+def _write_scores(round_: Round, outcome) -> None:
+    """Store each approved response's score with one prepared UPDATE run many times.
+
+    ``bulk_update`` builds a CASE expression per column and is slow past a few thousand
+    rows; ``executemany`` of a single-row UPDATE stays fast for a whole round.
+    """
+    meta = Response._meta
+    qn = connection.ops.quote_name
+    cols = ["total_score", "dimension_scores", "literate", "scored_rule"]
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        qn(meta.db_table), ", ".join(f"{qn(meta.get_field(c).column)} = %s" for c in cols), qn(meta.pk.column))
+    dims_field = meta.get_field("dimension_scores")
+    params = []
+    for i, pk in enumerate(outcome.response_ids):
+        row = outcome.scores.row(i)
+        dims = {k: round(v, 2) for k, v in row["dimensions"].items()}
+        params.append((round(row["total"], 2), dims_field.get_db_prep_save(dims, connection), row["literate"],
+                       round_.rule, pk))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    # Responses no longer approved lose the score an earlier run gave them.
+    Response.objects.filter(round=round_).exclude(status=ResponseStatus.APPROVED).update(
+        total_score=None, dimension_scores={}, literate=None, scored_rule="")
+
+
 def estimation_execute(*, run_id: int) -> EstimationRun:
     """Do the work of one run: score approved responses, estimate, write the results.
 
@@ -550,18 +575,7 @@ def estimation_execute(*, run_id: int) -> EstimationRun:
     )
     with transaction.atomic():
         run = EstimationRun.objects.select_for_update().get(pk=run_id)
-        responses = {r.pk: r for r in Response.objects.filter(pk__in=outcome.response_ids)}
-        for i, pk in enumerate(outcome.response_ids):
-            row = outcome.scores.row(i)
-            r = responses[pk]
-            r.total_score = round(row["total"], 2)
-            r.dimension_scores = {k: round(v, 2) for k, v in row["dimensions"].items()}
-            r.literate = row["literate"]
-            r.scored_rule = round_.rule
-        Response.objects.bulk_update(responses.values(), ["total_score", "dimension_scores", "literate",
-                                                          "scored_rule"], batch_size=1000)
-        Response.objects.filter(round=round_).exclude(pk__in=outcome.response_ids).update(
-            total_score=None, dimension_scores={}, literate=None, scored_rule="")
+        _write_scores(round_, outcome)
         rows = []
         for position, (kind, est) in enumerate(outcome.estimates):
             level = est.domain or ""
