@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -59,6 +59,9 @@ from kepu.survey.models import (
     Stratum,
 )
 from kepu.survey.permissions import ResponseAction, RoundAction
+
+#: A queued or running estimation older than this is taken to have been lost by the worker.
+STALE_RUN = timedelta(hours=1)
 
 response_submitted = Signal()
 """Sent after commit when a questionnaire is submitted. ``response``: the Response."""
@@ -501,7 +504,10 @@ def estimation_request(*, actor: Actor, round_: Round) -> EstimationRun:
     require(actor, RoundAction.MANAGE, round_)
     if round_.bank is None:
         raise SurveyError(_("The round has no question bank."), code="survey_no_bank")
-    if round_.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+    # A run the worker lost (killed mid-way) must not block the round forever.
+    pending = round_.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+                                 created_at__gte=timezone.now() - STALE_RUN)
+    if pending.exists():
         raise SurveyError(_("An estimation is already under way for this round."), code="survey_run_pending",
                           status=409)
     run = EstimationRun.objects.create(round=round_, requested_by=actor.user, rule=round_.rule)

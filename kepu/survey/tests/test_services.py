@@ -216,3 +216,21 @@ def test_historic_rounds_hold_only_their_figure(world):
     with pytest.raises(SurveyError):
         services.round_record_historic(actor=world.city_admin, name="x", year=2021, rate=24.07)
     assert Round.objects.count() == 1
+
+
+def test_a_pending_estimation_blocks_another_until_it_is_stale(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kepu.survey.models import EstimationRun
+
+    r = open_round(world)
+    stuck = EstimationRun.objects.create(round=r, status="running")
+    with pytest.raises(SurveyError) as exc:
+        services.estimation_request(actor=world.city_admin, round_=r)
+    assert exc.value.code == "survey_run_pending"
+    EstimationRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert services.estimation_request(actor=world.city_admin, round_=r).status == "queued"
+    with pytest.raises(NotAllowed):
+        services.estimation_request(actor=world.a.admin, round_=r)
