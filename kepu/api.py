@@ -24,6 +24,7 @@ from kepu.plans.api import router as plans_router  # noqa: E402
 from kepu.notifications.api import router as notifications_router  # noqa: E402
 from kepu.orders.api import router as orders_router  # noqa: E402
 from kepu.volunteers.api import router as volunteers_router  # noqa: E402
+from kepu.survey.api import router as survey_router  # noqa: E402
 
 api.add_router("/auth", auth_router)
 api.add_router("/places", places_router)
@@ -35,3 +36,4 @@ api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/activities", activities_router)
 api.add_router("/volunteers", volunteers_router)
+api.add_router("/survey", survey_router)

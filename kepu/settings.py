@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kepu.orders",
     "kepu.activities",
     "kepu.volunteers",
+    "kepu.survey",
 ]
 
 MIDDLEWARE = [

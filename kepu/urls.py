@@ -15,6 +15,7 @@ urlpatterns = [
     path("open311/", include("kepu.orders.open311")),
     path("activities/", include("kepu.activities.urls")),
     path("volunteers/", include("kepu.volunteers.urls")),
+    path("survey/", include("kepu.survey.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from kepu.core.admin import PolicyAdmin
+from kepu.survey.models import Response, Round
+
+
+@admin.register(Round)
+class RoundAdmin(PolicyAdmin):
+    list_display = ("name", "year", "status", "rule")
+    list_filter = ("status",)
+
+
+@admin.register(Response)
+class ResponseAdmin(PolicyAdmin):
+    list_display = ("pk", "round", "place", "status", "total_score", "literate")
+    list_filter = ("status",)
+    list_select_related = ("round", "place")
