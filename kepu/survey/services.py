@@ -8,7 +8,7 @@ import json
 import math
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -174,7 +174,7 @@ def round_set_status(*, actor: Actor, round_: Round, status: str) -> Round:
 
 @transaction.atomic
 def stratum_set_quota(*, actor: Actor, stratum: Stratum, quota: int) -> Stratum:
-    stratum = Stratum.objects.select_for_update().select_related("round").get(pk=stratum.pk)
+    stratum = Stratum.objects.select_for_update(of=("self",)).select_related("round").get(pk=stratum.pk)
     require(actor, RoundAction.MANAGE, stratum.round)
     if quota < 0:
         raise SurveyError(_("A quota cannot be negative."), code="survey_bad_quota")
@@ -388,8 +388,12 @@ def _validate_demographics(sex, age, education, area, key_population) -> dict:
 @transaction.atomic
 def response_start(*, actor: Actor, round_: Round, community: Place, sex: str, age: int, education: str, area: str,
                    key_population: str = "", respondent_label: str = "") -> Response:
-    """Begin a questionnaire: a resident for themself, or an interviewer for a resident."""
-    round_ = Round.objects.select_for_update().get(pk=round_.pk)
+    """Begin a questionnaire: a resident for themself, or an interviewer for a resident.
+
+    The round row is not locked (thousands of residents start at once); a resident's
+    second start is refused by the unique constraint even when two arrive together.
+    """
+    round_ = Round.objects.get(pk=round_.pk)
     if not round_.is_open:
         raise RoundNotOpen()
     is_resident = actor.role == Role.RESIDENT
@@ -405,16 +409,21 @@ def response_start(*, actor: Actor, round_: Round, community: Place, sex: str, a
     if unit is None:
         raise NotInSample()
     fields = _validate_demographics(sex, age, education, area, key_population)
-    response = Response.objects.create(
-        round=round_, unit=unit, place=community, respondent=actor.user if is_resident else None,
-        interviewer=None if is_resident else actor.user, respondent_label=respondent_label.strip()[:50], **fields,
-    )
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                round=round_, unit=unit, place=community, respondent=actor.user if is_resident else None,
+                interviewer=None if is_resident else actor.user, respondent_label=respondent_label.strip()[:50],
+                **fields,
+            )
+    except IntegrityError:
+        raise AlreadyAnswered() from None
     log_action(actor, "kepu.survey.response_started", response, place=community)
     return response
 
 
 def _lock_for_edit(actor: Actor, response: Response) -> Response:
-    response = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+    response = Response.objects.select_for_update(of=("self",)).select_related("round").get(pk=response.pk)
     require(actor, ResponseAction.EDIT, response)
     return response
 
@@ -476,7 +485,7 @@ def response_submit(*, actor: Actor, response: Response) -> Response:
 @transaction.atomic
 def response_review(*, actor: Actor, response: Response, decision: str, reason: str = "") -> Response:
     """Approve, refuse (with a reason) or hold a submitted questionnaire."""
-    response = Response.objects.select_for_update().select_related("place").get(pk=response.pk)
+    response = Response.objects.select_for_update(of=("self",)).select_related("place").get(pk=response.pk)
     require(actor, ResponseAction.REVIEW, response)
     if decision not in workflow.REVIEW_DECISIONS or not workflow.can_review(response.status, decision):
         raise BadTransition()
@@ -557,7 +566,7 @@ def estimation_execute(*, run_id: int) -> EstimationRun:
     from kepu.survey import analysis
 
     with transaction.atomic():
-        run = EstimationRun.objects.select_for_update().select_related("round__bank").get(pk=run_id)
+        run = EstimationRun.objects.select_for_update(of=("self",)).select_related("round__bank").get(pk=run_id)
         if run.status != RunStatus.QUEUED:
             return run
         run.status = RunStatus.RUNNING
