@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from kepu.core.api import actor_of
 from kepu.core.errors import NotFound
@@ -158,7 +159,7 @@ def order_create(request, body: OrderIn):
         preferred_from=body.preferred_from, preferred_to=body.preferred_to, expected_audience=body.expected_audience,
         description=body.description, address=body.address, service_item=item, contact_name=body.contact_name,
         contact_phone=body.contact_phone)
-    return 201, selectors.order_get(actor=actor, pk=order.pk)
+    return Status(201, selectors.order_get(actor=actor, pk=order.pk))
 
 
 @router.get("/rates", summary="The three rates (三率) with the numbers behind them")
@@ -206,6 +207,6 @@ def order_act(request, order_id: int, action: str, body: ActionIn):
         scheduled_place=body.scheduled_place, scheduled_people=body.scheduled_people, attendance=body.attendance,
         notes=body.notes, volunteers=body.volunteers, rating=body.rating, comment=body.comment)
     try:
-        return 200, selectors.order_get(actor=actor, pk=order_id)
+        return Status(200, selectors.order_get(actor=actor, pk=order_id))
     except NotFound:
-        return 202, order
+        return Status(202, order)
