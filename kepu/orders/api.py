@@ -6,7 +6,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from kepu.core.api import actor_of
-from kepu.core.errors import NotFound
+from kepu.core.errors import NotAllowed, NotFound
 from kepu.orders import paging, selectors, services, suggestions, workflow
 from kepu.orders.models import Order
 from kepu.places.models import Place
@@ -182,7 +182,11 @@ def order_contact(request, order_id: int):
 @router.get("/{order_id}/suggestions", response=list[CandidateOut],
             summary="Ranked units (to dispatch) or organizations and experts (to pass on), with reasons")
 def order_suggestions(request, order_id: int, kind: str = "unit"):
-    order = selectors.order_get(actor=actor_of(request), pk=order_id)
+    actor = actor_of(request)
+    order = selectors.order_get(actor=actor, pk=order_id)
+    steps = ("pass_on",) if kind == "provider" else ("dispatch", "redispatch")
+    if not any(workflow.allowed(actor, order, step) for step in steps):
+        raise NotAllowed()  # the ranking is for whoever chooses, at the moment of choosing
     ranked = suggestions.rank_providers(order) if kind == "provider" else suggestions.rank_units(order)
     return [c.__dict__ for c in ranked]
 
