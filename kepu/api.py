@@ -17,10 +17,10 @@ install_error_handlers(api)
 
 from kepu.accounts.api import auth_router, router as accounts_router  # noqa: E402
 from kepu.core.audit_api import router as audit_router  # noqa: E402
-from kepu.notifications.api import router as notifications_router  # noqa: E402
-from kepu.orders.api import router as orders_router  # noqa: E402
 from kepu.orgs.api import router as orgs_router  # noqa: E402
 from kepu.places.api import router as places_router  # noqa: E402
+from kepu.notifications.api import router as notifications_router  # noqa: E402
+from kepu.orders.api import router as orders_router  # noqa: E402
 
 api.add_router("/auth", auth_router)
 api.add_router("/places", places_router)
