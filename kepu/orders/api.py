@@ -3,9 +3,10 @@
 from datetime import date, datetime
 
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from kepu.core.api import actor_of
-from kepu.core.errors import NotFound
+from kepu.core.errors import NotAllowed, NotFound
 from kepu.orders import paging, selectors, services, suggestions, workflow
 from kepu.orders.models import Order
 from kepu.places.models import Place
@@ -158,7 +159,7 @@ def order_create(request, body: OrderIn):
         preferred_from=body.preferred_from, preferred_to=body.preferred_to, expected_audience=body.expected_audience,
         description=body.description, address=body.address, service_item=item, contact_name=body.contact_name,
         contact_phone=body.contact_phone)
-    return 201, selectors.order_get(actor=actor, pk=order.pk)
+    return Status(201, selectors.order_get(actor=actor, pk=order.pk))
 
 
 @router.get("/rates", summary="The three rates (三率) with the numbers behind them")
@@ -181,7 +182,11 @@ def order_contact(request, order_id: int):
 @router.get("/{order_id}/suggestions", response=list[CandidateOut],
             summary="Ranked units (to dispatch) or organizations and experts (to pass on), with reasons")
 def order_suggestions(request, order_id: int, kind: str = "unit"):
-    order = selectors.order_get(actor=actor_of(request), pk=order_id)
+    actor = actor_of(request)
+    order = selectors.order_get(actor=actor, pk=order_id)
+    steps = ("pass_on",) if kind == "provider" else ("dispatch", "redispatch")
+    if not any(workflow.allowed(actor, order, step) for step in steps):
+        raise NotAllowed()  # the ranking is for whoever chooses, at the moment of choosing
     ranked = suggestions.rank_providers(order) if kind == "provider" else suggestions.rank_units(order)
     return [c.__dict__ for c in ranked]
 
@@ -206,6 +211,6 @@ def order_act(request, order_id: int, action: str, body: ActionIn):
         scheduled_place=body.scheduled_place, scheduled_people=body.scheduled_people, attendance=body.attendance,
         notes=body.notes, volunteers=body.volunteers, rating=body.rating, comment=body.comment)
     try:
-        return 200, selectors.order_get(actor=actor, pk=order_id)
+        return Status(200, selectors.order_get(actor=actor, pk=order_id))
     except NotFound:
-        return 202, order
+        return Status(202, order)

@@ -181,7 +181,7 @@ class Order(TimeStampedModel):
             models.Index(fields=["community", "created_at"], name="orders_community_created"),
             models.Index(fields=["unit", "created_at"], name="orders_unit_created"),
             models.Index(fields=["status", "due_at"], name="orders_status_due"),
-            models.Index(fields=["-created_at"], name="orders_recent"),
+            models.Index(fields=["created_at"], name="orders_recent"),  # read backwards: newest first, id desc
             # Partial: the few orders escalated to the district office, newest first, for its "waiting for me".
             models.Index(fields=["district", "-created_at"], condition=models.Q(escalation_level__gte=2),
                          name="orders_escalated_district"),

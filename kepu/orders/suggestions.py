@@ -34,10 +34,26 @@ class Candidate:
 
 
 def _load_and_rating(field_name: str, ids: list[int]) -> dict[int, dict]:
+    """Open orders and past ratings of each candidate.
+
+    A unit's or team's whole history is read, so the figures are cached until any order
+    changes (the same signal that drops the cached three rates).
+    """
+    from django.core.cache import cache
+
+    from kepu.orders.selectors import RATES_VERSION_KEY
+
+    version = cache.get_or_set(RATES_VERSION_KEY, 1, None)
+    key = f"kepu:orders:load:{version}:{field_name}:{','.join(map(str, sorted(ids)))}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     rows = (Order.objects.filter(**{f"{field_name}__in": ids}).values(field_name)
             .annotate(open=Count("pk", filter=Q(status__in=workflow.OPEN_STATES)), avg=Avg("rating"),
                       rated=Count("rating")))
-    return {r[field_name]: r for r in rows}
+    out = {r[field_name]: r for r in rows}
+    cache.set(key, out, 600)
+    return out
 
 
 def _load_points(c: Candidate, stats: dict) -> None:

@@ -102,3 +102,14 @@ def test_order_list_pages_without_counting(client, oworld):
     assert len(first["items"]) == 50 and first["next_page"] == 2
     second = client.get("/api/v1/orders/?needs_me=false&page=2", **who).json()
     assert len(second["items"]) == 1 and second["next_page"] is None
+
+
+def test_suggestions_are_for_whoever_chooses(client, oworld):
+    from kepu.orders.tests.factories import place_order
+
+    order = place_order(oworld.a.resident)
+    assert client.get(f"/api/v1/orders/{order.pk}/suggestions", **bearer(oworld.a.resident)).status_code == 403
+    assert client.get(f"/api/v1/orders/{order.pk}/suggestions", **bearer(oworld.a.community_staff)).status_code == 200
+    assert client.get(f"/api/v1/orders/{order.pk}/suggestions?kind=provider",
+                      **bearer(oworld.a.community_staff)).status_code == 403
+    assert client.get(f"/api/v1/orders/{order.pk}/suggestions", **bearer(oworld.b.admin)).status_code == 404
