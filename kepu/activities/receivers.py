@@ -23,9 +23,11 @@ def on_order_delivered(sender, order=None, **kwargs):
         return
     delivered_service_record(
         order_id=order.pk,
-        place=kwargs.get("place") or order.place,
+        # The orders app calls the community (or the street) of an order its ``where``.
+        place=kwargs.get("place") or getattr(order, "place", None) or order.where,
         delivered_at=kwargs.get("delivered_at") or getattr(order, "delivered_at", None),
-        organization=kwargs.get("organization") or getattr(order, "delivered_by", None),
+        organization=kwargs.get("organization") or getattr(order, "delivered_by", None)
+        or getattr(order, "provider", None),
         title=kwargs.get("title") or getattr(order, "title", "") or str(order),
         attendance=kwargs.get("attendance") or getattr(order, "attendance", None) or {},
         activity_id=kwargs.get("activity_id") or getattr(order, "activity_id", None),

@@ -44,7 +44,7 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     place_path = models.CharField(_("place"), max_length=120, blank=True, db_index=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=200, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()

@@ -69,3 +69,35 @@ def test_catalogue_holds_every_string_of_its_app(po, tmp_path):
     fresh = {msgid for msgid, _, _ in entries(copy / "locale/zh_Hans/LC_MESSAGES/django.po") if msgid}
     known = {msgid for msgid, _, _ in entries(po) if msgid}
     assert not fresh - known, f"strings missing from {po}: {sorted(fresh - known)[:10]}"
+
+
+KNOWN_CLASHES = Path(__file__).with_name("i18n_known_clashes.txt")
+
+
+def clashes() -> set[str]:
+    """Message ids that two apps' catalogues translate differently, as ``id<TAB>app<TAB>app``."""
+    seen: dict[str, tuple[str, str]] = {}
+    found = set()
+    for po in CATALOGUES:
+        text = po.read_text(encoding="utf-8")
+        with_context = {block for block in text.split("\n\n") if "msgctxt" in block}
+        for msgid, msgstr, _flags in entries(po):
+            if not msgid or any(f'msgid "{msgid}"' in block for block in with_context):
+                continue
+            app = po.parents[3].name
+            if msgid in seen and seen[msgid][1] != msgstr:
+                found.add(f"{msgid}\t{seen[msgid][0]}\t{app}")
+            seen.setdefault(msgid, (app, msgstr))
+    return found
+
+
+def test_no_new_message_id_is_translated_two_ways():
+    """All catalogues share one gettext domain, where the first installed app's translation of an
+    id wins everywhere: the same English id must read the same in every app (a message context,
+    ``{% translate "Name" context "person" %}``, separates different meanings). Clashes that
+    predate this test are listed in i18n_known_clashes.txt, to be removed as they are fixed;
+    the list may only shrink."""
+    known = set(KNOWN_CLASHES.read_text(encoding="utf-8").splitlines()) - {""}
+    found = clashes()
+    assert not found - known, "new clashes:\n" + "\n".join(sorted(found - known))
+    assert not known - found, "fixed clashes still listed (remove them):\n" + "\n".join(sorted(known - found))
