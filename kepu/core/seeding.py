@@ -45,7 +45,10 @@ def seeder(order: int):
     return decorator
 
 
-def run_all(ctx: SeedContext) -> None:
+def run_all(ctx: SeedContext, only: set[str] | None = None) -> None:
+    """Run every seeder in order; ``only`` keeps the seeders of these apps (``{"places", "orgs"}``)."""
     for _order, name, fn in sorted(_seeders, key=lambda item: (item[0], item[1])):
+        if only and name.split(".")[1] not in only:
+            continue
         ctx.out(f"  · {name}")
         fn(ctx)
