@@ -328,9 +328,14 @@ class Session(models.Model):
         ]
         indexes = [
             models.Index(fields=["activity", "starts_at"], name="session_activity_idx"),
-            models.Index(fields=["counted", "starts_at"], name="session_figures_idx"),
-            models.Index(fields=["counted", "district_code", "starts_at"], name="session_district_idx"),
-            models.Index(fields=["counted", "organization_id_copy", "starts_at"], name="session_org_idx"),
+            # Partial on "counted and not cancelled", the figures' own condition, so that both
+            # databases range-scan (and order by) the date instead of skip-scanning a boolean.
+            models.Index(fields=["starts_at"], condition=Q(counted=True, is_cancelled=False),
+                         name="session_figures_idx"),
+            models.Index(fields=["district_code", "starts_at"], condition=Q(counted=True, is_cancelled=False),
+                         name="session_district_idx"),
+            models.Index(fields=["organization_id_copy", "starts_at"], condition=Q(counted=True, is_cancelled=False),
+                         name="session_org_idx"),
         ]
 
     def __str__(self):

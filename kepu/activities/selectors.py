@@ -270,7 +270,6 @@ class Figures:
     person_times: int = 0
     by_population: dict = field(default_factory=dict)
     by_month: list = field(default_factory=list)
-    by_theme: list = field(default_factory=list)
     satisfaction: float | None = None
 
 
@@ -366,10 +365,6 @@ def figures(*, actor: Actor, date_from: date, date_to: date, theme: str = "", or
                                 starts_at__lt=min(_day_start(m_end), end)).count()
             if n:
                 months[m_start] += n
-        names = dict(Theme.objects.values_list("pk", "name"))
-        fig.by_theme = [{"activity__theme__name": names.get(r["theme_id_copy"], ""), "n": r["n"]} for r in
-                        sessions.filter(theme_id_copy__isnull=False).values("theme_id_copy")
-                        .annotate(n=Count("pk")).order_by("-n")[:12]]
     fig.by_month = sorted(months.items())
     fig.satisfaction = round(agg["survey_sum"] / agg["survey_count"], 2) if agg["survey_count"] else None
     return fig
