@@ -231,6 +231,9 @@ class Activity(TimeStampedModel):
     # The first and last session, kept by the services so the calendar needs no join.
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    # The start of the next session that has not ended (None once all have): the public
+    # calendar lists and orders by it. Kept by the services and moved on by a periodic task.
+    next_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
@@ -242,6 +245,8 @@ class Activity(TimeStampedModel):
             # The public calendar: a partial index both databases use for "published, public, by date".
             models.Index(fields=["starts_at", "id"], condition=Q(status="published", is_public=True),
                          name="activity_public_idx"),
+            models.Index(fields=["next_at", "id"], condition=Q(status="published", is_public=True),
+                         name="activity_upcoming_idx"),
             models.Index(fields=["district_code", "starts_at"], name="activity_district_idx"),
             models.Index(fields=["organization", "starts_at"], name="activity_org_idx"),
             models.Index(fields=["theme", "starts_at"], name="activity_theme_idx"),
