@@ -108,6 +108,7 @@ def generate(n_activities: int, n_registrations: int, seed: int, out) -> None:
                 want = rng.randint(per_activity // 2, per_activity * 3 // 2) if per_activity > 1 else per_activity
                 ss = by_activity[a.pk]
                 ss[0].is_first = True
+                a.next_at = next((x.starts_at for x in ss if x.ends_at >= now), None)
                 for s in ss:
                     s.counted, s.place_path, s.district_code = True, a.place_path, a.district_code
                     s.organization_id_copy, s.theme_id_copy = a.organization_id, a.theme_id
@@ -132,6 +133,7 @@ def generate(n_activities: int, n_registrations: int, seed: int, out) -> None:
                     setattr(s, f"att_{pop}", getattr(s, f"att_{pop}") + n)
                     walk_ins.append(WalkIn(session=s, head_count=n, population=pop))
             Session.objects.bulk_create(sessions, batch_size=2000)
+            Activity.objects.bulk_update([a for a in acts if a.next_at], ["next_at"], batch_size=2000)
             WalkIn.objects.bulk_create(walk_ins, batch_size=2000)
             # Registrations go in with executemany: model instances would cost more than the inserts.
             adapt = connection.ops.adapt_datetimefield_value

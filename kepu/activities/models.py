@@ -231,6 +231,9 @@ class Activity(TimeStampedModel):
     # The first and last session, kept by the services so the calendar needs no join.
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    # The start of the next session that has not ended (None once all have): the public
+    # calendar lists and orders by it. Kept by the services and moved on by a periodic task.
+    next_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
@@ -242,6 +245,8 @@ class Activity(TimeStampedModel):
             # The public calendar: a partial index both databases use for "published, public, by date".
             models.Index(fields=["starts_at", "id"], condition=Q(status="published", is_public=True),
                          name="activity_public_idx"),
+            models.Index(fields=["next_at", "id"], condition=Q(status="published", is_public=True),
+                         name="activity_upcoming_idx"),
             models.Index(fields=["district_code", "starts_at"], name="activity_district_idx"),
             models.Index(fields=["organization", "starts_at"], name="activity_org_idx"),
             models.Index(fields=["theme", "starts_at"], name="activity_theme_idx"),
@@ -328,9 +333,14 @@ class Session(models.Model):
         ]
         indexes = [
             models.Index(fields=["activity", "starts_at"], name="session_activity_idx"),
-            models.Index(fields=["counted", "starts_at"], name="session_figures_idx"),
-            models.Index(fields=["counted", "district_code", "starts_at"], name="session_district_idx"),
-            models.Index(fields=["counted", "organization_id_copy", "starts_at"], name="session_org_idx"),
+            # Partial on "counted and not cancelled", the figures' own condition, so that both
+            # databases range-scan (and order by) the date instead of skip-scanning a boolean.
+            models.Index(fields=["starts_at"], condition=Q(counted=True, is_cancelled=False),
+                         name="session_figures_idx"),
+            models.Index(fields=["district_code", "starts_at"], condition=Q(counted=True, is_cancelled=False),
+                         name="session_district_idx"),
+            models.Index(fields=["organization_id_copy", "starts_at"], condition=Q(counted=True, is_cancelled=False),
+                         name="session_org_idx"),
         ]
 
     def __str__(self):

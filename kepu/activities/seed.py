@@ -47,6 +47,7 @@ def seed_activities(ctx: SeedContext) -> None:
             description=f"<p>{title}，由{org.name}主办。</p>", topics=f",{topic},", populations=f",{population},",
             theme=themes[i % len(themes)] if i % 2 == 0 else None, address=org.address or org.place.name,
             status=ActivityStatus.PUBLISHED, starts_at=start, ends_at=start + timedelta(hours=2),
+            next_at=start if start + timedelta(hours=2) >= timezone.now() else None,
         ))
     Activity.objects.bulk_create(activities)
     for a in activities:
@@ -68,6 +69,7 @@ def seed_activities(ctx: SeedContext) -> None:
         Session.objects.bulk_create([Session(activity=visit, starts_at=s, ends_at=e, capacity=venue.slot_capacity,
                                              is_first=i == 0) for i, (s, e) in enumerate(slots)])
         if slots:
-            Activity.objects.filter(pk=visit.pk).update(starts_at=slots[0][0], ends_at=slots[-1][1])
+            Activity.objects.filter(pk=visit.pk).update(starts_at=slots[0][0], ends_at=slots[-1][1],
+                                                        next_at=slots[0][0])
         sync_sessions(visit)
     ctx.out(f"    {len(activities)} activities")

@@ -105,7 +105,8 @@ def filter_activities(qs: QuerySet, f: CalendarFilter, *, upcoming_default: bool
     if f.date_from:
         qs = qs.filter(ends_at__gte=_day_start(f.date_from))
     elif upcoming_default:
-        qs = qs.filter(ends_at__gte=timezone.now())
+        # ``next_at`` is indexed and set only while a session has not ended.
+        qs = qs.filter(next_at__isnull=False)
     if f.date_to:
         qs = qs.filter(starts_at__lt=_day_start(f.date_to + timedelta(days=1)))
     return qs
@@ -113,9 +114,12 @@ def filter_activities(qs: QuerySet, f: CalendarFilter, *, upcoming_default: bool
 
 def public_activities(f: CalendarFilter | None = None, *, upcoming_default: bool = True) -> QuerySet[Activity]:
     """Published public activities matching the filter, soonest first (for anyone, signed in or not)."""
+    f = f or CalendarFilter()
     qs = Activity.objects.filter(public_q(), starts_at__isnull=False)
-    qs = filter_activities(qs, f or CalendarFilter(), upcoming_default=upcoming_default)
-    return qs.select_related("organization", "theme", "place", "venue").order_by("starts_at", "pk")
+    qs = filter_activities(qs, f, upcoming_default=upcoming_default)
+    # Upcoming: by the next session (a series shows at its next date); a chosen period: by the first.
+    order = ("starts_at", "pk") if f.date_from or not upcoming_default else ("next_at", "pk")
+    return qs.select_related("organization", "theme", "place", "venue").order_by(*order)
 
 
 def calendar_choices() -> dict:
@@ -270,7 +274,6 @@ class Figures:
     person_times: int = 0
     by_population: dict = field(default_factory=dict)
     by_month: list = field(default_factory=list)
-    by_theme: list = field(default_factory=list)
     satisfaction: float | None = None
 
 
@@ -366,10 +369,6 @@ def figures(*, actor: Actor, date_from: date, date_to: date, theme: str = "", or
                                 starts_at__lt=min(_day_start(m_end), end)).count()
             if n:
                 months[m_start] += n
-        names = dict(Theme.objects.values_list("pk", "name"))
-        fig.by_theme = [{"activity__theme__name": names.get(r["theme_id_copy"], ""), "n": r["n"]} for r in
-                        sessions.filter(theme_id_copy__isnull=False).values("theme_id_copy")
-                        .annotate(n=Count("pk")).order_by("-n")[:12]]
     fig.by_month = sorted(months.items())
     fig.satisfaction = round(agg["survey_sum"] / agg["survey_count"], 2) if agg["survey_count"] else None
     return fig

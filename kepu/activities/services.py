@@ -143,9 +143,27 @@ def _refresh_span(activity: Activity) -> None:
     activity.sessions.filter(is_first=True).exclude(pk=first_pk).update(is_first=False)
     if first_pk:
         activity.sessions.filter(pk=first_pk).update(is_first=True)
-    if (activity.starts_at, activity.ends_at) != (first, last):
-        activity.starts_at, activity.ends_at = first, last
-        activity.save(update_fields=["starts_at", "ends_at", "updated_at"])
+    upcoming = next_session_start(activity.pk, clock.now())
+    if (activity.starts_at, activity.ends_at, activity.next_at) != (first, last, upcoming):
+        activity.starts_at, activity.ends_at, activity.next_at = first, last, upcoming
+        activity.save(update_fields=["starts_at", "ends_at", "next_at", "updated_at"])
+
+
+def next_session_start(activity_id: int, now: datetime):
+    return (Session.objects.filter(activity_id=activity_id, is_cancelled=False, ends_at__gte=now)
+            .order_by("starts_at").values_list("starts_at", flat=True).first())
+
+
+def next_sessions_advance(*, now: datetime | None = None, limit: int = 5000) -> int:
+    """Move ``Activity.next_at`` past sessions that have ended (run periodically); returns how many moved."""
+    from django.db.models import OuterRef, Subquery
+
+    now = now or clock.now()
+    stale = list(Activity.objects.filter(next_at__lt=now).values_list("pk", flat=True)[:limit])
+    following = Subquery(Session.objects.filter(activity=OuterRef("pk"), is_cancelled=False, ends_at__gte=now)
+                         .order_by("starts_at").values("starts_at")[:1])
+    # An activity whose next session is still running keeps it: only ended sessions move it on.
+    return Activity.objects.filter(pk__in=stale).update(next_at=following)
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Background work: offers that ran out of time pass to the next in line."""
+"""Background work: offers that ran out of time pass on; the calendar moves past ended sessions."""
 
 from django_tasks import task
 
@@ -11,3 +11,11 @@ def expire_offers() -> int:
     from kepu.activities.services import offers_expire
 
     return offers_expire()
+
+
+@every(minutes=30)
+@task()
+def advance_next_sessions() -> int:
+    from kepu.activities.services import next_sessions_advance
+
+    return next_sessions_advance()

@@ -332,3 +332,24 @@ def test_order_delivered_receiver_tolerates_a_missing_orders_app_and_counts_once
     fake.order_delivered.send(sender=None, order=order)
     row = DeliveredService.objects.get(order_id=42)
     assert row.attendance == {"elderly": 25} and row.organization == world.a.team
+
+
+def test_the_calendar_follows_the_next_session_and_drops_ended_activities(world):
+    from kepu.activities import selectors
+
+    start = clock.now().replace(microsecond=0)
+    with clock.frozen_at(start):
+        series = published_activity(world.a.unit_staff, title="系列课", sessions=3, starts_at=start + timedelta(days=1))
+        single = published_activity(world.a.unit_staff, title="单场", starts_at=start + timedelta(days=3))
+    first, second, third = series.sessions.order_by("starts_at")
+    assert series.next_at == first.starts_at
+    with clock.frozen_at(first.ends_at + timedelta(minutes=1)):
+        assert services.next_sessions_advance() == 1
+        series.refresh_from_db()
+        assert series.next_at == second.starts_at
+    with clock.frozen_at(third.ends_at + timedelta(minutes=1)):
+        services.next_sessions_advance()
+        series.refresh_from_db()
+        single.refresh_from_db()
+        assert series.next_at is None and single.next_at is None
+    assert series not in selectors.public_activities()
