@@ -22,11 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def setup(db_path: Path) -> None:
+def setup(db_path: Path, reuse: bool = False) -> None:
     os.environ.setdefault("KEPU_TESTING", "1")
     os.environ["KEPU_SQLITE_PATH"] = str(db_path)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kepu.settings")
-    if db_path.exists():
+    fresh = not (reuse and db_path.exists())
+    if fresh and db_path.exists():
         db_path.unlink()
     import django
 
@@ -34,7 +35,8 @@ def setup(db_path: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", "--quiet-logins", stdout=io.StringIO())
+    if fresh:
+        call_command("seed_demo", "--quiet-logins", stdout=io.StringIO())
 
 
 def percentile(values, p):
@@ -125,7 +127,7 @@ def bench_experts(count: int, queries: int = 300) -> dict:
         started = time.perf_counter()
         qs = selectors.expert_search(actor=actor, **params)
         # What the library page does: the count for the pager and the first page of 20.
-        total = qs.count()
+        total = selectors.expert_count(qs)
         rows = list(qs[:20])
         timings.append((time.perf_counter() - started) * 1000)
         assert total >= len(rows)
@@ -196,9 +198,11 @@ def main():
     parser.add_argument("--db", default=str(ROOT / "var" / "bench-volunteers.sqlite3"))
     parser.add_argument("--stages", default="import,experts,ledger",
                         help="comma-separated; the ledger stage needs the volunteers of the import stage")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep an existing database (e.g. to time the searches again without rebuilding)")
     args = parser.parse_args()
     stages = set(args.stages.split(","))
-    setup(Path(args.db))
+    setup(Path(args.db), reuse=args.reuse)
     print(f"sqlite {sqlite_version()}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}", flush=True)
     if "import" in stages:
         print("import:", bench_import(args.volunteers), flush=True)

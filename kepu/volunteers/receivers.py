@@ -7,10 +7,11 @@ signal sent twice, or hours also typed in a report, are never credited twice for
 
 Expected signal arguments (read tolerantly, since the sending apps are built in parallel):
 
-* ``kepu.orders.signals.order_delivered(sender, order, volunteers, minutes=None, organization=None)``:
-  ``volunteers`` are users (or volunteers, or user ids); minutes default to the order's
-  ``service_minutes`` / ``duration_minutes`` or its start-to-end time; the organization
-  defaults to the order's accepting volunteer organization.
+* ``kepu.orders.signals.order_delivered(sender, order, attendance, volunteers)`` (its documented
+  contract): ``volunteers`` is ``[(user_id, Decimal hours), …]``; the hours go to the order's
+  ``provider`` when it is a volunteer organization, else to the volunteer's own organization.
+  Users, volunteers or bare user ids are accepted too, with ``minutes`` (or the order's duration)
+  for all of them.
 * ``kepu.activities.signals.presence_recorded(sender, activity, records)``: each record has a
   ``user`` (or ``user_id``), ``minutes`` (or ``signed_in_at``/``signed_out_at``).
 """
@@ -75,17 +76,24 @@ def credit_from_order(*, order, volunteers, minutes: int | None = None,
     """Credit each volunteer who served a delivered order; returns how many entries were new."""
     minutes = minutes or _attr(order, "service_minutes", "duration_minutes") or _minutes_between(
         _attr(order, "starts_at", "scheduled_at"), _attr(order, "ends_at"))
-    organization = organization or _attr(order, "volunteer_organization", "accepted_by", "volunteer_org")
-    if not minutes:
+    organization = organization or _attr(order, "provider", "volunteer_organization", "accepted_by")
+    if not isinstance(organization, Organization):
+        organization = None
+    has_own_hours = any(isinstance(item, (tuple, list)) for item in volunteers or ())
+    if not minutes and not has_own_hours:
         log.warning("order %s delivered without a duration; no hours credited", getattr(order, "pk", order))
         return 0
     new = 0
     for item in volunteers or ():
+        item_minutes = minutes
+        if isinstance(item, (tuple, list)):  # (user_id, hours), the orders app's contract
+            item, hours = item
+            item_minutes = int(round(float(hours) * 60))
         volunteer = _volunteer_for(item)
         org = _volunteer_org(volunteer, organization) if volunteer else None
-        if volunteer is None or org is None:
+        if volunteer is None or org is None or not item_minutes:
             continue
-        _entry, created = credit_hours(volunteer=volunteer, organization=org, minutes=int(minutes),
+        _entry, created = credit_hours(volunteer=volunteer, organization=org, minutes=int(item_minutes),
                                        source=HoursSource.ORDER, key=("order", order.pk, volunteer.pk),
                                        served_on=_served_on(order), note=str(order)[:200])
         new += created

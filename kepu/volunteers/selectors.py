@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 
 from kepu.accounts.models import Membership
 from kepu.core.actor import Actor
@@ -172,13 +174,11 @@ def expert_search(
 ) -> QuerySet[Expert]:
     """The expert library's search: indexed equalities, and the inverted index (``ExpertTerm``) for words and tags.
 
+    All terms (the character pairs of each word, ``@audience``, ``!emergency field``) are matched in one
+    ``INTERSECT`` of covering-index scans, so the cost follows the terms' lists, not the library's size.
     Ordered by entry (primary key) so that a page of 20 never sorts the whole result.
     """
     qs = scope(actor, Expert.objects.all())
-
-    def having(term):
-        return qs.filter(pk__in=ExpertTerm.objects.filter(term=term).values("expert_id"))
-
     if field:
         qs = qs.filter(field=field)
     if subfield:
@@ -189,17 +189,30 @@ def expert_search(
         qs = qs.filter(available=available)
     if emergency is not None:
         qs = qs.filter(is_emergency=emergency)
+    terms: set[str] = set()
     if audience:
-        qs = having(f"@{audience}")
+        terms.add(f"@{audience}")
     if emergency_field:
-        qs = having(f"!{emergency_field}").filter(is_emergency=True)
+        terms.add(f"!{emergency_field}")
+        qs = qs.filter(is_emergency=True)
     for word in (q or "").lower().split():
-        pairs = {word[i:i + 2] for i in range(len(word) - 1)} or {word}
-        for pair in sorted(pairs):
-            qs = having(pair[:24])
+        terms.update({word[i:i + 2] for i in range(len(word) - 1)} or {word})
         if len(word) > 2:
             qs = qs.filter(search_text__contains=word)
+    if terms:
+        table = connection.ops.quote_name(ExpertTerm._meta.db_table)
+        one = f"SELECT expert_id FROM {table} WHERE term = %s"
+        qs = qs.filter(pk__in=RawSQL(" INTERSECT ".join([one] * len(terms)), sorted(terms)))
     return qs.select_related("district").order_by("pk")
+
+
+#: Past this many matches the library says "more than 1,000" instead of counting them all.
+EXPERT_COUNT_CAP = 1000
+
+
+def expert_count(qs) -> int:
+    """How many experts match, counted up to ``EXPERT_COUNT_CAP + 1`` (a pager needs no more)."""
+    return qs.order_by()[: EXPERT_COUNT_CAP + 1].count()
 
 
 def expert_get(*, actor: Actor, pk: int) -> Expert:

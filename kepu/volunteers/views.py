@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -41,6 +42,14 @@ from kepu.volunteers.models import (
 from kepu.volunteers.permissions import ExpertAction, OrgAction, VolunteerAction, may_export_pii
 
 ORG_STAFF = (Role.VOLUNTEER_ORG_STAFF,)
+
+
+class CappedPaginator(Paginator):
+    """Counts experts only up to the cap: nobody pages through more than a thousand of them."""
+
+    @cached_property
+    def count(self):
+        return selectors.expert_count(self.object_list)
 
 
 def _qr_svg(data: str, label: str) -> str:
@@ -476,10 +485,11 @@ def experts(request):
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="experts-{timezone.localdate():%Y%m%d}.xlsx"'
         return response
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(),
+               "more_than": selectors.EXPERT_COUNT_CAP if page.paginator.count > selectors.EXPERT_COUNT_CAP else None,
                "may_add": request.actor.role in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN)}
     template = "volunteers/experts.html#results" if request.htmx else "volunteers/experts.html"
     return TemplateResponse(request, template, context)

@@ -34,6 +34,20 @@ def test_hours_from_an_order_are_credited_once_even_if_the_signal_comes_twice(wo
     assert selectors.volunteer_minutes(v) == 90
 
 
+def test_order_delivered_with_the_orders_apps_contract(world):
+    from decimal import Decimal
+
+    actor, v = member_volunteer(world.a.team, world.a.team_staff)
+    other_actor, other = member_volunteer(world.a.team, world.a.team_staff)
+    order = SimpleNamespace(pk=601, provider=world.a.team, delivered_at=None)
+    volunteers = [(actor.user.pk, Decimal("1.5")), (other_actor.user.pk, Decimal("2")),
+                  (world.a.resident.user.pk, Decimal("3"))]  # not a volunteer: skipped
+    receivers.on_order_delivered(sender=None, order=order, attendance={"elderly": 30}, volunteers=volunteers)
+    receivers.on_order_delivered(sender=None, order=order, attendance={"elderly": 30}, volunteers=volunteers)
+    assert sorted(HoursEntry.objects.values_list("key", "minutes")) == [
+        (f"order:601:{v.pk}", 90), (f"order:601:{other.pk}", 120)]
+
+
 def test_hours_from_activity_presence_are_credited_once_and_non_volunteers_skipped(world):
     actor, v = member_volunteer(world.a.team, world.a.team_staff)
     activity = SimpleNamespace(pk=77, organization=world.a.base, starts_at=None)
