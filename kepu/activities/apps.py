@@ -14,6 +14,9 @@ class ActivitiesConfig(AppConfig):
         from kepu.core.roles import OFFICE_ROLES, STAFF_ROLES, Role
 
         connect_orders()
+        from kepu.activities import measures
+
+        measures.register()
         register_nav(_("Activities"), "activities:calendar", set(Role), order=30, hint=_("Find and sign up"))
         register_nav(_("My sign-ups"), "activities:mine", {Role.RESIDENT, Role.VOLUNTEER, Role.EXPERT}, order=31,
                      hint=_("Tickets and waiting list"))
