@@ -10,7 +10,9 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from kepu.core.nav import register_nav
         from kepu.core.roles import Role
-        from kepu.orders import permissions, seed, tasks  # noqa: F401 - policies, seeder, periodic task
+        from kepu.orders import measures, permissions, seed, tasks  # noqa: F401 - policies, seeder, periodic task
+
+        measures.register()
 
         parties = {Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.UNIT_STAFF, Role.VOLUNTEER_ORG_STAFF,
                    Role.EXPERT, Role.VOLUNTEER, Role.DISTRICT_ADMIN, Role.CITY_ADMIN}
