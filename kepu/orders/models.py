@@ -6,6 +6,7 @@ The state machine itself lives in ``workflow.py``; here are the data and its inv
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kepu.core.models import TimeStampedModel
 from kepu.core.pii import EncryptedTextField, mask_phone
@@ -110,7 +111,7 @@ class Order(TimeStampedModel):
     ``claimed_on_time`` are kept for the response rate.
     """
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
+    number = models.CharField(pgettext_lazy("order", "number"), max_length=20, unique=True)
     status = models.CharField(_("status"), max_length=12, choices=OrderStatus.choices,
                               default=OrderStatus.SUBMITTED, db_index=True)
     # What

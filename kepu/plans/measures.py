@@ -145,4 +145,4 @@ def register_foundation_measures() -> None:
 
     register_measure("people.residents", _("Residents registered"), "人", _residents, _people_url("resident"))
     register_measure("people.volunteers", _("Volunteers registered"), "人", _volunteers, _people_url("volunteer"))
-    register_measure("orgs.organizations", _("Organizations"), "个", _organizations, _orgs_url)
+    register_measure("orgs.organizations", _("Number of organizations"), "个", _organizations, _orgs_url)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kepu.core.models import TimeStampedModel
 
@@ -78,7 +79,7 @@ class PlanNode(TimeStampedModel):
         "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=NodeKind.choices)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("ordering", "position"), default=0)
     marker = models.CharField(_("number"), max_length=20, blank=True)
     title = models.CharField(_("title"), max_length=500)
     text = models.TextField(_("text"), blank=True)

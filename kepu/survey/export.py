@@ -37,7 +37,7 @@ def results_workbook(round_, results: dict, trend: list[dict]) -> bytes:
     if trend:
         ts = wb.create_sheet(_("Trend")[:31])
         ts.append([_("Year"), _("Round"), _("Literacy rate"), _("95% CI low"), _("95% CI high"), _("Source"),
-                   _("Target")])
+                   _("Target rate")])
         for cell in ts[1]:
             cell.font = Font(bold=True)
         for p in trend:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kepu.core.models import TimeStampedModel
 
@@ -101,7 +102,7 @@ class Question(models.Model):
     bank = models.ForeignKey(QuestionBank, verbose_name=_("question bank"), on_delete=models.CASCADE,
                              related_name="questions")
     code = models.CharField(_("code"), max_length=20)
-    position = models.PositiveSmallIntegerField(_("position"))
+    position = models.PositiveSmallIntegerField(pgettext_lazy("ordering", "position"))
     dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
     text = models.TextField(_("question"))
@@ -251,7 +252,7 @@ class PopulationMargin(models.Model):
 
     round = models.ForeignKey(Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="margins")
     variable = models.CharField(_("variable"), max_length=30, choices=MarginVariable.choices)
-    level = models.CharField(_("level"), max_length=60)
+    level = models.CharField(pgettext_lazy("category", "level"), max_length=60)
     total = models.FloatField(_("population"), validators=[MinValueValidator(0)])
 
     class Meta:
@@ -379,7 +380,7 @@ class LiteracyEstimate(models.Model):
 
     run = models.ForeignKey(EstimationRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="estimates")
     kind = models.CharField(_("group"), max_length=16, choices=GroupKind.choices)
-    level = models.CharField(_("level"), max_length=40, blank=True)
+    level = models.CharField(pgettext_lazy("category", "level"), max_length=40, blank=True)
     label = models.CharField(_("label"), max_length=60)
     position = models.PositiveSmallIntegerField(default=0)
     estimate = models.FloatField(_("literacy rate"))
