@@ -8,9 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and roles")
 
     def ready(self):
-        from kepu.accounts import permissions, seed  # noqa: F401
         from django.utils.translation import gettext_lazy as _
 
+        from kepu.accounts import permissions, seed  # noqa: F401
         from kepu.core.nav import register_nav
         from kepu.core.roles import STAFF_ROLES
 

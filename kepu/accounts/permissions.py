@@ -13,9 +13,9 @@ area and the person themself. Every full view is audited (``services.person_reve
 from django.db.models import Q
 
 from kepu.accounts.models import ApiToken, Membership, User
-from kepu.orgs.models import Organization
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, STAFF_ROLES, Role
+from kepu.orgs.models import Organization
 
 
 class PersonAction:

@@ -3,8 +3,8 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from kepu.accounts.models import ROLE_PRIORITY, ApiToken, Membership, User
-from kepu.core.actor import Actor
 from kepu.accounts.permissions import area_memberships
+from kepu.core.actor import Actor
 from kepu.core.permissions import get_visible, scope
 from kepu.core.roles import STAFF_ROLES
 

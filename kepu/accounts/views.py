@@ -14,8 +14,8 @@ from kepu.accounts.forms import CodeForm, PhoneForm, StaffLoginForm, TokenForm, 
 from kepu.accounts.middleware import SESSION_KEY
 from kepu.accounts.permissions import PersonAction
 from kepu.core.errors import DomainError
-from kepu.core.pagination import CountedPaginator
 from kepu.core.http import login_required, role_required
+from kepu.core.pagination import CountedPaginator
 from kepu.core.permissions import can
 from kepu.core.roles import STAFF_ROLES
 from kepu.places.models import Place

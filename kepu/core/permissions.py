@@ -17,7 +17,7 @@ from django.db.models import Model, QuerySet
 from kepu.core.actor import Actor
 from kepu.core.errors import NotAllowed, NotFound
 
-_registry: dict[type[Model], "Policy"] = {}
+_registry: dict[type[Model], Policy] = {}
 
 
 class Policy:

@@ -8,8 +8,8 @@ same command always produces the same data.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from faker import Faker
 

@@ -8,10 +8,10 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self):
-        from kepu.orgs import permissions, seed  # noqa: F401
         from django.utils.translation import gettext_lazy as _
 
         from kepu.core.nav import register_nav
         from kepu.core.roles import STAFF_ROLES
+        from kepu.orgs import permissions, seed  # noqa: F401
 
         register_nav(_("Organizations"), "orgs:list", STAFF_ROLES, order=85, hint=_("Offices, units, teams, bases"))

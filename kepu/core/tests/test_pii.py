@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kepu.core.pii import (
-    blind_index, decrypt, encrypt, id_check_digit, mask_id_number, mask_phone, normalize_id_number, normalize_phone,
+    blind_index,
+    decrypt,
+    encrypt,
+    id_check_digit,
+    mask_id_number,
+    mask_phone,
+    normalize_id_number,
+    normalize_phone,
 )
 
 
