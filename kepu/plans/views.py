@@ -286,44 +286,37 @@ def task_edit(request, pk):
                             status=400)
 
 
-@require_POST
-@role_required(Role.DISTRICT_ADMIN)
-def task_add_target(request, pk):
+def _task_form_post(request, pk, form_class, prefix, service, done_message, context_key):
+    """The shared rhythm of a form posted on a task page: find the task, validate, call, redirect."""
     try:
         task = selectors.task_get(actor=request.actor, pk=pk)
     except DomainError:
         return _not_found(request)
-    form = TargetForm(request.POST, prefix="t")
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.target_add(actor=request.actor, task=task, **form.cleaned_data)
+            service(actor=request.actor, task=task, **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
-            messages.success(request, _("The target was added."))
+            messages.success(request, done_message)
             return redirect("plans:task", pk=task.pk)
-    return TemplateResponse(request, "plans/task_detail.html", _task_context(request, task, target_form=form),
+    return TemplateResponse(request, "plans/task_detail.html", _task_context(request, task, **{context_key: form}),
                             status=400)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def task_add_target(request, pk):
+    return _task_form_post(request, pk, TargetForm, "t", services.target_add, _("The target was added."),
+                           "target_form")
 
 
 @require_POST
 @role_required(Role.DISTRICT_ADMIN)
 def task_add_milestone(request, pk):
-    try:
-        task = selectors.task_get(actor=request.actor, pk=pk)
-    except DomainError:
-        return _not_found(request)
-    form = MilestoneForm(request.POST, prefix="m")
-    if form.is_valid():
-        try:
-            services.milestone_add(actor=request.actor, task=task, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("The milestone was added."))
-            return redirect("plans:task", pk=task.pk)
-    return TemplateResponse(request, "plans/task_detail.html", _task_context(request, task, milestone_form=form),
-                            status=400)
+    return _task_form_post(request, pk, MilestoneForm, "m", services.milestone_add, _("The milestone was added."),
+                           "milestone_form")
 
 
 @require_POST
