@@ -10,7 +10,9 @@ class SurveyConfig(AppConfig):
     def ready(self):
         from kepu.core.nav import register_nav
         from kepu.core.roles import Role
-        from kepu.survey import permissions, seed, tasks  # noqa: F401
+        from kepu.survey import measures, permissions, seed, tasks  # noqa: F401
+
+        measures.register()
 
         register_nav(_("Literacy survey"), "survey:home",
                      {Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.RESIDENT},

@@ -10,9 +10,10 @@ class VolunteersConfig(AppConfig):
     def ready(self):
         from kepu.core.nav import register_nav
         from kepu.core.roles import STAFF_ROLES, Role
-        from kepu.volunteers import permissions, receivers, seed, tasks  # noqa: F401
+        from kepu.volunteers import measures, permissions, receivers, seed, tasks  # noqa: F401
 
         receivers.connect()
+        measures.register()
         everyone = set(Role)
         register_nav(_("Volunteering"), "volunteers:me", everyone - STAFF_ROLES, order=40,
                      hint=_("Register, join a team, sign up, your hours and certificate"))
