@@ -61,3 +61,17 @@ def person_get(*, actor: Actor, pk: int) -> User:
 
 def token_list(*, actor: Actor) -> QuerySet[ApiToken]:
     return scope(actor, ApiToken.objects.filter(revoked_at__isnull=True)).select_related("membership__organization")
+
+
+def staff_of(org_ids, roles) -> list[User]:
+    """The people holding one of ``roles`` in any of the organizations ``org_ids`` (active memberships only).
+
+    For other apps that must reach an organization's staff (notifications, reminders) without reading
+    accounts' tables themselves. Not scoped to an actor: the caller has already decided that these
+    organizations are to be told.
+    """
+    ids = [i for i in org_ids if i is not None]
+    if not ids:
+        return []
+    return list(User.objects.filter(memberships__organization_id__in=ids, memberships__role__in=list(roles),
+                                    memberships__is_active=True, is_active=True).distinct().order_by("pk"))

@@ -11,13 +11,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
 from kepu.core.errors import Conflict, DomainError, NotAllowed
-from kepu.core.messaging import send_sms
 from kepu.core.permissions import require
 from kepu.core.roles import Role
 from kepu.orgs.models import Organization, OrgKind
@@ -480,28 +480,20 @@ def report_mark(*, actor: Actor, report: ProgressReport, mark: int) -> ProgressR
 
 
 # --- Supervision ---------------------------------------------------------------------------
-def _unit_phones(org_ids) -> list[str]:
-    from kepu.accounts.models import Membership
+def _remind(task: PlanNode, org_ids, title: str, body: str) -> int:
+    """Tell the staff of the units ``org_ids``: in their inbox, by SMS and by WeChat. Returns how many people."""
+    from kepu.accounts.selectors import staff_of
+    from kepu.notifications.services import INBOX, SMS, WECHAT, notify
 
-    memberships = Membership.objects.filter(
-        organization_id__in=org_ids, is_active=True, role__in=(Role.UNIT_STAFF, Role.STREET_STAFF)
-    ).select_related("user")
-    return sorted({m.user.phone for m in memberships if m.user.phone})
-
-
-def _remind(task: PlanNode, org_ids, text: str) -> int:
-    phones = _unit_phones(org_ids)
-    for phone in phones:
-        send_sms(phone, text, purpose="plan_reminder", task=task.pk)
-    return len(phones)
+    people = staff_of(org_ids, (Role.UNIT_STAFF, Role.STREET_STAFF))
+    notify(people, title=title, body=body, url=reverse("plans:task", args=[task.pk]), kind="plan_reminder",
+           channels=(INBOX, SMS, WECHAT))
+    return len(people)
 
 
 @transaction.atomic
 def reminder_send(*, actor: Actor, task: PlanNode, organization_id: int | None = None) -> int:
-    """Remind a task's units (or one of them) to report. Returns how many people were texted.
-
-    The notifications app is not on main yet, so reminders go by SMS only.
-    """
+    """Remind a task's units (or one of them) to report. Returns how many people were told."""
     task = _locked_task(actor, task, PlanAction.MANAGE)
     units = [task.lead_unit_id, *task.co_units.values_list("pk", flat=True)]
     units = [u for u in units if u is not None]
@@ -513,7 +505,7 @@ def reminder_send(*, actor: Actor, task: PlanNode, organization_id: int | None =
         raise PlanError(_("This task has no responsible unit yet."), code="no_units")
     text = _("Reminder from %(office)s: please report progress on the task \"%(task)s\" of %(plan)s.") % {
         "office": task.plan.owner.display_name, "task": task.title[:40], "plan": task.plan.title}
-    sent = _remind(task, units, text)
+    sent = _remind(task, units, _("Please report progress"), text)
     log_action(actor, "kepu.plans.reminder_sent", task, place=task.plan.place,
                data={"units": units, "recipients": sent})
     return sent
@@ -548,7 +540,7 @@ def flag_overdue(*, today: date | None = None) -> list[int]:
                 units = [u.pk for u in node_view.units]
                 text = _("%(office)s: the task \"%(task)s\" of %(plan)s is past its deadline. Please report.") % {
                     "office": plan.owner.display_name, "task": task.title[:40], "plan": plan.title}
-                transaction.on_commit(lambda t=task, u=units, x=text: _remind(t, u, x))
+                _remind(task, units, _("A task is past its deadline"), text)
                 flagged.append(task.pk)
     return flagged
 

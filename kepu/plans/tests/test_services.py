@@ -3,10 +3,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from kepu.core.errors import DomainError, NotAllowed
 from kepu.core.messaging import LocmemSmsBackend
 from kepu.core.models import AuditEntry
+from kepu.notifications.models import Notification
 from kepu.plans import services
 from kepu.plans.models import ImportDraft, NodeKind, Plan, PlanNode, ProgressReport
 from kepu.plans.selectors import plan_progress
@@ -144,12 +146,18 @@ def test_task_update_and_budget_are_audited(world):
         services.task_update(actor=world.b.admin, task=task, budget="1")
 
 
-def test_reminder_texts_the_units_staff(world):
+def test_reminder_reaches_the_units_staff_in_the_inbox_and_by_sms(world, django_capture_on_commit_callbacks):
     plan = published_plan(world.a.admin)
     task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
-    sent = services.reminder_send(actor=world.a.admin, task=task, organization_id=world.a.unit.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.reminder_send(actor=world.a.admin, task=task, organization_id=world.a.unit.pk)
     assert sent == 1
-    assert LocmemSmsBackend.outbox[-1].to == world.a.unit_staff.user.phone
+    assert [m.to for m in LocmemSmsBackend.outbox] == [world.a.unit_staff.user.phone]
+    inbox = Notification.objects.get(recipient=world.a.unit_staff.user)
+    assert inbox.kind == "plan_reminder" and inbox.url == reverse("plans:task", args=[task.pk])
+    assert task.title[:40] in inbox.body
+    # Nobody outside the unit hears of it.
+    assert Notification.objects.count() == 1
     assert AuditEntry.objects.filter(action="kepu.plans.reminder_sent").exists()
 
 
@@ -163,6 +171,7 @@ def test_flag_overdue_once(world, django_capture_on_commit_callbacks):
     assert services.flag_overdue(today=date(2026, 3, 3)) == []
     assert AuditEntry.objects.filter(action="kepu.plans.task_overdue").count() == 1
     assert any(m.to == world.a.unit_staff.user.phone for m in LocmemSmsBackend.outbox)
+    assert Notification.objects.filter(recipient=world.a.unit_staff.user, kind="plan_reminder").count() == 1
 
 
 def test_quality_mark_only_by_the_owner_office(world):

@@ -233,7 +233,7 @@ def test_a_docx_plan_is_imported_too(office, world):
     assert draft.data["title"] == "2026年大兴区科普工作要点"
 
 
-def test_supervision_per_unit_and_reminding_one_unit(office, world):
+def test_supervision_per_unit_and_reminding_one_unit(office, world, django_capture_on_commit_callbacks):
     from kepu.core.messaging import LocmemSmsBackend
 
     plan = published_plan(world.a.admin)
@@ -241,7 +241,8 @@ def test_supervision_per_unit_and_reminding_one_unit(office, world):
     first = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
     second = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[1]
     assert first.title[:10] in html and second.title[:10] not in html
-    office.post(reverse("plans:task_remind", args=[first.pk]), {"organization": world.a.unit.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        office.post(reverse("plans:task_remind", args=[first.pk]), {"organization": world.a.unit.pk})
     assert [m.to for m in LocmemSmsBackend.outbox] == [world.a.unit_staff.user.phone]
 
 
