@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Router, Schema, Status
@@ -23,6 +23,7 @@ class PlanOut(Schema):
     title: str
     year: int
     status: str
+    closed_at: datetime | None = None
     owner_id: int
     owner_name: str
 
@@ -180,3 +181,19 @@ def plan_evaluation(request, plan_id: int):
     only = actor.organization_id if actor.role in UNIT_ROLES else None
     return [{"organization_id": s.organization.pk, "organization_name": s.organization.name, "total": s.total,
              "parts": [p.__dict__ for p in s.parts]} for s in evaluate(selectors.plan_progress(plan), only_org=only)]
+
+
+class ReopenIn(Schema):
+    reason: str
+
+
+@router.post("/{plan_id}/close", response=PlanOut, summary="Close a plan: reports stop, live targets freeze")
+def plan_close(request, plan_id: int):
+    actor = actor_of(request)
+    return services.plan_close(actor=actor, plan=selectors.plan_get(actor=actor, pk=plan_id))
+
+
+@router.post("/{plan_id}/reopen", response=PlanOut, summary="Reopen a closed plan, with a reason")
+def plan_reopen(request, plan_id: int, payload: ReopenIn):
+    actor = actor_of(request)
+    return services.plan_reopen(actor=actor, plan=selectors.plan_get(actor=actor, pk=plan_id), reason=payload.reason)

@@ -76,3 +76,7 @@ class WeightsForm(forms.Form):
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=200)
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Why reopen it"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

@@ -40,6 +40,7 @@ class Plan(TimeStampedModel):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     source_name = models.CharField(_("source file"), max_length=200, blank=True)
     source_text = models.TextField(_("source document"), blank=True)
     score_weights = models.JSONField(_("evaluation weights"), default=default_score_weights)
@@ -60,6 +61,10 @@ class Plan(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == PlanStatus.CLOSED
 
 
 class NodeKind(models.TextChoices):
@@ -170,6 +175,9 @@ class Target(models.Model):
     text = models.CharField(_("as written"), max_length=300, blank=True)
     measure_key = models.CharField(_("measure"), max_length=80, blank=True)
     measure_filters = models.JSONField(_("measure filters"), default=dict, blank=True)
+    # A live target's value when its plan was closed: the evaluation of a closed plan must not move
+    # when records of its period are added or corrected later.
+    closed_value = models.DecimalField(_("value at closing"), max_digits=18, decimal_places=4, null=True, blank=True)
 
     class Meta:
         verbose_name = _("target")

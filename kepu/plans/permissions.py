@@ -1,7 +1,8 @@
 """Who may see and do what with plans.
 
 * The office that published a plan (its owner, a district office) manages it: edits tasks,
-  binds targets, marks reports, sends reminders, runs the evaluation.
+  binds targets, marks reports, sends reminders, runs the evaluation, closes and reopens it.
+  A closed plan is read-only for everybody until its office reopens it.
 * The city office sees every plan; a district office sees the plans of its district.
 * A member unit or street office sees the plans it has tasks in, and of those only its own
   tasks (as lead unit or co-unit); it reports progress on them. So does the office on the tasks
@@ -29,6 +30,11 @@ class PlanAction:
 
 def _is_owner_office(actor, plan) -> bool:
     return actor.has_role(Role.DISTRICT_ADMIN) and actor.organization_id == plan.owner_id
+
+
+def _may_change(actor, plan) -> bool:
+    """Tasks, targets and marks change only while the plan is open; closing and reopening stay with the office."""
+    return _is_owner_office(actor, plan) and plan.status == "active"
 
 
 def _unit_task_q(actor, prefix: str = "") -> Q:
@@ -90,7 +96,7 @@ class PlanNodePolicy(Policy):
                     pk=actor.organization_id).exists()
             return False
         if action == PlanAction.MANAGE:
-            return _is_owner_office(actor, obj.plan)
+            return _may_change(actor, obj.plan)
         return False
 
 
@@ -107,7 +113,7 @@ class TargetPolicy(Policy):
         if action == PlanAction.VIEW:
             return PlanNodePolicy().can(actor, PlanAction.VIEW, obj.task)
         if action == PlanAction.MANAGE:
-            return _is_owner_office(actor, obj.task.plan)
+            return _may_change(actor, obj.task.plan)
         return False
 
 
@@ -130,7 +136,7 @@ class ProgressReportPolicy(Policy):
         if action == PlanAction.VIEW:
             return self.scope(actor, ProgressReport.objects.filter(pk=obj.pk)).exists()
         if action == PlanAction.MARK:
-            return _is_owner_office(actor, obj.task.plan)
+            return _may_change(actor, obj.task.plan)
         return False
 
 

@@ -132,7 +132,9 @@ def plan_progress(plan: Plan, *, today: date | None = None) -> PlanView:
     Seven queries whatever the plan's size (nodes, targets, units, co-unit links, two over reports),
     plus one per live target's measure.
     """
-    today = today or timezone.localdate()
+    if today is None:
+        # A closed plan is judged as it stood on the day it was closed.
+        today = timezone.localdate(plan.closed_at) if plan.is_closed and plan.closed_at else timezone.localdate()
     # Plain queries grouped in Python rather than prefetch_related: on a plan of thousands of tasks the
     # prefetch machinery costs more than the queries themselves (see bench/plans/).
     nodes = list(PlanNode.objects.filter(plan=plan).defer("text").order_by("position"))
@@ -191,7 +193,8 @@ def plan_progress(plan: Plan, *, today: date | None = None) -> PlanView:
         if n.is_task:
             for t in targets_of[n.pk]:
                 if t.is_live:
-                    current = compute_measure(t.measure_key, t.measure_filters)
+                    frozen = plan.is_closed and t.closed_value is not None
+                    current = t.closed_value if frozen else compute_measure(t.measure_key, t.measure_filters)
                     measure = get_measure(t.measure_key)
                     tv = TargetView(t, current, target_ratio(t.comparator, t.quantity, current),
                                     target_met(t.comparator, t.quantity, current),

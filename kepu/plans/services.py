@@ -23,7 +23,7 @@ from kepu.core.roles import Role
 from kepu.orgs.models import Organization, OrgKind
 from kepu.plans import signals
 from kepu.plans.importer import PlanDraft, PlanImportError, match_units, parse_upload
-from kepu.plans.measures import get_measure
+from kepu.plans.measures import compute_measure, get_measure
 from kepu.plans.models import (
     ImportDraft,
     Milestone,
@@ -176,6 +176,22 @@ def draft_choose_unit(*, actor: Actor, draft: ImportDraft, task_key: str, index:
 
 
 @transaction.atomic
+def draft_set_lead(*, actor: Actor, draft: ImportDraft, task_key: str, index: int) -> ImportDraft:
+    """Make the unit at ``index`` the task's lead unit (牵头单位); the others become co-units."""
+    draft = _locked_draft(actor, draft)
+    rows = draft.matches.get(task_key)
+    if rows is None or not 0 <= index < len(rows):
+        raise PlanError(_("That unit is not in the draft."), code="unknown_unit")
+    if len(rows[index].get("choice") or []) != 1:
+        # A group ("各成员单位") or an unmatched or left-out name cannot lead a task: one organization must.
+        raise PlanError(_("Only a unit matched to one organization can lead the task."), code="invalid_lead")
+    for i, row in enumerate(rows):
+        row["lead"] = i == index
+    draft.save(update_fields=["matches"])
+    return draft
+
+
+@transaction.atomic
 def draft_edit_title(*, actor: Actor, draft: ImportDraft, task_key: str, title: str) -> ImportDraft:
     """Correct the title of a section or task in the draft (the document's text stays as it was)."""
     draft = _locked_draft(actor, draft)
@@ -308,6 +324,8 @@ def _target_from_draft(task: PlanNode, t, year: int) -> Target:
 # --- Tasks and targets --------------------------------------------------------------------
 def _locked_task(actor: Actor, task: PlanNode, action: str) -> PlanNode:
     task = PlanNode.objects.select_for_update().select_related("plan").get(pk=task.pk)
+    require(actor, PlanAction.VIEW, task)
+    _ensure_open(task.plan)
     require(actor, action, task)
     return task
 
@@ -407,6 +425,8 @@ def target_add(*, actor: Actor, task: PlanNode, label: str, quantity, unit_of_me
 def target_bind(*, actor: Actor, target: Target, measure_key: str, filters: dict | None = None) -> Target:
     """Bind a target to a measure the platform computes (or unbind it with an empty key)."""
     target = Target.objects.select_for_update().select_related("task__plan").get(pk=target.pk)
+    require(actor, PlanAction.VIEW, target)
+    _ensure_open(target.task.plan)
     require(actor, PlanAction.MANAGE, target)
     if measure_key and get_measure(measure_key) is None:
         raise PlanError(_("There is no such measure."), code="unknown_measure")
@@ -467,6 +487,8 @@ def report_create(*, actor: Actor, task: PlanNode, text: str, percent=None, targ
 def report_mark(*, actor: Actor, report: ProgressReport, mark: int) -> ProgressReport:
     """The office marks a report's quality (0–5); the mark counts in the evaluation."""
     report = ProgressReport.objects.select_for_update().select_related("task__plan").get(pk=report.pk)
+    require(actor, PlanAction.VIEW, report)
+    _ensure_open(report.task.plan)
     require(actor, PlanAction.MARK, report)
     if not isinstance(mark, int) or not 0 <= mark <= 5:
         raise PlanError(_("A quality mark is a whole number from 0 to 5."), code="invalid_mark")
@@ -550,6 +572,7 @@ def plan_set_weights(*, actor: Actor, plan: Plan, targets: int, on_time: int, qu
     """Configure the evaluation: points for targets met, reports on time and quality marks (sum 100)."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     require(actor, PlanAction.MANAGE, plan)
+    _ensure_open(plan)
     parts = [targets, on_time, quality]
     if any(not isinstance(p, int) or p < 0 for p in parts) or sum(parts) != 100:
         raise PlanError(_("The three parts must be whole numbers that add up to 100."), code="invalid_weights")
@@ -560,13 +583,47 @@ def plan_set_weights(*, actor: Actor, plan: Plan, targets: int, on_time: int, qu
     return plan
 
 
+def _ensure_open(plan: Plan) -> None:
+    if plan.status == PlanStatus.CLOSED:
+        raise PlanError(_("This plan is closed; reopen it to change anything."), code="plan_closed", status=409)
+
+
 @transaction.atomic
 def plan_close(*, actor: Actor, plan: Plan) -> Plan:
+    """Close a plan at its period's end: reports stop, and live targets keep the value they had now.
+
+    Freezing the measured values makes the evaluation final: records of the period entered or
+    corrected later do not move a closed plan's scores.
+    """
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     require(actor, PlanAction.MANAGE, plan)
     if plan.status == PlanStatus.CLOSED:
         raise PlanError(_("The plan is already closed."), code="already_closed", status=409)
+    frozen = {}
+    for target in Target.objects.select_for_update().filter(task__plan=plan).exclude(measure_key=""):
+        target.closed_value = compute_measure(target.measure_key, target.measure_filters)
+        target.save(update_fields=["closed_value"])
+        frozen[target.pk] = str(target.closed_value)
     plan.status = PlanStatus.CLOSED
-    plan.save(update_fields=["status", "updated_at"])
-    log_action(actor, "kepu.plans.plan_closed", plan)
+    plan.closed_at = timezone.now()
+    plan.save(update_fields=["status", "closed_at", "updated_at"])
+    log_action(actor, "kepu.plans.plan_closed", plan, place=plan.place, data={"frozen_targets": frozen})
+    return plan
+
+
+@transaction.atomic
+def plan_reopen(*, actor: Actor, plan: Plan, reason: str) -> Plan:
+    """Reopen a closed plan, e.g. to correct a mistake found after closing; the reason is audited."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    require(actor, PlanAction.MANAGE, plan)
+    if plan.status != PlanStatus.CLOSED:
+        raise PlanError(_("The plan is not closed."), code="not_closed", status=409)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanError(_("Say why the plan is reopened."), code="reason_required")
+    Target.objects.filter(task__plan=plan).update(closed_value=None)
+    plan.status = PlanStatus.ACTIVE
+    plan.closed_at = None
+    plan.save(update_fields=["status", "closed_at", "updated_at"])
+    log_action(actor, "kepu.plans.plan_reopened", plan, place=plan.place, data={"reason": reason[:500]})
     return plan

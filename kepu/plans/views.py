@@ -20,6 +20,7 @@ from kepu.plans.evaluation import evaluate
 from kepu.plans.forms import (
     MilestoneForm,
     PublishForm,
+    ReopenForm,
     ReportForm,
     TargetForm,
     TaskEditForm,
@@ -54,10 +55,51 @@ def plan_detail(request, pk):
         plan = selectors.plan_get(actor=request.actor, pk=pk)
     except DomainError:
         return _not_found(request)
+    return _plan_page(request, plan)
+
+
+def _plan_page(request, plan, *, reopen_form=None, status=200):
     view = selectors.plan_progress(plan)
+    manage = can(request.actor, PlanAction.MANAGE, plan)
     return TemplateResponse(request, "plans/plan_detail.html", {
-        "plan": plan, "view": view, "counts": view.by_status(), "statuses": Status,
-        "can_manage": can(request.actor, PlanAction.MANAGE, plan)})
+        "plan": plan, "view": view, "counts": view.by_status(), "statuses": Status, "can_manage": manage,
+        "reopen_form": reopen_form or (ReopenForm() if manage and plan.is_closed else None)}, status=status)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def plan_close(request, pk):
+    try:
+        plan = selectors.plan_get(actor=request.actor, pk=pk)
+        services.plan_close(actor=request.actor, plan=plan)
+    except (NotFound, NotAllowed):
+        return _not_found(request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The plan is closed; its evaluation is final."))
+    return redirect("plans:detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def plan_reopen(request, pk):
+    try:
+        plan = selectors.plan_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_reopen(actor=request.actor, plan=plan, reason=form.cleaned_data["reason"])
+        except NotAllowed:
+            return _not_found(request)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The plan is open again."))
+            return redirect("plans:detail", pk=pk)
+    return _plan_page(request, plan, reopen_form=form, status=400)
 
 
 # --- Import --------------------------------------------------------------------------------
@@ -136,11 +178,31 @@ def import_choose_unit(request, pk):
         return _not_found(request)
     except (DomainError, ValueError) as exc:
         return HttpResponse(str(getattr(exc, "message", exc)), status=400)
+    return _task_units_response(request, draft, key)
+
+
+def _task_units_response(request, draft, key):
+    """After a change to one task's units: that task's block for htmx, else the whole review page."""
     if not request.htmx:
         return redirect("plans:draft", pk=draft.pk)
     context = _draft_context(draft)
     row = next(r for r in context["rows"] if r["node"]["key"] == key)
     return TemplateResponse(request, "plans/import_review.html#task-units", {**context, "row": row, "oob": True})
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def import_set_lead(request, pk):
+    try:
+        draft = selectors.draft_get(actor=request.actor, pk=pk)
+        key = request.POST.get("key", "")
+        draft = services.draft_set_lead(actor=request.actor, draft=draft, task_key=key,
+                                        index=int(request.POST.get("index", "-1")))
+    except (NotAllowed, NotFound):
+        return _not_found(request)
+    except (DomainError, ValueError) as exc:
+        return HttpResponse(str(getattr(exc, "message", exc)), status=400)
+    return _task_units_response(request, draft, key)
 
 
 @require_POST

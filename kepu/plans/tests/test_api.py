@@ -52,3 +52,20 @@ def test_other_districts_and_roles_see_nothing(client, world):
         assert client.get(f"/api/v1/plans/{plan.pk}/evaluation").status_code == 404
     client.logout()
     assert client.get("/api/v1/plans/").status_code == 401
+
+
+def test_close_and_reopen_through_the_api(client, world):
+    plan = published_plan(world.a.admin)
+    login(client, world.b.admin)
+    assert client.post(f"/api/v1/plans/{plan.pk}/close").status_code == 404
+    login(client, world.a.unit_staff)
+    assert client.post(f"/api/v1/plans/{plan.pk}/close").status_code == 403
+    login(client, world.a.admin)
+    closed = client.post(f"/api/v1/plans/{plan.pk}/close")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed" and closed.json()["closed_at"]
+    again = client.post(f"/api/v1/plans/{plan.pk}/close")
+    assert again.status_code == 409 and again.json()["code"] == "already_closed"
+    bad = client.post(f"/api/v1/plans/{plan.pk}/reopen", {"reason": ""}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["code"] == "reason_required"
+    reopened = client.post(f"/api/v1/plans/{plan.pk}/reopen", {"reason": "补录"}, content_type="application/json")
+    assert reopened.json()["status"] == "active" and reopened.json()["closed_at"] is None

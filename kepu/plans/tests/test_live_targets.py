@@ -12,7 +12,7 @@ import pytest
 
 from kepu.core.errors import DomainError
 from kepu.plans import services
-from kepu.plans.measures import register_measure, unregister_measure
+from kepu.plans.measures import get_measure, register_measure, unregister_measure
 from kepu.plans.models import NodeKind
 from kepu.plans.selectors import plan_progress
 from kepu.plans.tests.factories import published_plan
@@ -39,10 +39,13 @@ def activities():
             and (not filters.get("year") or a.held_on.year == int(filters["year"]))
         ))
 
+    real = get_measure("activities.held")
     register_measure("activities.held", "Activities held", "场", compute,
                      lambda filters: "/activities/?theme=" + filters.get("theme", ""))
     yield held
     unregister_measure("activities.held")
+    if real is not None:  # put the activities app's own measure back for the tests that follow
+        register_measure(real.key, real.label, real.unit, real.compute, real.records_url)
 
 
 def _bound_target(world):
@@ -100,3 +103,57 @@ def test_foundation_measure_counts_volunteers_by_place(world):
     assert compute_measure("people.volunteers", {"place": "110115"}) == 1
     assert compute_measure("people.volunteers", {}) == 2
     assert compute_measure("people.residents", {"place": "110102"}) == 2
+
+
+def test_closing_freezes_live_targets_and_stops_changes_until_reopened(world, activities):
+    from kepu.core.models import AuditEntry
+    from kepu.plans.evaluation import evaluate
+
+    plan, task = _bound_target(world)
+    activities.extend(FakeActivity("110115001001", "全国科普日", date(2026, 9, 20)) for _ in range(3))
+    before = [s.total for s in evaluate(plan_progress(plan))]
+    services.plan_close(actor=world.a.admin, plan=plan)
+    plan.refresh_from_db()
+    assert plan.is_closed and plan.closed_at is not None
+    # Records entered after closing do not move a closed plan's target or evaluation.
+    activities.extend(FakeActivity("110115001001", "全国科普日", date(2026, 9, 21)) for _ in range(5))
+    assert _current(plan, task).current == 3
+    assert [s.total for s in evaluate(plan_progress(plan))] == before
+    entry = AuditEntry.objects.get(action="kepu.plans.plan_closed")
+    assert entry.data["frozen_targets"] == {str(task.targets.get().pk): "3"}
+
+    for attempt in (
+        lambda: services.report_create(actor=world.a.admin, task=task, text="补报"),
+        lambda: services.task_update(actor=world.a.admin, task=task, budget="5"),
+        lambda: services.reminder_send(actor=world.a.admin, task=task),
+        lambda: services.plan_set_weights(actor=world.a.admin, plan=plan, targets=40, on_time=40, quality=20),
+        lambda: services.target_bind(actor=world.a.admin, target=task.targets.get(), measure_key=""),
+    ):
+        with pytest.raises(DomainError) as exc:
+            attempt()
+        assert exc.value.code == "plan_closed"
+    with pytest.raises(DomainError) as exc:
+        services.plan_close(actor=world.a.admin, plan=plan)
+    assert exc.value.code == "already_closed"
+
+    with pytest.raises(DomainError) as exc:
+        services.plan_reopen(actor=world.a.admin, plan=plan, reason=" ")
+    assert exc.value.code == "reason_required"
+    services.plan_reopen(actor=world.a.admin, plan=plan, reason="补录第四季度活动")
+    plan.refresh_from_db()
+    assert not plan.is_closed and _current(plan, task).current == 8  # live again
+    assert AuditEntry.objects.get(action="kepu.plans.plan_reopened").data == {"reason": "补录第四季度活动"}
+    services.report_create(actor=world.a.admin, task=task, text="补报")
+
+
+def test_only_the_owner_office_closes_or_reopens(world):
+    from kepu.core.errors import NotAllowed
+
+    plan = published_plan(world.a.admin)
+    for actor in (world.a.unit_staff, world.city_admin, world.b.admin):
+        with pytest.raises(NotAllowed):
+            services.plan_close(actor=actor, plan=plan)
+    services.plan_close(actor=world.a.admin, plan=plan)
+    for actor in (world.a.unit_staff, world.b.admin):
+        with pytest.raises(NotAllowed):
+            services.plan_reopen(actor=actor, plan=plan, reason="x")

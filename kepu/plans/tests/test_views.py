@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from kepu.plans import services
 from kepu.plans.models import ImportDraft, NodeKind, Plan, ProgressReport
 from kepu.plans.tests.factories import SAMPLE_PLAN, published_plan
 
@@ -290,3 +291,78 @@ def test_office_binds_a_target_to_a_measure_on_the_web(office, world):
     assert "注册志愿者数" in page and "/accounts/people/?role=volunteer" in page
     login(office, world.b.admin)
     assert office.post(reverse("plans:target_bind", args=[target.pk]), {"measure": ""}).status_code == 404
+
+
+def test_office_closes_and_reopens_a_plan_on_its_page(office, world):
+    plan = published_plan(world.a.admin)
+    page = office.get(reverse("plans:detail", args=[plan.pk])).content.decode()
+    assert reverse("plans:close", args=[plan.pk]) in page
+    office.post(reverse("plans:close", args=[plan.pk]))
+    plan.refresh_from_db()
+    assert plan.is_closed
+    page = office.get(reverse("plans:detail", args=[plan.pk])).content.decode()
+    assert "考评结果为最终结果" in page and reverse("plans:reopen", args=[plan.pk]) in page
+    task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
+    task_page = office.get(reverse("plans:task", args=[task.pk])).content.decode()
+    assert reverse("plans:task_edit", args=[task.pk]) not in task_page  # nothing to change on a closed plan
+    refused = office.post(reverse("plans:reopen", args=[plan.pk]), {"reason": ""})
+    assert refused.status_code == 400
+    plan.refresh_from_db()
+    assert plan.is_closed
+    office.post(reverse("plans:reopen", args=[plan.pk]), {"reason": "更正第三项任务的责任单位"})
+    plan.refresh_from_db()
+    assert not plan.is_closed
+
+
+def test_others_cannot_close_a_plan(client, world):
+    plan = published_plan(world.a.admin)
+    for actor in (world.b.admin, world.a.unit_staff, world.a.resident):
+        login(client, actor)
+        response = client.post(reverse("plans:close", args=[plan.pk]))
+        assert response.status_code in (403, 404)
+        assert reverse("plans:close", args=[plan.pk]) not in client.get(
+            reverse("plans:detail", args=[plan.pk])).content.decode()
+    plan.refresh_from_db()
+    assert not plan.is_closed
+
+
+def test_office_changes_the_lead_unit_in_the_draft(office, world):
+    from kepu.orgs.models import Organization
+
+    _upload(office)
+    draft = ImportDraft.objects.get()
+    page = office.get(reverse("plans:draft", args=[draft.pk])).content.decode()
+    assert reverse("plans:draft_lead", args=[draft.pk]) in page
+    # 1.1 names 区卫健委、区应急管理局、各街道: make the second the lead.
+    fragment = office.post(reverse("plans:draft_lead", args=[draft.pk]), {"key": "1.1", "index": 1},
+                           HTTP_HX_REQUEST="true")
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and "<html" not in html
+    draft.refresh_from_db()
+    assert [row.get("lead") for row in draft.matches["1.1"]] == [False, True, False]
+    # A group of organizations cannot lead; the draft is unchanged.
+    bad = office.post(reverse("plans:draft_lead", args=[draft.pk]), {"key": "1.1", "index": 2})
+    assert bad.status_code == 400
+    draft.refresh_from_db()
+    assert [row.get("lead") for row in draft.matches["1.1"]] == [False, True, False]
+
+    for key, index, _name in services.unresolved_units(draft):
+        office.post(reverse("plans:draft_unit", args=[draft.pk]), {"key": key, "index": index, "choice": "skip"})
+    office.post(reverse("plans:draft_publish", args=[draft.pk]), {"title": "大兴计划", "year": 2026})
+    task = Plan.objects.get().nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
+    emergency = Organization.objects.get(pk=draft.matches["1.1"][1]["choice"][0])
+    health = Organization.objects.get(pk=draft.matches["1.1"][0]["choice"][0])
+    assert task.lead_unit == emergency
+    assert health in task.co_units.all() and emergency not in task.co_units.all()
+
+
+def test_another_office_cannot_change_a_drafts_lead(client, world):
+    login(client, world.a.admin)
+    _upload(client)
+    draft = ImportDraft.objects.get()
+    login(client, world.b.admin)
+    assert client.post(reverse("plans:draft_lead", args=[draft.pk]), {"key": "1.1", "index": 1}).status_code == 404
+    login(client, world.a.unit_staff)
+    assert client.post(reverse("plans:draft_lead", args=[draft.pk]), {"key": "1.1", "index": 1}).status_code == 403
+    draft.refresh_from_db()
+    assert not draft.matches["1.1"][1].get("lead")
