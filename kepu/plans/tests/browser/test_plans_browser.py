@@ -55,6 +55,11 @@ def test_import_correct_publish_report_supervise(desktop_page, phone_page, live_
     assert page.locator("#pending-count").inner_text() == "每个单位都已匹配。"
     assert Plan.objects.count() == 0  # nothing saved before publishing
     assert_accessible(page, context="review after the htmx swap")
+    # The document names 区科协 first for 2.1, but the office decides the 应急局 leads it.
+    page.get_by_test_id("lead-2.1-1").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"lead-2.1-1\"]')")
+    assert page.get_by_test_id("lead-2.1-0").is_visible()
+    assert_accessible(page, context="review after changing the lead unit")
     page.get_by_test_id("publish").click()
     page.wait_for_load_state("networkidle")
     plan = Plan.objects.get()
@@ -63,6 +68,7 @@ def test_import_correct_publish_report_supervise(desktop_page, phone_page, live_
     screenshot(page, "plans-detail-desktop")
     task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
     assert task.lead_unit == world.a.unit
+    assert plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[2].lead_unit == world.a.unit2
 
     # The unit reports on its phone, with a photo as evidence.
     unit = phone_page
@@ -103,3 +109,19 @@ def test_import_correct_publish_report_supervise(desktop_page, phone_page, live_
     page.set_viewport_size(PHONE)
     visit(page, f"{base}/plans/{plan.pk}/supervision/")
     screenshot(page, "plans-supervision-phone")
+
+    # At the end of the period the office closes the plan; the page says the evaluation is final.
+    page.set_viewport_size(DESKTOP)
+    visit(page, f"{base}/plans/{plan.pk}/")
+    page.locator("details", has_text="计划期满").locator("summary").click()
+    page.get_by_role("button", name="结束计划").click()
+    page.wait_for_load_state("networkidle")
+    visit(page, page.url)
+    assert "考评结果为最终结果" in page.locator(".notice").first.inner_text()
+    assert page.get_by_role("button", name="重新开启").is_visible()
+    plan.refresh_from_db()
+    assert plan.is_closed
+    screenshot(page, "plans-closed-desktop")
+    page.set_viewport_size(PHONE)
+    visit(page, page.url)
+    screenshot(page, "plans-closed-phone")
