@@ -11,6 +11,7 @@ import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -601,7 +602,10 @@ def training_detail(request, pk):
                 return redirect("volunteers:training", pk=pk)
         except DomainError as exc:
             _fail(request, exc)
-    sessions = training.sessions.prefetch_related("attendances__volunteer")
+    # Who attended is personal data: only those who run the training see the names.
+    sessions = training.sessions.annotate(attendance_count=Count("attendances"))
+    if manage:
+        sessions = sessions.prefetch_related("attendances__volunteer")
     return TemplateResponse(request, "volunteers/training_detail.html", {
         "training": training, "sessions": sessions, "may_manage": manage, "session_form": session_form})
 
