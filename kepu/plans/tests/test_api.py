@@ -2,9 +2,9 @@
 
 import pytest
 
+from kepu.core.testing.web import login
 from kepu.plans.models import NodeKind, ProgressReport
 from kepu.plans.tests.factories import published_plan
-from kepu.plans.tests.test_views import login
 
 pytestmark = pytest.mark.django_db
 

@@ -6,19 +6,12 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from kepu.core.testing.web import login
 from kepu.plans import services
 from kepu.plans.models import ImportDraft, NodeKind, Plan, ProgressReport
 from kepu.plans.tests.factories import SAMPLE_PLAN, published_plan
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, actor):
-    client.force_login(actor.user)
-    session = client.session
-    session["kepu_membership_id"] = actor.membership.pk
-    session.save()
-    return client
 
 
 @pytest.fixture

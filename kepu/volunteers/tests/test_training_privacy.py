@@ -4,17 +4,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kepu.core.testing.web import login
 from kepu.volunteers import services
 from kepu.volunteers.tests.factories import member_volunteer
 
 pytestmark = pytest.mark.django_db
-
-
-def _login(client, actor):
-    client.force_login(actor.user)
-    session = client.session
-    session["kepu_membership_id"] = actor.membership.pk
-    session.save()
 
 
 def test_attendees_are_named_only_to_the_organizer(client, world):
@@ -25,10 +19,10 @@ def test_attendees_are_named_only_to_the_organizer(client, world):
     services.training_attendance_record(actor=staff, session=session, volunteer=volunteer)
     url = reverse("volunteers:training", args=[training.pk])
 
-    _login(client, staff)
+    login(client, staff)
     assert "张晓红" in client.get(url).content.decode()
     for stranger in (world.a.resident, world.b.team_staff):
-        _login(client, stranger)
+        login(client, stranger)
         page = client.get(url).content.decode()
         assert "张晓红" not in page and volunteer.trainings.get().certificate_no not in page
         assert "1" in page and "应急救护培训" in page  # the course and how many attended are not secret
