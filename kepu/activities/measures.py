@@ -58,11 +58,17 @@ def _records_url(filters: dict) -> str:
 def register() -> bool:
     """Offer the measures to plans when the plans app is installed."""
     try:
-        from kepu.plans.measures import register_measure
+        from kepu.plans.measures import register_filter_options, register_measure
     except ImportError:
         return False
     from django.utils.translation import gettext_lazy as _
 
     register_measure("activities.held", _("Activity sessions held"), "场", sessions_held, _records_url)
     register_measure("activities.person_times", _("Person-times at activities"), "人次", person_times, _records_url)
+    register_filter_options("theme", theme_options)
     return True
+
+
+def theme_options() -> list[tuple[str, str]]:
+    """The theme days a target can be filtered by: the key the measures read, and the name people know."""
+    return list(Theme.objects.filter(is_active=True).order_by("month", "day", "name").values_list("slug", "name"))

@@ -51,6 +51,23 @@ def register_measure(key: str, label, unit: str, compute: Callable[[dict], Decim
     return measure
 
 
+_filter_options: dict[str, Callable[[], list[tuple[str, str]]]] = {}
+
+
+def register_filter_options(name: str, options: Callable[[], list[tuple[str, str]]]) -> None:
+    """Offer the values a filter may take (e.g. ``theme``: the theme days), as ``[(value, label), …]``.
+
+    The binding form shows them as a list to pick from, and ``target_bind`` refuses any other value.
+    A filter nobody registered options for is not offered.
+    """
+    _filter_options[name] = options
+
+
+def filter_options(name: str) -> list[tuple[str, str]] | None:
+    options = _filter_options.get(name)
+    return list(options()) if options else None
+
+
 def unregister_measure(key: str) -> None:
     """Remove a measure (tests register fakes and remove them again)."""
     _registry.pop(key, None)
@@ -146,3 +163,7 @@ def register_foundation_measures() -> None:
     register_measure("people.residents", _("Residents registered"), "人", _residents, _people_url("resident"))
     register_measure("people.volunteers", _("Volunteers registered"), "人", _volunteers, _people_url("volunteer"))
     register_measure("orgs.organizations", _("Number of organizations"), "个", _organizations, _orgs_url)
+
+    from kepu.core.populations import Population
+
+    register_filter_options("population", lambda: [(str(v), str(label)) for v, label in Population.choices])

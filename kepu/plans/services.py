@@ -23,7 +23,7 @@ from kepu.core.roles import Role
 from kepu.orgs.models import Organization, OrgKind
 from kepu.plans import signals
 from kepu.plans.importer import PlanDraft, PlanImportError, match_units, parse_upload
-from kepu.plans.measures import compute_measure, get_measure
+from kepu.plans.measures import compute_measure, filter_options, get_measure
 from kepu.plans.models import (
     ImportDraft,
     Milestone,
@@ -430,7 +430,7 @@ def target_bind(*, actor: Actor, target: Target, measure_key: str, filters: dict
     require(actor, PlanAction.MANAGE, target)
     if measure_key and get_measure(measure_key) is None:
         raise PlanError(_("There is no such measure."), code="unknown_measure")
-    clean = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    clean = _clean_filters(target.task.plan, filters or {})
     old = {"measure": target.measure_key, "filters": target.measure_filters}
     target.measure_key = measure_key or ""
     target.measure_filters = clean if measure_key else {}
@@ -438,6 +438,41 @@ def target_bind(*, actor: Actor, target: Target, measure_key: str, filters: dict
     log_action(actor, "kepu.plans.target_bound", target, place=target.task.plan.place,
                data={"from": old, "to": {"measure": target.measure_key, "filters": target.measure_filters}})
     return target
+
+
+def place_options(plan: Plan) -> list[tuple[str, str]]:
+    """Places a target of ``plan`` may count in: the plan's own area and each street or town in it."""
+    from kepu.places.models import Place
+
+    children = Place.objects.filter(parent=plan.place).order_by("code").values_list("code", "name")
+    return [(plan.place.code, plan.place.name), *children]
+
+
+def _clean_filters(plan: Plan, filters: dict) -> dict:
+    """The filters of a binding, each checked against what may be picked for it; unknown keys are dropped."""
+    clean: dict = {}
+    choices = {"place": place_options(plan), "theme": filter_options("theme"),
+               "population": filter_options("population")}
+    labels = {"place": _("Area"), "theme": _("Theme"), "population": _("Population")}
+    for key, options in choices.items():
+        value = str(filters.get(key) or "").strip()
+        if not value:
+            continue
+        if options is not None and value not in {v for v, _label in options}:
+            raise PlanError(_("%(field)s: pick a value from the list.") % {"field": labels[key]},
+                            code="invalid_filter")
+        clean[key] = value
+    if filters.get("organization") not in (None, ""):
+        org = str(filters["organization"])
+        if not org.isdigit() or not unit_candidates(plan.owner).filter(pk=int(org)).exists():
+            raise PlanError(_("Pick an organization from the list."), code="invalid_choice")
+        clean["organization"] = int(org)
+    if filters.get("year") not in (None, ""):
+        year = str(filters["year"])
+        if not year.isdigit() or not 2000 <= int(year) <= 2100:
+            raise PlanError(_("Give the year the plan is for."), code="year_required")
+        clean["year"] = int(year)
+    return clean
 
 
 # --- Progress reports ---------------------------------------------------------------------

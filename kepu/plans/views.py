@@ -27,7 +27,7 @@ from kepu.plans.forms import (
     UploadForm,
     WeightsForm,
 )
-from kepu.plans.measures import measures
+from kepu.plans.measures import filter_options, measures
 from kepu.plans.models import Target
 from kepu.plans.permissions import UNIT_ROLES, PlanAction
 from kepu.plans.progress import Status
@@ -277,6 +277,9 @@ def _task_context(request, task, report_form=None, edit_form=None, target_form=N
         "reports": selectors.task_reports(actor=request.actor, task=task),
         "can_manage": manage, "can_report": report, "report_form": report_form, "edit_form": edit_form,
         "measures": measures() if manage else [], "marks": range(6),
+        "place_options": services.place_options(task.plan) if manage else [],
+        "theme_options": (filter_options("theme") or []) if manage else [],
+        "population_options": (filter_options("population") or []) if manage else [],
         "all_units": list(services.unit_candidates(task.plan.owner)) if manage else [],
         "target_form": target_form or (TargetForm(prefix="t") if manage else None),
         "milestone_form": milestone_form or (MilestoneForm(prefix="m") if manage else None),
@@ -409,12 +412,6 @@ def target_bind(request, pk):
             raise NotAllowed()
         task = selectors.task_get(actor=request.actor, pk=target.task_id)
         filters = {k: request.POST.get(k, "").strip() for k in ("place", "organization", "theme", "population", "year")}
-        if filters["year"]:
-            filters["year"] = int(filters["year"]) if filters["year"].isdigit() else ""
-        if filters["organization"]:
-            org = filters["organization"]
-            filters["organization"] = int(org) if org.isdigit() and services.unit_candidates(
-                task.plan.owner).filter(pk=int(org)).exists() else ""
         services.target_bind(actor=request.actor, target=target, measure_key=request.POST.get("measure", ""),
                              filters=filters)
     except (NotAllowed, NotFound):

@@ -53,7 +53,7 @@ def _bound_target(world):
     task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[2]  # 全国科普日: 800 场
     target = task.targets.get()
     services.target_bind(actor=world.a.admin, target=target, measure_key="activities.held",
-                         filters={"place": "110115", "theme": "全国科普日", "year": 2026})
+                         filters={"place": "110115", "theme": "national-science-day", "year": 2026})
     return plan, task
 
 
@@ -65,14 +65,14 @@ def _current(plan, task):
 def test_target_moves_when_such_an_activity_is_held_and_not_when_another_is(world, activities):
     plan, task = _bound_target(world)
     assert _current(plan, task).current == 0
-    activities.append(FakeActivity("110115001001", "全国科普日", date(2026, 9, 20)))
+    activities.append(FakeActivity("110115001001", "national-science-day", date(2026, 9, 20)))
     view = _current(plan, task)
-    assert view.current == 1 and view.records_url == "/activities/?theme=全国科普日"
-    activities.append(FakeActivity("110102001001", "全国科普日", date(2026, 9, 20)))  # 西城, not 大兴
+    assert view.current == 1 and view.records_url == "/activities/?theme=national-science-day"
+    activities.append(FakeActivity("110102001001", "national-science-day", date(2026, 9, 20)))  # 西城, not 大兴
     activities.append(FakeActivity("110115001001", "世界水日", date(2026, 3, 22)))  # another theme
-    activities.append(FakeActivity("110115001001", "全国科普日", date(2025, 9, 20)))  # another year
+    activities.append(FakeActivity("110115001001", "national-science-day", date(2025, 9, 20)))  # another year
     assert _current(plan, task).current == 1
-    activities.extend(FakeActivity("110115002001", "全国科普日", date(2026, 9, 21)) for _ in range(799))
+    activities.extend(FakeActivity("110115002001", "national-science-day", date(2026, 9, 21)) for _ in range(799))
     view = _current(plan, task)
     assert view.current == 800 and view.met
     assert next(n for n in plan_progress(plan).tasks if n.node.pk == task.pk).status == "done"
@@ -110,13 +110,13 @@ def test_closing_freezes_live_targets_and_stops_changes_until_reopened(world, ac
     from kepu.plans.evaluation import evaluate
 
     plan, task = _bound_target(world)
-    activities.extend(FakeActivity("110115001001", "全国科普日", date(2026, 9, 20)) for _ in range(3))
+    activities.extend(FakeActivity("110115001001", "national-science-day", date(2026, 9, 20)) for _ in range(3))
     before = [s.total for s in evaluate(plan_progress(plan))]
     services.plan_close(actor=world.a.admin, plan=plan)
     plan.refresh_from_db()
     assert plan.is_closed and plan.closed_at is not None
     # Records entered after closing do not move a closed plan's target or evaluation.
-    activities.extend(FakeActivity("110115001001", "全国科普日", date(2026, 9, 21)) for _ in range(5))
+    activities.extend(FakeActivity("110115001001", "national-science-day", date(2026, 9, 21)) for _ in range(5))
     assert _current(plan, task).current == 3
     assert [s.total for s in evaluate(plan_progress(plan))] == before
     entry = AuditEntry.objects.get(action="kepu.plans.plan_closed")
@@ -157,3 +157,27 @@ def test_only_the_owner_office_closes_or_reopens(world):
     for actor in (world.a.unit_staff, world.b.admin):
         with pytest.raises(NotAllowed):
             services.plan_reopen(actor=actor, plan=plan, reason="x")
+
+
+def test_binding_filters_must_be_picked_from_what_the_platform_knows(world):
+    plan = published_plan(world.a.admin)
+    target = plan.nodes.filter(targets__isnull=False).first().targets.first()
+    bad = [
+        {"place": world.b.place.code},  # another district's figures are not this plan's
+        {"theme": "全国科普日"},  # the name, not the key the measures read
+        {"population": "aliens"},
+        {"year": "明年"},
+        {"organization": world.b.unit.pk},
+    ]
+    for filters in bad:
+        with pytest.raises(DomainError):
+            services.target_bind(actor=world.a.admin, target=target, measure_key="activities.held", filters=filters)
+    target.refresh_from_db()
+    assert target.measure_key == ""
+    street = world.a.streets[0]
+    services.target_bind(actor=world.a.admin, target=target, measure_key="activities.held", filters={
+        "place": street.code, "theme": "national-science-day", "population": "elderly", "year": "2026",
+        "organization": str(world.a.unit.pk), "colour": "blue"})
+    target.refresh_from_db()
+    assert target.measure_filters == {"place": street.code, "theme": "national-science-day", "population": "elderly",
+                                      "year": 2026, "organization": world.a.unit.pk}
