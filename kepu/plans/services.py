@@ -292,17 +292,24 @@ def plan_publish(*, actor: Actor, draft: ImportDraft, title: str, year: int) -> 
     return plan
 
 
+def lead_row(rows: list[dict]) -> int | None:
+    """Which of a task's unit rows leads it: the one marked lead, else the first with an organization chosen."""
+    marked = next((i for i, row in enumerate(rows) if row.get("lead") and row.get("choice")), None)
+    if marked is not None:
+        return marked
+    return next((i for i, row in enumerate(rows) if row.get("choice")), None)
+
+
 def _attach_units(task: PlanNode, rows: list[dict], valid_ids: set[int]) -> None:
     chosen: list[int] = []
-    lead: int | None = None
     for row in rows:
         for org_id in row.get("choice") or []:
             if org_id in valid_ids and org_id not in chosen:
                 chosen.append(org_id)
-                if row.get("lead") and lead is None:
-                    lead = org_id
     if not chosen:
         return
+    leading = lead_row(rows)
+    lead = next((o for o in rows[leading]["choice"] if o in valid_ids), None) if leading is not None else None
     task.lead_unit_id = lead if lead is not None else chosen[0]
     task.save(update_fields=["lead_unit"])
     task.co_units.set([o for o in chosen if o != task.lead_unit_id])

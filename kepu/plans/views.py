@@ -134,11 +134,12 @@ def _draft_context(draft):
                 continue
             matches = draft.matches.get(node["key"])
             units = []
+            leading = services.lead_row(matches or [])
             for index, m in enumerate(matches or []):
                 chosen = m.get("choice")
                 units.append({
                     "index": index, "part": m["part"], "status": m["status"], "method": m["method"],
-                    "lead": m.get("lead"), "chosen": chosen,
+                    "lead": index == leading, "chosen": chosen,
                     "chosen_names": [names.get(i, "?") for i in (chosen or [])],
                     "group": m.get("group"), "candidates": m.get("candidates", []),
                     "pending": chosen is None, "skipped": chosen == [],

@@ -326,6 +326,8 @@ def test_office_changes_the_lead_unit_in_the_draft(office, world):
     draft = ImportDraft.objects.get()
     page = office.get(reverse("plans:draft", args=[draft.pk])).content.decode()
     assert reverse("plans:draft_lead", args=[draft.pk]) in page
+    # The unit named first leads unless the office says otherwise: it carries the tag, the others a button.
+    assert 'data-testid="lead-1.1-0"' not in page and 'data-testid="lead-1.1-1"' in page
     # 1.1 names 区卫健委、区应急管理局、各街道: make the second the lead.
     fragment = office.post(reverse("plans:draft_lead", args=[draft.pk]), {"key": "1.1", "index": 1},
                            HTTP_HX_REQUEST="true")
