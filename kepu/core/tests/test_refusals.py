@@ -172,3 +172,68 @@ def test_a_resident_is_refused_every_staff_page(client, demo):
             open_pages.append(f"GET {url} ({name}) -> {got.status_code} {got.get('Location', '')}")
     assert open_pages == [], "\n".join(open_pages)
     assert AuditEntry.objects.count() == before
+
+
+#: API operations a resident may call (beyond PUBLIC_API), by path template prefix: their own things.
+RESIDENT_API_PREFIXES = {
+    "/api/v1/auth/": "signing in and out",
+    "/api/v1/accounts/me": "their own account",
+    "/api/v1/accounts/tokens": "their own API tokens",
+    "/api/v1/orders/": "ordering, and their own orders (the list is scoped to them)",
+    "/api/v1/notifications/": "their own inbox",
+    "/api/v1/activities/registrations/": "their own sign-ups",
+    "/api/v1/activities/sessions/{session_id}/registrations": "signing up",
+    "/api/v1/volunteers/me": "becoming a volunteer",
+    "/api/v1/volunteers/register": "becoming a volunteer",
+    "/api/v1/volunteers/join": "joining a team",
+    "/api/v1/volunteers/needs": "needs open for volunteers",
+    "/api/v1/volunteers/hours": "their own hours",
+    "/api/v1/volunteers/reports": "reporting their own hours",
+    "/api/v1/survey/": "answering the survey",
+}
+
+
+#: Staff-side GET operations a resident may call because they answer with the resident's own rows only.
+RESIDENT_OWN_ROWS = {
+    "/api/v1/orgs/": "the organizations they belong to (their community)",
+    "/api/v1/people/": "themselves",
+    "/api/v1/people/me": "themselves",
+    "/api/v1/plans/measures": "the names of the measures, no figures",
+}
+
+
+def _rows(body):
+    return body.get("items", []) if isinstance(body, dict) else body
+
+
+def test_every_staff_api_operation_refuses_a_resident(client, demo):
+    from kepu.accounts.models import User
+
+    resident = User.objects.get(username="r-demo-2")
+    client.force_login(resident)
+    session = client.session
+    session["kepu_membership_id"] = resident.memberships.get().pk
+    session.save()
+    schema = client.get("/api/v1/openapi.json").json()
+    before = AuditEntry.objects.count()
+    answered = []
+    for template, operations in schema["paths"].items():
+        if template.startswith(tuple(RESIDENT_API_PREFIXES)):
+            continue
+        url = re.sub(r"\{\w+\}", "1", template)
+        for method in operations:
+            if (method.upper(), template) in PUBLIC_API:
+                continue
+            if method == "get":
+                response = client.get(url)
+                if response.status_code == 200 and (template in RESIDENT_OWN_ROWS or _rows(response.json()) == []):
+                    continue  # scoped to nothing, or to their own rows
+            else:
+                response = getattr(client, method)(url, "{}", content_type="application/json")
+            # 422: the body was refused before the view ran (an empty body is never valid); nothing happened.
+            if response.status_code not in (403, 404, 405, 422):
+                answered.append(f"{method.upper()} {url} -> {response.status_code}")
+    assert answered == [], "\n".join(answered)
+    assert AuditEntry.objects.count() == before
+    people = client.get("/api/v1/people/").json()["items"]
+    assert [p["id"] for p in people] == [resident.pk]
