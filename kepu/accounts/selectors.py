@@ -75,3 +75,13 @@ def staff_of(org_ids, roles) -> list[User]:
         return []
     return list(User.objects.filter(memberships__organization_id__in=ids, memberships__role__in=list(roles),
                                     memberships__is_active=True, is_active=True).distinct().order_by("pk"))
+
+
+def key_population_of(user) -> str:
+    """The key population a person said they belong to ("" when not said), for other apps' forms and sign-ups.
+
+    Not scoped: callers ask about the person acting (or the attendee they already hold), never browse.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    return User.objects.filter(pk=user.pk).values_list("key_population", flat=True).first() or ""

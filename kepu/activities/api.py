@@ -169,7 +169,7 @@ def activity_review(request, activity_id: int, payload: ReviewIn):
 
 
 class RegistrationIn(Schema):
-    population: str = Population.OTHER
+    population: str = ""  # empty: the attendee's key population from their profile
     on_behalf: bool = False
     name: str = ""
     head_count: int = 1

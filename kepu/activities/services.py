@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kepu.accounts.selectors import key_population_of
 from kepu.activities import clock, signals
 from kepu.activities.models import (
     ACTIVE,
@@ -334,16 +335,20 @@ def _place(session: Session, registration: Registration) -> None:
 
 @transaction.atomic
 def registration_create(
-    *, actor: Actor, session: Session, population: str = Population.OTHER, head_count: int = 1,
+    *, actor: Actor, session: Session, population: str | None = None, head_count: int = 1,
     name: str = "", note: str = "", on_behalf: bool = False,
 ) -> Registration:
     """Sign up for a session: for oneself, or (staff) on behalf of someone or a group.
 
     Within capacity the place is confirmed (or pending when sign-ups need approval);
-    otherwise the registration joins the waiting list at the end.
+    otherwise the registration joins the waiting list at the end. Without a ``population``
+    the attendee's own (from their profile) is used; the registration keeps its copy, so the
+    figures of a past session do not move when a profile changes later.
     """
     if not actor.is_authenticated:
         raise NotAllowed()
+    if not population:
+        population = (None if on_behalf else key_population_of(actor.user)) or Population.OTHER
     now = clock.now()
     session = _lock_session(session.pk)
     activity = session.activity

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from kepu.accounts.selectors import key_population_of
 from kepu.activities import feeds, selectors, services
 from kepu.activities.forms import (
     ActivityForm,
@@ -87,6 +88,7 @@ def detail(request, pk):
         static("activities/share.png"))
     context = {
         "activity": activity, "sessions": [(s, mine.get(s.pk)) for s in sessions], "form": SignUpForm(),
+        "my_population": key_population_of(request.user) or Population.OTHER,
         "can_manage": can(request.actor, ActivityAction.MANAGE, activity),
         "group_form": OnBehalfForm() if can(request.actor, ActivityAction.REGISTER_OTHERS, activity) else None,
         "share_url": request.build_absolute_uri(), "share_image": image,
@@ -103,7 +105,7 @@ def signup(request, session_pk):
     if session is None:
         return _not_found(request)
     form = SignUpForm(request.POST)
-    population = form.cleaned_data["population"] if form.is_valid() else Population.OTHER
+    population = form.cleaned_data["population"] if form.is_valid() else None
     try:
         reg = services.registration_create(actor=request.actor, session=session, population=population)
     except DomainError as exc:
