@@ -137,6 +137,25 @@ def _clean_fields(fields: dict) -> dict:
     return out
 
 
+def _check_where_and_when(activity: Activity) -> None:
+    """An activity happens in its organizer's district (anywhere for a city-wide one): at an active venue there,
+    at a place of the tree, or online; and sign-up opens before the first session starts.
+
+    The district matters because the district's figures and review count it there.
+    """
+    own_district = activity.organization.place.district_code
+    if activity.venue_id:
+        venue = Venue.objects.select_related("place").get(pk=activity.venue_id)
+        if not venue.is_active or (own_district and venue.place.district_code != own_district):
+            raise ActivityError(_("This venue is not open for your activities."), code="venue_invalid")
+        activity.place = venue.place  # the venue decides where it is counted
+    if own_district and activity.place.district_code != own_district:
+        raise ActivityError(_("The place must be in the organizer's district."), code="place_invalid")
+    opens = activity.registration_opens_at
+    if opens and activity.starts_at and opens >= activity.starts_at:
+        raise ActivityError(_("Sign-up must open before the first session starts."), code="window_invalid")
+
+
 def _refresh_span(activity: Activity) -> None:
     live = activity.sessions.filter(is_cancelled=False)
     first_pk, first = live.order_by("starts_at", "pk").values_list("pk", "starts_at").first() or (None, None)
@@ -174,6 +193,10 @@ def activity_create(*, actor: Actor, organization, title: str, sessions: Iterabl
     data.setdefault("place", organization.place)
     activity = Activity(organization=organization, created_by=actor.user, status=ActivityStatus.DRAFT, **data)
     require(actor, ActivityAction.CREATE, activity)
+    sessions = list(sessions)
+    if sessions:
+        activity.starts_at = min(start for start, _end, _capacity in sessions)
+    _check_where_and_when(activity)
     activity.save()
     for starts_at, ends_at, capacity in sessions:
         _session_add(activity, starts_at, ends_at, capacity)
@@ -191,6 +214,10 @@ def activity_update(*, actor: Actor, activity: Activity, **fields) -> Activity:
     data = _clean_fields(fields)
     for key, value in data.items():
         setattr(activity, key, value)
+    opens, closes = activity.registration_opens_at, activity.registration_closes_at
+    if opens and closes and closes <= opens:  # one end of the window may have changed alone
+        raise ActivityError(_("Sign-up must close after it opens."), code="window_invalid")
+    _check_where_and_when(activity)
     activity.save()
     sync_sessions(activity)
     log_action(actor, "kepu.activity.changed", activity, data={"fields": sorted(data)})

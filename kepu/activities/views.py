@@ -89,12 +89,23 @@ def detail(request, pk):
     context = {
         "activity": activity, "sessions": [(s, mine.get(s.pk)) for s in sessions], "form": SignUpForm(),
         "my_population": key_population_of(request.user) or Population.OTHER,
+        "signup_window": _signup_window(activity),
         "can_manage": can(request.actor, ActivityAction.MANAGE, activity),
         "group_form": OnBehalfForm() if can(request.actor, ActivityAction.REGISTER_OTHERS, activity) else None,
         "share_url": request.build_absolute_uri(), "share_image": image,
         "populations": activity.population_labels(), "topics": activity.topic_labels(),
     }
     return TemplateResponse(request, "activities/detail.html", context)
+
+
+def _signup_window(activity) -> str:
+    """"not_yet" before sign-up opens, "closed" after it closes, "" while it is open."""
+    now = timezone.now()
+    if activity.registration_opens_at and now < activity.registration_opens_at:
+        return "not_yet"
+    if activity.registration_closes_at and now >= activity.registration_closes_at:
+        return "closed"
+    return ""
 
 
 @require_POST
@@ -256,18 +267,54 @@ def review_setting(request):
 
 @role_required(*STAFF_ROLES)
 def create(request):
-    form = ActivityForm(request.POST or None, request.FILES or None)
+    organization = request.actor.organization
+    form = ActivityForm(request.POST or None, request.FILES or None, organization=organization)
     if request.method == "POST" and form.is_valid():
         try:
             activity = services.activity_create(
-                actor=request.actor, organization=request.actor.organization, title=form.cleaned_data["title"],
+                actor=request.actor, organization=organization, title=form.cleaned_data["title"],
                 sessions=form.sessions(), **form.activity_fields())
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("Saved as a draft. Check it and publish it."))
             return redirect("activities:manage_detail", activity.pk)
-    return TemplateResponse(request, "activities/form.html", {"form": form})
+    return TemplateResponse(request, "activities/form.html", {"form": form, "pick": form.picker()})
+
+
+@role_required(*STAFF_ROLES)
+def edit(request, pk):
+    try:
+        activity = _managed(request, pk)
+    except DomainError:
+        return _not_found(request)
+    form = ActivityForm(request.POST or None, request.FILES or None, organization=activity.organization, edit=True,
+                        initial=ActivityForm.initial_for(activity))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_update(actor=request.actor, activity=activity, **form.activity_fields())
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("activities:manage_detail", activity.pk)
+    return TemplateResponse(request, "activities/form.html", {"form": form, "pick": form.picker(),
+                                                              "activity": activity, "activity_id": activity.pk})
+
+
+@role_required(*STAFF_ROLES)
+def place_picker(request):
+    """htmx: the place picker redrawn after one of its steps changed (later steps reset when an earlier one does)."""
+    organization = request.actor.organization
+    if request.GET.get("activity"):
+        try:
+            organization = _managed(request, int(request.GET["activity"])).organization
+        except (DomainError, ValueError):
+            return _not_found(request)
+    pick = selectors.place_pick(organization, district=request.GET.get("district", ""),
+                                street=request.GET.get("street", ""), community=request.GET.get("community", ""))
+    return TemplateResponse(request, "activities/form.html#picker", {"pick": pick,
+                                                                     "activity_id": request.GET.get("activity", "")})
 
 
 def _managed(request, pk):
