@@ -3,14 +3,15 @@
 
 from datetime import date, datetime
 
-from ninja import Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from kepu.activities import selectors, services
 from kepu.activities.models import Session
 from kepu.core.actor import ANONYMOUS
 from kepu.core.api import actor_of
-from kepu.core.errors import NotAllowed, NotFound
+from kepu.core.errors import DomainError, NotAllowed, NotFound
 from kepu.core.permissions import get_visible, scope
 from kepu.core.populations import Population
 from kepu.core.roles import STAFF_ROLES
@@ -363,3 +364,35 @@ def figures(request, date_from: date, date_to: date, theme: str = "", organizati
     return selectors.figures(actor=actor, date_from=date_from, date_to=date_to, theme=theme,
                              organization_id=organization_id)
 
+
+
+@router.get("/{activity_id}/sessions/{session_id}/checkin-list",
+            summary="One session's check-in list as an Excel file, to mark offline (organizer)")
+def checkin_list(request, activity_id: int, session_id: int):
+    from django.http import HttpResponse
+
+    activity = _managed(request, activity_id)
+    session = activity.sessions.filter(pk=session_id).first()
+    if session is None:
+        raise NotFound()
+    content = services.checkin_sheet_export(actor=actor_of(request), activity=activity, session=session)
+    response = HttpResponse(content,
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="checkin-{activity.pk}-{session.pk}.xlsx"'
+    return response
+
+
+class CheckinImportOut(Schema):
+    checked_in: int
+    already: int
+    walk_ins: int
+    walk_ins_already_counted: bool
+
+
+@router.post("/{activity_id}/checkin-list", response=CheckinImportOut,
+             summary="Upload a marked check-in list: all rows or none (the errors list each bad row)")
+def checkin_list_import(request, activity_id: int, file: UploadedFile = File(...)):
+    activity = _managed(request, activity_id)
+    if file.size > 5_000_000:
+        raise DomainError(_("Choose the check-in list file (.xlsx, at most 5 MB)."), code="import_format")
+    return services.checkin_sheet_import(actor=actor_of(request), activity=activity, content=file.read())

@@ -475,16 +475,24 @@ def _session_counts(session):
     }
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @role_required(*STAFF_ROLES)
 def checkin_export(request, pk):
+    """One session's check-in list as an Excel file (the session asked for, else the one the check-in page shows)."""
     try:
         activity = _managed(request, pk)
     except DomainError:
         return _not_found(request)
-    regs = selectors.registrations_of(activity=activity, status=RegistrationStatus.CONFIRMED)
-    body = "\ufeff" + services.checkin_list_csv(regs)
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="checkin-{activity.pk}.csv"'
+    sessions = list(activity.sessions.filter(is_cancelled=False).order_by("starts_at")[:200])
+    session = _pick_session(sessions, request.GET.get("session"))
+    if session is None:
+        return _not_found(request)
+    content = services.checkin_sheet_export(actor=request.actor, activity=activity, session=session)
+    response = HttpResponse(content, content_type=XLSX)
+    stamp = timezone.localtime(session.starts_at).strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="checkin-{activity.pk}-{stamp}.xlsx"'
     return response
 
 
@@ -498,15 +506,23 @@ def checkin_import(request, pk):
     upload = request.FILES.get("file")
     try:
         if upload is None or upload.size > 5_000_000:
-            raise DomainError(_("Choose the check-in list file (CSV, at most 5 MB)."))
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DomainError(_("The file is not a check-in list exported from this page.")) from None
-        n = services.checkin_import(actor=request.actor, activity=activity, text=text)
-        messages.success(request, _("%(n)s people checked in from the list.") % {"n": n})
+            raise DomainError(_("Choose the check-in list file (.xlsx, at most 5 MB)."), code="import_format")
+        result = services.checkin_sheet_import(actor=request.actor, activity=activity, content=upload.read())
+    except services.CheckinListInvalid as exc:
+        messages.error(request, _("Nothing was saved: %(n)s rows need correcting.") % {"n": len(exc.errors)})
+        for line in exc.errors[:50]:
+            messages.error(request, line)
     except DomainError as exc:
         _error(request, exc)
+    else:
+        text = _("%(n)s people checked in from the list.") % {"n": result.checked_in}
+        if result.already:
+            text += " " + _("%(n)s were checked in already.") % {"n": result.already}
+        if result.walk_ins:
+            text += " " + _("%(n)s walk-ins counted.") % {"n": result.walk_ins}
+        elif result.walk_ins_already_counted:
+            text += " " + _("The walk-ins of this list were counted before.")
+        messages.success(request, text)
     return redirect("activities:manage_detail", pk)
 
 

@@ -222,24 +222,6 @@ def test_check_in_by_payload_once_and_walk_ins(world):
         services.walk_in_record(actor=world.b.unit_staff, session=session, head_count=1, population="other")
 
 
-def test_offline_check_in_list_round_trip_is_all_or_nothing(world):
-    a = published_activity(world.a.unit_staff, capacity=3)
-    session = a.sessions.get()
-    regs = [services.registration_create(actor=p, session=session) for p in residents(world, 3)]
-    text = services.checkin_list_csv(Registration.objects.filter(session=session).order_by("pk"))
-    lines = text.strip().splitlines()
-    marked = [lines[0]] + [line.rstrip("\r") + "1" if i < 2 else line for i, line in enumerate(lines[1:])]
-    bad = marked + ["no-such-ticket,x,1,other,confirmed,1"]
-    with pytest.raises(DomainError) as err:
-        services.checkin_import(actor=world.a.unit_staff, activity=a, text="\n".join(bad))
-    assert err.value.code == "import_rows_invalid"
-    assert not Registration.objects.filter(checked_in_at__isnull=False).exists()
-    assert services.checkin_import(actor=world.a.unit_staff, activity=a, text="\n".join(marked)) == 2
-    assert [reload(r).is_checked_in for r in regs] == [True, True, False]
-    with pytest.raises(DomainError):
-        services.checkin_import(actor=world.a.unit_staff, activity=a, text="a,b\n1,2")
-
-
 def test_survey_only_for_checked_in_attendees(world):
     a = published_activity(world.a.unit_staff, capacity=3)
     session = a.sessions.get()
