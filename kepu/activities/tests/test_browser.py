@@ -193,3 +193,48 @@ def test_the_activity_form_picks_a_place_step_by_step_on_a_phone_in_elder_mode(p
     desk.wait_for_load_state("networkidle")
     activity.refresh_from_db()
     assert activity.is_online and activity.place == world.a.committees[0].place
+
+
+def test_offline_list_download_mark_and_upload(phone_page, desktop_page, live_server, world, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from kepu.activities import checkin_sheet, services
+
+    staff_actor = world.a.unit_staff
+    activity = published_activity(staff_actor, title="防灾减灾讲座", capacity=10, address="街道礼堂")
+    session = activity.sessions.get()
+    reg = services.registration_create(actor=world.a.resident, session=session)
+    staff = desktop_page
+    sign_in_staff(staff, live_server.url, staff_actor.user.username, PASSWORD)
+    visit(staff, f"{live_server.url}/activities/manage/{activity.pk}/")
+    with staff.expect_download() as info:
+        staff.get_by_test_id("checkin-export").click()
+    wb = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
+    for row in wb.worksheets[0].iter_rows(min_row=checkin_sheet.HEADER_ROW + 1):
+        if row[0].value == reg.ticket_code:
+            row[7].value = 1
+    wb.worksheets[1]["B6"] = 7  # elderly walk-ins
+    marked = tmp_path / "marked.xlsx"
+    wb.save(marked)
+    staff.get_by_test_id("checkin-import-file").set_input_files(str(marked))
+    staff.get_by_test_id("checkin-import").click()
+    staff.wait_for_load_state("networkidle")
+    expect(staff.locator(".messages")).to_contain_text("已按签到表签到 1 人")
+    visit(staff, staff.url)
+    screenshot(staff, "activities-manage-offline-desktop")
+    # The same file again: nobody twice, walk-ins once.
+    staff.get_by_test_id("checkin-import-file").set_input_files(str(marked))
+    staff.get_by_test_id("checkin-import").click()
+    staff.wait_for_load_state("networkidle")
+    expect(staff.locator(".messages")).to_contain_text("此前已计入")
+    reg.refresh_from_db()
+    session.refresh_from_db()
+    assert reg.is_checked_in and session.walk_in_count == 7 and session.checked_in == 1
+
+    page = phone_page
+    sign_in_staff(page, live_server.url, staff_actor.user.username, PASSWORD)
+    visit(page, f"{live_server.url}/activities/manage/{activity.pk}/")
+    screenshot(page, "activities-manage-offline-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

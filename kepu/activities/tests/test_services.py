@@ -335,3 +335,21 @@ def test_the_calendar_follows_the_next_session_and_drops_ended_activities(world)
         single.refresh_from_db()
         assert series.next_at is None and single.next_at is None
     assert series not in selectors.public_activities()
+
+
+def test_the_survey_is_sent_to_checked_in_attendees_only(world, django_capture_on_commit_callbacks):
+    from kepu.notifications.models import Notification
+
+    a = published_activity(world.a.unit_staff, capacity=5)
+    session = a.sessions.get()
+    came, stayed_home = residents(world, 2)
+    r1 = services.registration_create(actor=came, session=session)
+    services.registration_create(actor=stayed_home, session=session)
+    group = services.registration_create(actor=world.a.unit_staff, session=session, on_behalf=True, name="老年合唱团",
+                                         head_count=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.check_in(actor=world.a.unit_staff, activity=a, registration=r1)
+        services.check_in(actor=world.a.unit_staff, activity=a, registration=group)
+    invited = Notification.objects.filter(kind="kepu.activity.survey")
+    assert [n.recipient_id for n in invited] == [came.user.pk]
+    assert invited.get().url == f"/activities/tickets/{r1.pk}/" and a.title in invited.get().title
