@@ -85,3 +85,20 @@ def key_population_of(user) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
     return User.objects.filter(pk=user.pk).values_list("key_population", flat=True).first() or ""
+
+
+def person_by_phone(*, actor: Actor, phone: str) -> User | None:
+    """The person with this mobile number, if the actor may see them (a community worker: their community's).
+
+    For staff who register someone by the number the person gives them; an invalid number
+    or a person outside the actor's area gives None, the same answer as nobody.
+    """
+    from django.core.exceptions import ValidationError
+
+    from kepu.core.pii import blind_index, normalize_phone
+
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError:
+        return None
+    return scope(actor, User.objects.filter(phone_index=blind_index(phone, "phone"), is_active=True)).first()

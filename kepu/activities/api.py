@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
+from kepu.accounts.selectors import person_by_phone
 from kepu.activities import selectors, services
 from kepu.activities.models import Session
 from kepu.core.actor import ANONYMOUS
@@ -240,6 +241,7 @@ def activity_review(request, activity_id: int, payload: ReviewIn):
 class RegistrationIn(Schema):
     population: str = ""  # empty: the attendee's key population from their profile
     on_behalf: bool = False
+    phone: str = ""  # staff: the mobile number of the person registered, when they have an account
     name: str = ""
     head_count: int = 1
     note: str = ""
@@ -279,7 +281,14 @@ def _public_session(request, session_id) -> Session:
              summary="Sign up (or, for staff, register someone or a group)")
 def registration_create(request, session_id: int, payload: RegistrationIn):
     session = _public_session(request, session_id)
-    reg = services.registration_create(actor=actor_of(request), session=session, **payload.dict())
+    data = payload.dict()
+    phone = data.pop("phone")
+    if phone:
+        data["attendee"] = person_by_phone(actor=actor_of(request), phone=phone)
+        if data["attendee"] is None or not data["on_behalf"]:
+            raise NotFound(_("Nobody with this mobile number is registered in your area. Leave the number "
+                             "empty and give the name instead."), code="attendee_unknown")
+    reg = services.registration_create(actor=actor_of(request), session=session, **data)
     return Status(201, reg)
 
 

@@ -178,9 +178,20 @@ class SignUpForm(forms.Form):
 
 class OnBehalfForm(forms.Form):
     session = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(label=_("Name of the person or group"), max_length=60)
+    phone = forms.CharField(label=_("Their mobile phone, if they have an account (optional)"), max_length=20,
+                            required=False, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+                            help_text=_("The ticket then reaches them, and their key population is taken from "
+                                        "their profile."))
+    name = forms.CharField(label=_("Name of the person or group"), max_length=60, required=False)
     head_count = forms.IntegerField(label=_("Head count"), min_value=1, max_value=10000, initial=1)
-    population = forms.ChoiceField(label=_("Population"), choices=Population.choices)
+    population = forms.ChoiceField(label=_("Population"), required=False,
+                                   choices=[("", _("From their profile (else other)"))] + list(Population.choices))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phone") and not (data.get("name") or "").strip():
+            self.add_error("name", _("Enter the name of the person or group."))
+        return data
     note = forms.CharField(label=_("Note (class, phone of the contact …)"), max_length=200, required=False)
 
 

@@ -363,19 +363,26 @@ def _place(session: Session, registration: Registration) -> None:
 @transaction.atomic
 def registration_create(
     *, actor: Actor, session: Session, population: str | None = None, head_count: int = 1,
-    name: str = "", note: str = "", on_behalf: bool = False,
+    name: str = "", note: str = "", on_behalf: bool = False, attendee=None,
 ) -> Registration:
     """Sign up for a session: for oneself, or (staff) on behalf of someone or a group.
 
     Within capacity the place is confirmed (or pending when sign-ups need approval);
     otherwise the registration joins the waiting list at the end. Without a ``population``
     the attendee's own (from their profile) is used; the registration keeps its copy, so the
-    figures of a past session do not move when a profile changes later.
+    figures of a past session do not move when a profile changes later. Staff registering a
+    person who has an account pass them as ``attendee`` (found with
+    ``kepu.accounts.selectors.person_by_phone``): the ticket is then theirs.
     """
     if not actor.is_authenticated:
         raise NotAllowed()
+    if attendee is not None and (not on_behalf or head_count != 1):
+        raise DomainError(_("Only one person is registered by their account."), code="attendee_invalid")
+    if attendee is not None and not name.strip():
+        name = attendee.get_display_name()
     if not population:
-        population = (None if on_behalf else key_population_of(actor.user)) or Population.OTHER
+        profile_of = attendee if attendee is not None else (None if on_behalf else actor.user)
+        population = (key_population_of(profile_of) if profile_of is not None else "") or Population.OTHER
     now = clock.now()
     session = _lock_session(session.pk)
     activity = session.activity
@@ -393,8 +400,11 @@ def registration_create(
         raise DomainError(_("The group is larger than the session (%(capacity)s places).")
                           % {"capacity": session.capacity}, code="group_too_large")
     _check_open(session, now)
-    user = None if on_behalf else actor.user
+    user = attendee if on_behalf else actor.user
     if user is not None and session.registrations.filter(user=user, status__in=ACTIVE).exists():
+        if on_behalf:
+            raise AlreadyRegistered(_("%(name)s is already signed up for this session.")
+                                    % {"name": user.get_display_name()})
         raise AlreadyRegistered(_("You are already signed up for this session."))
     registration = Registration(
         session=session, user=user, registered_by=actor.user, head_count=head_count, population=population,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from kepu.accounts.selectors import key_population_of
+from kepu.accounts.selectors import key_population_of, person_by_phone
 from kepu.activities import feeds, selectors, services
 from kepu.activities.forms import (
     ActivityForm,
@@ -144,15 +144,25 @@ def group_signup(request, session_pk):
         messages.error(request, _("Check the name, head count and population."))
         return redirect("activities:detail", session.activity_id)
     try:
-        reg = services.registration_create(
-            actor=request.actor, session=session, on_behalf=True, name=form.cleaned_data["name"],
-            head_count=form.cleaned_data["head_count"], population=form.cleaned_data["population"],
-            note=form.cleaned_data["note"])
+        reg = _register_on_behalf(request, session, form.cleaned_data)
     except DomainError as exc:
         _error(request, exc)
         return redirect("activities:detail", session.activity_id)
     messages.success(request, _("Registered: %(status)s.") % {"status": reg.get_status_display()})
     return redirect("activities:ticket", reg.pk)
+
+
+def _register_on_behalf(request, session, data):
+    """Staff register a person (found by the phone they give, within the staff's area) or a named group."""
+    attendee = None
+    if data["phone"]:
+        attendee = person_by_phone(actor=request.actor, phone=data["phone"])
+        if attendee is None:
+            raise DomainError(_("Nobody with this mobile number is registered in your area. Leave the number "
+                                "empty and give the name instead."), code="attendee_unknown")
+    return services.registration_create(
+        actor=request.actor, session=session, on_behalf=True, name=data["name"], head_count=data["head_count"],
+        population=data["population"] or None, note=data["note"], attendee=attendee)
 
 
 def _activity_of(session_pk) -> int:
@@ -372,10 +382,7 @@ def manage_action(request, pk, action):
             if not form.is_valid():
                 raise DomainError(_("Check the name, head count and population."))
             session = activity.sessions.get(pk=form.cleaned_data["session"])
-            reg = services.registration_create(
-                actor=request.actor, session=session, on_behalf=True, name=form.cleaned_data["name"],
-                head_count=form.cleaned_data["head_count"], population=form.cleaned_data["population"],
-                note=form.cleaned_data["note"])
+            reg = _register_on_behalf(request, session, form.cleaned_data)
             messages.success(request, _("Registered: %(status)s.") % {"status": reg.get_status_display()})
         elif action in ("approve_reg", "reject_reg"):
             reg = Registration.objects.get(pk=request.POST.get("registration"), session__activity=activity)

@@ -60,3 +60,33 @@ def test_the_sign_up_form_is_preset_from_the_profile_and_the_api_defaults_to_it(
     got = client.post(f"/api/v1/activities/sessions/{second.pk}/registrations", json.dumps({}),
                       content_type="application/json")
     assert got.status_code == 201 and got.json()["population"] == "farmers"
+
+
+def test_a_community_worker_registers_a_resident_by_phone_and_the_profile_counts(client, world):
+    worker, resident = world.a.community_staff, world.a.resident
+    person_set_key_population(actor=worker, person=resident.user, key_population="elderly")
+    activity = published_activity(world.a.unit_staff, sessions=2)
+    first, second = activity.sessions.order_by("starts_at")
+    login(client, worker)
+    client.post(reverse("activities:group_signup", args=[first.pk]),
+                {"phone": resident.user.phone, "head_count": 1, "population": ""})
+    reg = Registration.objects.get(session=first)
+    assert (reg.user, reg.registered_by, reg.population, reg.name) == (
+        resident.user, worker.user, "elderly", resident.user.name)
+    # The resident sees it among their own sign-ups, with the ticket.
+    login(client, resident)
+    assert reverse("activities:ticket", args=[reg.pk]) in client.get(reverse("activities:mine")).content.decode()
+
+    # A number outside the worker's area finds nobody, and nothing is registered.
+    login(client, worker)
+    response = client.post(reverse("activities:group_signup", args=[second.pk]),
+                           {"phone": world.b.resident.user.phone, "head_count": 1}, follow=True)
+    assert "您所在区域没有使用该手机号码注册的人" in response.content.decode()
+    got = client.post(f"/api/v1/activities/sessions/{second.pk}/registrations",
+                      json.dumps({"on_behalf": True, "phone": world.b.resident.user.phone}),
+                      content_type="application/json")
+    assert got.status_code == 404
+    assert not Registration.objects.filter(session=second).exists()
+    got = client.post(f"/api/v1/activities/sessions/{second.pk}/registrations",
+                      json.dumps({"on_behalf": True, "phone": resident.user.phone}), content_type="application/json")
+    assert got.status_code == 201 and got.json()["population"] == "elderly"
