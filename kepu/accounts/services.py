@@ -21,8 +21,8 @@ from kepu.core.audit import log_action
 from kepu.core.errors import DomainError
 from kepu.core.messaging import send_sms
 from kepu.core.permissions import require
-from kepu.core.populations import Population
 from kepu.core.pii import blind_index, normalize_phone
+from kepu.core.populations import Population
 from kepu.core.roles import Role
 from kepu.orgs.models import Organization, OrgKind
 from kepu.places.models import Place, PlaceLevel

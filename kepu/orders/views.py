@@ -13,10 +13,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kepu.accounts.selectors import key_population_of
 from kepu.core.errors import DomainError, NotFound
 from kepu.core.http import role_required
 from kepu.core.permissions import can
-from kepu.accounts.selectors import key_population_of
 from kepu.core.populations import Population
 from kepu.core.roles import Role
 from kepu.orders import charts, export, paging, selectors, services, suggestions, workflow

@@ -29,7 +29,8 @@ def _local(dt):
 @pytest.fixture
 def venue_a(world):
     return services.venue_create(actor=world.a.base_staff, organization=world.a.base, place=world.a.communities[1],
-                                 name="大兴科技馆一号厅", address="科技馆路1号", opening_hours={"1": [["09:00", "17:00"]]})
+                                 name="大兴科技馆一号厅", address="科技馆路1号",
+                                 opening_hours={"1": [["09:00", "17:00"]]})
 
 
 def _post(client, **fields):
