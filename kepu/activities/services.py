@@ -424,7 +424,23 @@ def registration_create(
                data={"status": registration.status, "head_count": head_count})
     if registration.status == R.CONFIRMED:
         transaction.on_commit(lambda: signals.registration_confirmed.send(Registration, registration=registration))
+    if on_behalf and user is not None:
+        transaction.on_commit(lambda: _tell_attendee(registration))
     return registration
+
+
+def _tell_attendee(registration: Registration) -> None:
+    """Someone registered by a community worker (by phone) learns it in their inbox, with the ticket."""
+    from django.urls import reverse
+
+    from kepu.notifications.services import notify
+
+    notify([registration.user], kind="kepu.activity.registered_for_you",
+           title=_("You are signed up for %(title)s") % {"title": registration.session.activity.title},
+           body=_("%(who)s signed you up (%(status)s). Your ticket is in My sign-ups.")
+           % {"who": registration.registered_by.get_display_name() if registration.registered_by else "",
+              "status": registration.get_status_display()},
+           url=reverse("activities:ticket", args=[registration.pk]))
 
 
 @transaction.atomic

@@ -62,15 +62,21 @@ def test_the_sign_up_form_is_preset_from_the_profile_and_the_api_defaults_to_it(
     assert got.status_code == 201 and got.json()["population"] == "farmers"
 
 
-def test_a_community_worker_registers_a_resident_by_phone_and_the_profile_counts(client, world):
+def test_a_community_worker_registers_a_resident_by_phone_and_the_profile_counts(client, world,
+                                                                                 django_capture_on_commit_callbacks):
+    from kepu.notifications.models import Notification
+
     worker, resident = world.a.community_staff, world.a.resident
     person_set_key_population(actor=worker, person=resident.user, key_population="elderly")
     activity = published_activity(world.a.unit_staff, sessions=2)
     first, second = activity.sessions.order_by("starts_at")
     login(client, worker)
-    client.post(reverse("activities:group_signup", args=[first.pk]),
-                {"phone": resident.user.phone, "head_count": 1, "population": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("activities:group_signup", args=[first.pk]),
+                    {"phone": resident.user.phone, "head_count": 1, "population": ""})
     reg = Registration.objects.get(session=first)
+    told = Notification.objects.get(kind="kepu.activity.registered_for_you")
+    assert told.recipient == resident.user and told.url == reverse("activities:ticket", args=[reg.pk])
     assert (reg.user, reg.registered_by, reg.population, reg.name) == (
         resident.user, worker.user, "elderly", resident.user.name)
     # The resident sees it among their own sign-ups, with the ticket.
