@@ -84,11 +84,12 @@ def detail(request, pk):
     mine = {r.session_id: r for r in selectors.my_registrations(actor=request.actor, activity=activity)
             if r.user_id == getattr(request.user, "pk", None) and r.status in ("pending", "confirmed", "waiting",
                                                                                  "offered")}
+    own_population = key_population_of(request.user)
     image = request.build_absolute_uri(activity.image.url) if activity.image else request.build_absolute_uri(
         static("activities/share.png"))
     context = {
         "activity": activity, "sessions": [(s, mine.get(s.pk)) for s in sessions], "form": SignUpForm(),
-        "my_population": key_population_of(request.user) or Population.OTHER,
+        "my_population": own_population or Population.OTHER, "population_unset": not own_population,
         "signup_window": _signup_window(activity),
         "can_manage": can(request.actor, ActivityAction.MANAGE, activity),
         "group_form": OnBehalfForm() if can(request.actor, ActivityAction.REGISTER_OTHERS, activity) else None,

@@ -49,12 +49,15 @@ def test_without_a_profile_population_it_counts_as_other_and_a_choice_wins(world
 
 def test_the_sign_up_form_is_preset_from_the_profile_and_the_api_defaults_to_it(client, world):
     me = world.a.resident
-    person_set_key_population(actor=me, person=me.user, key_population="farmers")
     activity = published_activity(world.a.unit_staff, sessions=2)
     first, second = activity.sessions.order_by("starts_at")
     login(client, me)
     page = client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
+    assert 'data-testid="population-hint"' in page and 'value="other" selected' in page
+    person_set_key_population(actor=me, person=me.user, key_population="farmers")
+    page = client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
     assert 'value="farmers" selected' in page and 'value="other" selected' not in page
+    assert 'data-testid="population-hint"' not in page
     client.post(reverse("activities:signup", args=[first.pk]), {})
     assert Registration.objects.get(session=first).population == "farmers"
     got = client.post(f"/api/v1/activities/sessions/{second.pk}/registrations", json.dumps({}),
