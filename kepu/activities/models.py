@@ -351,6 +351,103 @@ class Session(models.Model):
         return max(self.capacity - self.seats_taken, 0)
 
 
+# --- Calendar tags and the figures roll-up ------------------------------------------------------------------
+class CalendarTag(models.Model):
+    """One tag of an activity, with a copy of what the public calendar filters and orders by.
+
+    ``Activity.topics`` / ``populations`` stay the source; these rows are kept by the services
+    (``services.sync_tags``) so that "topic = health, soonest first" is one range of one index
+    instead of a ``LIKE`` over every activity. ``listed`` is "published and public".
+    """
+
+    listed = models.BooleanField(default=False)
+    starts_at = models.DateTimeField(null=True)
+    ends_at = models.DateTimeField(null=True)
+    next_at = models.DateTimeField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+class ActivityTopic(CalendarTag):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="topic_tags")
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["activity", "topic"], name="activity_topic_unique")]
+        indexes = [
+            models.Index(fields=["topic", "next_at", "activity"], condition=Q(listed=True),
+                         name="activity_topic_next_idx"),
+            models.Index(fields=["topic", "starts_at", "ends_at", "activity"], condition=Q(listed=True),
+                         name="activity_topic_start_idx"),
+        ]
+
+
+class ActivityPopulation(CalendarTag):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="population_tags")
+    population = models.CharField(max_length=12, choices=Population.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["activity", "population"], name="activity_population_unique")]
+        indexes = [
+            models.Index(fields=["population", "next_at", "activity"], condition=Q(listed=True),
+                         name="activity_pop_next_idx"),
+            models.Index(fields=["population", "starts_at", "ends_at", "activity"], condition=Q(listed=True),
+                         name="activity_pop_start_idx"),
+        ]
+
+
+#: The figures a roll-up row sums (the session tallies, plus sessions, activities and delivered orders).
+ROLLUP_FIELDS = ("activities", "sessions", "services", "registered", "checked_in", "walk_ins",
+                 *ATTENDANCE_FIELDS.values(), "survey_sum", "survey_count")
+
+
+class FiguresMonth(models.Model):
+    """The dashboard's figures per month (local time), place, organizer and theme.
+
+    Every session that counts (published, not cancelled) and every delivered service order
+    not delivered as one of our activities adds its figures to exactly one row. The services
+    move a row by the same amounts and under the same lock as the session's tallies, so a
+    row always equals the sum over its sessions; ``manage.py activities_rebuild`` recomputes
+    the table from the sessions. ``organization_id`` and ``theme_id`` are 0 when absent, so
+    the key is unique.
+    """
+
+    month = models.DateField()
+    district_code = models.CharField(max_length=20)
+    place_path = models.CharField(max_length=120)
+    organization_id = models.BigIntegerField(default=0)
+    theme_id = models.BigIntegerField(default=0)
+    activities = models.IntegerField(default=0)
+    sessions = models.IntegerField(default=0)
+    services = models.IntegerField(default=0)
+    registered = models.IntegerField(default=0)
+    checked_in = models.IntegerField(default=0)
+    walk_ins = models.IntegerField(default=0)
+    att_youth = models.IntegerField(default=0)
+    att_farmers = models.IntegerField(default=0)
+    att_workers = models.IntegerField(default=0)
+    att_elderly = models.IntegerField(default=0)
+    att_officials = models.IntegerField(default=0)
+    att_other = models.IntegerField(default=0)
+    survey_sum = models.IntegerField(default=0)
+    survey_count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "district_code", "place_path", "organization_id", "theme_id"],
+                                    name="figures_month_key"),
+        ]
+        indexes = [
+            models.Index(fields=["district_code", "month"], name="figures_month_district_idx"),
+            models.Index(fields=["organization_id", "month"], name="figures_month_org_idx"),
+            models.Index(fields=["place_path", "month"], name="figures_month_place_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.place_path} {self.organization_id}/{self.theme_id}"
+
+
 # --- Registrations ----------------------------------------------------------------------------
 class RegistrationStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
