@@ -248,6 +248,9 @@ class Activity(TimeStampedModel):
             models.Index(fields=["next_at", "id"], condition=Q(status="published", is_public=True),
                          name="activity_upcoming_idx"),
             models.Index(fields=["district_code", "starts_at"], name="activity_district_idx"),
+            # The calendar of one district, soonest first, without sorting the district's year.
+            models.Index(fields=["district_code", "next_at", "id"], condition=Q(status="published", is_public=True),
+                         name="activity_district_next_idx"),
             models.Index(fields=["organization", "starts_at"], name="activity_org_idx"),
             models.Index(fields=["theme", "starts_at"], name="activity_theme_idx"),
         ]

@@ -503,8 +503,13 @@ def figures_by_activity(*, actor: Actor, date_from: date, date_to: date, theme: 
             if len(ids) >= limit:
                 break
     acts = Activity.objects.in_bulk(ids)
-    rows = {r["activity_id"]: r for r in sessions.filter(activity_id__in=ids).values("activity_id")
-            .annotate(n=Count("pk"), **TALLY_SUMS).order_by()}
+    # Every session of an activity carries the same copied area, organizer and theme, so the
+    # ids alone select the rows; repeating the area filter would make the planner walk the
+    # area's whole period instead of 20 activities' sessions.
+    of_ids = Session.objects.filter(counted=True, is_cancelled=False, activity_id__in=ids, starts_at__gte=start,
+                                    starts_at__lt=end)
+    rows = {r["activity_id"]: r for r in of_ids.values("activity_id").annotate(n=Count("pk"), **TALLY_SUMS)
+            .order_by()}
     out = []
     for activity_id in ids:
         a, r = acts.get(activity_id), rows.get(activity_id)

@@ -98,5 +98,9 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('activity', 'topic'), name='activity_topic_unique')],
             },
         ),
+        migrations.AddIndex(
+            model_name='activity',
+            index=models.Index(condition=models.Q(('is_public', True), ('status', 'published')), fields=['district_code', 'next_at', 'id'], name='activity_district_next_idx'),
+        ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
