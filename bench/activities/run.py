@@ -206,6 +206,14 @@ def percentile(values, p):
 
 
 def time_requests(client, urls, repeat):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    queries = 0
+    for url in dict.fromkeys(urls):  # the most queries any of the URLs makes (an N+1 would show here)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        queries = max(queries, len(captured.captured_queries))
     times = []
     for i in range(repeat):
         url = urls[i % len(urls)]
@@ -214,7 +222,7 @@ def time_requests(client, urls, repeat):
         times.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     return {"n": len(times), "p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),
-            "max_ms": round(max(times), 1)}
+            "max_ms": round(max(times), 1), "max_queries": queries}
 
 
 def measure_pages(repeat: int, seed: int) -> dict:
@@ -352,7 +360,7 @@ def main():
     pages = measure_pages(args.repeat, args.seed)
     signups = measure_signups(args.signups, args.threads, capacity=200)
     result = {"database": connection.vendor, "sizes": sizes, "pages": pages, "signups": signups,
-              "at": datetime.now().isoformat(timespec="seconds")}
+              "at": datetime.now().isoformat(timespec="seconds"), "load_average": os.getloadavg()}
     print(json.dumps(result, ensure_ascii=False, indent=2))  # noqa: T201
 
 

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.django_db
 POPS = list(Population.values)
 op = st.one_of(
     st.tuples(st.just("signup"), st.integers(0, 7), st.integers(0, 3)),
+    st.tuples(st.just("attend"), st.integers(0, 7), st.integers(0, 3)),
     st.tuples(st.just("group"), st.integers(1, 4), st.integers(0, 3)),
     st.tuples(st.just("cancel"), st.integers(0, 30), st.just(0)),
     st.tuples(st.just("checkin"), st.integers(0, 30), st.just(0)),
@@ -86,22 +87,30 @@ def test_rollup_equals_a_recomputation_after_any_sequence(world, ops):
         acts = [published_activity(staff, capacity=3, sessions=2, starts_at=start),
                 published_activity(world.a.school_staff, capacity=2, sessions=1, starts_at=start + timedelta(days=3),
                                    theme=themes[0])]
+        managers = {acts[0].pk: staff, acts[1].pk: world.a.school_staff}
         made: list[Registration] = []
         for kind, a, b in ops:
             sessions = list(Session.objects.filter(activity__in=acts).order_by("pk"))
             try:
                 if kind == "signup":
                     made.append(services.registration_create(actor=people[a], session=sessions[b % len(sessions)]))
+                elif kind == "attend":  # sign up, be checked in and answer the survey
+                    s = sessions[b % len(sessions)]
+                    r = services.registration_create(actor=people[a], session=s)
+                    made.append(r)
+                    services.check_in(actor=managers[s.activity_id], activity=s.activity, registration=r)
+                    services.survey_submit(actor=people[a], registration=r, score=1 + (a + b) % 5)
                 elif kind == "group":
                     made.append(services.registration_create(
                         actor=staff, session=sessions[b % len(sessions)], on_behalf=True, name="班级", head_count=a,
                         population=POPS[a % len(POPS)]))
                 elif kind == "cancel" and made:
                     r = made[a % len(made)]
-                    services.registration_cancel(actor=staff, registration=r)
+                    services.registration_cancel(actor=managers[r.session.activity_id], registration=r)
                 elif kind == "checkin" and made:
                     r = made[a % len(made)]
-                    services.check_in(actor=staff, activity=r.session.activity, registration=r)
+                    services.check_in(actor=managers[r.session.activity_id], activity=r.session.activity,
+                                      registration=r)
                 elif kind == "survey" and made:
                     r = Registration.objects.get(pk=made[a % len(made)].pk)
                     if r.user_id:
@@ -109,7 +118,8 @@ def test_rollup_equals_a_recomputation_after_any_sequence(world, ops):
                         services.survey_submit(actor=owner, registration=r, score=b)
                 elif kind == "walkin":
                     s = sessions[a % len(sessions)]
-                    services.walk_in_record(actor=staff, session=s, head_count=b, population=POPS[b % len(POPS)])
+                    services.walk_in_record(actor=managers[s.activity_id], session=s, head_count=b,
+                                            population=POPS[b % len(POPS)])
                 elif kind == "theme":
                     services.activity_update(actor=staff, activity=acts[b], theme=themes[a] if a < 2 else None)
                 elif kind == "place":
