@@ -400,27 +400,9 @@ class ActivityPopulation(CalendarTag):
         ]
 
 
-#: The figures a roll-up row sums (the session tallies, plus sessions, activities and delivered orders).
-ROLLUP_FIELDS = ("activities", "sessions", "services", "registered", "checked_in", "walk_ins",
-                 *ATTENDANCE_FIELDS.values(), "survey_sum", "survey_count")
+class RollupFigures(models.Model):
+    """The figures a roll-up row sums (see ``FiguresMonth``)."""
 
-
-class FiguresMonth(models.Model):
-    """The dashboard's figures per month (local time), place, organizer and theme.
-
-    Every session that counts (published, not cancelled) and every delivered service order
-    not delivered as one of our activities adds its figures to exactly one row. The services
-    move a row by the same amounts and under the same lock as the session's tallies, so a
-    row always equals the sum over its sessions; ``manage.py activities_rebuild`` recomputes
-    the table from the sessions. ``organization_id`` and ``theme_id`` are 0 when absent, so
-    the key is unique.
-    """
-
-    month = models.DateField()
-    district_code = models.CharField(max_length=20)
-    place_path = models.CharField(max_length=120)
-    organization_id = models.BigIntegerField(default=0)
-    theme_id = models.BigIntegerField(default=0)
     activities = models.IntegerField(default=0)
     sessions = models.IntegerField(default=0)
     services = models.IntegerField(default=0)
@@ -437,6 +419,27 @@ class FiguresMonth(models.Model):
     survey_count = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class FiguresMonth(RollupFigures):
+    """The dashboard's figures per month (local time), place, organizer and theme.
+
+    Every session that counts (published, not cancelled) and every delivered service order
+    not delivered as one of our activities adds its figures to exactly one row. The services
+    move a row by the same amounts and under the same lock as the session's tallies, so a
+    row always equals the sum over its sessions; ``manage.py activities_rebuild`` recomputes
+    the table from the sessions. ``organization_id`` and ``theme_id`` are 0 when absent, so
+    the key is unique.
+    """
+
+    month = models.DateField()
+    district_code = models.CharField(max_length=20)
+    place_path = models.CharField(max_length=120)
+    organization_id = models.BigIntegerField(default=0)
+    theme_id = models.BigIntegerField(default=0)
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(fields=["month", "district_code", "place_path", "organization_id", "theme_id"],
                                     name="figures_month_key"),
@@ -449,6 +452,28 @@ class FiguresMonth(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.place_path} {self.organization_id}/{self.theme_id}"
+
+
+class FiguresMonthDistrict(RollupFigures):
+    """The same figures per month, district and theme only: what the city and district dashboards read.
+
+    A year of the city is a few thousand of these rows instead of tens of thousands of
+    ``FiguresMonth`` rows (one per organizer and place). Moved together with ``FiguresMonth``
+    by the same calls, so each row is the sum of its district's ``FiguresMonth`` rows.
+    """
+
+    month = models.DateField()
+    district_code = models.CharField(max_length=20)
+    theme_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "district_code", "theme_id"], name="figures_month_district_key"),
+        ]
+        indexes = [models.Index(fields=["district_code", "month"], name="figures_district_month_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.district_code} {self.theme_id}"
 
 
 # --- Registrations ----------------------------------------------------------------------------

@@ -8,8 +8,10 @@ holds its lock, reads what it contributed before and after, and adds the differe
 (``move``); a tally change adds its amounts directly (``add``). Rows only ever move by
 ``F() + n``, so concurrent changes to the same row never lose one another.
 
-The functions take the model classes as arguments so that the data migration can run them
-with its historical models.
+Each change moves two tables: ``FiguresMonth`` (by month, place, organizer, theme) and
+``FiguresMonthDistrict`` (by month, district, theme: the city's and districts' dashboards).
+The functions take the pair of model classes (``tables``) as an argument so that the data
+migrations can run them with their historical models.
 """
 
 from __future__ import annotations
@@ -81,7 +83,11 @@ def _sum(contributions) -> dict[Key, dict]:
     return out
 
 
-def move(model, before: Iterable[tuple[Key, dict] | None], after: Iterable[tuple[Key, dict] | None]) -> None:
+def district_key(key: Key) -> tuple:
+    return key[0], key[1], key[4]
+
+
+def move(tables, before: Iterable[tuple[Key, dict] | None], after: Iterable[tuple[Key, dict] | None]) -> None:
     """Add ``after`` minus ``before`` to the roll-up (the caller holds the locks of the rows they describe)."""
     old, new = _sum(before), _sum(after)
     deltas: dict[Key, dict] = {}
@@ -92,23 +98,29 @@ def move(model, before: Iterable[tuple[Key, dict] | None], after: Iterable[tuple
             deltas[key] = d
     # Always in key order, so two transactions moving the same rows cannot deadlock.
     for key in sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4])):
-        add(model, key, deltas[key])
+        add(tables, key, deltas[key])
 
 
-def add(model, key: Key, delta: Mapping[str, int]) -> None:
+def add(tables, key: Key, delta: Mapping[str, int]) -> None:
+    """Add ``delta`` to the row of ``key`` in both tables (the fine one first, always in that order)."""
     delta = {f: v for f, v in delta.items() if v}
     if not delta:
         return
+    fine, coarse = tables
     month, district_code, place_path, organization_id, theme_id = key
-    row = model.objects.filter(month=month, district_code=district_code, place_path=place_path,
-                               organization_id=organization_id, theme_id=theme_id)
+    _upsert(fine, {"month": month, "district_code": district_code, "place_path": place_path,
+                   "organization_id": organization_id, "theme_id": theme_id}, delta)
+    _upsert(coarse, {"month": month, "district_code": district_code, "theme_id": theme_id}, delta)
+
+
+def _upsert(model, key: dict, delta: Mapping[str, int]) -> None:
+    row = model.objects.filter(**key)
     changes = {f: F(f) + v for f, v in delta.items()}
     if row.update(**changes):
         return
     try:
         with transaction.atomic():
-            model.objects.create(month=month, district_code=district_code, place_path=place_path,
-                                 organization_id=organization_id, theme_id=theme_id, **delta)
+            model.objects.create(**key, **delta)
     except IntegrityError:  # created meanwhile by a concurrent transaction, which has committed
         row.update(**changes)
 
@@ -141,30 +153,50 @@ def recompute(session_model, service_model) -> dict[Key, dict]:
     return {k: {f: v for f, v in d.items() if v} for k, d in out.items() if any(d.values())}
 
 
-def stored(model) -> dict[Key, dict]:
-    out = {}
-    for r in model.objects.values("month", "district_code", "place_path", "organization_id", "theme_id", *FIELDS):
+def by_district(rows: Mapping[Key, dict]) -> dict[tuple, dict]:
+    """``FiguresMonthDistrict`` as it must be: the fine rows summed per month, district and theme."""
+    out: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for key, figures in rows.items():
+        for f, v in figures.items():
+            out[district_key(key)][f] += v
+    return {k: {f: v for f, v in d.items() if v} for k, d in out.items() if any(d.values())}
+
+
+def stored(tables) -> tuple[dict[Key, dict], dict[tuple, dict]]:
+    """Both tables' non-zero rows, keyed like ``recompute`` and ``by_district``."""
+    fine, coarse = tables
+    out, out_coarse = {}, {}
+    for r in fine.objects.values("month", "district_code", "place_path", "organization_id", "theme_id", *FIELDS):
         figures = {f: r[f] for f in FIELDS if r[f]}
         if figures:
             out[(r["month"], r["district_code"], r["place_path"], r["organization_id"], r["theme_id"])] = figures
-    return out
+    for r in coarse.objects.values("month", "district_code", "theme_id", *FIELDS):
+        figures = {f: r[f] for f in FIELDS if r[f]}
+        if figures:
+            out_coarse[(r["month"], r["district_code"], r["theme_id"])] = figures
+    return out, out_coarse
 
 
-def rebuild(model, session_model, service_model, *, lock: bool = True) -> int:
-    """Replace the roll-up by a recomputation; returns the number of rows.
+def rebuild(tables, session_model, service_model, *, lock: bool = True) -> int:
+    """Replace both tables by a recomputation; returns the number of fine rows.
 
-    On PostgreSQL the table is locked first, so a service that is moving a row either has
+    On PostgreSQL the tables are locked first, so a service that is moving a row either has
     committed (and the recomputation sees it) or waits and adds its amounts to the new rows.
     """
     from django.db import connection
 
+    fine, coarse = tables
     with transaction.atomic():
         if lock and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {model._meta.db_table} IN EXCLUSIVE MODE")
+                cursor.execute(f"LOCK TABLE {fine._meta.db_table}, {coarse._meta.db_table} IN EXCLUSIVE MODE")
         rows = recompute(session_model, service_model)
-        model.objects.all().delete()
-        model.objects.bulk_create([
-            model(month=k[0], district_code=k[1], place_path=k[2], organization_id=k[3], theme_id=k[4], **figures)
+        fine.objects.all().delete()
+        coarse.objects.all().delete()
+        fine.objects.bulk_create([
+            fine(month=k[0], district_code=k[1], place_path=k[2], organization_id=k[3], theme_id=k[4], **figures)
             for k, figures in rows.items()], batch_size=2000)
+        coarse.objects.bulk_create([
+            coarse(month=k[0], district_code=k[1], theme_id=k[2], **figures)
+            for k, figures in by_district(rows).items()], batch_size=2000)
     return len(rows)

@@ -16,6 +16,7 @@ from kepu.activities.models import (
     ActivityStatus,
     DeliveredService,
     FiguresMonth,
+    FiguresMonthDistrict,
     Registration,
     RegistrationStatus,
     Session,
@@ -373,8 +374,19 @@ ROLLUP_SUMS = {"activities": Sum("activities"), "sessions": Sum("sessions"), "se
 
 def _figures_rollup(*, actor: Actor, first_month: date, end_month: date, theme: str, organization_id: int | None,
                     district: str) -> Figures:
-    """Whole months from the roll-up: one grouped query (a row per month) instead of every session."""
-    rows = _rollup_area(actor).filter(month__gte=first_month, month__lt=end_month)
+    """Whole months from the roll-up: one grouped query (a row per month) instead of every session.
+
+    The city and district offices, without an organizer filter, read the district table
+    (a row per month, district and theme); everyone else the finer one.
+    """
+    whole_districts = not organization_id and (
+        actor.is_city or (actor.role == Role.DISTRICT_ADMIN and actor.place is not None))
+    if whole_districts:
+        rows = FiguresMonthDistrict.objects.filter(month__gte=first_month, month__lt=end_month)
+        if not actor.is_city:
+            rows = rows.filter(district_code=actor.place.district_code or actor.place.code)
+    else:
+        rows = _rollup_area(actor).filter(month__gte=first_month, month__lt=end_month)
     if theme:
         rows = rows.filter(theme_id=_theme_id(theme))  # delivered orders have no theme: left out, as before
     if organization_id:

@@ -28,6 +28,7 @@ from kepu.activities.models import (
     DeliveredService,
     DistrictActivitySettings,
     FiguresMonth,
+    FiguresMonthDistrict,
     Registration,
     RegistrationStatus,
     Session,
@@ -48,6 +49,7 @@ from kepu.core.populations import Population
 from kepu.core.roles import Role
 
 R = RegistrationStatus
+ROLLUPS = (FiguresMonth, FiguresMonthDistrict)
 TICKET_PREFIX = "KEPU-TICKET:"
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a",
@@ -106,7 +108,7 @@ def _tally(session_id: int, *, registered: int = 0, checked_in: int = 0, walk_in
     if row and row["counted"] and not row["is_cancelled"]:
         if "walk_in_count" in delta:
             delta["walk_ins"] = delta.pop("walk_in_count")
-        rollup.add(FiguresMonth, rollup.session_key(row), delta)
+        rollup.add(ROLLUPS, rollup.session_key(row), delta)
 
 
 def _rewrite_sessions(session_ids, **changes) -> None:
@@ -122,11 +124,11 @@ def _rewrite_sessions(session_ids, **changes) -> None:
     before = [rollup.session_contribution(r) for r in Session.objects.filter(pk__in=ids).values(*rollup.SESSION_VALUES)]
     Session.objects.filter(pk__in=ids).update(**changes)
     after = [rollup.session_contribution(r) for r in Session.objects.filter(pk__in=ids).values(*rollup.SESSION_VALUES)]
-    rollup.move(FiguresMonth, before, after)
+    rollup.move(ROLLUPS, before, after)
 
 
 def _sessions_added(sessions) -> None:
-    rollup.move(FiguresMonth, [], [rollup.session_contribution(rollup.instance_row(s, rollup.SESSION_VALUES))
+    rollup.move(ROLLUPS, [], [rollup.session_contribution(rollup.instance_row(s, rollup.SESSION_VALUES))
                                    for s in sessions])
 
 
@@ -839,7 +841,7 @@ def delivered_service_record(*, order_id: int, place, delivered_at: datetime, or
         try:
             with transaction.atomic():
                 obj = DeliveredService.objects.create(order_id=order_id, **values)
-            rollup.move(FiguresMonth, [], [rollup.service_contribution(rollup.instance_row(
+            rollup.move(ROLLUPS, [], [rollup.service_contribution(rollup.instance_row(
                 obj, rollup.SERVICE_VALUES))])
             return obj
         except IntegrityError:  # recorded meanwhile by a concurrent signal: update it below
@@ -848,7 +850,7 @@ def delivered_service_record(*, order_id: int, place, delivered_at: datetime, or
     for key, value in values.items():
         setattr(obj, key, value)
     obj.save()
-    rollup.move(FiguresMonth, [before], [rollup.service_contribution(rollup.instance_row(obj, rollup.SERVICE_VALUES))])
+    rollup.move(ROLLUPS, [before], [rollup.service_contribution(rollup.instance_row(obj, rollup.SERVICE_VALUES))])
     return obj
 
 

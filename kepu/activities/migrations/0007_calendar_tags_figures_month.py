@@ -26,8 +26,15 @@ def fill(apps, schema_editor):
                 batch[model] = []
     for model, items in batch.items():
         model.objects.bulk_create(items)
-    rollup.rebuild(apps.get_model("activities", "FiguresMonth"), apps.get_model("activities", "Session"),
-                   apps.get_model("activities", "DeliveredService"), lock=False)
+    from django.db import transaction
+
+    # The roll-up of this migration alone (0008 adds the district table and rebuilds both).
+    FiguresMonth = apps.get_model("activities", "FiguresMonth")
+    rows = rollup.recompute(apps.get_model("activities", "Session"), apps.get_model("activities", "DeliveredService"))
+    with transaction.atomic():
+        FiguresMonth.objects.bulk_create([
+            FiguresMonth(month=k[0], district_code=k[1], place_path=k[2], organization_id=k[3], theme_id=k[4], **f)
+            for k, f in rows.items()], batch_size=2000)
 
 
 class Migration(migrations.Migration):

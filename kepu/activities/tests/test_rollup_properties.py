@@ -19,6 +19,7 @@ from kepu.activities.models import (
     ATTENDANCE_FIELDS,
     DeliveredService,
     FiguresMonth,
+    FiguresMonthDistrict,
     Registration,
     Session,
     Theme,
@@ -138,12 +139,18 @@ def test_rollup_equals_a_recomputation_after_any_sequence(world, ops):
             except DomainError:
                 pass
             acts = [type(x).objects.get(pk=x.pk) for x in acts]
-            assert rollup.stored(FiguresMonth) == from_registrations()
-    city = world.city_admin
-    for d_from, d_to in ((date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 5, 1), date(2026, 6, 30))):
-        via_rollup = selectors.figures(actor=city, date_from=d_from, date_to=d_to)
-        via_sessions = selectors._figures_sessions(actor=city, date_from=d_from, date_to=d_to)
-        assert via_rollup == via_sessions
+            want = from_registrations()
+            assert rollup.stored((FiguresMonth, FiguresMonthDistrict)) == (want, rollup.by_district(want))
+    periods = ((date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 5, 1), date(2026, 6, 30)),
+               (date(2026, 5, 29), date(2026, 7, 2)))
+    for who in (world.city_admin, world.a.admin, world.a.street_staff, staff):
+        for d_from, d_to in periods:
+            via_rollup = selectors.figures(actor=who, date_from=d_from, date_to=d_to)
+            assert via_rollup == selectors._figures_sessions(actor=who, date_from=d_from, date_to=d_to)
+        org = selectors.figures(actor=world.a.admin, date_from=periods[0][0], date_to=periods[0][1],
+                                organization_id=world.a.unit.pk)
+        assert org == selectors._figures_sessions(actor=world.a.admin, date_from=periods[0][0], date_to=periods[0][1],
+                                                  organization_id=world.a.unit.pk)
 
 
 def test_rebuild_replaces_a_damaged_rollup(world):
@@ -151,11 +158,12 @@ def test_rebuild_replaces_a_damaged_rollup(world):
 
     a = published_activity(world.a.unit_staff, capacity=5)
     services.registration_create(actor=residents(world, 1)[0], session=a.sessions.get())
-    assert FiguresMonth.objects.get().registered == 1
-    FiguresMonth.objects.update(registered=7)
+    assert FiguresMonth.objects.get().registered == 1 == FiguresMonthDistrict.objects.get().registered
+    FiguresMonthDistrict.objects.update(registered=7)
     with pytest.raises(CommandError):
         call_command("activities_rebuild", "--check")
     call_command("activities_rebuild")
-    row = FiguresMonth.objects.get()
-    assert (row.registered, row.sessions, row.activities) == (1, 1, 1)
+    row, district = FiguresMonth.objects.get(), FiguresMonthDistrict.objects.get()
+    assert (row.registered, row.sessions, row.activities) == (1, 1, 1) == (district.registered, district.sessions,
+                                                                          district.activities)
     call_command("activities_rebuild", "--check")

@@ -15,10 +15,13 @@ from kepu.activities.models import (
     ActivityTopic,
     DeliveredService,
     FiguresMonth,
+    FiguresMonthDistrict,
     Session,
     Topic,
 )
 from kepu.core.populations import Population
+
+TABLES = (FiguresMonth, FiguresMonthDistrict)
 
 
 def rebuild_tags() -> int:
@@ -47,12 +50,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, check=False, figures_only=False, **options):
         if check:
-            want, have = rollup.recompute(Session, DeliveredService), rollup.stored(FiguresMonth)
+            want = rollup.recompute(Session, DeliveredService)
+            have, have_district = rollup.stored(TABLES)
+            want_district = rollup.by_district(want)
             wrong = sorted(str(k) for k in set(want) | set(have) if want.get(k) != have.get(k))
+            wrong += sorted(str(k) for k in set(want_district) | set(have_district)
+                            if want_district.get(k) != have_district.get(k))
             if wrong:
                 raise CommandError(f"{len(wrong)} roll-up rows differ, e.g. {wrong[:3]}")
             self.stdout.write(f"roll-up matches the sessions ({len(have)} rows)")
             return
         if not figures_only:
             self.stdout.write(f"{rebuild_tags()} calendar tags")
-        self.stdout.write(f"{rollup.rebuild(FiguresMonth, Session, DeliveredService)} roll-up rows")
+        self.stdout.write(f"{rollup.rebuild(TABLES, Session, DeliveredService)} roll-up rows")
