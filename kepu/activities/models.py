@@ -385,6 +385,9 @@ class ActivityTopic(CalendarTag):
                          name="activity_topic_start_idx"),
         ]
 
+    def __str__(self):
+        return f"{self.activity_id}:{self.topic}"
+
 
 class ActivityPopulation(CalendarTag):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="population_tags")
@@ -398,6 +401,9 @@ class ActivityPopulation(CalendarTag):
             models.Index(fields=["population", "starts_at", "ends_at", "activity"], condition=Q(listed=True),
                          name="activity_pop_start_idx"),
         ]
+
+    def __str__(self):
+        return f"{self.activity_id}:{self.population}"
 
 
 class RollupFigures(models.Model):

@@ -13,7 +13,9 @@ from kepu.activities.models import (
     ATTENDANCE_FIELDS,
     Activity,
     ActivityKind,
+    ActivityPopulation,
     ActivityStatus,
+    ActivityTopic,
     DeliveredService,
     FiguresMonth,
     FiguresMonthDistrict,
@@ -114,6 +116,32 @@ def filter_activities(qs: QuerySet, f: CalendarFilter, *, upcoming_default: bool
     return qs
 
 
+class CalendarQuerySet(QuerySet):
+    """The calendar's result, which can count itself from one tag table when that table alone decides.
+
+    With only a topic (or only a population) and dates, every listed tag row in range is one
+    activity of the result; PostgreSQL would otherwise count the join by hashing all 100,000
+    activities. Any further filter or a slice forgets the shortcut.
+    """
+
+    tag_count: QuerySet | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.tag_count = self.tag_count
+        return clone
+
+    def _filter_or_exclude(self, *args, **kwargs):
+        clone = super()._filter_or_exclude(*args, **kwargs)
+        clone.tag_count = None
+        return clone
+
+    def count(self):
+        if self.tag_count is not None and self._result_cache is None and not self.query.is_sliced:
+            return self.tag_count.count()
+        return super().count()
+
+
 def public_activities(f: CalendarFilter | None = None, *, upcoming_default: bool = True) -> QuerySet[Activity]:
     """Published public activities matching the filter, soonest first (for anyone, signed in or not).
 
@@ -122,9 +150,10 @@ def public_activities(f: CalendarFilter | None = None, *, upcoming_default: bool
     other filters are checked on the few activities it yields.
     """
     f = f or CalendarFilter()
-    qs = Activity.objects.filter(public_q(), starts_at__isnull=False)
+    qs = CalendarQuerySet(model=Activity).filter(public_q(), starts_at__isnull=False)
     by_start = bool(f.date_from) or not upcoming_default
     tag = ""
+    tag_rows = []
     for relation, field_name, value in (("topic_tags", "topic", f.topic),
                                         ("population_tags", "population", f.population)):
         if not value:
@@ -138,11 +167,17 @@ def public_activities(f: CalendarFilter | None = None, *, upcoming_default: bool
             conditions[f"{relation}__starts_at__lt"] = _day_start(f.date_to + timedelta(days=1))
         qs = qs.filter(**conditions)
         tag = tag or relation
+        model = ActivityTopic if relation == "topic_tags" else ActivityPopulation
+        tag_rows.append(model.objects.filter(**{k.split("__", 1)[1]: v for k, v in conditions.items()}))
     qs = filter_activities(qs, replace(f, topic="", population=""), upcoming_default=upcoming_default)
     # Upcoming: by the next session (a series shows at its next date); a chosen period: by the first.
     column = "starts_at" if by_start else "next_at"
     order = (f"{tag}__{column}", f"{tag}__activity_id") if tag else (column, "pk")
-    return qs.select_related("organization", "theme", "place", "venue").order_by(*order)
+    qs = qs.select_related("organization", "theme", "place", "venue").order_by(*order)
+    others = (f.district, f.street, f.theme, f.kind, f.q)
+    if len(tag_rows) == 1 and not any(others):
+        qs.tag_count = tag_rows[0]
+    return qs
 
 
 def calendar_choices() -> dict:
