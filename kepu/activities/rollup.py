@@ -96,9 +96,23 @@ def move(tables, before: Iterable[tuple[Key, dict] | None], after: Iterable[tupl
         d = {f: v for f, v in d.items() if v}
         if d:
             deltas[key] = d
-    # Always in key order, so two transactions moving the same rows cannot deadlock.
-    for key in sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4])):
-        add(tables, key, deltas[key])
+    # One lock order everywhere: fine rows before district rows, each in key order (as ``add``
+    # does for a single key), so two transactions moving the same rows cannot deadlock.
+    fine, coarse = tables
+    district: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for key in sorted(deltas):
+        _upsert(fine, _fine_key(key), deltas[key])
+        for f, v in deltas[key].items():
+            district[district_key(key)][f] += v
+    for key in sorted(district):
+        delta = {f: v for f, v in district[key].items() if v}
+        if delta:
+            _upsert(coarse, {"month": key[0], "district_code": key[1], "theme_id": key[2]}, delta)
+
+
+def _fine_key(key: Key) -> dict:
+    return {"month": key[0], "district_code": key[1], "place_path": key[2], "organization_id": key[3],
+            "theme_id": key[4]}
 
 
 def add(tables, key: Key, delta: Mapping[str, int]) -> None:
@@ -107,10 +121,8 @@ def add(tables, key: Key, delta: Mapping[str, int]) -> None:
     if not delta:
         return
     fine, coarse = tables
-    month, district_code, place_path, organization_id, theme_id = key
-    _upsert(fine, {"month": month, "district_code": district_code, "place_path": place_path,
-                   "organization_id": organization_id, "theme_id": theme_id}, delta)
-    _upsert(coarse, {"month": month, "district_code": district_code, "theme_id": theme_id}, delta)
+    _upsert(fine, _fine_key(key), delta)
+    _upsert(coarse, {"month": key[0], "district_code": key[1], "theme_id": key[4]}, delta)
 
 
 def _upsert(model, key: dict, delta: Mapping[str, int]) -> None:
