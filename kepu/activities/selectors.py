@@ -293,6 +293,67 @@ def venues_for(*, actor: Actor) -> QuerySet[Venue]:
     return scope(actor, Venue.objects.select_related("organization", "place"))
 
 
+def usable_venues(organization) -> QuerySet[Venue]:
+    """Venues an organizer may hold an activity at: the active ones of its district (all of them for the city).
+
+    Venues and their hours are public; a community may book the district's science museum.
+    """
+    qs = Venue.objects.filter(is_active=True).select_related("place")
+    district = organization.place.district_code
+    if district:
+        qs = qs.filter(place__district_code=district)
+    return qs.order_by("name")
+
+
+@dataclass
+class PlacePick:
+    """The three steps of the place picker (district → street → community) and what each may offer."""
+
+    districts: list = field(default_factory=list)
+    streets: list = field(default_factory=list)
+    communities: list = field(default_factory=list)
+    district: str = ""
+    street: str = ""
+    community: str = ""
+
+
+def place_pick(organization, *, district: str = "", street: str = "", community: str = "") -> PlacePick:
+    """The choices of the place picker for ``organizer``: its own district only, unless it works city-wide.
+
+    A step whose parent is not chosen (or not a child of the step before) offers nothing and
+    drops its value, so changing the district empties the street and the community.
+    """
+    own = organization.place.district_code
+    districts = Place.objects.filter(level=PlaceLevel.DISTRICT).order_by("code")
+    if own:
+        districts = districts.filter(code=own)
+        district = own
+    pick = PlacePick(districts=list(districts.values("code", "name")))
+    if district not in {d["code"] for d in pick.districts}:
+        return pick
+    pick.district = district
+    pick.streets = list(Place.objects.filter(parent__code=district, level=PlaceLevel.STREET).order_by("code")
+                        .values("code", "name"))
+    if street not in {s["code"] for s in pick.streets}:
+        return pick
+    pick.street = street
+    pick.communities = list(Place.objects.filter(parent__code=street, level=PlaceLevel.COMMUNITY).order_by("code")
+                            .values("code", "name"))
+    if community in {c["code"] for c in pick.communities}:
+        pick.community = community
+    return pick
+
+
+def place_pick_for(organization, place) -> PlacePick:
+    """The picker preset to ``place`` (editing an activity)."""
+    codes = {"district": "", "street": "", "community": ""}
+    node = place
+    while node is not None and node.level != PlaceLevel.CITY:
+        codes[node.level] = node.code
+        node = node.parent
+    return place_pick(organization, **codes)
+
+
 # --- Theme calendar ----------------------------------------------------------------------------------------
 def theme_calendar(year: int) -> list[dict]:
     themes = list(Theme.objects.filter(is_active=True).prefetch_related("occurrences"))

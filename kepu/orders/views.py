@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kepu.accounts.selectors import key_population_of
 from kepu.core.errors import DomainError, NotFound
 from kepu.core.http import role_required
 from kepu.core.permissions import can
@@ -71,6 +72,9 @@ def order_create(request):
     if item_id and str(item_id).isdigit():
         item = ServiceItem.objects.filter(pk=item_id, is_active=True).first()
     initial = {"kind": item.kind, "topic": item.topic, "title": item.title, "service_item": item.pk} if item else {}
+    own_population = "" if on_behalf else key_population_of(request.user)
+    if own_population:
+        initial["population"] = own_population  # "for whom?": most often for people like the resident
     form = OrderForm(request.POST or None, places=_places_for(actor), on_behalf=on_behalf, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -187,3 +187,16 @@ def test_long_lists_page_without_counting(client, oworld):
     assert "page=2" in first and "page=0" not in first
     second = client.get(reverse("orders:list") + "?view=all&page=2").content.decode()
     assert second.count("order-card") >= 2 and "page=3" not in second
+
+
+def test_the_order_form_asks_for_whom_starting_from_the_residents_own_group(client, oworld):
+    from kepu.accounts.services import person_set_key_population
+
+    a = oworld.a
+    login(client, a.resident)
+    assert 'value="elderly" selected' not in client.get(reverse("orders:create")).content.decode()
+    person_set_key_population(actor=a.resident, person=a.resident.user, key_population="elderly")
+    assert 'value="elderly" selected' in client.get(reverse("orders:create")).content.decode()
+    login(client, a.community_staff)  # ordering for a resident: the staff's own group means nothing
+    person_set_key_population(actor=a.community_staff, person=a.community_staff.user, key_population="officials")
+    assert 'value="officials" selected' not in client.get(reverse("orders:create")).content.decode()
