@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kepu.accounts.selectors import key_population_of
-from kepu.activities import clock, signals
+from kepu.activities import clock, rollup, signals
 from kepu.activities.models import (
     ACTIVE,
     ATTENDANCE_FIELDS,
@@ -22,10 +22,14 @@ from kepu.activities.models import (
     Activity,
     ActivityKind,
     ActivityPhoto,
+    ActivityPopulation,
     ActivityReport,
     ActivityStatus,
+    ActivityTopic,
     DeliveredService,
     DistrictActivitySettings,
+    FiguresMonth,
+    FiguresMonthDistrict,
     Registration,
     RegistrationStatus,
     Session,
@@ -34,6 +38,7 @@ from kepu.activities.models import (
     Venue,
     WalkIn,
     tags_to_text,
+    text_to_tags,
 )
 from kepu.activities.permissions import ActivityAction, RegistrationAction
 from kepu.activities.workflow import check_activity, check_registration
@@ -45,6 +50,7 @@ from kepu.core.populations import Population
 from kepu.core.roles import Role
 
 R = RegistrationStatus
+ROLLUPS = (FiguresMonth, FiguresMonthDistrict)
 TICKET_PREFIX = "KEPU-TICKET:"
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a",
@@ -83,22 +89,48 @@ def sanitize_html(value: str) -> str:
 # --- Figures kept on the session --------------------------------------------------------------------
 def _tally(session_id: int, *, registered: int = 0, checked_in: int = 0, walk_ins: int = 0,
            population: str | None = None, attended: int = 0, survey: int | None = None) -> None:
-    """Move a session's figures; callers hold the session's lock (or only add, which F() makes safe)."""
-    changes = {}
+    """Move a session's figures and its roll-up row by the same amounts; callers hold the session's lock."""
+    delta = {}
     if registered:
-        changes["registered"] = F("registered") + registered
+        delta["registered"] = registered
     if checked_in:
-        changes["checked_in"] = F("checked_in") + checked_in
+        delta["checked_in"] = checked_in
     if walk_ins:
-        changes["walk_in_count"] = F("walk_in_count") + walk_ins
+        delta["walk_in_count"] = walk_ins
     if attended and population in ATTENDANCE_FIELDS:
-        field = ATTENDANCE_FIELDS[population]
-        changes[field] = F(field) + attended
+        delta[ATTENDANCE_FIELDS[population]] = attended
     if survey is not None:
-        changes["survey_sum"] = F("survey_sum") + survey
-        changes["survey_count"] = F("survey_count") + 1
-    if changes:
-        Session.objects.filter(pk=session_id).update(**changes)
+        delta["survey_sum"] = survey
+        delta["survey_count"] = 1
+    if not delta:
+        return
+    Session.objects.filter(pk=session_id).update(**{f: F(f) + v for f, v in delta.items()})
+    row = Session.objects.filter(pk=session_id).values(*rollup.SESSION_VALUES).first()
+    if row and row["counted"] and not row["is_cancelled"]:
+        if "walk_in_count" in delta:
+            delta["walk_ins"] = delta.pop("walk_in_count")
+        rollup.add(ROLLUPS, rollup.session_key(row), delta)
+
+
+def _rewrite_sessions(session_ids, **changes) -> None:
+    """Change sessions' copied fields (publication, place, organizer, theme, first) and move their figures.
+
+    The rows are locked first (in pk order, as everywhere) so that the figures read before
+    and after are the same tallies and only the change itself moves the roll-up.
+    """
+    ids = list(Session.objects.select_for_update().filter(pk__in=list(session_ids)).order_by("pk")
+               .values_list("pk", flat=True))
+    if not ids:
+        return
+    before = [rollup.session_contribution(r) for r in Session.objects.filter(pk__in=ids).values(*rollup.SESSION_VALUES)]
+    Session.objects.filter(pk__in=ids).update(**changes)
+    after = [rollup.session_contribution(r) for r in Session.objects.filter(pk__in=ids).values(*rollup.SESSION_VALUES)]
+    rollup.move(ROLLUPS, before, after)
+
+
+def _sessions_added(sessions) -> None:
+    rollup.move(ROLLUPS, [], [rollup.session_contribution(rollup.instance_row(s, rollup.SESSION_VALUES))
+                                   for s in sessions])
 
 
 def _copy_fields(activity: Activity) -> dict:
@@ -109,7 +141,18 @@ def _copy_fields(activity: Activity) -> dict:
 
 def sync_sessions(activity: Activity) -> None:
     """Copy the activity's publication, place, organizer and theme onto its sessions (for the figures)."""
-    Session.objects.filter(activity=activity).update(**_copy_fields(activity))
+    _rewrite_sessions(Session.objects.filter(activity=activity).values_list("pk", flat=True), **_copy_fields(activity))
+    sync_tags(activity)
+
+
+def sync_tags(activity: Activity) -> None:
+    """Rewrite the activity's calendar tags from its topics and populations (few rows: delete and insert)."""
+    copy = {"listed": activity.status == ActivityStatus.PUBLISHED and activity.is_public,
+            "starts_at": activity.starts_at, "ends_at": activity.ends_at, "next_at": activity.next_at}
+    for model, field, values in ((ActivityTopic, "topic", text_to_tags(activity.topics)),
+                                 (ActivityPopulation, "population", text_to_tags(activity.populations))):
+        model.objects.filter(activity=activity).delete()
+        model.objects.bulk_create([model(activity=activity, **{field: v}, **copy) for v in dict.fromkeys(values)])
 
 
 # --- Activities ------------------------------------------------------------------------------------
@@ -160,13 +203,27 @@ def _refresh_span(activity: Activity) -> None:
     live = activity.sessions.filter(is_cancelled=False)
     first_pk, first = live.order_by("starts_at", "pk").values_list("pk", "starts_at").first() or (None, None)
     last = live.order_by("-ends_at").values_list("ends_at", flat=True).first()
-    activity.sessions.filter(is_first=True).exclude(pk=first_pk).update(is_first=False)
+    _rewrite_sessions(activity.sessions.filter(is_first=True).exclude(pk=first_pk).values_list("pk", flat=True),
+                      is_first=False)
     if first_pk:
-        activity.sessions.filter(pk=first_pk).update(is_first=True)
+        _rewrite_sessions(activity.sessions.filter(pk=first_pk, is_first=False).values_list("pk", flat=True),
+                          is_first=True)
     upcoming = next_session_start(activity.pk, clock.now())
     if (activity.starts_at, activity.ends_at, activity.next_at) != (first, last, upcoming):
         activity.starts_at, activity.ends_at, activity.next_at = first, last, upcoming
         activity.save(update_fields=["starts_at", "ends_at", "next_at", "updated_at"])
+        _tags_follow([activity.pk])
+
+
+def _tags_follow(activity_ids) -> None:
+    """Copy the calendar's dates of these activities onto their tags."""
+    from django.db.models import OuterRef, Subquery
+
+    for model in (ActivityTopic, ActivityPopulation):
+        own = Activity.objects.filter(pk=OuterRef("activity_id"))
+        model.objects.filter(activity_id__in=activity_ids).update(
+            starts_at=Subquery(own.values("starts_at")[:1]), ends_at=Subquery(own.values("ends_at")[:1]),
+            next_at=Subquery(own.values("next_at")[:1]))
 
 
 def next_session_start(activity_id: int, now: datetime):
@@ -183,7 +240,10 @@ def next_sessions_advance(*, now: datetime | None = None, limit: int = 5000) -> 
     following = Subquery(Session.objects.filter(activity=OuterRef("pk"), is_cancelled=False, ends_at__gte=now)
                          .order_by("starts_at").values("starts_at")[:1])
     # An activity whose next session is still running keeps it: only ended sessions move it on.
-    return Activity.objects.filter(pk__in=stale).update(next_at=following)
+    with transaction.atomic():
+        moved = Activity.objects.filter(pk__in=stale).update(next_at=following)
+        _tags_follow(stale)
+    return moved
 
 
 @transaction.atomic
@@ -201,6 +261,7 @@ def activity_create(*, actor: Actor, organization, title: str, sessions: Iterabl
     for starts_at, ends_at, capacity in sessions:
         _session_add(activity, starts_at, ends_at, capacity)
     _refresh_span(activity)
+    sync_tags(activity)
     log_action(actor, "kepu.activity.created", activity)
     return activity
 
@@ -229,8 +290,10 @@ def _session_add(activity: Activity, starts_at: datetime, ends_at: datetime, cap
         raise ActivityError(_("A session must end after it starts."), code="session_invalid")
     if not capacity or capacity < 1:
         raise ActivityError(_("A session needs at least one place."), code="capacity_invalid")
-    return Session.objects.create(activity=activity, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
-                                  **_copy_fields(activity))
+    session = Session.objects.create(activity=activity, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+                                     **_copy_fields(activity))
+    _sessions_added([session])
+    return session
 
 
 @transaction.atomic
@@ -907,23 +970,42 @@ def venue_publish_slots(*, actor: Actor, venue: Venue, first_day: date, last_day
                                    **_copy_fields(activity)))
         day += timedelta(days=1)
     Session.objects.bulk_create(new)
+    _sessions_added(new)
     _refresh_span(activity)
+    sync_tags(activity)
     log_action(actor, "kepu.venue.slots_published", venue, data={"slots": len(new), "from": first_day.isoformat(),
                                                                  "to": last_day.isoformat()})
     return activity
 
 
 # --- Delivered service orders (from the orders app) ------------------------------------------------------
+@transaction.atomic
 def delivered_service_record(*, order_id: int, place, delivered_at: datetime, organization=None, title: str = "",
                              attendance: dict | None = None, activity_id: int | None = None) -> DeliveredService:
-    """Count a delivered service order once (idempotent on ``order_id``)."""
+    """Count a delivered service order once (idempotent on ``order_id``), in the figures roll-up too.
+
+    A repeated signal may correct the order (its attendance, say): its old contribution to
+    the roll-up is taken back and the new one added, under the row's lock.
+    """
     attendance = {k: int(v) for k, v in (attendance or {}).items() if k in Population.values and int(v) > 0}
-    obj, _created = DeliveredService.objects.update_or_create(
-        order_id=order_id,
-        defaults={"place": place, "place_path": place.path, "district_code": place.district_code,
-                  "organization": organization, "delivered_at": delivered_at, "title": title[:200],
-                  "attendance": attendance, "activity_id": activity_id},
-    )
+    values = {"place": place, "place_path": place.path, "district_code": place.district_code,
+              "organization": organization, "delivered_at": delivered_at, "title": title[:200],
+              "attendance": attendance, "activity_id": activity_id}
+    obj = DeliveredService.objects.select_for_update().filter(order_id=order_id).first()
+    if obj is None:
+        try:
+            with transaction.atomic():
+                obj = DeliveredService.objects.create(order_id=order_id, **values)
+            rollup.move(ROLLUPS, [], [rollup.service_contribution(rollup.instance_row(
+                obj, rollup.SERVICE_VALUES))])
+            return obj
+        except IntegrityError:  # recorded meanwhile by a concurrent signal: update it below
+            obj = DeliveredService.objects.select_for_update().get(order_id=order_id)
+    before = rollup.service_contribution(rollup.instance_row(obj, rollup.SERVICE_VALUES))
+    for key, value in values.items():
+        setattr(obj, key, value)
+    obj.save()
+    rollup.move(ROLLUPS, [before], [rollup.service_contribution(rollup.instance_row(obj, rollup.SERVICE_VALUES))])
     return obj
 
 
