@@ -168,6 +168,7 @@ class Order(TimeStampedModel):
     claimed_on_time = models.BooleanField(_("claimed on time"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    rate_reminded_at = models.DateTimeField(_("reminded to rate at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("service order")
@@ -284,6 +285,8 @@ class Step(models.TextChoices):
     CLAIM = "claim", _("Claim")
     ACCEPT = "accept", _("Accept")
     SCHEDULE = "schedule", _("Schedule")
+    # Counted in calendar days, not working days: the resident's week, not the office's.
+    RATE = "rate", _("Rating (calendar days before an unrated order closes itself)")
 
 
 class StepDeadline(models.Model):
@@ -324,3 +327,59 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.name}"
+
+
+class RollupGrain(models.TextChoices):
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+
+
+class OrderRollup(models.Model):
+    """The counters behind the three rates, per period × street × community × member unit × provider.
+
+    Every order counts in exactly one day row and one month row (by the local date it was placed);
+    the services move its contribution between rows in the transaction that changes it, so the
+    figures are exact on every read without aggregating the orders. A month row is the sum of its
+    day rows: month rows answer whole months, day rows the edges of a period. ``0`` stands for
+    "none" in the id columns (so the unique key has no NULLs, which both databases treat as distinct).
+    ``python manage.py rebuild_order_rollup`` recomputes the table from the orders.
+    """
+
+    grain = models.CharField(_("period length"), max_length=5, choices=RollupGrain.choices)
+    period = models.DateField(_("period start"))
+    district_id = models.BigIntegerField(_("district"))
+    street_id = models.BigIntegerField(_("street/town"))
+    community_id = models.BigIntegerField(_("community"), default=0)
+    unit_id = models.BigIntegerField(_("member unit"), default=0)
+    provider_id = models.BigIntegerField(_("volunteer organization"), default=0)
+    total = models.IntegerField(_("orders"), default=0)
+    routed = models.IntegerField(_("dispatched to a unit"), default=0)
+    on_time = models.IntegerField(_("claimed on time"), default=0)
+    claimed = models.IntegerField(_("claimed"), default=0)
+    done = models.IntegerField(_("delivered"), default=0)
+    rated = models.IntegerField(_("rated"), default=0)
+    satisfied = models.IntegerField(_("rated 4 or 5"), default=0)
+    rating_sum = models.IntegerField(_("sum of ratings"), default=0)
+    overdue = models.IntegerField(_("overdue now"), default=0)
+    open = models.IntegerField(_("open"), default=0)
+
+    COUNTERS = ("total", "routed", "on_time", "claimed", "done", "rated", "satisfied", "rating_sum", "overdue",
+                "open")
+    KEY = ("grain", "period", "street_id", "community_id", "unit_id", "provider_id")
+
+    class Meta:
+        verbose_name = _("three rates roll-up row")
+        verbose_name_plural = _("three rates roll-up")
+        constraints = [models.UniqueConstraint(fields=["grain", "period", "street_id", "community_id", "unit_id",
+                                                       "provider_id"], name="orders_rollup_key")]
+        # One per scope an office or an organization reads its figures in.
+        indexes = [
+            models.Index(fields=["grain", "district_id", "period"], name="orders_rollup_district"),
+            models.Index(fields=["grain", "street_id", "period"], name="orders_rollup_street"),
+            models.Index(fields=["grain", "community_id", "period"], name="orders_rollup_community"),
+            models.Index(fields=["grain", "unit_id", "period"], name="orders_rollup_unit"),
+            models.Index(fields=["grain", "provider_id", "period"], name="orders_rollup_provider"),
+        ]
+
+    def __str__(self):
+        return f"{self.grain} {self.period} {self.street_id}/{self.community_id}/{self.unit_id}/{self.provider_id}"

@@ -23,7 +23,7 @@ from kepu.core.pii import normalize_phone
 from kepu.core.populations import Population
 from kepu.core.roles import Role
 from kepu.notifications.services import INBOX, SMS, WECHAT, notify
-from kepu.orders import workflow
+from kepu.orders import rollup, workflow
 from kepu.orders.calendar import add_working_days, deadline_for
 from kepu.orders.models import (
     Order,
@@ -36,7 +36,6 @@ from kepu.orders.models import (
     Topic,
 )
 from kepu.orders.permissions import MenuAction, OrderAction
-from kepu.orders.selectors import rates_changed
 from kepu.orders.signals import order_delivered, order_transitioned
 from kepu.orgs.models import Organization, OrgKind
 from kepu.places.models import Place, PlaceLevel
@@ -187,7 +186,7 @@ def order_place(
                               actor_org=(actor.organization.display_name if actor.organization else "")[:100],
                               data={"on_behalf": on_behalf})
     log_action(actor, "kepu.order.submitted", order, place=place)
-    transaction.on_commit(rates_changed)
+    rollup.record(None, order)
     _tell(dispatcher_staff(order), order, "kepu.order.submitted",
           _("New order %(number)s: %(title)s") % {"number": order.number, "title": order.title})
     return order
@@ -385,6 +384,7 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
         raise OrderError(_("Unknown action."), code="action_unknown")
     pk = order if isinstance(order, int) else order.pk
     order = Order.objects.select_for_update().get(pk=pk)
+    counted = rollup.snapshot(order)
     if not workflow.allowed(actor, order, action):
         if order.status not in t.sources or not t.when(order):
             if workflow.may_ever(actor, order, action):
@@ -425,7 +425,9 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
     log_action(actor, f"kepu.order.{action}", order, place=order.community or order.street,
                data={"from": from_status, "to": to_status, **({"reason": reason} if t.needs_reason else {})})
     _notify_transition(order, action, reason)
-    transaction.on_commit(rates_changed)
+    # Last, so that the roll-up rows (shared by every order of a community and day) are locked
+    # for as short a time as possible before the commit.
+    rollup.record(counted, order)
     transaction.on_commit(lambda: order_transitioned.send(
         sender=Order, order=order, action=action, from_status=from_status, to_status=to_status, actor=actor))
     if action == "deliver":
@@ -523,6 +525,7 @@ def order_escalate(*, order: Order, now: datetime | None = None) -> Order | None
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in workflow.OPEN_STATES or order.due_at is None or order.due_at >= now:
         return None
+    counted = rollup.snapshot(order)
     # 1 = the street office has it, 2 = the district office; an order without a community
     # is already the street's, so it goes straight to the district.
     level = min(order.escalation_level + 1, 2) if order.community_id else 2
@@ -536,13 +539,13 @@ def order_escalate(*, order: Order, now: datetime | None = None) -> Order | None
     OrderEvent.objects.create(order=order, action="escalate", from_status=order.status, to_status=order.status,
                               actor_name=_("System"), reason=_("The deadline of this step has passed."),
                               data={"level": office})
-    transaction.on_commit(rates_changed)
     log_action(None, "kepu.order.escalated", order, place=order.community or order.street, data={"level": office})
     args = {"number": order.number, "title": order.title}
     _tell(_responsible(order), order, "kepu.order.overdue",
           _("Order %(number)s is overdue: please act on it today.") % args, urgent=True)
     _tell(_staff([offices[office]], [role]), order, "kepu.order.escalated",
           _("Order %(number)s is overdue and was escalated to you: %(title)s") % args, urgent=True)
+    rollup.record(counted, order)
     return order
 
 
