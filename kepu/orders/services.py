@@ -8,7 +8,7 @@ send signals after commit. The named functions (``order_dispatch`` …) are its 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -24,7 +24,7 @@ from kepu.core.populations import Population
 from kepu.core.roles import Role
 from kepu.notifications.services import INBOX, SMS, WECHAT, notify
 from kepu.orders import rollup, workflow
-from kepu.orders.calendar import add_working_days, deadline_for
+from kepu.orders.calendar import add_working_days, deadline_for, rating_deadline
 from kepu.orders.models import (
     Order,
     OrderEvent,
@@ -406,6 +406,8 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
                                                                                             "decline") else None
     if to_status == S.SCHEDULED:
         order.due_at = add_working_days(order.scheduled_for, 1, order.district_id)
+    elif to_status == S.DELIVERED:
+        order.due_at = rating_deadline(district_id=order.district_id, delivered_at=now)
     elif step is not None:
         order.due_at = order.claim_due_at if to_status == S.DISPATCHED else deadline_for(
             step, district_id=order.district_id, start=now)
@@ -559,6 +561,88 @@ def escalate_overdue(*, now: datetime | None = None, limit: int = 5000) -> int:
         if order_escalate(order=Order(pk=pk), now=now) is not None:
             done += 1
     return done
+
+
+# --- Unrated orders ------------------------------------------------------------------------
+#: How long before an unrated order closes itself its resident is reminded (at most half the window).
+REMIND_BEFORE = timedelta(days=2)
+
+
+def _owner_people(order: Order) -> list:
+    """Who may rate: the resident, or the staff member who ordered for a resident without an account."""
+    if order.resident_id:
+        return [order.resident]
+    return [order.placed_by] if order.placed_by_id else []
+
+
+def _system_event(order: Order, action: str, from_status: str, reason: str = "", data=None) -> None:
+    OrderEvent.objects.create(order=order, action=action, from_status=from_status, to_status=order.status,
+                              actor_name=_("System"), reason=reason, data=data or {})
+
+
+def _reminder_due(order: Order, now: datetime) -> bool:
+    window = order.due_at - (order.delivered_at or order.due_at)
+    return now >= order.due_at - min(REMIND_BEFORE, window / 2)
+
+
+@transaction.atomic
+def order_remind_to_rate(*, order: Order, now: datetime | None = None) -> bool:
+    """Tell whoever may rate a delivered order that it will close itself soon (once per order)."""
+    now = now or timezone.now()
+    order = Order.objects.select_for_update().select_related("resident", "placed_by").get(pk=order.pk)
+    if (order.status != S.DELIVERED or order.rate_reminded_at is not None or order.due_at is None
+            or order.due_at <= now or not _reminder_due(order, now)):
+        return False
+    order.rate_reminded_at = now
+    order.save(update_fields=["rate_reminded_at", "updated_at"])
+    when = timezone.localtime(order.due_at).strftime("%Y-%m-%d")
+    _system_event(order, "remind_rate", order.status, data={"closes_on": when})
+    log_action(None, "kepu.order.rate_reminded", order, place=order.community or order.street,
+               data={"closes_on": when})
+    _tell(_owner_people(order), order, "kepu.order.rate_reminder",
+          _("Please rate order %(number)s (%(title)s): without a rating it closes itself on %(date)s.")
+          % {"number": order.number, "title": order.title, "date": when}, urgent=True)
+    return True
+
+
+@transaction.atomic
+def order_close_unrated(*, order: Order, now: datetime | None = None) -> Order | None:
+    """Close a delivered order whose rating window has passed (the ``close_unrated`` transition).
+
+    It stays completed in the three rates and leaves the satisfaction rate alone (it has no rating).
+    Returns the order, or None when it was rated or is not due yet.
+    """
+    now = now or timezone.now()
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    t = workflow.TRANSITIONS["close_unrated"]
+    if order.status not in t.sources or order.due_at is None or order.due_at > now:
+        return None
+    counted = rollup.snapshot(order)
+    from_status = order.status
+    order.status = t.target
+    order.due_at = None
+    order.save(update_fields=["status", "due_at", "updated_at"])
+    _system_event(order, t.name, from_status, reason=_("Not rated within the rating window."))
+    log_action(None, "kepu.order.close_unrated", order, place=order.community or order.street,
+               data={"from": from_status, "to": order.status})
+    rollup.record(counted, order)
+    transaction.on_commit(lambda: order_transitioned.send(
+        sender=Order, order=order, action=t.name, from_status=from_status, to_status=order.status, actor=None))
+    return order
+
+
+def close_unrated(*, now: datetime | None = None, limit: int = 5000) -> tuple[int, int]:
+    """Remind the residents of orders about to close unrated, close those past their window;
+    return (reminded, closed)."""
+    now = now or timezone.now()
+    delivered = Order.objects.filter(status=S.DELIVERED).order_by("due_at")
+    reminded = closed = 0
+    for pk in delivered.filter(due_at__gt=now, due_at__lte=now + REMIND_BEFORE,
+                               rate_reminded_at__isnull=True).values_list("pk", flat=True)[:limit]:
+        reminded += order_remind_to_rate(order=Order(pk=pk), now=now)
+    for pk in delivered.filter(due_at__lte=now).values_list("pk", flat=True)[:limit]:
+        closed += order_close_unrated(order=Order(pk=pk), now=now) is not None
+    return reminded, closed
 
 
 # --- The service menu and the calendar ----------------------------------------------------
