@@ -330,8 +330,8 @@ class Holiday(models.Model):
 
 
 class RollupGrain(models.TextChoices):
-    DAY = "day", _("day")
-    MONTH = "month", _("month")
+    DAY = "day", "day"
+    MONTH = "month", "month"
 
 
 class OrderRollup(models.Model):
@@ -343,33 +343,35 @@ class OrderRollup(models.Model):
     day rows: month rows answer whole months, day rows the edges of a period. ``0`` stands for
     "none" in the id columns (so the unique key has no NULLs, which both databases treat as distinct).
     ``python manage.py rebuild_order_rollup`` recomputes the table from the orders.
+
+    Internal bookkeeping, shown on no page: its names are not in the catalogues.
     """
 
-    grain = models.CharField(_("period length"), max_length=5, choices=RollupGrain.choices)
-    period = models.DateField(_("period start"))
-    district_id = models.BigIntegerField(_("district"))
-    street_id = models.BigIntegerField(_("street/town"))
-    community_id = models.BigIntegerField(_("community"), default=0)
-    unit_id = models.BigIntegerField(_("member unit"), default=0)
-    provider_id = models.BigIntegerField(_("volunteer organization"), default=0)
-    total = models.IntegerField(_("orders"), default=0)
-    routed = models.IntegerField(_("dispatched to a unit"), default=0)
-    on_time = models.IntegerField(_("claimed on time"), default=0)
-    claimed = models.IntegerField(_("claimed"), default=0)
-    done = models.IntegerField(_("delivered"), default=0)
-    rated = models.IntegerField(_("rated"), default=0)
-    satisfied = models.IntegerField(_("rated 4 or 5"), default=0)
-    rating_sum = models.IntegerField(_("sum of ratings"), default=0)
-    overdue = models.IntegerField(_("overdue now"), default=0)
-    open = models.IntegerField(_("open"), default=0)
+    grain = models.CharField("period length", max_length=5, choices=RollupGrain.choices)
+    period = models.DateField("period start")
+    district_id = models.BigIntegerField("district")
+    street_id = models.BigIntegerField("street/town")
+    community_id = models.BigIntegerField("community", default=0)
+    unit_id = models.BigIntegerField("member unit", default=0)
+    provider_id = models.BigIntegerField("volunteer organization", default=0)
+    total = models.IntegerField("orders", default=0)
+    routed = models.IntegerField("dispatched to a unit", default=0)
+    on_time = models.IntegerField("claimed on time", default=0)
+    claimed = models.IntegerField("claimed", default=0)
+    done = models.IntegerField("delivered", default=0)
+    rated = models.IntegerField("rated", default=0)
+    satisfied = models.IntegerField("rated 4 or 5", default=0)
+    rating_sum = models.IntegerField("sum of ratings", default=0)
+    overdue = models.IntegerField("overdue now", default=0)
+    open = models.IntegerField("open", default=0)
 
     COUNTERS = ("total", "routed", "on_time", "claimed", "done", "rated", "satisfied", "rating_sum", "overdue",
                 "open")
     KEY = ("grain", "period", "street_id", "community_id", "unit_id", "provider_id")
 
     class Meta:
-        verbose_name = _("three rates roll-up row")
-        verbose_name_plural = _("three rates roll-up")
+        verbose_name = "three rates roll-up row"
+        verbose_name_plural = "three rates roll-up"
         constraints = [models.UniqueConstraint(fields=["grain", "period", "street_id", "community_id", "unit_id",
                                                        "provider_id"], name="orders_rollup_key")]
         # One per scope an office or an organization reads its figures in.

@@ -153,24 +153,24 @@ def _month_after(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def _period_q(start: date | None, end: date | None) -> list[Q]:
+def _period_q(start: date | None, end: date | None) -> list[tuple[str, Q]]:
     """The roll-up rows that make up [start, end]: month rows for the whole months inside it, day
     rows for the days at its edges (so a year is 12 rows per group, not 365)."""
     month = Q(grain=RollupGrain.MONTH)
     day = Q(grain=RollupGrain.DAY)
     if start is None and end is None:
-        return [month]
+        return [(RollupGrain.MONTH, month)]
     first_full = None if start is None else (start if start.day == 1 else _month_after(start))
     after_full = None if end is None else (_month_after(end) if _month_after(end) - timedelta(days=1) == end
                                            else end.replace(day=1))
     if first_full is not None and after_full is not None and first_full >= after_full:
-        return [day & Q(period__gte=start, period__lte=end)]
-    parts = [month & Q(**({"period__gte": first_full} if first_full else {}))
-             & Q(**({"period__lt": after_full} if after_full else {}))]
+        return [(RollupGrain.DAY, day & Q(period__gte=start, period__lte=end))]
+    parts = [(RollupGrain.MONTH, month & Q(**({"period__gte": first_full} if first_full else {}))
+              & Q(**({"period__lt": after_full} if after_full else {})))]
     if start is not None and start < first_full:
-        parts.append(day & Q(period__gte=start, period__lt=first_full))
+        parts.append((RollupGrain.DAY, day & Q(period__gte=start, period__lt=first_full)))
     if end is not None and after_full <= end:
-        parts.append(day & Q(period__gte=after_full, period__lte=end))
+        parts.append((RollupGrain.DAY, day & Q(period__gte=after_full, period__lte=end)))
     return parts
 
 
@@ -195,11 +195,11 @@ def rate_figures(*, actor: Actor, by: str = "street", start: date | None = None,
     scoped = OrderRollup.objects.filter(rollup_scope_q(actor)).order_by()
     sums = {c: Sum(c) for c in COUNTERS}
     groups: dict = {}
-    for part in _period_q(start, end):
+    for grain, part in _period_q(start, end):
         qs = scoped.filter(part)
-        if by == "month":
+        if by == "month" and grain == RollupGrain.DAY:
             qs = qs.annotate(g=TruncMonth("period"))
-        else:
+        else:  # a month row's period is its month already: no function called on each row
             qs = qs.annotate(g=F(column))
         for row in qs.values("g").annotate(**sums):
             acc = groups.setdefault(row["g"], dict.fromkeys(COUNTERS, 0))

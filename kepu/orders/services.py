@@ -274,19 +274,53 @@ def _parse_volunteers(order: Order, volunteers) -> list[tuple[int, Decimal]]:
 
 
 MAX_PHOTOS, MAX_PHOTO_BYTES = 6, 5 * 1024 * 1024
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+#: What Pillow calls the formats a phone takes or a page shows, and the extension stored.
+PHOTO_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 
 
-def _check_photos(photos) -> list:
-    photos = list(photos or [])
-    if len(photos) > MAX_PHOTOS:
-        raise OrderError(_("At most 6 photos."), code="photos_too_many")
-    for photo in photos:
-        head = photo.read(8)
+def _photo_format(photo) -> str | None:
+    """The image format if ``photo`` really is a JPEG, PNG or WebP image (decoded, not trusted by name)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
         photo.seek(0)
-        if photo.size > MAX_PHOTO_BYTES or not any(head.startswith(m) for m in IMAGE_MAGIC):
-            raise OrderError(_("Photos must be JPEG or PNG images of at most 5 MB."), code="photo_invalid")
-    return photos
+        with Image.open(photo) as image:
+            fmt = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    finally:
+        photo.seek(0)
+    return fmt if fmt in PHOTO_FORMATS else None
+
+
+def _check_photos(photos, already: int = 0) -> list:
+    """[(file, format)]; refuses the lot if any one is not a photo, too big, or one too many."""
+    photos = [p for p in (photos or []) if p]
+    if already + len(photos) > MAX_PHOTOS:
+        raise OrderError(_("At most 6 photos per order (%(left)s more can be added).")
+                         % {"left": max(0, MAX_PHOTOS - already)}, code="photos_too_many")
+    out = []
+    for photo in photos:
+        fmt = _photo_format(photo) if photo.size <= MAX_PHOTO_BYTES else None
+        if fmt is None:
+            raise OrderError(_("Photos must be JPEG, PNG or WebP images of at most 5 MB."), code="photo_invalid")
+        out.append((photo, fmt))
+    return out
+
+
+def _store_photos(order: Order, photos: list, user) -> list[OrderPhoto]:
+    from django.core.files.base import File
+
+    saved = []
+    for photo, fmt in photos:
+        # The name is ours, not the uploader's: nothing of it reaches a path or a page.
+        name = f"{uuid.uuid4().hex}.{PHOTO_FORMATS[fmt][0]}"
+        row = OrderPhoto(order=order, uploaded_by=user)
+        row.image.save(name, File(photo), save=False)
+        row.save()
+        saved.append(row)
+    return saved
 
 
 def _apply(order: Order, name: str, data: dict, now: datetime) -> tuple[dict, list]:
@@ -398,7 +432,7 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
     event_data, changed = _apply(order, action, {**data, "actor": actor}, now)
     to_status = t.target_for(order)
     volunteers = _parse_volunteers(order, data.get("volunteers")) if action == "deliver" else []
-    photos = _check_photos(data.get("photos")) if action == "deliver" else []
+    photos = _check_photos(data.get("photos"), already=order.photos.count()) if action == "deliver" else []
     order.status = to_status
     order.overdue = False
     order.escalation_level = 0
@@ -416,8 +450,8 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
     order.save(update_fields=sorted({*changed, "status", "overdue", "escalation_level", "due_at", "updated_at"}))
     for user_id, hours in volunteers:
         OrderVolunteer.objects.update_or_create(order=order, volunteer_id=user_id, defaults={"hours": hours})
-    for photo in photos:
-        OrderPhoto.objects.create(order=order, image=photo, uploaded_by=actor.user)
+    if photos:
+        event_data["photos"] = len(_store_photos(order, photos, actor.user))
     OrderEvent.objects.create(
         order=order, action=action, from_status=from_status, to_status=to_status, actor=actor.user,
         actor_name=actor.user.get_display_name()[:100],
@@ -494,6 +528,26 @@ def order_claim(*, actor: Actor, order: Order) -> Order:
 
 def order_grab(*, actor: Actor, order: Order) -> Order:
     return order_transition(actor=actor, order=order, action="grab")
+
+
+# --- Photos of a delivery ------------------------------------------------------------------
+@transaction.atomic
+def order_add_photos(*, actor: Actor, order: Order | int, photos) -> list[OrderPhoto]:
+    """The provider adds photos of a delivered service afterwards (while it is delivered or rated)."""
+    pk = order if isinstance(order, int) else order.pk
+    order = Order.objects.select_for_update().get(pk=pk)
+    require(actor, OrderAction.ADD_PHOTOS, order)
+    checked = _check_photos(photos, already=order.photos.count())
+    if not checked:
+        raise OrderError(_("Choose at least one photo."), code="photos_required")
+    saved = _store_photos(order, checked, actor.user)
+    OrderEvent.objects.create(order=order, action="add_photos", from_status=order.status, to_status=order.status,
+                              actor=actor.user, actor_name=actor.user.get_display_name()[:100],
+                              actor_org=(actor.organization.display_name if actor.organization else "")[:100],
+                              data={"photos": len(saved)})
+    log_action(actor, "kepu.order.photos_added", order, place=order.community or order.street,
+               data={"photos": [p.pk for p in saved]})
+    return saved
 
 
 # --- Contact details -----------------------------------------------------------------------

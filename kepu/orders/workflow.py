@@ -146,7 +146,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
 
 #: Entries of an order's history that are not transitions.
 OTHER_EVENTS = {"submit": _("Ordered"), "escalate": _("Escalated: overdue"),
-                "remind_rate": _("Reminded to rate")}
+                "remind_rate": _("Reminded to rate"), "add_photos": _("Photos added")}
 
 
 def action_label(name: str):
