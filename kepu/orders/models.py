@@ -177,7 +177,12 @@ class Order(TimeStampedModel):
         indexes = [
             models.Index(fields=["place_path", "-created_at"], name="orders_place_recent"),
             models.Index(fields=["unit", "status"], name="orders_unit_status"),
-            models.Index(fields=["provider", "status"], name="orders_provider_status"),
+            # The suggestions' "busy in the wanted period": covering, so the check reads no table rows
+            # (without it SQLite walked every accepted and scheduled order of the city, 0.7 s at 1M orders).
+            models.Index(fields=["provider", "status", "preferred_to", "preferred_from", "scheduled_for"],
+                         name="orders_provider_busy"),
+            models.Index(fields=["expert", "status", "preferred_to", "preferred_from", "scheduled_for"],
+                         name="orders_expert_busy"),
             models.Index(fields=["district", "created_at"], name="orders_district_created"),
             models.Index(fields=["street", "created_at"], name="orders_street_created"),
             models.Index(fields=["community", "created_at"], name="orders_community_created"),
