@@ -23,7 +23,7 @@ def rate_bars(groups: list[dict]) -> dict:
         for i, (key, label, colour) in enumerate(series):
             value = g.get(key)
             w = round(CHART_W * (value or 0) / 100, 1)
-            shown = "—" if value is None else f"{value:g}"
+            shown = "—" if value is None else str(value)
             bars.append({"x": _n(LABEL_W), "y": _n(y + i * BAR_H), "w": _n(w), "h": _n(BAR_H - 2), "colour": colour,
                          "value": shown, "title": f"{label} {shown}%", "text_x": _n(LABEL_W + w + 4),
                          "text_y": _n(y + i * BAR_H + 9)})
@@ -33,3 +33,16 @@ def rate_bars(groups: list[dict]) -> dict:
             "legend": [{"label": label, "colour": colour, "x": _n(LABEL_W + i * 120), "text_x": _n(LABEL_W + i * 120 + 16)}
                        for i, (_k, label, colour) in enumerate(series)],
             "grid": [{"x": _n(LABEL_W + CHART_W * p / 100), "label": f"{p}%"} for p in (0, 50, 100)]}
+
+
+def _cell(rate, part, whole) -> str:
+    return f"{'—' if rate is None else f'{rate}%'} ({part}/{whole})"
+
+
+def rate_table(groups: list[dict]) -> list[dict]:
+    """The dashboard's table, each cell written out once here (a district has hundreds of communities,
+    and a template node per number per row was most of the page's time)."""
+    return [{"label": g.get("label") or "—", "total": str(g["total"]), "overdue": str(g["overdue"]),
+             "response": _cell(g["response_rate"], g["on_time"], g["routed"]),
+             "completion": _cell(g["completion_rate"], g["done"], g["claimed"]),
+             "satisfaction": _cell(g["satisfaction_rate"], g["satisfied"], g["rated"])} for g in groups]

@@ -276,6 +276,7 @@ def dashboard(request):
     by = request.GET.get("by", "street")
     figures = selectors.rate_figures(actor=request.actor, by=by, start=start, end=end)
     context = {"figures": figures, "chart": charts.rate_bars(figures["groups"][:30]),
+               "table": charts.rate_table(figures["groups"]),
                "dimensions": [("community", _("Community")), ("street", _("Street/town")),
                               ("unit", _("Member unit")), ("provider", _("Volunteer organization")),
                               ("month", _("Month"))],
