@@ -643,7 +643,7 @@ def _reminder_due(order: Order, now: datetime) -> bool:
 def order_remind_to_rate(*, order: Order, now: datetime | None = None) -> bool:
     """Tell whoever may rate a delivered order that it will close itself soon (once per order)."""
     now = now or timezone.now()
-    order = Order.objects.select_for_update().select_related("resident", "placed_by").get(pk=order.pk)
+    order = Order.objects.select_for_update().get(pk=order.pk)
     if (order.status != S.DELIVERED or order.rate_reminded_at is not None or order.due_at is None
             or order.due_at <= now or not _reminder_due(order, now)):
         return False
