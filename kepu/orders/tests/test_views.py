@@ -156,8 +156,17 @@ def test_inbox_lists_and_opens_notifications(client, oworld):
     assert client.post(reverse("notifications:open", args=[n.pk])).status_code == 404
 
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (2, 2), (0, 90, 0)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+PNG = _png()
 
 
 def test_delivery_photos_are_optional_and_must_be_images(client, oworld, settings, tmp_path):
