@@ -572,6 +572,8 @@ class WalkIn(models.Model):
                                   default=Population.OTHER)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    #: The offline check-in list these walk-ins came from, so a second import of it counts them once.
+    sheet_key = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
         verbose_name = _("walk-in")

@@ -732,17 +732,13 @@ class CheckinImport:
     walk_ins_already_counted: bool = False
 
 
-def _sheet_key_used(activity: Activity, key: str) -> dict | None:
-    """The walk-ins an earlier import of the list ``key`` counted (None if it was never imported).
-
-    Read back from the audit trail, the only record of past imports that needs no new table
-    (activities' models belong to another change); the session lock serializes imports.
-    """
-    from kepu.core.models import AuditEntry
-
-    entry = (AuditEntry.objects.filter(action="kepu.activity.checkin_imported", object_id=str(activity.pk),
-                                       data__sheet=key).order_by("-id").first())
-    return None if entry is None else entry.data.get("walk_ins", {})
+def _sheet_key_used(session: Session, key: str) -> dict:
+    """The walk-ins an earlier import of the list ``key`` counted, by population (empty if none)."""
+    counted: dict = {}
+    for population, n in WalkIn.objects.filter(session=session, sheet_key=key).values_list("population",
+                                                                                           "head_count"):
+        counted[population] = counted.get(population, 0) + n
+    return counted
 
 
 @transaction.atomic
@@ -824,7 +820,7 @@ def checkin_sheet_import(*, actor: Actor, activity: Activity, content: bytes) ->
             errors.append(_("Walk-ins, row %(line)s: write a whole number from 0 to 10000.") % {"line": row.line})
         elif n:
             walk_ins[row.population] = walk_ins.get(row.population, 0) + n
-    before = _sheet_key_used(activity, sheet.key) or None  # an import that counted no walk-ins counted nothing
+    before = _sheet_key_used(session, sheet.key[:20]) or None  # an import that counted no walk-ins counted nothing
     if before is not None and before != walk_ins:
         errors.append(_("Walk-ins: this list was imported before with other walk-in counts; the walk-ins are "
                         "not counted twice. Add the difference on the check-in page."))
@@ -846,7 +842,8 @@ def checkin_sheet_import(*, actor: Actor, activity: Activity, content: bytes) ->
         log_action(actor, "kepu.registration.checked_in", reg, place=activity.place, data={"from": "list"})
     if before is None:
         for population, n in walk_ins.items():
-            WalkIn.objects.create(session=session, head_count=n, population=population, recorded_by=actor.user)
+            WalkIn.objects.create(session=session, head_count=n, population=population, recorded_by=actor.user,
+                                  sheet_key=sheet.key[:20])
             _tally(session.pk, walk_ins=n, population=population, attended=n)
             result.walk_ins += n
     log_action(actor, "kepu.activity.checkin_imported", activity,
