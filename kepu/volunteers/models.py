@@ -380,6 +380,12 @@ class Certificate(models.Model):
     number = models.CharField(_("certificate number"), max_length=32, unique=True)
     minutes = models.BigIntegerField(_("minutes"))
     stars = models.PositiveSmallIntegerField(_("stars"))
+    #: The volunteer organization where most of the certified hours were served; it issues the certificate.
+    organization = models.ForeignKey("orgs.Organization", verbose_name=_("issuing organization"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    #: The first and last day of service that the certified hours cover (fixed at issue).
+    period_start = models.DateField(_("service from"), null=True, blank=True)
+    period_end = models.DateField(_("service until"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
 
     class Meta:

@@ -165,7 +165,7 @@ def training_list(*, actor: Actor) -> QuerySet[Training]:
 
 
 def certificate_by_number(number: str) -> Certificate | None:
-    return Certificate.objects.select_related("volunteer").filter(number=number).first()
+    return Certificate.objects.select_related("volunteer", "organization").filter(number=number).first()
 
 
 def expert_search(

@@ -529,8 +529,15 @@ def certificate_issue(*, actor: Actor, volunteer: Volunteer) -> Certificate:
     minutes = _volunteer_minutes(volunteer.pk)
     if minutes <= 0:
         raise DomainError(_("There are no hours to certify yet."), code="no_hours")
+    from django.db.models import Max, Min
+
     number = f"KP{timezone.localdate():%Y}{secrets.token_hex(6).upper()}"
-    cert = Certificate.objects.create(volunteer=volunteer, number=number, minutes=minutes, stars=star_level(minutes))
+    main = (HoursBalance.objects.filter(volunteer=volunteer, minutes__gt=0).select_related("organization")
+            .order_by("-minutes", "organization_id").first())
+    period = HoursEntry.objects.filter(volunteer=volunteer).aggregate(start=Min("served_on"), end=Max("served_on"))
+    cert = Certificate.objects.create(
+        volunteer=volunteer, number=number, minutes=minutes, stars=star_level(minutes),
+        organization=main.organization if main else None, period_start=period["start"], period_end=period["end"])
     log_action(actor, "kepu.volunteer.certificate_issued", cert, place=volunteer.street, data={"minutes": minutes})
     return cert
 

@@ -31,6 +31,7 @@ from kepu.core.permissions import can
 from kepu.core.roles import STAFF_ROLES, Role
 from kepu.orgs.models import Organization
 from kepu.volunteers import exports, forms, selectors, services
+from kepu.volunteers.certificates import certificate_pdf
 from kepu.volunteers.models import (
     HoursEntry,
     HoursReport,
@@ -186,13 +187,13 @@ def certificate(request, number):
     if cert is None or cert.volunteer.user_id != request.user.pk:
         raise Http404
     verify_url = request.build_absolute_uri(reverse("volunteers:verify", args=[cert.number]))
-    context = {"cert": cert, "hours": round(cert.minutes / 60, 1), "verify_url": verify_url,
-               "qr": _qr_svg(verify_url, _("QR code to verify this certificate")),
-               "organizations": selectors.member_organizations(cert.volunteer), "star_range": range(cert.stars)}
-    response = TemplateResponse(request, "volunteers/certificate.html", context)
     if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.html"'
-    return response
+        response = HttpResponse(certificate_pdf(cert, verify_url=verify_url), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
+        return response
+    context = {"cert": cert, "hours": round(cert.minutes / 60, 1), "verify_url": verify_url,
+               "qr": _qr_svg(verify_url, _("QR code to verify this certificate")), "star_range": range(cert.stars)}
+    return TemplateResponse(request, "volunteers/certificate.html", context)
 
 
 def verify(request, number):

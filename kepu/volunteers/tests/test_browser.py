@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import segno
 from django.utils import timezone
+from pypdf import PdfReader
 
 from kepu.accounts.tests.factories import PASSWORD
 from kepu.core.testing.browser import DESKTOP, PHONE, screenshot, sign_in_resident, sign_in_staff, visit
@@ -89,13 +90,18 @@ def test_resident_volunteers_serves_and_gets_a_certificate_that_verifies(pages, 
     resident_page.wait_for_load_state("networkidle")
     visit(resident_page, resident_page.url)
     number = resident_page.get_by_test_id("cert-number").inner_text().strip()
-    with resident_page.expect_download() as download:
-        resident_page.get_by_test_id("download-certificate").click()
-    assert number in download.value.suggested_filename
     verify_url = resident_page.get_by_test_id("verify-link").inner_text().strip()
     qr = resident_page.locator(".certificate figure.qr svg").evaluate("el => el.outerHTML")
     assert _same_qr(qr, verify_url)
     screenshot(resident_page, "volunteers-certificate-phone")
+    with resident_page.expect_download() as download:
+        resident_page.get_by_test_id("download-certificate").click()
+    assert download.value.suggested_filename == f"certificate-{number}.pdf"
+    pdf = PdfReader(download.value.path())
+    text = re.sub(r"\s+", "", pdf.pages[0].extract_text())
+    assert "王芳" in text and "2.0" in text and number in text and a.team.name in text
+    # The address printed beside the PDF's QR code is the page's verify address.
+    assert verify_url in text
 
     # 6. Anyone scanning the QR code sees that it is genuine.
     anyone = staff_page.context.browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
