@@ -255,9 +255,48 @@ def need_create(
     if leader is not None and not (_is_member_user(leader, organization) or Membership.objects.filter(
             user=leader, organization=organization, is_active=True).exists()):
         raise DomainError(_("The team leader must belong to the organization."), code="leader_not_member")
+    if ref_id is not None:
+        _check_need_ref(actor, kind, ref_id)
     need.save()
     log_action(actor, "kepu.volunteer.need_posted", need, place=place)
     return need
+
+
+def _check_need_ref(actor: Actor, kind: str, ref_id: int) -> None:
+    """The activity (an open day is an activity too) or the order a need names must exist and be visible to the
+    organization: presence at the need is then the volunteers' presence there (see ``presence_sign_out``)."""
+    from kepu.core.errors import NotFound
+
+    try:
+        if kind in (NeedKind.ACTIVITY, NeedKind.OPEN_DAY):
+            from kepu.activities.selectors import activity_for_visitor
+
+            activity_for_visitor(actor=actor, pk=ref_id)
+        elif kind == NeedKind.ORDER:
+            from kepu.orders.selectors import order_get
+
+            order_get(actor=actor, pk=ref_id)
+        else:
+            raise DomainError(_("Only a need for an activity, an order or an open day names a number."),
+                              code="need_ref_kind")
+    except NotFound:
+        message = (_("There is no order with this number that your organization serves.") if kind == NeedKind.ORDER
+                   else _("There is no activity with this number that your organization may see."))
+        raise DomainError(message, code="need_ref_unknown") from None
+
+
+def need_credit(need: Need, volunteer_id: int) -> tuple[str, tuple]:
+    """The ledger source and key of a volunteer's service at a need.
+
+    A need for an order shares the key of the order's own crediting (``order_delivered``), so a
+    volunteer who signed in and out and was also listed at delivery is credited once; a need for
+    an activity or an open day is the volunteers' presence at that activity.
+    """
+    if need.ref_id and need.kind == NeedKind.ORDER:
+        return HoursSource.ORDER, ("order", need.ref_id, volunteer_id)
+    if need.ref_id and need.kind in (NeedKind.ACTIVITY, NeedKind.OPEN_DAY):
+        return HoursSource.ACTIVITY, ("activity", need.ref_id, "need", need.pk, volunteer_id)
+    return HoursSource.NEED, ("need", need.pk, volunteer_id)
 
 
 def _is_member_user(user: User, organization: Organization) -> bool:
@@ -391,9 +430,10 @@ def presence_sign_out(*, actor: Actor, need: Need, volunteer_token: str, at: dat
     signup.save(update_fields=["signed_out_at", "minutes", "updated_at"])
     log_action(actor, "kepu.volunteer.signed_out", signup, place=need.place, data={"minutes": minutes})
     if minutes:
+        source, key = need_credit(need, signup.volunteer_id)
         credit_hours(volunteer=signup.volunteer, organization=need.organization, minutes=minutes,
-                     source=HoursSource.NEED, key=("need", need.pk, signup.volunteer_id),
-                     served_on=timezone.localdate(signup.signed_in_at), note=need.title[:200], actor=actor)
+                     source=source, key=key, served_on=timezone.localdate(signup.signed_in_at),
+                     note=need.title[:200], actor=actor)
     return signup
 
 
