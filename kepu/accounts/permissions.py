@@ -22,6 +22,7 @@ class PersonAction:
     VIEW = "view"
     VIEW_PII = "view_pii"
     MANAGE = "manage"
+    ANONYMIZE = "anonymize"
 
 
 def area_memberships(actor):
@@ -62,6 +63,11 @@ class PersonPolicy(Policy):
             if is_self or actor.is_city:
                 return True
             return actor.role in AREA_ROLES and self.scope(actor, User.objects.filter(pk=obj.pk)).exists()
+        if action == PersonAction.ANONYMIZE:
+            # The person, or the office answerable for the data of the area they belong to.
+            if is_self or actor.is_city:
+                return True
+            return actor.role == Role.DISTRICT_ADMIN and self.scope(actor, User.objects.filter(pk=obj.pk)).exists()
         return False
 
 

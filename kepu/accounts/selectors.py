@@ -75,3 +75,17 @@ def staff_of(org_ids, roles) -> list[User]:
         return []
     return list(User.objects.filter(memberships__organization_id__in=ids, memberships__role__in=list(roles),
                                     memberships__is_active=True, is_active=True).distinct().order_by("pk"))
+
+
+def user_ids_by_phone(phones) -> dict[str, int]:
+    """``{phone: user id}`` of the normalized ``phones`` that already have an account (imports check with it);
+    not scoped: it reveals only that a number is registered, to the service that must not register it twice."""
+    from kepu.accounts.services import phone_index
+
+    by_index = {phone_index(p): p for p in phones}
+    found: dict[str, int] = {}
+    indexes = list(by_index)
+    for start in range(0, len(indexes), 900):
+        found.update((by_index[i], pk) for i, pk in User.objects.filter(phone_index__in=indexes[start:start + 900])
+                     .values_list("phone_index", "pk"))
+    return found

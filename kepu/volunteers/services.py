@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kepu.accounts.models import Membership, User
-from kepu.accounts.services import membership_create
+from kepu.accounts.services import membership_create, person_anonymize
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
 from kepu.core.errors import Conflict, DomainError, NotAllowed
@@ -586,14 +586,14 @@ def certificate_issue(*, actor: Actor, volunteer: Volunteer) -> Certificate:
 def volunteer_anonymize(*, actor: Actor, volunteer: Volunteer) -> Volunteer:
     """Erase what identifies the volunteer (PIPL); the ledger keeps the hours, so totals still count them.
 
-    The person's account is anonymized too and can no longer sign in. (``accounts`` has no
-    service for this yet; the fields written here are the ones that identify a person.)
+    The person's account is anonymized and closed too, by accounts' ``person_anonymize``.
     """
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     require(actor, VolunteerAction.ANONYMIZE, volunteer)
     if volunteer.anonymized_at:
         return volunteer
-    user_id = volunteer.user_id
+    if volunteer.user_id:
+        person_anonymize(actor=actor, person=volunteer.user)
     volunteer.real_name = ""
     volunteer.id_number = ""
     volunteer.id_index = None
@@ -603,12 +603,6 @@ def volunteer_anonymize(*, actor: Actor, volunteer: Volunteer) -> Volunteer:
     volunteer.qr_token = new_token()
     volunteer.anonymized_at = timezone.now()
     volunteer.save()
-    if user_id:
-        User.objects.filter(pk=user_id).update(
-            name="", phone="", phone_index=None, username=f"anon-{user_id}", email="", first_name="", last_name="",
-            is_active=False, home_place=None,
-        )
-        Membership.objects.filter(user_id=user_id).update(is_active=False)
     log_action(actor, "kepu.volunteer.anonymized", volunteer, data={"volunteer": volunteer.pk})
     return volunteer
 
