@@ -111,7 +111,7 @@ def certificate_pdf(cert: Certificate, *, verify_url: str) -> bytes:
     stars = (ngettext("%(s)s-star volunteer", "%(s)s-star volunteer", cert.stars) % {"s": cert.stars}
              if cert.stars else _("No star level yet"))
     facts = [
-        (_("Name"), name),
+        (_("Name of the volunteer"), name),
         (_("ID number"), volunteer.masked_id_number or "—"),
         (_("Total hours"), f"{hours}"),
         (_("Star level"), stars),
