@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
 
 from kepu.accounts.models import Membership
 from kepu.core.actor import Actor
@@ -168,15 +169,25 @@ def certificate_by_number(number: str) -> Certificate | None:
     return Certificate.objects.select_related("volunteer", "organization").filter(number=number).first()
 
 
+#: Term lists are counted up to this many entries to find the rarest (past it, they are all "common").
+TERM_COUNT_CAP = 20_000
+
+
+def _term_frequency(term: str) -> int:
+    return ExpertTerm.objects.filter(term=term).values("pk")[:TERM_COUNT_CAP].count()
+
+
 def expert_search(
     *, actor: Actor, q: str = "", field: str = "", subfield: str = "", district_id: int | None = None,
     available: bool | None = None, audience: str = "", emergency: bool | None = None, emergency_field: str = "",
 ) -> QuerySet[Expert]:
     """The expert library's search: indexed equalities, and the inverted index (``ExpertTerm``) for words and tags.
 
-    All terms (the character pairs of each word, ``@audience``, ``!emergency field``) are matched in one
-    ``INTERSECT`` of covering-index scans, so the cost follows the terms' lists, not the library's size.
-    Ordered by entry (primary key) so that a page of 20 never sorts the whole result.
+    Terms are the character pairs of each word, ``@audience`` and ``!emergency field``. The
+    rarest term (each list is counted on the covering index, up to ``TERM_COUNT_CAP``) drives
+    the search; every other term is one index probe per candidate. Intersecting whole lists
+    instead costs the sum of their lengths, and a common pair such as 大学 is in a quarter of
+    the library. Ordered by entry (primary key) so that a page never sorts the whole result.
     """
     qs = scope(actor, Expert.objects.all())
     if field:
@@ -200,14 +211,43 @@ def expert_search(
         if len(word) > 2:
             qs = qs.filter(search_text__contains=word)
     if terms:
+        rarest, *others = sorted(terms, key=lambda t: (_term_frequency(t), t))
         table = connection.ops.quote_name(ExpertTerm._meta.db_table)
-        one = f"SELECT expert_id FROM {table} WHERE term = %s"
-        qs = qs.filter(pk__in=RawSQL(" INTERSECT ".join([one] * len(terms)), sorted(terms)))
+        qs = qs.filter(pk__in=RawSQL(f"SELECT expert_id FROM {table} WHERE term = %s", [rarest]))
+        for term in others:
+            qs = qs.filter(Exists(ExpertTerm.objects.filter(term=term, expert_id=OuterRef("pk"))))
     return qs.select_related("district").order_by("pk")
 
 
 #: Past this many matches the library says "more than 1,000" instead of counting them all.
 EXPERT_COUNT_CAP = 1000
+
+
+class ExpertMatches:
+    """The matches of one search, found once for both the pager's count and the page.
+
+    The ids of the first ``EXPERT_COUNT_CAP + 1`` matches come in one query (ordered by entry);
+    the count is their number and a page within them is fetched by primary key. The pager goes
+    no further than the cap: past it the page asks for another filter.
+    """
+
+    def __init__(self, qs: QuerySet[Expert]):
+        self.qs = qs
+
+    @cached_property
+    def ids(self) -> list[int]:
+        return list(self.qs.order_by("pk").values_list("pk", flat=True)[: EXPERT_COUNT_CAP + 1])
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[Expert]:
+        wanted = self.ids[item]
+        rows = {e.pk: e for e in Expert.objects.select_related("district").filter(pk__in=wanted)}
+        return [rows[pk] for pk in wanted if pk in rows]
 
 
 def expert_count(qs) -> int:

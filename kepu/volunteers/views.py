@@ -17,7 +17,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -47,11 +46,14 @@ ORG_STAFF = (Role.VOLUNTEER_ORG_STAFF,)
 
 
 class CappedPaginator(Paginator):
-    """Counts experts only up to the cap: nobody pages through more than a thousand of them."""
+    """Counts experts only up to the cap (nobody pages through more than a thousand of them), from the same
+    query that gives the page (``selectors.ExpertMatches``)."""
 
-    @cached_property
-    def count(self):
-        return selectors.expert_count(self.object_list)
+    def __init__(self, qs, per_page):
+        super().__init__(selectors.ExpertMatches(qs), per_page)
+
+    def _check_object_list_is_ordered(self):
+        pass  # ordered by entry in ExpertMatches
 
 
 def _qr_svg(data: str, label: str) -> str:
