@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 from kepu.accounts.models import Membership
@@ -13,6 +11,7 @@ from kepu.core.permissions import get_visible, scope
 from kepu.core.roles import Role
 from kepu.orgs.models import Organization, OrgKind
 from kepu.volunteers.models import (
+    EMERGENCY_TEAM_TERM,
     Certificate,
     Expert,
     ExpertInvitation,
@@ -173,8 +172,13 @@ def certificate_by_number(number: str) -> Certificate | None:
 TERM_COUNT_CAP = 20_000
 
 
-def _term_frequency(term: str) -> int:
-    return ExpertTerm.objects.filter(term=term).values("pk")[:TERM_COUNT_CAP].count()
+def _term_list(term: str, field: str, district_id: int | None) -> QuerySet[ExpertTerm]:
+    qs = ExpertTerm.objects.filter(term=term)
+    if field:
+        qs = qs.filter(field=field)
+    if district_id:
+        qs = qs.filter(district_id=district_id)
+    return qs.order_by().values("expert_id")
 
 
 def expert_search(
@@ -183,11 +187,14 @@ def expert_search(
 ) -> QuerySet[Expert]:
     """The expert library's search: indexed equalities, and the inverted index (``ExpertTerm``) for words and tags.
 
-    Terms are the character pairs of each word, ``@audience`` and ``!emergency field``. The
-    rarest term (each list is counted on the covering index, up to ``TERM_COUNT_CAP``) drives
-    the search; every other term is one index probe per candidate. Intersecting whole lists
-    instead costs the sum of their lengths, and a common pair such as 大学 is in a quarter of
-    the library. Ordered by entry (primary key) so that a page never sorts the whole result.
+    Terms are ``@audience``, ``!emergency field`` and, for each word, the rarest of its character
+    pairs (the whole word is then checked in ``search_text``). Each term's list, narrowed to the
+    field and district asked for (the index carries both), is counted on its covering index up
+    to ``TERM_COUNT_CAP``; the shortest drives the search and every other term is one index
+    probe per candidate (when all are that long, the library is read in order and probed, which
+    stops early because matches are then dense). Intersecting whole lists instead costs the sum
+    of their lengths, and a common pair such as 大学 is in a quarter of the library.
+    Ordered by entry (primary key) so that a page never sorts the whole result.
     """
     qs = scope(actor, Expert.objects.all())
     if field:
@@ -200,22 +207,34 @@ def expert_search(
         qs = qs.filter(available=available)
     if emergency is not None:
         qs = qs.filter(is_emergency=emergency)
-    terms: set[str] = set()
+
+    def length(term):
+        return _term_list(term, field, district_id)[:TERM_COUNT_CAP].count(), term
+
+    counted = []
     if audience:
-        terms.add(f"@{audience}")
+        counted.append(length(f"@{audience}"))
     if emergency_field:
-        terms.add(f"!{emergency_field}")
+        counted.append(length(f"!{emergency_field}"))
         qs = qs.filter(is_emergency=True)
-    for word in (q or "").lower().split():
-        terms.update({word[i:i + 2] for i in range(len(word) - 1)} or {word})
-        if len(word) > 2:
-            qs = qs.filter(search_text__contains=word)
-    if terms:
-        rarest, *others = sorted(terms, key=lambda t: (_term_frequency(t), t))
-        table = connection.ops.quote_name(ExpertTerm._meta.db_table)
-        qs = qs.filter(pk__in=RawSQL(f"SELECT expert_id FROM {table} WHERE term = %s", [rarest]))
-        for term in others:
+    elif emergency:
+        counted.append(length(EMERGENCY_TEAM_TERM))
+    words = list(dict.fromkeys((q or "").lower().split()))
+    for word in words:
+        # One pair per word is enough, the rarest: the whole word is checked in the text below.
+        counted.append(min(length(t) for t in {word[i:i + 2] for i in range(len(word) - 1)} or {word}))
+    if counted:
+        counted.sort()
+        probes = list(dict.fromkeys(t for _n, t in counted))
+        # When even the shortest list is long, matches are many: reading the library in order and
+        # probing each term stops at the cap of the page's query long before the list would end.
+        if counted[0][0] < TERM_COUNT_CAP:
+            qs = qs.filter(pk__in=_term_list(probes.pop(0), field, district_id))
+        for term in probes:
             qs = qs.filter(Exists(ExpertTerm.objects.filter(term=term, expert_id=OuterRef("pk"))))
+    for word in words:
+        if len(word) > 2:  # its pairs may be apart in the text: the whole word must be there
+            qs = qs.filter(search_text__contains=word)
     return qs.select_related("district").order_by("pk")
 
 

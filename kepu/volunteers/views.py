@@ -35,6 +35,7 @@ from kepu.volunteers.models import (
     HoursEntry,
     HoursReport,
     JoinRequest,
+    NeedKind,
     SignUp,
     Training,
     TrainingSession,
@@ -255,8 +256,13 @@ def need_detail(request, pk):
     manage = can(request.actor, OrgAction.MANAGE, need)
     check_in = can(request.actor, OrgAction.CHECK_IN, need)
     mine = need.signups.filter(volunteer=volunteer).first() if volunteer else None
+    ref_url = None
+    if need.ref_id and need.kind in (NeedKind.ACTIVITY, NeedKind.OPEN_DAY):
+        ref_url = reverse("activities:detail", args=[need.ref_id])
+    elif need.ref_id and need.kind == NeedKind.ORDER and manage:
+        ref_url = reverse("orders:detail", args=[need.ref_id])
     return TemplateResponse(request, "volunteers/need_detail.html", {
-        "need": need, "may_manage": manage, "may_check_in": check_in, "mine": mine,
+        "need": need, "may_manage": manage, "may_check_in": check_in, "mine": mine, "ref_url": ref_url,
         "signups": selectors.need_signups(need) if manage or check_in else [],
     })
 
