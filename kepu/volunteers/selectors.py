@@ -187,10 +187,11 @@ def expert_search(
 ) -> QuerySet[Expert]:
     """The expert library's search: indexed equalities, and the inverted index (``ExpertTerm``) for words and tags.
 
-    Terms are ``@audience``, ``!emergency field`` and, for each word, the rarest of its character
-    pairs (the whole word is then checked in ``search_text``). Each term's list, narrowed to the
-    field and district asked for (the index carries both), is counted on its covering index up
-    to ``TERM_COUNT_CAP``; the shortest drives the search and every other term is one index
+    Terms are ``@audience``, ``!emergency field``, ``!team`` and the character pairs of each
+    word: a word matches an expert whose indexed words hold all its pairs (no ``LIKE '%…%'``
+    on ``search_text``: PostgreSQL then chose to read the whole table). Each term's list,
+    narrowed to the field and district asked for (the index carries both), is counted on its
+    covering index up to ``TERM_COUNT_CAP``; the shortest drives the search and every other term is one index
     probe per candidate (when all are that long, the library is read in order and probed, which
     stops early because matches are then dense). Intersecting whole lists instead costs the sum
     of their lengths, and a common pair such as 大学 is in a quarter of the library.
@@ -221,8 +222,7 @@ def expert_search(
         counted.append(length(EMERGENCY_TEAM_TERM))
     words = list(dict.fromkeys((q or "").lower().split()))
     for word in words:
-        # One pair per word is enough, the rarest: the whole word is checked in the text below.
-        counted.append(min(length(t) for t in {word[i:i + 2] for i in range(len(word) - 1)} or {word}))
+        counted.extend(length(t) for t in {word[i:i + 2] for i in range(len(word) - 1)} or {word})
     if counted:
         counted.sort()
         probes = list(dict.fromkeys(t for _n, t in counted))
@@ -232,9 +232,6 @@ def expert_search(
             qs = qs.filter(pk__in=_term_list(probes.pop(0), field, district_id))
         for term in probes:
             qs = qs.filter(Exists(ExpertTerm.objects.filter(term=term, expert_id=OuterRef("pk"))))
-    for word in words:
-        if len(word) > 2:  # its pairs may be apart in the text: the whole word must be there
-            qs = qs.filter(search_text__contains=word)
     return qs.select_related("district").order_by("pk")
 
 

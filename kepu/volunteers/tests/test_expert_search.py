@@ -70,3 +70,10 @@ def test_residents_and_volunteers_cannot_search_the_library(client, library):
     for actor in (library.a.resident, library.a.volunteer if hasattr(library.a, "volunteer") else library.b.resident):
         login(client, actor)
         assert client.get(reverse("volunteers:experts"), {"q": "北京"}).status_code == 403
+
+
+def test_a_word_needs_all_its_character_pairs_not_just_its_characters(world):
+    whole = ExpertFactory(district=world.a.place, name="赵一", topics=["人工智能"])
+    ExpertFactory(district=world.a.place, name="钱二", topics=["人工", "智能"])  # no 工智 anywhere
+    found = selectors.ExpertMatches(selectors.expert_search(actor=world.city_admin, q="人工智能"))
+    assert found.ids == [whole.pk]
