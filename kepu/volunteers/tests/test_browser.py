@@ -94,6 +94,9 @@ def test_resident_volunteers_serves_and_gets_a_certificate_that_verifies(pages, 
     qr = resident_page.locator(".certificate figure.qr svg").evaluate("el => el.outerHTML")
     assert _same_qr(qr, verify_url)
     screenshot(resident_page, "volunteers-certificate-phone")
+    resident_page.set_viewport_size(DESKTOP)
+    screenshot(resident_page, "volunteers-certificate-desktop")
+    resident_page.set_viewport_size(PHONE)
     with resident_page.expect_download() as download:
         resident_page.get_by_test_id("download-certificate").click()
     assert download.value.suggested_filename == f"certificate-{number}.pdf"
