@@ -8,7 +8,7 @@ idempotency key, so the same service is never credited twice.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -435,6 +435,25 @@ def presence_sign_out(*, actor: Actor, need: Need, volunteer_token: str, at: dat
                      source=source, key=key, served_on=timezone.localdate(signup.signed_in_at),
                      note=need.title[:200], actor=actor)
     return signup
+
+
+@transaction.atomic
+def presence_record(*, actor: Actor, need: Need, signup: SignUp, signed_in_at: datetime,
+                    signed_out_at: datetime) -> SignUp:
+    """The team leader records a volunteer's presence afterwards (no QR code at hand): from when to when.
+
+    The times must lie within the need's hours (an hour of leeway each side) and not in the
+    future; the hours are credited as by a sign-out.
+    """
+    signup = SignUp.objects.select_related("volunteer").get(pk=signup.pk, need=need)
+    leeway = timedelta(hours=1)
+    if not (need.starts_at - leeway <= signed_in_at < signed_out_at <= min(need.ends_at + leeway, timezone.now())):
+        raise DomainError(_("The times must be within the need's hours, the sign-out after the sign-in, and not "
+                            "in the future."), code="presence_times")
+    token = signup.volunteer.qr_token
+    if not signup.signed_in_at:
+        presence_sign_in(actor=actor, need=need, volunteer_token=token, at=signed_in_at)
+    return presence_sign_out(actor=actor, need=need, volunteer_token=token, at=signed_out_at)
 
 
 # --- The hours ledger ----------------------------------------------------------------

@@ -325,6 +325,17 @@ def scan(request, token):
     return TemplateResponse(request, "volunteers/scan.html", {"volunteer": volunteer, "signups": signups})
 
 
+def _time_on(day, value: str):
+    """``HH:MM`` on ``day`` in the platform's time zone, or None."""
+    from datetime import datetime, time
+
+    try:
+        hour, minute = (int(part) for part in value.strip().split(":"))
+        return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+    except ValueError:
+        return None
+
+
 @require_POST
 @login_required
 def presence(request, pk):
@@ -334,7 +345,19 @@ def presence(request, pk):
         raise Http404 from None
     token = request.POST.get("token", "")
     try:
-        if request.POST.get("action") == "out":
+        if request.POST.get("action") == "record":
+            signup = need.signups.filter(pk=request.POST.get("signup") or 0).first()
+            if signup is None:
+                raise Http404
+            day = timezone.localtime(need.starts_at).date()
+            times = [_time_on(day, request.POST.get(name, "")) for name in ("signed_in", "signed_out")]
+            if None in times:
+                raise DomainError(_("Please enter both times as HH:MM."), code="presence_times")
+            signup = services.presence_record(actor=request.actor, need=need, signup=signup,
+                                              signed_in_at=times[0], signed_out_at=times[1])
+            messages.success(request, _("%(name)s signed out: %(minutes)s minutes credited.")
+                             % {"name": signup.volunteer.real_name, "minutes": signup.minutes})
+        elif request.POST.get("action") == "out":
             signup = services.presence_sign_out(actor=request.actor, need=need, volunteer_token=token)
             messages.success(request, _("%(name)s signed out: %(minutes)s minutes credited.")
                              % {"name": signup.volunteer.real_name, "minutes": signup.minutes})

@@ -98,3 +98,31 @@ def test_another_districts_team_cannot_staff_an_order_it_does_not_serve(world):
     with pytest.raises(DomainError) as exc:
         need_for(w.b.team_staff, w.b.streets[0], kind=NeedKind.ORDER, ref_id=order.pk)
     assert exc.value.code == "need_ref_unknown"
+
+
+def test_the_team_leader_records_presence_afterwards_within_the_needs_hours(world, client):
+    from django.urls import reverse
+
+    from kepu.core.testing.web import login
+
+    a = world.a
+    start = (timezone.localtime() - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    need = need_for(a.team_staff, a.streets[0], starts_at=start, hours=3)
+    v = _volunteer_of(world, a.team)
+    signup = SignUp.objects.create(need=need, volunteer=v)
+    services.signup_decide(actor=a.team_staff, signup=signup, confirm=True)
+    url = reverse("volunteers:presence", args=[need.pk])
+    login(client, a.team_staff)
+    assert "record-presence" in client.get(reverse("volunteers:need", args=[need.pk])).content.decode()
+
+    bad = client.post(url, {"action": "record", "signup": signup.pk, "signed_in": "09:00", "signed_out": "15:30"},
+                      follow=True)
+    assert "时间须在需求时段内" in bad.content.decode()
+    assert not HoursEntry.objects.exists()
+    client.post(url, {"action": "record", "signup": signup.pk, "signed_in": "09:10", "signed_out": "11:40"})
+    assert list(HoursEntry.objects.values_list("minutes", "source")) == [(150, "need")]
+
+    other = type(client)()
+    login(other, world.b.team_staff)
+    r = other.post(url, {"action": "record", "signup": signup.pk, "signed_in": "09:10", "signed_out": "11:40"})
+    assert r.status_code == 404
