@@ -63,6 +63,11 @@ def test_resident_volunteers_serves_and_gets_a_certificate_that_verifies(pages, 
     visit(staff_page, f"{base}/volunteers/needs/{need.pk}/")
     staff_page.get_by_role("button", name="确认", exact=True).click()
     staff_page.wait_for_load_state("networkidle")
+    assert staff_page.get_by_test_id("record-presence").count() == 1
+    screenshot(staff_page, "volunteers-need-desktop")
+    staff_page.set_viewport_size(PHONE)
+    screenshot(staff_page, "volunteers-need-phone")
+    staff_page.set_viewport_size(DESKTOP)
 
     # 4. On the day the team leader scans the volunteer's QR code: sign in, and (later) sign out.
     visit(resident_page, f"{base}/volunteers/")
