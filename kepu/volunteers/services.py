@@ -263,8 +263,8 @@ def need_create(
 
 
 def _check_need_ref(actor: Actor, kind: str, ref_id: int) -> None:
-    """The activity (an open day is an activity too) or the order a need names must exist and be visible to the
-    organization: presence at the need is then the volunteers' presence there (see ``presence_sign_out``)."""
+    """The activity (an open day is an activity too) or the order a need (or an expert's invitation) names must
+    exist and be visible to the organization: presence at a need is then the volunteers' presence there."""
     from kepu.core.errors import NotFound
 
     try:
@@ -716,6 +716,7 @@ def expert_invite(*, actor: Actor, expert: Expert, target: str, target_id: int, 
     require(actor, ExpertAction.INVITE, expert)
     if target not in InvitationTarget.values:
         raise DomainError(code="target_invalid")
+    _check_need_ref(actor, NeedKind.ORDER if target == InvitationTarget.ORDER else NeedKind.ACTIVITY, target_id)
     if not expert.available:
         raise DomainError(_("This expert is not available at the moment."), code="expert_unavailable")
     if ExpertInvitation.objects.filter(expert=expert, target=target, target_id=target_id,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from kepu.accounts.tests.factories import PASSWORD
+from kepu.activities.tests.factories import published_activity
 from kepu.core.testing.browser import DESKTOP, PHONE, screenshot, sign_in_resident, sign_in_staff, visit
 from kepu.volunteers.models import SignUp
 from kepu.volunteers.tests.factories import ExpertFactory, make_id_number, need_for
@@ -135,7 +136,7 @@ def test_office_finds_an_expert_fast_and_invites(pages, live_server, world):
     page.wait_for_load_state("networkidle")
     visit(page, page.url)
     page.select_option("select[name=target]", "activity")
-    page.fill("input[name=target_id]", "12")
+    page.fill("input[name=target_id]", str(published_activity(a.unit_staff).pk))
     page.get_by_role("button", name="邀请", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert "已邀请，未答复" in page.content()
