@@ -5,6 +5,7 @@ switches to PostgreSQL. Nothing here reaches the internet: static files are serv
 by the app through whitenoise.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -213,6 +214,12 @@ KEPU_SMS_GATEWAY_URL = os.environ.get("KEPU_SMS_GATEWAY_URL", "")
 KEPU_SMS_GATEWAY_TOKEN = os.environ.get("KEPU_SMS_GATEWAY_TOKEN", "")
 KEPU_SMS_OUTBOX = VAR_DIR / "outbox"
 KEPU_WECHAT_BACKEND = os.environ.get("KEPU_WECHAT_BACKEND", "kepu.notifications.channels.FileWeChatBackend")
+# For HttpGatewayWeChatBackend: the relay to the official account's template-message API, and
+# {"kind of message": "template id", "generic": "…"} as JSON.
+KEPU_WECHAT_GATEWAY_URL = os.environ.get("KEPU_WECHAT_GATEWAY_URL", "")
+KEPU_WECHAT_GATEWAY_TOKEN = os.environ.get("KEPU_WECHAT_GATEWAY_TOKEN", "")
+KEPU_WECHAT_TEMPLATES = json.loads(os.environ.get("KEPU_WECHAT_TEMPLATES", "{}") or "{}")
+KEPU_SITE_URL = os.environ.get("KEPU_SITE_URL", "http://127.0.0.1:8000")
 # Only the demo shows the one-time code on the sign-in page, so that a newcomer can sign in
 # as a resident without a phone. Never on in production.
 KEPU_SHOW_DEV_CODES = env_bool("KEPU_SHOW_DEV_CODES", False) and DEBUG

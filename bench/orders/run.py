@@ -3,11 +3,11 @@
 Usage (from the repository root):
 
     # 1. a database with the demo people and places plus N generated orders (bulk inserts)
-    KEPU_DEBUG=1 KEPU_SQLITE_PATH=/tmp/kepu-orders.sqlite3 /work/venv/bin/python bench/orders/run.py --generate 1000000
+    KEPU_DEBUG=1 KEPU_SQLITE_PATH=/tmp/kepu-orders.sqlite3 /work/main/.venv/bin/python bench/orders/run.py --generate 1000000
     # 2. measure (p50/p95 of --repeat requests through Django's test client, after a warm-up)
-    KEPU_DEBUG=1 KEPU_SQLITE_PATH=/tmp/kepu-orders.sqlite3 /work/venv/bin/python bench/orders/run.py
+    KEPU_DEBUG=1 KEPU_SQLITE_PATH=/tmp/kepu-orders.sqlite3 /work/main/.venv/bin/python bench/orders/run.py
     # the same on PostgreSQL
-    DATABASE_URL=postgres://postgres@127.0.0.1:55433/kepu_orders_bench KEPU_DEBUG=1 /work/venv/bin/python \
+    DATABASE_URL=postgres://postgres@127.0.0.1:55433/kepu_orders_bench KEPU_DEBUG=1 /work/main/.venv/bin/python \
         bench/orders/run.py --generate 1000000
 
 The generator is ``kepu.orders.seed.bulk_orders`` (also what ``seed_demo --scale city`` runs): orders
@@ -262,6 +262,8 @@ def main():
     parser.add_argument("--generate", type=int, default=0, help="first create a database with this many orders")
     parser.add_argument("--generate-sql", type=int, default=0,
                         help="create the orders with one INSERT … SELECT per 100,000 (fast)")
+    parser.add_argument("--rebuild-rollup", action="store_true",
+                        help="recompute the three rates' roll-up from the orders first")
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--claims", type=int, default=200)
     parser.add_argument("--threads", type=int, default=8)
@@ -273,11 +275,22 @@ def main():
         generate(args.generate)
     if args.generate_sql:
         generate_sql(args.generate_sql)
+    if args.generate_sql or args.rebuild_rollup:  # (--generate's bulk_orders rebuilds it itself)
+        started = time.monotonic()
+        call_command("rebuild_order_rollup")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"roll-up rebuilt in {time.monotonic() - started:.0f} s")
     from kepu.orders.models import Order
 
     total = Order.objects.count()
     sample = Order.objects.filter(district__code="110115", unit__short_name="区卫健委").order_by("-pk").values_list(
         "pk", flat=True).first()
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = (timezone.localdate() - timedelta(days=45)).isoformat()
     pages = [
         ("order list, waiting for me (district office)", "dx.office", "/orders/"),
         ("order list, all (district office)", "dx.office", "/orders/?view=all"),
@@ -292,6 +305,10 @@ def main():
         ("三率 dashboard by unit (district office)", "dx.office", "/orders/rates/?by=unit"),
         ("三率 dashboard by month (city office)", "city.admin", "/orders/rates/?by=month"),
         ("三率 dashboard by street (community)", "dx.community", "/orders/rates/?by=street"),
+        ("三率 dashboard by community, 45 days (district)", "dx.office", f"/orders/rates/?by=community&start={since}"),
+        ("三率 dashboard by unit (member unit)", "dx.health", "/orders/rates/?by=street"),
+        ("三率 Excel by street (district office)", "dx.office", "/orders/rates.xlsx?by=street"),
+        ("API 三率 by provider (district office)", "dx.office", "/api/v1/orders/rates?by=provider"),
     ]
     print(f"{connection.vendor}, {total:,} orders, {args.repeat} requests each")
     print(f"| {'page':<46} | p50 ms | p95 ms | queries |")
@@ -301,24 +318,6 @@ def main():
         client = clients.setdefault(user, login(user))
         p50, p95, n = measure(client, url, args.repeat)
         print(f"| {label:<46} | {p50:6.1f} | {p95:6.1f} | {n:7d} |", flush=True)
-    # The dashboard serves cached figures (dropped whenever an order changes); this is the
-    # aggregate itself, as the first visitor after a change pays it.
-    from kepu.accounts.models import Membership
-    from kepu.core.actor import Actor
-    from kepu.orders.selectors import rate_figures
-
-    for label, user, by in (("三率 aggregate uncached, by street (district office)", "dx.office", "street"),
-                            ("三率 aggregate uncached, by month (city office)", "city.admin", "month")):
-        m = Membership.objects.select_related("organization__place", "user").filter(
-            user__username=user, is_active=True).order_by("pk").first()
-        actor = Actor(user=m.user, membership=m)
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            rate_figures(actor=actor, by=by, fresh=True)
-            times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        print(f"| {label:<46} | {statistics.median(times):6.1f} | {times[-1]:6.1f} (max of 5) |", flush=True)
     rate, wins, taken = claims_per_second(args.claims, args.threads)
     print(f"claims: {args.claims} orders, {args.threads} threads racing for each: {rate:.0f} claims/s "
           f"({wins} won, {taken} already taken)")

@@ -28,6 +28,7 @@ class PersonOut(Schema):
     id: int
     name: str
     phone: str
+    key_population: str
     memberships: list[MembershipOut]
 
     @staticmethod
@@ -42,6 +43,7 @@ class PersonOut(Schema):
 class MeOut(Schema):
     id: int
     name: str
+    key_population: str
     role: str | None
     organization: str | None
     memberships: list[MembershipOut]
@@ -56,9 +58,21 @@ def me(request):
     actor = actor_of(request)
     return {
         "id": actor.user.pk, "name": actor.user.get_display_name(), "role": actor.role,
+        "key_population": selectors.key_population_of(actor.user),
         "organization": actor.organization.name if actor.organization else None,
         "memberships": active_memberships(actor.user),
     }
+
+
+class KeyPopulationIn(Schema):
+    key_population: str  # one of kepu.core.populations.Population, or "" (not said)
+
+
+@router.patch("/me", response=MeOut, summary="Say which key population one belongs to")
+def me_update(request, payload: KeyPopulationIn):
+    actor = actor_of(request)
+    services.person_set_key_population(actor=actor, person=actor.user, key_population=payload.key_population)
+    return me(request)
 
 
 @router.get("/", response=list[PersonOut], summary="People the caller may see (phones masked)")
@@ -70,6 +84,14 @@ def person_list(request, q: str = "", role: str = ""):
 @router.get("/{person_id}", response=PersonOut)
 def person_get(request, person_id: int):
     return selectors.person_get(actor=actor_of(request), pk=person_id)
+
+
+@router.patch("/{person_id}", response=PersonOut, summary="Set a person's key population (the offices of their area)")
+def person_update(request, person_id: int, payload: KeyPopulationIn):
+    actor = actor_of(request)
+    person = selectors.person_get(actor=actor, pk=person_id)
+    services.person_set_key_population(actor=actor, person=person, key_population=payload.key_population)
+    return selectors.person_get(actor=actor, pk=person_id)
 
 
 @router.post("/{person_id}/phone", response=PhoneOut, summary="The full phone number (audited)")

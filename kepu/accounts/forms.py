@@ -1,6 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kepu.core.populations import Population
+
+
+def key_population_choices():
+    """The five key populations, then "none of these" (stored as other), then "not said" (empty)."""
+    five = [(p.value, p.label) for p in Population if p != Population.OTHER]
+    return five + [(Population.OTHER.value, _("None of these")), ("", _("I'd rather not say"))]
+
 
 class StaffLoginForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150,
@@ -22,6 +30,14 @@ class CodeForm(forms.Form):
 class WelcomeForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=50)
     community = forms.CharField(label=_("Your community or village"), widget=forms.HiddenInput)
+    key_population = forms.ChoiceField(label=_("Do you belong to one of these groups? (optional)"),
+                                       choices=key_population_choices, required=False, widget=forms.RadioSelect)
+
+
+class KeyPopulationForm(forms.Form):
+    key_population = forms.ChoiceField(label=_("Key population"), choices=key_population_choices, required=False,
+                                       help_text=_("Activities and service orders count who took part by these "
+                                                   "groups. Your sign-ups use it unless you choose otherwise."))
 
 
 class TokenForm(forms.Form):

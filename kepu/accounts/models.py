@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kepu.core.pii import EncryptedTextField, mask_phone
+from kepu.core.populations import Population
 from kepu.core.roles import Role
 from kepu.orgs.models import OrgKind
 
@@ -44,6 +45,8 @@ class User(AbstractUser):
         "places.Place", verbose_name=_("home community"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
+    # Empty until the person (or a community worker) says; "other" is an answer: none of the five.
+    key_population = models.CharField(_("key population"), max_length=12, choices=Population.choices, blank=True)
 
     objects = UserManager()
 

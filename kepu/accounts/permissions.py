@@ -6,6 +6,9 @@
 * Staff of any other organization see the people of their own organization.
 * A resident, volunteer or expert sees only themself.
 
+Profile facts that figures are counted by (the key population) are set by the person, or by
+the offices of their area (a community worker for an elderly resident); every change is audited.
+
 Full personal data (the whole phone number) is for those who must call: the offices of the
 area and the person themself. Every full view is audited (``services.person_reveal_phone``).
 """
@@ -22,6 +25,9 @@ class PersonAction:
     VIEW = "view"
     VIEW_PII = "view_pii"
     MANAGE = "manage"
+    # Profile facts other apps count by (the key population): the person, or the offices of their area,
+    # who register elderly residents and classes and know them.
+    EDIT_PROFILE = "edit_profile"
     ANONYMIZE = "anonymize"
 
 
@@ -60,6 +66,10 @@ class PersonPolicy(Policy):
         if action == PersonAction.VIEW:
             return is_self or self.scope(actor, User.objects.filter(pk=obj.pk)).exists()
         if action == PersonAction.VIEW_PII:
+            if is_self or actor.is_city:
+                return True
+            return actor.role in AREA_ROLES and self.scope(actor, User.objects.filter(pk=obj.pk)).exists()
+        if action == PersonAction.EDIT_PROFILE:
             if is_self or actor.is_city:
                 return True
             return actor.role in AREA_ROLES and self.scope(actor, User.objects.filter(pk=obj.pk)).exists()

@@ -77,6 +77,33 @@ def staff_of(org_ids, roles) -> list[User]:
                                     memberships__is_active=True, is_active=True).distinct().order_by("pk"))
 
 
+def key_population_of(user) -> str:
+    """The key population a person said they belong to ("" when not said), for other apps' forms and sign-ups.
+
+    Not scoped: callers ask about the person acting (or the attendee they already hold), never browse.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    return User.objects.filter(pk=user.pk).values_list("key_population", flat=True).first() or ""
+
+
+def person_by_phone(*, actor: Actor, phone: str) -> User | None:
+    """The person with this mobile number, if the actor may see them (a community worker: their community's).
+
+    For staff who register someone by the number the person gives them; an invalid number
+    or a person outside the actor's area gives None, the same answer as nobody.
+    """
+    from django.core.exceptions import ValidationError
+
+    from kepu.core.pii import blind_index, normalize_phone
+
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError:
+        return None
+    return scope(actor, User.objects.filter(phone_index=blind_index(phone, "phone"), is_active=True)).first()
+
+
 def user_ids_by_phone(phones) -> dict[str, int]:
     """``{phone: user id}`` of the normalized ``phones`` that already have an account (imports check with it);
     not scoped: it reveals only that a number is registered, to the service that must not register it twice."""

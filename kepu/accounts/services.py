@@ -22,6 +22,7 @@ from kepu.core.errors import DomainError
 from kepu.core.messaging import send_sms
 from kepu.core.permissions import require
 from kepu.core.pii import blind_index, normalize_phone
+from kepu.core.populations import Population
 from kepu.core.roles import Role
 from kepu.orgs.models import Organization, OrgKind
 from kepu.places.models import Place, PlaceLevel
@@ -107,9 +108,11 @@ def verify_login_code(*, phone: str, code: str) -> User | None:
 
 
 @transaction.atomic
-def resident_complete_profile(*, actor: Actor, name: str, community: Place) -> Membership:
-    """A new resident gives their name and community and becomes its resident (居民)."""
+def resident_complete_profile(*, actor: Actor, name: str, community: Place, key_population: str = "") -> Membership:
+    """A new resident gives their name and community (and, if they like, their key population) and becomes
+    the community's resident (居民)."""
     name = (name or "").strip()
+    key_population = _validated_population(key_population)
     if not name or len(name) > 50:
         raise DomainError(_("Please enter your name (at most 50 characters)."), code="name_invalid")
     if community.level != PlaceLevel.COMMUNITY:
@@ -120,7 +123,11 @@ def resident_complete_profile(*, actor: Actor, name: str, community: Place) -> M
     user = User.objects.select_for_update().get(pk=actor.user.pk)
     user.name = name
     user.home_place = community
-    user.save(update_fields=["name", "home_place"])
+    fields = ["name", "home_place"]
+    if key_population:
+        user.key_population = key_population
+        fields.append("key_population")
+    user.save(update_fields=fields)
     Membership.objects.filter(user=user, role=Role.RESIDENT).exclude(organization=committee).update(is_active=False)
     membership, _created = Membership.objects.update_or_create(
         user=user, organization=committee, role=Role.RESIDENT, defaults={"is_active": True}
@@ -254,6 +261,31 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     return token
 
 
+def _validated_population(value: str) -> str:
+    value = (value or "").strip()
+    if value and value not in Population.values:
+        raise DomainError(_("Choose one of the listed groups, or none of them."), code="population_invalid")
+    return value
+
+
+@transaction.atomic
+def person_set_key_population(*, actor: Actor, person: User, key_population: str) -> User:
+    """Say which key population (重点人群) a person belongs to ("other": none of the five; empty: not said).
+
+    Other apps copy it when the person signs up or orders, so changing it never rewrites past figures.
+    """
+    key_population = _validated_population(key_population)
+    person = User.objects.select_for_update().get(pk=person.pk)
+    require(actor, PersonAction.EDIT_PROFILE, person)
+    if person.key_population != key_population:
+        before = person.key_population
+        person.key_population = key_population
+        person.save(update_fields=["key_population"])
+        log_action(actor, "kepu.person.key_population_changed", person, place=person.home_place,
+                   data={"from": before, "to": key_population})
+    return person
+
+
 # --- For other apps: imports and anonymization -------------------------------------------
 def _chunks(items: list, size: int = 900):
     for start in range(0, len(items), size):
@@ -322,4 +354,3 @@ def person_anonymize(*, actor: Actor, person: User) -> User:
     ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
     log_action(actor, "kepu.person.anonymized", person, data={"person": person.pk})
     return person
-

@@ -11,9 +11,11 @@ urlpatterns = [
     path("places/options/", views.place_options, name="place_options"),
     path("role/", views.switch_role, name="switch_role"),
     path("me/", views.profile, name="profile"),
+    path("me/population/", views.profile_population, name="profile_population"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("people/", views.person_list, name="people"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/phone/", views.person_reveal_phone, name="person_phone"),
+    path("people/<int:pk>/population/", views.person_population, name="person_population"),
 ]

@@ -5,12 +5,13 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kepu.accounts import selectors, services
-from kepu.accounts.forms import CodeForm, PhoneForm, StaffLoginForm, TokenForm, WelcomeForm
+from kepu.accounts.forms import CodeForm, KeyPopulationForm, PhoneForm, StaffLoginForm, TokenForm, WelcomeForm
 from kepu.accounts.middleware import SESSION_KEY
 from kepu.accounts.permissions import PersonAction
 from kepu.core.errors import DomainError
@@ -94,7 +95,8 @@ def welcome(request):
         try:
             place = place_by_code(form.cleaned_data["community"])
             membership = services.resident_complete_profile(
-                actor=request.actor, name=form.cleaned_data["name"], community=place
+                actor=request.actor, name=form.cleaned_data["name"], community=place,
+                key_population=form.cleaned_data["key_population"],
             )
             request.session[SESSION_KEY] = membership.pk
             messages.success(request, _("Welcome! You are registered as a resident of %(place)s.")
@@ -127,7 +129,39 @@ def switch_role(request):
 
 @login_required
 def profile(request):
-    return TemplateResponse(request, "accounts/profile.html", {"person": request.user})
+    return TemplateResponse(request, "accounts/profile.html", {
+        "person": request.user, "population_form": KeyPopulationForm(
+            initial={"key_population": request.user.key_population}, auto_id="me-%s"),
+        "population_url": reverse("accounts:profile_population")})
+
+
+def _population_post(request, person, url, back):
+    """Save the key population posted for ``person``; answer the fragment (htmx) or go back to the page."""
+    form = KeyPopulationForm(request.POST, auto_id="me-%s" if person.pk == request.user.pk else "pp-%s")
+    saved = False
+    if form.is_valid():
+        try:
+            person = services.person_set_key_population(actor=request.actor, person=person,
+                                                        key_population=form.cleaned_data["key_population"])
+            saved = True
+        except DomainError as exc:
+            form.add_error("key_population", exc.message)
+    status = 200 if saved else 400
+    if request.htmx:
+        return TemplateResponse(request, "accounts/population_form.html",
+                                {"population_form": form, "population_url": url, "person": person, "saved": saved},
+                                status=status)
+    if saved:
+        messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Choose one of the listed groups, or none of them."))
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def profile_population(request):
+    return _population_post(request, request.user, reverse("accounts:profile_population"), "accounts:profile")
 
 
 @role_required(*STAFF_ROLES)
@@ -148,7 +182,24 @@ def person_detail(request, pk):
     except DomainError:
         return TemplateResponse(request, "404.html", {}, status=404)
     context = {"person": person, "may_reveal": can(request.actor, PersonAction.VIEW_PII, person)}
+    if can(request.actor, PersonAction.EDIT_PROFILE, person):
+        context["population_form"] = KeyPopulationForm(initial={"key_population": person.key_population},
+                                                       auto_id="pp-%s")
+        context["population_url"] = reverse("accounts:person_population", args=[person.pk])
     return TemplateResponse(request, "accounts/person_detail.html", context)
+
+
+@require_POST
+@login_required
+def person_population(request, pk):
+    try:
+        person = selectors.person_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return TemplateResponse(request, "404.html", {}, status=404)
+    if not can(request.actor, PersonAction.EDIT_PROFILE, person):
+        return TemplateResponse(request, "403.html", {}, status=403)
+    return _population_post(request, person, reverse("accounts:person_population", args=[pk]),
+                            reverse("accounts:person", args=[pk]))
 
 
 @require_POST

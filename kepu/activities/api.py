@@ -3,18 +3,21 @@
 
 from datetime import date, datetime
 
-from ninja import Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
+from kepu.accounts.selectors import person_by_phone
 from kepu.activities import selectors, services
 from kepu.activities.models import Session
 from kepu.core.actor import ANONYMOUS
 from kepu.core.api import actor_of
-from kepu.core.errors import NotAllowed, NotFound
+from kepu.core.errors import DomainError, NotAllowed, NotFound
 from kepu.core.permissions import get_visible, scope
 from kepu.core.populations import Population
 from kepu.core.roles import STAFF_ROLES
 from kepu.orgs.models import Organization
+from kepu.places.models import Place
 
 router = Router(tags=["activities"])
 
@@ -45,8 +48,11 @@ class ActivityOut(Schema):
     theme: str | None
     topics: list[str]
     populations: list[str]
+    venue_id: int | None
     starts_at: datetime | None
     ends_at: datetime | None
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
     needs_approval: bool
 
     @staticmethod
@@ -126,7 +132,47 @@ class ActivityIn(Schema):
     is_public: bool = True
     offer_hours: int = 24
     organization_id: int | None = None
+    place_code: str = ""  # a place of the tree in the organizer's district; empty: the organizer's place
+    venue_id: int | None = None  # a venue of the district (its place wins over place_code)
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
     sessions: list[SessionIn]
+
+
+class ActivityPatch(Schema):
+    """Only the fields given change; sessions are changed on their own."""
+
+    title: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    kind: str | None = None
+    topics: list[str] | None = None
+    populations: list[str] | None = None
+    theme: str | None = None
+    address: str | None = None
+    online_url: str | None = None
+    needs_approval: bool | None = None
+    is_public: bool | None = None
+    offer_hours: int | None = None
+    place_code: str | None = None
+    venue_id: int | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+
+
+def _venue(organization, venue_id):
+    """A venue the organizer may use; one it may not is "not found"."""
+    venue = selectors.usable_venues(organization).filter(pk=venue_id).first()
+    if venue is None:
+        raise NotFound()
+    return venue
+
+
+def _place(place_code):
+    place = Place.objects.filter(code=place_code).first()
+    if place is None:
+        raise NotFound()
+    return place
 
 
 @router.post("/", response={201: ActivityDetailOut}, summary="Create a draft activity (staff)")
@@ -140,11 +186,35 @@ def activity_create(request, payload: ActivityIn):
     if org is None:
         raise NotFound()
     theme = Theme.objects.filter(slug=payload.theme).first() if payload.theme else None
-    data = payload.dict(exclude={"sessions", "organization_id", "theme", "title"})
+    data = payload.dict(exclude={"sessions", "organization_id", "theme", "title", "place_code", "venue_id"})
+    if payload.place_code:
+        data["place"] = _place(payload.place_code)
+    if payload.venue_id:
+        data["venue"] = _venue(org, payload.venue_id)
     activity = services.activity_create(
         actor=actor, organization=org, title=payload.title, theme=theme,
         sessions=[(s.starts_at, s.ends_at, s.capacity) for s in payload.sessions], **data)
     return Status(201, activity)
+
+
+@router.patch("/{activity_id}", response=ActivityDetailOut, summary="Change an activity (organizer)")
+def activity_update(request, activity_id: int, payload: ActivityPatch):
+    from kepu.activities.models import Theme
+
+    activity = _managed(request, activity_id)
+    # An explicit null empties what may be empty (the sign-up window, the theme, the venue); elsewhere it is ignored.
+    data = {k: v for k, v in payload.dict(exclude_unset=True).items()
+            if v is not None or k in ("registration_opens_at", "registration_closes_at", "theme", "venue_id")}
+    place_code = data.pop("place_code", None)
+    venue_given, venue_id = "venue_id" in data, data.pop("venue_id", None)
+    if "theme" in data:
+        data["theme"] = Theme.objects.filter(slug=data["theme"]).first() if data["theme"] else None
+    if place_code:
+        data["place"] = _place(place_code)
+        data["venue"] = None  # a place of the tree replaces the venue, unless a venue is given too
+    if venue_given:
+        data["venue"] = _venue(activity.organization, venue_id) if venue_id else None
+    return services.activity_update(actor=actor_of(request), activity=activity, **data)
 
 
 def _managed(request, activity_id):
@@ -169,8 +239,9 @@ def activity_review(request, activity_id: int, payload: ReviewIn):
 
 
 class RegistrationIn(Schema):
-    population: str = Population.OTHER
+    population: str = ""  # empty: the attendee's key population from their profile
     on_behalf: bool = False
+    phone: str = ""  # staff: the mobile number of the person registered, when they have an account
     name: str = ""
     head_count: int = 1
     note: str = ""
@@ -210,7 +281,14 @@ def _public_session(request, session_id) -> Session:
              summary="Sign up (or, for staff, register someone or a group)")
 def registration_create(request, session_id: int, payload: RegistrationIn):
     session = _public_session(request, session_id)
-    reg = services.registration_create(actor=actor_of(request), session=session, **payload.dict())
+    data = payload.dict()
+    phone = data.pop("phone")
+    if phone:
+        data["attendee"] = person_by_phone(actor=actor_of(request), phone=phone)
+        if data["attendee"] is None or not data["on_behalf"]:
+            raise NotFound(_("Nobody with this mobile number is registered in your area. Leave the number "
+                             "empty and give the name instead."), code="attendee_unknown")
+    reg = services.registration_create(actor=actor_of(request), session=session, **data)
     return Status(201, reg)
 
 
@@ -295,3 +373,35 @@ def figures(request, date_from: date, date_to: date, theme: str = "", organizati
     return selectors.figures(actor=actor, date_from=date_from, date_to=date_to, theme=theme,
                              organization_id=organization_id)
 
+
+
+@router.get("/{activity_id}/sessions/{session_id}/checkin-list",
+            summary="One session's check-in list as an Excel file, to mark offline (organizer)")
+def checkin_list(request, activity_id: int, session_id: int):
+    from django.http import HttpResponse
+
+    activity = _managed(request, activity_id)
+    session = activity.sessions.filter(pk=session_id).first()
+    if session is None:
+        raise NotFound()
+    content = services.checkin_sheet_export(actor=actor_of(request), activity=activity, session=session)
+    response = HttpResponse(content,
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="checkin-{activity.pk}-{session.pk}.xlsx"'
+    return response
+
+
+class CheckinImportOut(Schema):
+    checked_in: int
+    already: int
+    walk_ins: int
+    walk_ins_already_counted: bool
+
+
+@router.post("/{activity_id}/checkin-list", response=CheckinImportOut,
+             summary="Upload a marked check-in list: all rows or none (the errors list each bad row)")
+def checkin_list_import(request, activity_id: int, file: UploadedFile = File(...)):  # noqa: B008 (ninja declares uploads so)
+    activity = _managed(request, activity_id)
+    if file.size > 5_000_000:
+        raise DomainError(_("Choose the check-in list file (.xlsx, at most 5 MB)."), code="import_format")
+    return services.checkin_sheet_import(actor=actor_of(request), activity=activity, content=file.read())

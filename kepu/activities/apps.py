@@ -9,11 +9,12 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from kepu.activities import permissions, seed, tasks  # noqa: F401
-        from kepu.activities.receivers import connect_orders
+        from kepu.activities.receivers import connect_orders, connect_own
         from kepu.core.nav import register_nav
         from kepu.core.roles import OFFICE_ROLES, STAFF_ROLES, Role
 
         connect_orders()
+        connect_own()
         from kepu.activities import measures
 
         measures.register()

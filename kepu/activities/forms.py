@@ -4,8 +4,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kepu.activities.models import ActivityKind, Theme, Topic
+from kepu.activities.models import ActivityKind, Theme, Topic, Venue
+from kepu.activities.selectors import place_pick, place_pick_for, usable_venues
 from kepu.core.populations import Population
+from kepu.places.models import Place
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -18,7 +20,19 @@ class DateTimeInput(forms.DateTimeInput):
         return value
 
 
+class Where:
+    VENUE = "venue"
+    PLACE = "place"
+    ONLINE = "online"
+
+
 class ActivityForm(forms.Form):
+    """Create an activity (with its sessions) or edit one (``edit=True``: sessions are managed on their own).
+
+    Where it happens is one of three: a venue of the district, a place of the tree picked step
+    by step (district → street → community) with an address, or online.
+    """
+
     title = forms.CharField(label=_("Title"), max_length=120)
     summary = forms.CharField(label=_("Summary (shown in lists and when shared)"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), required=False,
@@ -30,13 +44,24 @@ class ActivityForm(forms.Form):
                                             required=False, widget=forms.CheckboxSelectMultiple)
     theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.filter(is_active=True), required=False,
                                    empty_label=_("No theme"))
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    where = forms.ChoiceField(label=_("Where does it take place?"), widget=forms.RadioSelect, initial=Where.PLACE,
+                              choices=[(Where.VENUE, _("At a venue")), (Where.PLACE, _("At an address")),
+                                       (Where.ONLINE, _("Online"))])
+    venue = forms.ModelChoiceField(label=_("The venue"), queryset=Venue.objects.none(), required=False,
+                                   empty_label=_("Choose…"))
+    # The place picker's three steps are drawn by the picker fragment, not by the generic field loop.
+    district = forms.CharField(required=False, widget=forms.HiddenInput)
+    street = forms.CharField(required=False, widget=forms.HiddenInput)
+    community = forms.CharField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(label=_("Address (building, room)"), max_length=200, required=False)
     online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
     starts_at = forms.DateTimeField(label=_("First session starts"), widget=DateTimeInput)
     duration_minutes = forms.IntegerField(label=_("Length of a session (minutes)"), min_value=15, max_value=24 * 60,
                                           initial=90)
     repeat_weeks = forms.IntegerField(label=_("Number of weekly sessions"), min_value=1, max_value=52, initial=1)
     capacity = forms.IntegerField(label=_("Places per session"), min_value=1, max_value=100000, initial=50)
+    registration_opens_at = forms.DateTimeField(label=_("Sign-up opens (empty: as soon as it is published)"),
+                                                required=False, widget=DateTimeInput)
     registration_closes_at = forms.DateTimeField(label=_("Sign-up closes (empty: when the session starts)"),
                                                  required=False, widget=DateTimeInput)
     needs_approval = forms.BooleanField(label=_("Sign-ups need approval"), required=False)
@@ -45,10 +70,87 @@ class ActivityForm(forms.Form):
                                      initial=24)
     image = forms.FileField(label=_("Image for sharing (JPG or PNG)"), required=False)
 
+    WHAT = ("title", "summary", "description", "kind", "topics", "populations", "theme", "image")
+    WHEN = ("starts_at", "duration_minutes", "repeat_weeks", "capacity")
+    SIGN_UP = ("registration_opens_at", "registration_closes_at", "needs_approval", "is_public", "offer_hours")
+
+    def __init__(self, *args, organization, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.edit = edit
+        self.fields["venue"].queryset = usable_venues(organization)
+        if not self.fields["venue"].queryset.exists():
+            self.fields["where"].choices = [c for c in self.fields["where"].choices if c[0] != Where.VENUE]
+        if edit:
+            for name in self.WHEN:
+                del self.fields[name]
+
+    @classmethod
+    def initial_for(cls, activity) -> dict:
+        """The form's values for editing ``activity``."""
+        if activity.venue_id:
+            where = Where.VENUE
+        elif activity.is_online:
+            where = Where.ONLINE
+        else:
+            where = Where.PLACE
+        pick = place_pick_for(activity.organization, activity.place)
+        return {"title": activity.title, "summary": activity.summary, "description": activity.description,
+                "kind": activity.kind, "topics": activity.topic_list, "populations": activity.population_list,
+                "theme": activity.theme_id, "where": where, "venue": activity.venue_id,
+                "district": pick.district, "street": pick.street, "community": pick.community,
+                "address": "" if activity.venue_id else activity.address, "online_url": activity.online_url,
+                "registration_opens_at": activity.registration_opens_at,
+                "registration_closes_at": activity.registration_closes_at, "needs_approval": activity.needs_approval,
+                "is_public": activity.is_public, "offer_hours": activity.offer_hours}
+
+    def _group(self, names):
+        return [self[n] for n in names if n in self.fields]
+
+    def what_fields(self):
+        return self._group(self.WHAT)
+
+    def when_fields(self):
+        return self._group(self.WHEN)
+
+    def sign_up_fields(self):
+        return self._group(self.SIGN_UP)
+
+    def picker(self):
+        """The place picker's choices for the values posted (or preset)."""
+        def value(name):
+            return (self.data.get(name) if self.is_bound else self.initial.get(name)) or ""
+        return place_pick(self.organization, district=value("district"), street=value("street"),
+                          community=value("community"))
+
     def clean(self):
         data = super().clean()
-        if not data.get("address") and not data.get("online_url"):
-            raise forms.ValidationError(_("Give an address or an online link."))
+        where = data.get("where")
+        if where == Where.VENUE:
+            venue = data.get("venue")
+            if venue is None:
+                self.add_error("venue", _("Choose the venue."))
+            else:
+                data.update(place=venue.place, address=venue.address, online_url="")
+        elif where == Where.PLACE:
+            pick = place_pick(self.organization, district=data.get("district", ""), street=data.get("street", ""),
+                              community=data.get("community", ""))
+            code = pick.community or pick.street or pick.district
+            if not code:
+                self.add_error("address", _("Choose the district, then the street and the community."))
+            elif not data.get("address"):
+                self.add_error("address", _("Give the address (building, room) so that people find it."))
+            else:
+                data.update(place=Place.objects.get(code=code), venue=None, online_url="")
+        elif where == Where.ONLINE:
+            if not data.get("online_url"):
+                self.add_error("online_url", _("Give the online link."))
+            data.update(place=self.organization.place, venue=None, address="")
+        opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("registration_closes_at", _("Sign-up must close after it opens."))
+        if opens and data.get("starts_at") and opens >= data["starts_at"]:
+            self.add_error("registration_opens_at", _("Sign-up must open before the first session starts."))
         return data
 
     def sessions(self):
@@ -59,9 +161,12 @@ class ActivityForm(forms.Form):
 
     def activity_fields(self):
         d = self.cleaned_data
-        keys = ("summary", "description", "kind", "topics", "populations", "theme", "address", "online_url",
-                "registration_closes_at", "needs_approval", "is_public", "offer_hours")
+        keys = ("summary", "description", "kind", "topics", "populations", "theme", "place", "venue", "address",
+                "online_url", "registration_opens_at", "registration_closes_at", "needs_approval", "is_public",
+                "offer_hours")
         out = {k: d[k] for k in keys}
+        if self.edit:
+            out["title"] = d["title"]
         if d.get("image"):
             out["image"] = d["image"]
         return out
@@ -73,9 +178,20 @@ class SignUpForm(forms.Form):
 
 class OnBehalfForm(forms.Form):
     session = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(label=_("Name of the person or group"), max_length=60)
+    phone = forms.CharField(label=_("Their mobile phone, if they have an account (optional)"), max_length=20,
+                            required=False, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+                            help_text=_("The ticket then reaches them, and their key population is taken from "
+                                        "their profile."))
+    name = forms.CharField(label=_("Name of the person or group"), max_length=60, required=False)
     head_count = forms.IntegerField(label=_("Head count"), min_value=1, max_value=10000, initial=1)
-    population = forms.ChoiceField(label=_("Population"), choices=Population.choices)
+    population = forms.ChoiceField(label=_("Population"), required=False,
+                                   choices=[("", _("From their profile (else other)"))] + list(Population.choices))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phone") and not (data.get("name") or "").strip():
+            self.add_error("name", _("Enter the name of the person or group."))
+        return data
     note = forms.CharField(label=_("Note (class, phone of the contact …)"), max_length=200, required=False)
 
 

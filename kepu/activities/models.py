@@ -248,6 +248,9 @@ class Activity(TimeStampedModel):
             models.Index(fields=["next_at", "id"], condition=Q(status="published", is_public=True),
                          name="activity_upcoming_idx"),
             models.Index(fields=["district_code", "starts_at"], name="activity_district_idx"),
+            # The calendar of one district, soonest first, without sorting the district's year.
+            models.Index(fields=["district_code", "next_at", "id"], condition=Q(status="published", is_public=True),
+                         name="activity_district_next_idx"),
             models.Index(fields=["organization", "starts_at"], name="activity_org_idx"),
             models.Index(fields=["theme", "starts_at"], name="activity_theme_idx"),
         ]
@@ -351,6 +354,134 @@ class Session(models.Model):
         return max(self.capacity - self.seats_taken, 0)
 
 
+# --- Calendar tags and the figures roll-up ------------------------------------------------------------------
+class CalendarTag(models.Model):
+    """One tag of an activity, with a copy of what the public calendar filters and orders by.
+
+    ``Activity.topics`` / ``populations`` stay the source; these rows are kept by the services
+    (``services.sync_tags``) so that "topic = health, soonest first" is one range of one index
+    instead of a ``LIKE`` over every activity. ``listed`` is "published and public".
+    """
+
+    listed = models.BooleanField(default=False)
+    starts_at = models.DateTimeField(null=True)
+    ends_at = models.DateTimeField(null=True)
+    next_at = models.DateTimeField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+class ActivityTopic(CalendarTag):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="topic_tags")
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["activity", "topic"], name="activity_topic_unique")]
+        indexes = [
+            models.Index(fields=["topic", "next_at", "activity"], condition=Q(listed=True),
+                         name="activity_topic_next_idx"),
+            models.Index(fields=["topic", "starts_at", "ends_at", "activity"], condition=Q(listed=True),
+                         name="activity_topic_start_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.activity_id}:{self.topic}"
+
+
+class ActivityPopulation(CalendarTag):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="population_tags")
+    population = models.CharField(max_length=12, choices=Population.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["activity", "population"], name="activity_population_unique")]
+        indexes = [
+            models.Index(fields=["population", "next_at", "activity"], condition=Q(listed=True),
+                         name="activity_pop_next_idx"),
+            models.Index(fields=["population", "starts_at", "ends_at", "activity"], condition=Q(listed=True),
+                         name="activity_pop_start_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.activity_id}:{self.population}"
+
+
+class RollupFigures(models.Model):
+    """The figures a roll-up row sums (see ``FiguresMonth``)."""
+
+    activities = models.IntegerField(default=0)
+    sessions = models.IntegerField(default=0)
+    services = models.IntegerField(default=0)
+    registered = models.IntegerField(default=0)
+    checked_in = models.IntegerField(default=0)
+    walk_ins = models.IntegerField(default=0)
+    att_youth = models.IntegerField(default=0)
+    att_farmers = models.IntegerField(default=0)
+    att_workers = models.IntegerField(default=0)
+    att_elderly = models.IntegerField(default=0)
+    att_officials = models.IntegerField(default=0)
+    att_other = models.IntegerField(default=0)
+    survey_sum = models.IntegerField(default=0)
+    survey_count = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class FiguresMonth(RollupFigures):
+    """The dashboard's figures per month (local time), place, organizer and theme.
+
+    Every session that counts (published, not cancelled) and every delivered service order
+    not delivered as one of our activities adds its figures to exactly one row. The services
+    move a row by the same amounts and under the same lock as the session's tallies, so a
+    row always equals the sum over its sessions; ``manage.py activities_rebuild`` recomputes
+    the table from the sessions. ``organization_id`` and ``theme_id`` are 0 when absent, so
+    the key is unique.
+    """
+
+    month = models.DateField()
+    district_code = models.CharField(max_length=20)
+    place_path = models.CharField(max_length=120)
+    organization_id = models.BigIntegerField(default=0)
+    theme_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "district_code", "place_path", "organization_id", "theme_id"],
+                                    name="figures_month_key"),
+        ]
+        indexes = [
+            models.Index(fields=["district_code", "month"], name="figures_month_district_idx"),
+            models.Index(fields=["organization_id", "month"], name="figures_month_org_idx"),
+            models.Index(fields=["place_path", "month"], name="figures_month_place_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.place_path} {self.organization_id}/{self.theme_id}"
+
+
+class FiguresMonthDistrict(RollupFigures):
+    """The same figures per month, district and theme only: what the city and district dashboards read.
+
+    A year of the city is a few thousand of these rows instead of tens of thousands of
+    ``FiguresMonth`` rows (one per organizer and place). Moved together with ``FiguresMonth``
+    by the same calls, so each row is the sum of its district's ``FiguresMonth`` rows.
+    """
+
+    month = models.DateField()
+    district_code = models.CharField(max_length=20)
+    theme_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "district_code", "theme_id"], name="figures_month_district_key"),
+        ]
+        indexes = [models.Index(fields=["district_code", "month"], name="figures_district_month_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.district_code} {self.theme_id}"
+
+
 # --- Registrations ----------------------------------------------------------------------------
 class RegistrationStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
@@ -441,6 +572,8 @@ class WalkIn(models.Model):
                                   default=Population.OTHER)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    #: The offline check-in list these walk-ins came from, so a second import of it counts them once.
+    sheet_key = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
         verbose_name = _("walk-in")

@@ -46,3 +46,27 @@ def connect_orders() -> bool:
         return False
     signal.connect(on_order_delivered, dispatch_uid="kepu.activities.order_delivered")
     return True
+
+
+def on_checked_in(sender, registration=None, **kwargs):
+    """The satisfaction survey goes to checked-in attendees only: the check-in itself invites them (once, since
+    nobody is checked in twice), and the ticket page holds the question until they answer it."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from kepu.notifications.services import notify
+
+    if registration is None or registration.user is None:
+        return  # a group or a person registered by staff has no inbox of their own
+    title = registration.session.activity.title
+    notify([registration.user], kind="kepu.activity.survey",
+           title=_("How was %(title)s?") % {"title": title},
+           body=_("Thank you for coming. After the activity, tell the organizer how it went: one question on your "
+                  "ticket."),
+           url=reverse("activities:ticket", args=[registration.pk]))
+
+
+def connect_own() -> None:
+    from kepu.activities.signals import checked_in
+
+    checked_in.connect(on_checked_in, dispatch_uid="kepu.activities.survey_invitation")

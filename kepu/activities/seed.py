@@ -71,5 +71,6 @@ def seed_activities(ctx: SeedContext) -> None:
         if slots:
             Activity.objects.filter(pk=visit.pk).update(starts_at=slots[0][0], ends_at=slots[-1][1],
                                                         next_at=slots[0][0])
+            visit.refresh_from_db()  # the tags copy its dates
         sync_sessions(visit)
     ctx.out(f"    {len(activities)} activities")

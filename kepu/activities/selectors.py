@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -13,8 +13,12 @@ from kepu.activities.models import (
     ATTENDANCE_FIELDS,
     Activity,
     ActivityKind,
+    ActivityPopulation,
     ActivityStatus,
+    ActivityTopic,
     DeliveredService,
+    FiguresMonth,
+    FiguresMonthDistrict,
     Registration,
     RegistrationStatus,
     Session,
@@ -112,14 +116,68 @@ def filter_activities(qs: QuerySet, f: CalendarFilter, *, upcoming_default: bool
     return qs
 
 
+class CalendarQuerySet(QuerySet):
+    """The calendar's result, which can count itself from one tag table when that table alone decides.
+
+    With only a topic (or only a population) and dates, every listed tag row in range is one
+    activity of the result; PostgreSQL would otherwise count the join by hashing all 100,000
+    activities. Any further filter or a slice forgets the shortcut.
+    """
+
+    tag_count: QuerySet | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.tag_count = self.tag_count
+        return clone
+
+    def _filter_or_exclude(self, *args, **kwargs):
+        clone = super()._filter_or_exclude(*args, **kwargs)
+        clone.tag_count = None
+        return clone
+
+    def count(self):
+        if self.tag_count is not None and self._result_cache is None and not self.query.is_sliced:
+            return self.tag_count.count()
+        return super().count()
+
+
 def public_activities(f: CalendarFilter | None = None, *, upcoming_default: bool = True) -> QuerySet[Activity]:
-    """Published public activities matching the filter, soonest first (for anyone, signed in or not)."""
+    """Published public activities matching the filter, soonest first (for anyone, signed in or not).
+
+    A topic or population filter goes through its tag table, whose rows carry the dates and
+    the "listed" flag: the tag's index then gives both the filter and the order, and the
+    other filters are checked on the few activities it yields.
+    """
     f = f or CalendarFilter()
-    qs = Activity.objects.filter(public_q(), starts_at__isnull=False)
-    qs = filter_activities(qs, f, upcoming_default=upcoming_default)
+    qs = CalendarQuerySet(model=Activity).filter(public_q(), starts_at__isnull=False)
+    by_start = bool(f.date_from) or not upcoming_default
+    tag = ""
+    tag_rows = []
+    for relation, field_name, value in (("topic_tags", "topic", f.topic),
+                                        ("population_tags", "population", f.population)):
+        if not value:
+            continue
+        conditions = {f"{relation}__{field_name}": value, f"{relation}__listed": True}
+        if f.date_from:
+            conditions[f"{relation}__ends_at__gte"] = _day_start(f.date_from)
+        elif upcoming_default:
+            conditions[f"{relation}__next_at__isnull"] = False
+        if f.date_to:
+            conditions[f"{relation}__starts_at__lt"] = _day_start(f.date_to + timedelta(days=1))
+        qs = qs.filter(**conditions)
+        tag = tag or relation
+        model = ActivityTopic if relation == "topic_tags" else ActivityPopulation
+        tag_rows.append(model.objects.filter(**{k.split("__", 1)[1]: v for k, v in conditions.items()}))
+    qs = filter_activities(qs, replace(f, topic="", population=""), upcoming_default=upcoming_default)
     # Upcoming: by the next session (a series shows at its next date); a chosen period: by the first.
-    order = ("starts_at", "pk") if f.date_from or not upcoming_default else ("next_at", "pk")
-    return qs.select_related("organization", "theme", "place", "venue").order_by(*order)
+    column = "starts_at" if by_start else "next_at"
+    order = (f"{tag}__{column}", f"{tag}__activity_id") if tag else (column, "pk")
+    qs = qs.select_related("organization", "theme", "place", "venue").order_by(*order)
+    others = (f.district, f.street, f.theme, f.kind, f.q)
+    if len(tag_rows) == 1 and not any(others):
+        qs.tag_count = tag_rows[0]
+    return qs
 
 
 def calendar_choices() -> dict:
@@ -235,6 +293,67 @@ def venues_for(*, actor: Actor) -> QuerySet[Venue]:
     return scope(actor, Venue.objects.select_related("organization", "place"))
 
 
+def usable_venues(organization) -> QuerySet[Venue]:
+    """Venues an organizer may hold an activity at: the active ones of its district (all of them for the city).
+
+    Venues and their hours are public; a community may book the district's science museum.
+    """
+    qs = Venue.objects.filter(is_active=True).select_related("place")
+    district = organization.place.district_code
+    if district:
+        qs = qs.filter(place__district_code=district)
+    return qs.order_by("name")
+
+
+@dataclass
+class PlacePick:
+    """The three steps of the place picker (district → street → community) and what each may offer."""
+
+    districts: list = field(default_factory=list)
+    streets: list = field(default_factory=list)
+    communities: list = field(default_factory=list)
+    district: str = ""
+    street: str = ""
+    community: str = ""
+
+
+def place_pick(organization, *, district: str = "", street: str = "", community: str = "") -> PlacePick:
+    """The choices of the place picker for ``organizer``: its own district only, unless it works city-wide.
+
+    A step whose parent is not chosen (or not a child of the step before) offers nothing and
+    drops its value, so changing the district empties the street and the community.
+    """
+    own = organization.place.district_code
+    districts = Place.objects.filter(level=PlaceLevel.DISTRICT).order_by("code")
+    if own:
+        districts = districts.filter(code=own)
+        district = own
+    pick = PlacePick(districts=list(districts.values("code", "name")))
+    if district not in {d["code"] for d in pick.districts}:
+        return pick
+    pick.district = district
+    pick.streets = list(Place.objects.filter(parent__code=district, level=PlaceLevel.STREET).order_by("code")
+                        .values("code", "name"))
+    if street not in {s["code"] for s in pick.streets}:
+        return pick
+    pick.street = street
+    pick.communities = list(Place.objects.filter(parent__code=street, level=PlaceLevel.COMMUNITY).order_by("code")
+                            .values("code", "name"))
+    if community in {c["code"] for c in pick.communities}:
+        pick.community = community
+    return pick
+
+
+def place_pick_for(organization, place) -> PlacePick:
+    """The picker preset to ``place`` (editing an activity)."""
+    codes = {"district": "", "street": "", "community": ""}
+    node = place
+    while node is not None and node.level != PlaceLevel.CITY:
+        codes[node.level] = node.code
+        node = node.parent
+    return place_pick(organization, **codes)
+
+
 # --- Theme calendar ----------------------------------------------------------------------------------------
 def theme_calendar(year: int) -> list[dict]:
     themes = list(Theme.objects.filter(is_active=True).prefetch_related("occurrences"))
@@ -275,6 +394,20 @@ class Figures:
     by_population: dict = field(default_factory=dict)
     by_month: list = field(default_factory=list)
     satisfaction: float | None = None
+    survey_sum: int = 0
+    survey_count: int = 0
+
+    def add(self, other: Figures) -> None:
+        for name in ("activities", "sessions", "registrations", "checked_in", "walk_ins", "services", "person_times",
+                     "survey_sum", "survey_count"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for p in Population.values:
+            self.by_population[p] = self.by_population.get(p, 0) + other.by_population.get(p, 0)
+        months = defaultdict(int, self.by_month)
+        for m, n in other.by_month:
+            months[m] += n
+        self.by_month = sorted((m, n) for m, n in months.items() if n)
+        self.satisfaction = round(self.survey_sum / self.survey_count, 2) if self.survey_count else None
 
 
 def _session_area(actor: Actor) -> QuerySet[Session]:
@@ -317,9 +450,96 @@ TALLY_SUMS = {"registered": Sum("registered"), "checked_in": Sum("checked_in"), 
               **{p: Sum(f) for p, f in ATTENDANCE_FIELDS.items()}}
 
 
+def _rollup_area(actor: Actor) -> QuerySet[FiguresMonth]:
+    """The roll-up rows whose figures the actor may see (the same areas as ``_session_area``)."""
+    qs = FiguresMonth.objects.all()
+    if actor.is_city:
+        return qs
+    if actor.role in AREA_ROLES and actor.area_path:
+        if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
+            return qs.filter(district_code=actor.place.district_code or actor.place.code)
+        return qs.filter(place_path__startswith=actor.area_path)
+    return qs.filter(organization_id=actor.organization_id)
+
+
+ROLLUP_SUMS = {"activities": Sum("activities"), "sessions": Sum("sessions"), "services": Sum("services"),
+               "registered": Sum("registered"), "checked_in": Sum("checked_in"), "walk_ins": Sum("walk_ins"),
+               "survey_sum": Sum("survey_sum"), "survey_count": Sum("survey_count"),
+               **{p: Sum(f) for p, f in ATTENDANCE_FIELDS.items()}}
+
+
+def _figures_rollup(*, actor: Actor, first_month: date, end_month: date, theme: str, organization_id: int | None,
+                    district: str) -> Figures:
+    """Whole months from the roll-up: one grouped query (a row per month) instead of every session.
+
+    The city and district offices, without an organizer filter, read the district table
+    (a row per month, district and theme); everyone else the finer one.
+    """
+    whole_districts = not organization_id and (
+        actor.is_city or (actor.role == Role.DISTRICT_ADMIN and actor.place is not None))
+    if whole_districts:
+        rows = FiguresMonthDistrict.objects.filter(month__gte=first_month, month__lt=end_month)
+        if not actor.is_city:
+            rows = rows.filter(district_code=actor.place.district_code or actor.place.code)
+    else:
+        rows = _rollup_area(actor).filter(month__gte=first_month, month__lt=end_month)
+    if theme:
+        rows = rows.filter(theme_id=_theme_id(theme))  # delivered orders have no theme: left out, as before
+    if organization_id:
+        rows = rows.filter(organization_id=organization_id)
+    if district:
+        rows = rows.filter(district_code=district)
+    fig = Figures(by_population={p: 0 for p in Population.values})
+    months = []
+    for r in rows.values("month").annotate(**ROLLUP_SUMS).order_by("month"):
+        fig.activities += r["activities"] or 0
+        fig.services += r["services"] or 0
+        fig.sessions += (r["sessions"] or 0) + (r["services"] or 0)
+        fig.registrations += r["registered"] or 0
+        fig.checked_in += r["checked_in"] or 0
+        fig.walk_ins += r["walk_ins"] or 0
+        fig.survey_sum += r["survey_sum"] or 0
+        fig.survey_count += r["survey_count"] or 0
+        for p in Population.values:
+            fig.by_population[p] += r[p] or 0
+        if (r["sessions"] or 0) + (r["services"] or 0):
+            months.append((r["month"], (r["sessions"] or 0) + (r["services"] or 0)))
+    fig.person_times = sum(fig.by_population.values())
+    fig.by_month = months
+    fig.satisfaction = round(fig.survey_sum / fig.survey_count, 2) if fig.survey_count else None
+    return fig
+
+
 def figures(*, actor: Actor, date_from: date, date_to: date, theme: str = "", organization_id: int | None = None,
             activity_id: int | None = None, district: str = "") -> Figures:
     """Sessions (场), registrations, check-ins and person-times (人次) by population, counted once each.
+
+    The whole months of the period come from the monthly roll-up (``FiguresMonth``); the
+    days before the first and after the last whole month, and the figures of one activity,
+    from the sessions themselves. Both are kept by the same services, so they agree.
+    """
+    if activity_id:
+        return _figures_sessions(actor=actor, date_from=date_from, date_to=date_to, theme=theme,
+                                 organization_id=organization_id, activity_id=activity_id, district=district)
+    first_month = date_from if date_from.day == 1 else (date_from.replace(day=1) + timedelta(days=32)).replace(day=1)
+    end_month = (date_to + timedelta(days=1)).replace(day=1)  # the first day of the month after the last whole one
+    if end_month <= first_month:
+        return _figures_sessions(actor=actor, date_from=date_from, date_to=date_to, theme=theme,
+                                 organization_id=organization_id, district=district)
+    fig = _figures_rollup(actor=actor, first_month=first_month, end_month=end_month, theme=theme,
+                          organization_id=organization_id, district=district)
+    edges = [(date_from, first_month - timedelta(days=1)), (end_month, date_to)]
+    for d1, d2 in edges:
+        if d1 <= d2:
+            fig.add(_figures_sessions(actor=actor, date_from=d1, date_to=d2, theme=theme,
+                                      organization_id=organization_id, district=district))
+    return fig
+
+
+def _figures_sessions(*, actor: Actor, date_from: date, date_to: date, theme: str = "",
+                      organization_id: int | None = None, activity_id: int | None = None,
+                      district: str = "") -> Figures:
+    """The same figures summed from the sessions (and delivered orders) of the period.
 
     A session counts in the period it starts in. Person-times are the head counts of
     checked-in registrations plus the walk-ins staff counted (both kept on the session by
@@ -370,6 +590,7 @@ def figures(*, actor: Actor, date_from: date, date_to: date, theme: str = "", or
             if n:
                 months[m_start] += n
     fig.by_month = sorted(months.items())
+    fig.survey_sum, fig.survey_count = agg["survey_sum"] or 0, agg["survey_count"] or 0
     fig.satisfaction = round(agg["survey_sum"] / agg["survey_count"], 2) if agg["survey_count"] else None
     return fig
 
@@ -390,8 +611,13 @@ def figures_by_activity(*, actor: Actor, date_from: date, date_to: date, theme: 
             if len(ids) >= limit:
                 break
     acts = Activity.objects.in_bulk(ids)
-    rows = {r["activity_id"]: r for r in sessions.filter(activity_id__in=ids).values("activity_id")
-            .annotate(n=Count("pk"), **TALLY_SUMS).order_by()}
+    # Every session of an activity carries the same copied area, organizer and theme, so the
+    # ids alone select the rows; repeating the area filter would make the planner walk the
+    # area's whole period instead of 20 activities' sessions.
+    of_ids = Session.objects.filter(counted=True, is_cancelled=False, activity_id__in=ids, starts_at__gte=start,
+                                    starts_at__lt=end)
+    rows = {r["activity_id"]: r for r in of_ids.values("activity_id").annotate(n=Count("pk"), **TALLY_SUMS)
+            .order_by()}
     out = []
     for activity_id in ids:
         a, r = acts.get(activity_id), rows.get(activity_id)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import nh3
@@ -13,7 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kepu.activities import clock, signals
+from kepu.accounts.selectors import key_population_of
+from kepu.activities import clock, rollup, signals
 from kepu.activities.models import (
     ACTIVE,
     ATTENDANCE_FIELDS,
@@ -21,10 +22,14 @@ from kepu.activities.models import (
     Activity,
     ActivityKind,
     ActivityPhoto,
+    ActivityPopulation,
     ActivityReport,
     ActivityStatus,
+    ActivityTopic,
     DeliveredService,
     DistrictActivitySettings,
+    FiguresMonth,
+    FiguresMonthDistrict,
     Registration,
     RegistrationStatus,
     Session,
@@ -33,6 +38,7 @@ from kepu.activities.models import (
     Venue,
     WalkIn,
     tags_to_text,
+    text_to_tags,
 )
 from kepu.activities.permissions import ActivityAction, RegistrationAction
 from kepu.activities.workflow import check_activity, check_registration
@@ -44,6 +50,7 @@ from kepu.core.populations import Population
 from kepu.core.roles import Role
 
 R = RegistrationStatus
+ROLLUPS = (FiguresMonth, FiguresMonthDistrict)
 TICKET_PREFIX = "KEPU-TICKET:"
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a",
@@ -82,22 +89,48 @@ def sanitize_html(value: str) -> str:
 # --- Figures kept on the session --------------------------------------------------------------------
 def _tally(session_id: int, *, registered: int = 0, checked_in: int = 0, walk_ins: int = 0,
            population: str | None = None, attended: int = 0, survey: int | None = None) -> None:
-    """Move a session's figures; callers hold the session's lock (or only add, which F() makes safe)."""
-    changes = {}
+    """Move a session's figures and its roll-up row by the same amounts; callers hold the session's lock."""
+    delta = {}
     if registered:
-        changes["registered"] = F("registered") + registered
+        delta["registered"] = registered
     if checked_in:
-        changes["checked_in"] = F("checked_in") + checked_in
+        delta["checked_in"] = checked_in
     if walk_ins:
-        changes["walk_in_count"] = F("walk_in_count") + walk_ins
+        delta["walk_in_count"] = walk_ins
     if attended and population in ATTENDANCE_FIELDS:
-        field = ATTENDANCE_FIELDS[population]
-        changes[field] = F(field) + attended
+        delta[ATTENDANCE_FIELDS[population]] = attended
     if survey is not None:
-        changes["survey_sum"] = F("survey_sum") + survey
-        changes["survey_count"] = F("survey_count") + 1
-    if changes:
-        Session.objects.filter(pk=session_id).update(**changes)
+        delta["survey_sum"] = survey
+        delta["survey_count"] = 1
+    if not delta:
+        return
+    Session.objects.filter(pk=session_id).update(**{f: F(f) + v for f, v in delta.items()})
+    row = Session.objects.filter(pk=session_id).values(*rollup.SESSION_VALUES).first()
+    if row and row["counted"] and not row["is_cancelled"]:
+        if "walk_in_count" in delta:
+            delta["walk_ins"] = delta.pop("walk_in_count")
+        rollup.add(ROLLUPS, rollup.session_key(row), delta)
+
+
+def _rewrite_sessions(session_ids, **changes) -> None:
+    """Change sessions' copied fields (publication, place, organizer, theme, first) and move their figures.
+
+    The rows are locked first (in pk order, as everywhere) so that the figures read before
+    and after are the same tallies and only the change itself moves the roll-up.
+    """
+    ids = list(Session.objects.select_for_update().filter(pk__in=list(session_ids)).order_by("pk")
+               .values_list("pk", flat=True))
+    if not ids:
+        return
+    before = [rollup.session_contribution(r) for r in Session.objects.filter(pk__in=ids).values(*rollup.SESSION_VALUES)]
+    Session.objects.filter(pk__in=ids).update(**changes)
+    after = [rollup.session_contribution(r) for r in Session.objects.filter(pk__in=ids).values(*rollup.SESSION_VALUES)]
+    rollup.move(ROLLUPS, before, after)
+
+
+def _sessions_added(sessions) -> None:
+    rollup.move(ROLLUPS, [], [rollup.session_contribution(rollup.instance_row(s, rollup.SESSION_VALUES))
+                                   for s in sessions])
 
 
 def _copy_fields(activity: Activity) -> dict:
@@ -108,7 +141,18 @@ def _copy_fields(activity: Activity) -> dict:
 
 def sync_sessions(activity: Activity) -> None:
     """Copy the activity's publication, place, organizer and theme onto its sessions (for the figures)."""
-    Session.objects.filter(activity=activity).update(**_copy_fields(activity))
+    _rewrite_sessions(Session.objects.filter(activity=activity).values_list("pk", flat=True), **_copy_fields(activity))
+    sync_tags(activity)
+
+
+def sync_tags(activity: Activity) -> None:
+    """Rewrite the activity's calendar tags from its topics and populations (few rows: delete and insert)."""
+    copy = {"listed": activity.status == ActivityStatus.PUBLISHED and activity.is_public,
+            "starts_at": activity.starts_at, "ends_at": activity.ends_at, "next_at": activity.next_at}
+    for model, field, values in ((ActivityTopic, "topic", text_to_tags(activity.topics)),
+                                 (ActivityPopulation, "population", text_to_tags(activity.populations))):
+        model.objects.filter(activity=activity).delete()
+        model.objects.bulk_create([model(activity=activity, **{field: v}, **copy) for v in dict.fromkeys(values)])
 
 
 # --- Activities ------------------------------------------------------------------------------------
@@ -136,17 +180,50 @@ def _clean_fields(fields: dict) -> dict:
     return out
 
 
+def _check_where_and_when(activity: Activity) -> None:
+    """An activity happens in its organizer's district (anywhere for a city-wide one): at an active venue there,
+    at a place of the tree, or online; and sign-up opens before the first session starts.
+
+    The district matters because the district's figures and review count it there.
+    """
+    own_district = activity.organization.place.district_code
+    if activity.venue_id:
+        venue = Venue.objects.select_related("place").get(pk=activity.venue_id)
+        if not venue.is_active or (own_district and venue.place.district_code != own_district):
+            raise ActivityError(_("This venue is not open for your activities."), code="venue_invalid")
+        activity.place = venue.place  # the venue decides where it is counted
+    if own_district and activity.place.district_code != own_district:
+        raise ActivityError(_("The place must be in the organizer's district."), code="place_invalid")
+    opens = activity.registration_opens_at
+    if opens and activity.starts_at and opens >= activity.starts_at:
+        raise ActivityError(_("Sign-up must open before the first session starts."), code="window_invalid")
+
+
 def _refresh_span(activity: Activity) -> None:
     live = activity.sessions.filter(is_cancelled=False)
     first_pk, first = live.order_by("starts_at", "pk").values_list("pk", "starts_at").first() or (None, None)
     last = live.order_by("-ends_at").values_list("ends_at", flat=True).first()
-    activity.sessions.filter(is_first=True).exclude(pk=first_pk).update(is_first=False)
+    _rewrite_sessions(activity.sessions.filter(is_first=True).exclude(pk=first_pk).values_list("pk", flat=True),
+                      is_first=False)
     if first_pk:
-        activity.sessions.filter(pk=first_pk).update(is_first=True)
+        _rewrite_sessions(activity.sessions.filter(pk=first_pk, is_first=False).values_list("pk", flat=True),
+                          is_first=True)
     upcoming = next_session_start(activity.pk, clock.now())
     if (activity.starts_at, activity.ends_at, activity.next_at) != (first, last, upcoming):
         activity.starts_at, activity.ends_at, activity.next_at = first, last, upcoming
         activity.save(update_fields=["starts_at", "ends_at", "next_at", "updated_at"])
+        _tags_follow([activity.pk])
+
+
+def _tags_follow(activity_ids) -> None:
+    """Copy the calendar's dates of these activities onto their tags."""
+    from django.db.models import OuterRef, Subquery
+
+    for model in (ActivityTopic, ActivityPopulation):
+        own = Activity.objects.filter(pk=OuterRef("activity_id"))
+        model.objects.filter(activity_id__in=activity_ids).update(
+            starts_at=Subquery(own.values("starts_at")[:1]), ends_at=Subquery(own.values("ends_at")[:1]),
+            next_at=Subquery(own.values("next_at")[:1]))
 
 
 def next_session_start(activity_id: int, now: datetime):
@@ -163,7 +240,10 @@ def next_sessions_advance(*, now: datetime | None = None, limit: int = 5000) -> 
     following = Subquery(Session.objects.filter(activity=OuterRef("pk"), is_cancelled=False, ends_at__gte=now)
                          .order_by("starts_at").values("starts_at")[:1])
     # An activity whose next session is still running keeps it: only ended sessions move it on.
-    return Activity.objects.filter(pk__in=stale).update(next_at=following)
+    with transaction.atomic():
+        moved = Activity.objects.filter(pk__in=stale).update(next_at=following)
+        _tags_follow(stale)
+    return moved
 
 
 @transaction.atomic
@@ -173,10 +253,15 @@ def activity_create(*, actor: Actor, organization, title: str, sessions: Iterabl
     data.setdefault("place", organization.place)
     activity = Activity(organization=organization, created_by=actor.user, status=ActivityStatus.DRAFT, **data)
     require(actor, ActivityAction.CREATE, activity)
+    sessions = list(sessions)
+    if sessions:
+        activity.starts_at = min(start for start, _end, _capacity in sessions)
+    _check_where_and_when(activity)
     activity.save()
     for starts_at, ends_at, capacity in sessions:
         _session_add(activity, starts_at, ends_at, capacity)
     _refresh_span(activity)
+    sync_tags(activity)
     log_action(actor, "kepu.activity.created", activity)
     return activity
 
@@ -190,6 +275,10 @@ def activity_update(*, actor: Actor, activity: Activity, **fields) -> Activity:
     data = _clean_fields(fields)
     for key, value in data.items():
         setattr(activity, key, value)
+    opens, closes = activity.registration_opens_at, activity.registration_closes_at
+    if opens and closes and closes <= opens:  # one end of the window may have changed alone
+        raise ActivityError(_("Sign-up must close after it opens."), code="window_invalid")
+    _check_where_and_when(activity)
     activity.save()
     sync_sessions(activity)
     log_action(actor, "kepu.activity.changed", activity, data={"fields": sorted(data)})
@@ -201,8 +290,10 @@ def _session_add(activity: Activity, starts_at: datetime, ends_at: datetime, cap
         raise ActivityError(_("A session must end after it starts."), code="session_invalid")
     if not capacity or capacity < 1:
         raise ActivityError(_("A session needs at least one place."), code="capacity_invalid")
-    return Session.objects.create(activity=activity, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
-                                  **_copy_fields(activity))
+    session = Session.objects.create(activity=activity, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+                                     **_copy_fields(activity))
+    _sessions_added([session])
+    return session
 
 
 @transaction.atomic
@@ -334,16 +425,27 @@ def _place(session: Session, registration: Registration) -> None:
 
 @transaction.atomic
 def registration_create(
-    *, actor: Actor, session: Session, population: str = Population.OTHER, head_count: int = 1,
-    name: str = "", note: str = "", on_behalf: bool = False,
+    *, actor: Actor, session: Session, population: str | None = None, head_count: int = 1,
+    name: str = "", note: str = "", on_behalf: bool = False, attendee=None,
 ) -> Registration:
     """Sign up for a session: for oneself, or (staff) on behalf of someone or a group.
 
     Within capacity the place is confirmed (or pending when sign-ups need approval);
-    otherwise the registration joins the waiting list at the end.
+    otherwise the registration joins the waiting list at the end. Without a ``population``
+    the attendee's own (from their profile) is used; the registration keeps its copy, so the
+    figures of a past session do not move when a profile changes later. Staff registering a
+    person who has an account pass them as ``attendee`` (found with
+    ``kepu.accounts.selectors.person_by_phone``): the ticket is then theirs.
     """
     if not actor.is_authenticated:
         raise NotAllowed()
+    if attendee is not None and (not on_behalf or head_count != 1):
+        raise DomainError(_("Only one person is registered by their account."), code="attendee_invalid")
+    if attendee is not None and not name.strip():
+        name = attendee.get_display_name()
+    if not population:
+        profile_of = attendee if attendee is not None else (None if on_behalf else actor.user)
+        population = (key_population_of(profile_of) if profile_of is not None else "") or Population.OTHER
     now = clock.now()
     session = _lock_session(session.pk)
     activity = session.activity
@@ -361,8 +463,11 @@ def registration_create(
         raise DomainError(_("The group is larger than the session (%(capacity)s places).")
                           % {"capacity": session.capacity}, code="group_too_large")
     _check_open(session, now)
-    user = None if on_behalf else actor.user
+    user = attendee if on_behalf else actor.user
     if user is not None and session.registrations.filter(user=user, status__in=ACTIVE).exists():
+        if on_behalf:
+            raise AlreadyRegistered(_("%(name)s is already signed up for this session.")
+                                    % {"name": user.get_display_name()})
         raise AlreadyRegistered(_("You are already signed up for this session."))
     registration = Registration(
         session=session, user=user, registered_by=actor.user, head_count=head_count, population=population,
@@ -382,7 +487,23 @@ def registration_create(
                data={"status": registration.status, "head_count": head_count})
     if registration.status == R.CONFIRMED:
         transaction.on_commit(lambda: signals.registration_confirmed.send(Registration, registration=registration))
+    if on_behalf and user is not None:
+        transaction.on_commit(lambda: _tell_attendee(registration))
     return registration
+
+
+def _tell_attendee(registration: Registration) -> None:
+    """Someone registered by a community worker (by phone) learns it in their inbox, with the ticket."""
+    from django.urls import reverse
+
+    from kepu.notifications.services import notify
+
+    notify([registration.user], kind="kepu.activity.registered_for_you",
+           title=_("You are signed up for %(title)s") % {"title": registration.session.activity.title},
+           body=_("%(who)s signed you up (%(status)s). Your ticket is in My sign-ups.")
+           % {"who": registration.registered_by.get_display_name() if registration.registered_by else "",
+              "status": registration.get_status_display()},
+           url=reverse("activities:ticket", args=[registration.pk]))
 
 
 @transaction.atomic
@@ -590,53 +711,147 @@ def walk_in_record(*, actor: Actor, session: Session, head_count: int, populatio
     return walk_in
 
 
-CHECKIN_COLUMNS = ["ticket", "name", "head_count", "population", "status", "checked_in"]
+class CheckinListInvalid(DomainError):
+    """A check-in list that cannot be applied; ``errors`` says why, row by row (nothing was saved)."""
+
+    code = "import_rows_invalid"
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        shown = errors[:20]
+        more = len(errors) - len(shown)
+        text = " ".join(shown) + (" " + _("(%(n)s more)") % {"n": more} if more else "")
+        super().__init__(text, data={"errors": errors})
 
 
-def checkin_list_csv(registrations) -> str:
-    """The list staff take offline: one row per registration; they mark ``checked_in`` with 1 (or a time)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CHECKIN_COLUMNS)
-    for r in registrations:
-        writer.writerow([r.ticket_code, r.name, r.head_count, r.population, r.status,
-                         timezone.localtime(r.checked_in_at).strftime("%Y-%m-%d %H:%M") if r.checked_in_at else ""])
-    return out.getvalue()
+@dataclass
+class CheckinImport:
+    checked_in: int = 0  # people (registrations) checked in by this import
+    already: int = 0  # marked on the list and checked in before (a second import of the same file)
+    walk_ins: int = 0  # head count of walk-ins added
+    walk_ins_already_counted: bool = False
+
+
+def _sheet_key_used(session: Session, key: str) -> dict:
+    """The walk-ins an earlier import of the list ``key`` counted, by population (empty if none)."""
+    counted: dict = {}
+    for population, n in WalkIn.objects.filter(session=session, sheet_key=key).values_list("population",
+                                                                                           "head_count"):
+        counted[population] = counted.get(population, 0) + n
+    return counted
 
 
 @transaction.atomic
-def checkin_import(*, actor: Actor, activity: Activity, text: str) -> int:
-    """Re-import an offline check-in list: all rows are checked first; any bad row changes nothing."""
+def checkin_sheet_export(*, actor: Actor, activity: Activity, session: Session) -> bytes:
+    """The check-in list of one session as an Excel workbook, for the door when there is no network."""
+    from kepu.activities import checkin_sheet
+
     require(actor, ActivityAction.MANAGE, activity)
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    if not rows or set(CHECKIN_COLUMNS) - set(rows[0].keys()):
-        raise DomainError(_("The file is not a check-in list exported from this page."), code="import_format")
-    codes = [r["ticket"].strip() for r in rows if (r.get("checked_in") or "").strip()]
-    # Sessions before registrations, the lock order of every other service.
-    list(Session.objects.select_for_update().filter(activity=activity).order_by("pk").values_list("pk", flat=True))
-    found = {r.ticket_code: r for r in Registration.objects.select_for_update().filter(
-        session__activity=activity, ticket_code__in=codes)}
-    errors = []
-    for line, code in enumerate(codes, start=2):
-        reg = found.get(code)
-        if reg is None:
-            errors.append(_("Line %(line)s: ticket %(code)s is not for this activity.") % {"line": line, "code": code})
-        elif reg.status != R.CONFIRMED:
-            errors.append(_("Line %(line)s: %(name)s has no confirmed place.") % {"line": line, "name": reg.name})
+    if session.activity_id != activity.pk:
+        raise TicketUnknown(_("This session is not one of this activity's."), code="session_unknown")
+    registrations = (session.registrations.filter(status=R.CONFIRMED).select_related("user")
+                     .order_by("name", "pk"))
+    key = secrets.token_urlsafe(9)
+    content = checkin_sheet.build(activity=activity, session=session, registrations=registrations, key=key)
+    # The file carries masked personal data out of the platform: who took it is recorded.
+    log_action(actor, "kepu.activity.checkin_list_exported", activity, data={"session": session.pk, "sheet": key})
+    return content
+
+
+@transaction.atomic
+def checkin_sheet_import(*, actor: Actor, activity: Activity, content: bytes) -> CheckinImport:
+    """Apply a marked check-in list: every row is checked first, and one bad row saves nothing.
+
+    Importing the same file again checks nobody in twice and counts its walk-ins once; a
+    cleared mark does not undo a check-in made earlier.
+    """
+    from kepu.activities import checkin_sheet
+
+    require(actor, ActivityAction.MANAGE, activity)
+    try:
+        sheet = checkin_sheet.read(content)
+    except checkin_sheet.SheetUnreadable:
+        raise DomainError(_("The file is not a check-in list exported from this page (an .xlsx file)."),
+                          code="import_format") from None
+    if sheet.activity_id != activity.pk:
+        raise DomainError(_("This check-in list is for another activity."), code="import_other_activity")
+    session = Session.objects.filter(pk=sheet.session_id, activity=activity).first()
+    if session is None:
+        raise DomainError(_("This check-in list is for a session that no longer exists."),
+                          code="import_other_activity")
+    session = _lock_session(session.pk)  # the session before its registrations, as everywhere
+    tickets = [row.ticket for row in sheet.rows if row.ticket]
+    found = {r.ticket_code: r for r in Registration.objects.select_for_update()
+             .filter(session__activity=activity, ticket_code__in=tickets).order_by("pk")}
+    errors: list[str] = []
+    present: list[Registration] = []
+    seen: dict[str, int] = {}
+    for row in sheet.rows:
+        came = checkin_sheet.is_present(row.mark)
+        reg = found.get(row.ticket)
+        if not row.ticket:
+            errors.append(_("Row %(line)s: the ticket code is missing.") % {"line": row.line})
+        elif row.ticket in seen:
+            errors.append(_("Row %(line)s: ticket %(code)s is on the list twice (also row %(other)s).")
+                          % {"line": row.line, "code": row.ticket, "other": seen[row.ticket]})
+        elif reg is None:
+            errors.append(_("Row %(line)s: ticket %(code)s is not for this activity.")
+                          % {"line": row.line, "code": row.ticket})
+        elif reg.session_id != session.pk:
+            errors.append(_("Row %(line)s: ticket %(code)s is for another session.")
+                          % {"line": row.line, "code": row.ticket})
+        elif came is None:
+            errors.append(_("Row %(line)s: \"%(mark)s\" is not a mark; write 1 for someone who came, or leave it "
+                            "empty.") % {"line": row.line, "mark": row.mark[:20]})
+        elif came and reg.status != R.CONFIRMED and reg.checked_in_at is None:
+            errors.append(_("Row %(line)s: %(name)s has no confirmed place any more (%(status)s).")
+                          % {"line": row.line, "name": checkin_sheet.mask_name(reg.name),
+                             "status": reg.get_status_display()})
+        elif came:
+            present.append(reg)
+        if row.ticket:
+            seen.setdefault(row.ticket, row.line)
+    walk_ins: dict[str, int] = {}
+    for row in sheet.walk_ins:
+        n = checkin_sheet.walk_in_count(row.raw)
+        if row.population not in Population.values:
+            errors.append(_("Walk-ins, row %(line)s: the population column was changed.") % {"line": row.line})
+        elif n is None:
+            errors.append(_("Walk-ins, row %(line)s: write a whole number from 0 to 10000.") % {"line": row.line})
+        elif n:
+            walk_ins[row.population] = walk_ins.get(row.population, 0) + n
+    before = _sheet_key_used(session, sheet.key[:20]) or None  # an import that counted no walk-ins counted nothing
+    if before is not None and before != walk_ins:
+        errors.append(_("Walk-ins: this list was imported before with other walk-in counts; the walk-ins are "
+                        "not counted twice. Add the difference on the check-in page."))
     if errors:
-        raise DomainError(" ".join(str(e) for e in errors[:10]), code="import_rows_invalid")
+        raise CheckinListInvalid(errors)
+    result = CheckinImport(walk_ins_already_counted=before is not None)
     now = clock.now()
-    count = 0
-    for code in codes:
-        reg = found[code]
-        if reg.checked_in_at is None:
-            reg.checked_in_at = now
-            reg.checked_in_by = actor.user
-            reg.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
-            _tally(reg.session_id, checked_in=reg.head_count, population=reg.population, attended=reg.head_count)
-            count += 1
-    log_action(actor, "kepu.activity.checkin_imported", activity, data={"checked_in": count})
-    return count
+    newly = []
+    for reg in present:
+        if reg.checked_in_at is not None:
+            result.already += 1
+            continue
+        newly.append(reg)
+        reg.checked_in_at = now
+        reg.checked_in_by = actor.user
+        reg.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+        _tally(session.pk, checked_in=reg.head_count, population=reg.population, attended=reg.head_count)
+        result.checked_in += 1
+        log_action(actor, "kepu.registration.checked_in", reg, place=activity.place, data={"from": "list"})
+    if before is None:
+        for population, n in walk_ins.items():
+            WalkIn.objects.create(session=session, head_count=n, population=population, recorded_by=actor.user,
+                                  sheet_key=sheet.key[:20])
+            _tally(session.pk, walk_ins=n, population=population, attended=n)
+            result.walk_ins += n
+    log_action(actor, "kepu.activity.checkin_imported", activity,
+               data={"session": session.pk, "sheet": sheet.key, "checked_in": result.checked_in,
+                     "walk_ins": walk_ins})
+    transaction.on_commit(lambda: [signals.checked_in.send(Registration, registration=r, actor=actor)
+                                   for r in newly])
+    return result
 
 
 # --- After the activity -----------------------------------------------------------------------------
@@ -752,23 +967,42 @@ def venue_publish_slots(*, actor: Actor, venue: Venue, first_day: date, last_day
                                    **_copy_fields(activity)))
         day += timedelta(days=1)
     Session.objects.bulk_create(new)
+    _sessions_added(new)
     _refresh_span(activity)
+    sync_tags(activity)
     log_action(actor, "kepu.venue.slots_published", venue, data={"slots": len(new), "from": first_day.isoformat(),
                                                                  "to": last_day.isoformat()})
     return activity
 
 
 # --- Delivered service orders (from the orders app) ------------------------------------------------------
+@transaction.atomic
 def delivered_service_record(*, order_id: int, place, delivered_at: datetime, organization=None, title: str = "",
                              attendance: dict | None = None, activity_id: int | None = None) -> DeliveredService:
-    """Count a delivered service order once (idempotent on ``order_id``)."""
+    """Count a delivered service order once (idempotent on ``order_id``), in the figures roll-up too.
+
+    A repeated signal may correct the order (its attendance, say): its old contribution to
+    the roll-up is taken back and the new one added, under the row's lock.
+    """
     attendance = {k: int(v) for k, v in (attendance or {}).items() if k in Population.values and int(v) > 0}
-    obj, _created = DeliveredService.objects.update_or_create(
-        order_id=order_id,
-        defaults={"place": place, "place_path": place.path, "district_code": place.district_code,
-                  "organization": organization, "delivered_at": delivered_at, "title": title[:200],
-                  "attendance": attendance, "activity_id": activity_id},
-    )
+    values = {"place": place, "place_path": place.path, "district_code": place.district_code,
+              "organization": organization, "delivered_at": delivered_at, "title": title[:200],
+              "attendance": attendance, "activity_id": activity_id}
+    obj = DeliveredService.objects.select_for_update().filter(order_id=order_id).first()
+    if obj is None:
+        try:
+            with transaction.atomic():
+                obj = DeliveredService.objects.create(order_id=order_id, **values)
+            rollup.move(ROLLUPS, [], [rollup.service_contribution(rollup.instance_row(
+                obj, rollup.SERVICE_VALUES))])
+            return obj
+        except IntegrityError:  # recorded meanwhile by a concurrent signal: update it below
+            obj = DeliveredService.objects.select_for_update().get(order_id=order_id)
+    before = rollup.service_contribution(rollup.instance_row(obj, rollup.SERVICE_VALUES))
+    for key, value in values.items():
+        setattr(obj, key, value)
+    obj.save()
+    rollup.move(ROLLUPS, [before], [rollup.service_contribution(rollup.instance_row(obj, rollup.SERVICE_VALUES))])
     return obj
 
 

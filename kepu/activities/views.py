@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from kepu.accounts.selectors import key_population_of, person_by_phone
 from kepu.activities import feeds, selectors, services
 from kepu.activities.forms import (
     ActivityForm,
@@ -83,16 +84,29 @@ def detail(request, pk):
     mine = {r.session_id: r for r in selectors.my_registrations(actor=request.actor, activity=activity)
             if r.user_id == getattr(request.user, "pk", None) and r.status in ("pending", "confirmed", "waiting",
                                                                                  "offered")}
+    own_population = key_population_of(request.user)
     image = request.build_absolute_uri(activity.image.url) if activity.image else request.build_absolute_uri(
         static("activities/share.png"))
     context = {
         "activity": activity, "sessions": [(s, mine.get(s.pk)) for s in sessions], "form": SignUpForm(),
+        "my_population": own_population or Population.OTHER, "population_unset": not own_population,
+        "signup_window": _signup_window(activity),
         "can_manage": can(request.actor, ActivityAction.MANAGE, activity),
         "group_form": OnBehalfForm() if can(request.actor, ActivityAction.REGISTER_OTHERS, activity) else None,
         "share_url": request.build_absolute_uri(), "share_image": image,
         "populations": activity.population_labels(), "topics": activity.topic_labels(),
     }
     return TemplateResponse(request, "activities/detail.html", context)
+
+
+def _signup_window(activity) -> str:
+    """"not_yet" before sign-up opens, "closed" after it closes, "" while it is open."""
+    now = timezone.now()
+    if activity.registration_opens_at and now < activity.registration_opens_at:
+        return "not_yet"
+    if activity.registration_closes_at and now >= activity.registration_closes_at:
+        return "closed"
+    return ""
 
 
 @require_POST
@@ -103,7 +117,7 @@ def signup(request, session_pk):
     if session is None:
         return _not_found(request)
     form = SignUpForm(request.POST)
-    population = form.cleaned_data["population"] if form.is_valid() else Population.OTHER
+    population = form.cleaned_data["population"] if form.is_valid() else None
     try:
         reg = services.registration_create(actor=request.actor, session=session, population=population)
     except DomainError as exc:
@@ -131,15 +145,25 @@ def group_signup(request, session_pk):
         messages.error(request, _("Check the name, head count and population."))
         return redirect("activities:detail", session.activity_id)
     try:
-        reg = services.registration_create(
-            actor=request.actor, session=session, on_behalf=True, name=form.cleaned_data["name"],
-            head_count=form.cleaned_data["head_count"], population=form.cleaned_data["population"],
-            note=form.cleaned_data["note"])
+        reg = _register_on_behalf(request, session, form.cleaned_data)
     except DomainError as exc:
         _error(request, exc)
         return redirect("activities:detail", session.activity_id)
     messages.success(request, _("Registered: %(status)s.") % {"status": reg.get_status_display()})
     return redirect("activities:ticket", reg.pk)
+
+
+def _register_on_behalf(request, session, data):
+    """Staff register a person (found by the phone they give, within the staff's area) or a named group."""
+    attendee = None
+    if data["phone"]:
+        attendee = person_by_phone(actor=request.actor, phone=data["phone"])
+        if attendee is None:
+            raise DomainError(_("Nobody with this mobile number is registered in your area. Leave the number "
+                                "empty and give the name instead."), code="attendee_unknown")
+    return services.registration_create(
+        actor=request.actor, session=session, on_behalf=True, name=data["name"], head_count=data["head_count"],
+        population=data["population"] or None, note=data["note"], attendee=attendee)
 
 
 def _activity_of(session_pk) -> int:
@@ -254,18 +278,54 @@ def review_setting(request):
 
 @role_required(*STAFF_ROLES)
 def create(request):
-    form = ActivityForm(request.POST or None, request.FILES or None)
+    organization = request.actor.organization
+    form = ActivityForm(request.POST or None, request.FILES or None, organization=organization)
     if request.method == "POST" and form.is_valid():
         try:
             activity = services.activity_create(
-                actor=request.actor, organization=request.actor.organization, title=form.cleaned_data["title"],
+                actor=request.actor, organization=organization, title=form.cleaned_data["title"],
                 sessions=form.sessions(), **form.activity_fields())
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("Saved as a draft. Check it and publish it."))
             return redirect("activities:manage_detail", activity.pk)
-    return TemplateResponse(request, "activities/form.html", {"form": form})
+    return TemplateResponse(request, "activities/form.html", {"form": form, "pick": form.picker()})
+
+
+@role_required(*STAFF_ROLES)
+def edit(request, pk):
+    try:
+        activity = _managed(request, pk)
+    except DomainError:
+        return _not_found(request)
+    form = ActivityForm(request.POST or None, request.FILES or None, organization=activity.organization, edit=True,
+                        initial=ActivityForm.initial_for(activity))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_update(actor=request.actor, activity=activity, **form.activity_fields())
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("activities:manage_detail", activity.pk)
+    return TemplateResponse(request, "activities/form.html", {"form": form, "pick": form.picker(),
+                                                              "activity": activity, "activity_id": activity.pk})
+
+
+@role_required(*STAFF_ROLES)
+def place_picker(request):
+    """htmx: the place picker redrawn after one of its steps changed (later steps reset when an earlier one does)."""
+    organization = request.actor.organization
+    if request.GET.get("activity"):
+        try:
+            organization = _managed(request, int(request.GET["activity"])).organization
+        except (DomainError, ValueError):
+            return _not_found(request)
+    pick = selectors.place_pick(organization, district=request.GET.get("district", ""),
+                                street=request.GET.get("street", ""), community=request.GET.get("community", ""))
+    return TemplateResponse(request, "activities/form.html#picker", {"pick": pick,
+                                                                     "activity_id": request.GET.get("activity", "")})
 
 
 def _managed(request, pk):
@@ -323,10 +383,7 @@ def manage_action(request, pk, action):
             if not form.is_valid():
                 raise DomainError(_("Check the name, head count and population."))
             session = activity.sessions.get(pk=form.cleaned_data["session"])
-            reg = services.registration_create(
-                actor=request.actor, session=session, on_behalf=True, name=form.cleaned_data["name"],
-                head_count=form.cleaned_data["head_count"], population=form.cleaned_data["population"],
-                note=form.cleaned_data["note"])
+            reg = _register_on_behalf(request, session, form.cleaned_data)
             messages.success(request, _("Registered: %(status)s.") % {"status": reg.get_status_display()})
         elif action in ("approve_reg", "reject_reg"):
             reg = Registration.objects.get(pk=request.POST.get("registration"), session__activity=activity)
@@ -426,16 +483,24 @@ def _session_counts(session):
     }
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @role_required(*STAFF_ROLES)
 def checkin_export(request, pk):
+    """One session's check-in list as an Excel file (the session asked for, else the one the check-in page shows)."""
     try:
         activity = _managed(request, pk)
     except DomainError:
         return _not_found(request)
-    regs = selectors.registrations_of(activity=activity, status=RegistrationStatus.CONFIRMED)
-    body = "\ufeff" + services.checkin_list_csv(regs)
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="checkin-{activity.pk}.csv"'
+    sessions = list(activity.sessions.filter(is_cancelled=False).order_by("starts_at")[:200])
+    session = _pick_session(sessions, request.GET.get("session"))
+    if session is None:
+        return _not_found(request)
+    content = services.checkin_sheet_export(actor=request.actor, activity=activity, session=session)
+    response = HttpResponse(content, content_type=XLSX)
+    stamp = timezone.localtime(session.starts_at).strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="checkin-{activity.pk}-{stamp}.xlsx"'
     return response
 
 
@@ -449,15 +514,23 @@ def checkin_import(request, pk):
     upload = request.FILES.get("file")
     try:
         if upload is None or upload.size > 5_000_000:
-            raise DomainError(_("Choose the check-in list file (CSV, at most 5 MB)."))
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DomainError(_("The file is not a check-in list exported from this page.")) from None
-        n = services.checkin_import(actor=request.actor, activity=activity, text=text)
-        messages.success(request, _("%(n)s people checked in from the list.") % {"n": n})
+            raise DomainError(_("Choose the check-in list file (.xlsx, at most 5 MB)."), code="import_format")
+        result = services.checkin_sheet_import(actor=request.actor, activity=activity, content=upload.read())
+    except services.CheckinListInvalid as exc:
+        messages.error(request, _("Nothing was saved: %(n)s rows need correcting.") % {"n": len(exc.errors)})
+        for line in exc.errors[:50]:
+            messages.error(request, line)
     except DomainError as exc:
         _error(request, exc)
+    else:
+        text = _("%(n)s people checked in from the list.") % {"n": result.checked_in}
+        if result.already:
+            text += " " + _("%(n)s were checked in already.") % {"n": result.already}
+        if result.walk_ins:
+            text += " " + _("%(n)s walk-ins counted.") % {"n": result.walk_ins}
+        elif result.walk_ins_already_counted:
+            text += " " + _("The walk-ins of this list were counted before.")
+        messages.success(request, text)
     return redirect("activities:manage_detail", pk)
 
 

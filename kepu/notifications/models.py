@@ -34,3 +34,23 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class WeChatBinding(models.Model):
+    """A person's openid on the platform's official account (公众号), where template messages go.
+
+    Only people who followed the account and bound it have one (``services.wechat_bind``, called by the
+    deployment's sign-in callback); everyone else is reached by the inbox and SMS. One per person.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                                related_name="wechat_binding")
+    openid = models.CharField(_("WeChat openid"), max_length=64, unique=True)
+    bound_at = models.DateTimeField(_("bound at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("WeChat binding")
+        verbose_name_plural = _("WeChat bindings")
+
+    def __str__(self):
+        return f"{self.user_id}"

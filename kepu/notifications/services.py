@@ -12,7 +12,9 @@ from kepu.core.actor import Actor
 from kepu.core.messaging import send_sms
 from kepu.core.permissions import require
 from kepu.notifications.channels import wechat_backend
-from kepu.notifications.models import Notification
+from kepu.core.audit import log_action
+from kepu.core.errors import DomainError
+from kepu.notifications.models import Notification, WeChatBinding
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +71,32 @@ def notification_mark_read(*, actor: Actor, notification: Notification) -> Notif
 @transaction.atomic
 def notification_mark_all_read(*, actor: Actor) -> int:
     return Notification.objects.filter(recipient_id=actor.user.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+OPENID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+@transaction.atomic
+def wechat_bind(*, actor: Actor, openid: str) -> WeChatBinding:
+    """Bind the actor's own account to their openid on the official account (replacing an earlier one)."""
+    openid = (openid or "").strip()
+    if not 10 <= len(openid) <= 64 or not set(openid) <= OPENID_CHARS:
+        from django.utils.translation import gettext as _
+
+        raise DomainError(_("That is not a WeChat openid."), code="openid_invalid")
+    require(actor, "bind", WeChatBinding(user_id=actor.user.pk))
+    WeChatBinding.objects.filter(openid=openid).exclude(user_id=actor.user.pk).delete()  # moved to this person
+    binding, _created = WeChatBinding.objects.update_or_create(user_id=actor.user.pk, defaults={"openid": openid})
+    log_action(actor, "kepu.notification.wechat_bound", binding)
+    return binding
+
+
+@transaction.atomic
+def wechat_unbind(*, actor: Actor) -> bool:
+    binding = WeChatBinding.objects.select_for_update().filter(user_id=actor.user.pk).first()
+    if binding is None:
+        return False
+    require(actor, "unbind", binding)
+    log_action(actor, "kepu.notification.wechat_unbound", binding)
+    binding.delete()
+    return True

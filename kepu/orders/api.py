@@ -2,7 +2,8 @@
 
 from datetime import date, datetime
 
-from ninja import Router, Schema
+from django.urls import reverse
+from ninja import File, Router, Schema, UploadedFile
 from ninja.responses import Status
 
 from kepu.core.api import actor_of
@@ -77,6 +78,16 @@ class OrderOut(Schema):
         return obj.masked_phone
 
 
+class PhotoOut(Schema):
+    id: int
+    url: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_url(obj):
+        return reverse("api-1:order_photo", args=[obj.order_id, obj.pk])
+
+
 class OrderDetailOut(OrderOut):
     description: str
     address: str
@@ -89,6 +100,11 @@ class OrderDetailOut(OrderOut):
     rating_comment: str
     actions: list[str]
     events: list[EventOut]
+    photos: list[PhotoOut]
+
+    @staticmethod
+    def resolve_photos(obj):
+        return list(obj.photos.all())
 
     @staticmethod
     def resolve_events(obj):
@@ -189,6 +205,25 @@ def order_suggestions(request, order_id: int, kind: str = "unit"):
         raise NotAllowed()  # the ranking is for whoever chooses, at the moment of choosing
     ranked = suggestions.rank_providers(order) if kind == "provider" else suggestions.rank_units(order)
     return [c.__dict__ for c in ranked]
+
+
+@router.post("/{order_id}/photos", response={201: list[PhotoOut]},
+             summary="Add photos of a delivered service (multipart `photos`: JPEG, PNG or WebP, 5 MB each, 6 in all)")
+def order_photos_add(request, order_id: int, photos: list[UploadedFile] = File(...)):
+    actor = actor_of(request)
+    order = selectors.order_get(actor=actor, pk=order_id)
+    return Status(201, services.order_add_photos(actor=actor, order=order, photos=photos))
+
+
+@router.get("/{order_id}/photos/{photo_id}", url_name="order_photo", summary="One photo of the order (the image)")
+def order_photo(request, order_id: int, photo_id: int):
+    from kepu.orders.views import photo_response
+
+    order = selectors.order_get(actor=actor_of(request), pk=order_id)
+    photo = next((p for p in order.photos.all() if p.pk == photo_id), None)
+    if photo is None:
+        raise NotFound()
+    return photo_response(photo)
 
 
 class DoneOut(Schema):

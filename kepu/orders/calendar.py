@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kepu.orders.models import Holiday, Step, StepDeadline
 
-DEFAULT_DAYS = {Step.DISPATCH: 1, Step.CLAIM: 2, Step.ACCEPT: 3, Step.SCHEDULE: 3}
+DEFAULT_DAYS = {Step.DISPATCH: 1, Step.CLAIM: 2, Step.ACCEPT: 3, Step.SCHEDULE: 3, Step.RATE: 7}
 
 
 def _overrides(district_id: int | None, start: date, end: date) -> dict[date, bool]:
@@ -47,3 +47,9 @@ def step_days(district_id: int, step: str) -> int:
 
 def deadline_for(step: str, *, district_id: int, start: datetime | None = None) -> datetime:
     return add_working_days(start or timezone.now(), step_days(district_id, step), district_id)
+
+
+def rating_deadline(*, district_id: int, delivered_at: datetime) -> datetime:
+    """When a delivered order that nobody rated closes itself: calendar days, at the end of the day."""
+    day = timezone.localtime(delivered_at).date() + timedelta(days=step_days(district_id, Step.RATE))
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))

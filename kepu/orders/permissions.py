@@ -25,6 +25,7 @@ class OrderAction:
     VIEW_CONTACT = "view_contact"
     CREATE = "create"
     CREATE_FOR_OTHERS = "create_for_others"
+    ADD_PHOTOS = "add_photos"
 
 
 class MenuAction:
@@ -84,6 +85,9 @@ class OrderPolicy(Policy):
             if actor.role in AREA_ROLES and actor.role != Role.CITY_ADMIN:
                 return covers(actor, obj.place_path)
             return workflow.is_provider(actor, obj) or workflow.is_owner(actor, obj)
+        if action == OrderAction.ADD_PHOTOS:
+            return (workflow.is_provider(actor, obj)
+                    and obj.status in (OrderStatus.DELIVERED, OrderStatus.RATED))
         if action in workflow.TRANSITIONS:
             return workflow.allowed(actor, obj, action)
         return False

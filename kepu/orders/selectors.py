@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from django.core.cache import cache
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from kepu.core.actor import Actor
+from kepu.core.errors import NotAllowed
 from kepu.core.permissions import get_visible, scope
-from kepu.core.roles import Role
+from kepu.core.roles import AREA_ROLES, Role
 from kepu.orders import workflow
-from kepu.orders.models import Order, OrderEvent, OrderStatus, OrderVolunteer, ServiceItem
+from kepu.orders.models import (
+    Order,
+    OrderEvent,
+    OrderRollup,
+    OrderStatus,
+    OrderVolunteer,
+    RollupGrain,
+    ServiceItem,
+)
+from kepu.places.models import PlaceLevel
+
+COUNTERS = OrderRollup.COUNTERS
 
 S = OrderStatus
 
@@ -101,14 +113,11 @@ def delivered_orders(*, since: date | None = None, district_code: str = "") -> Q
 
 
 # --- The three rates (三率) ---------------------------------------------------------------------
-DIMENSIONS = {
-    "community": ("community__name", "community_id"),
-    "street": ("street__name", "street_id"),
-    "unit": ("unit__name", "unit_id"),
-    "provider": ("provider__name", "provider_id"),
-    "month": (None, None),
-}
+#: The groups of the dashboard: the roll-up column each is read from.
+DIMENSIONS = {"community": "community_id", "street": "street_id", "unit": "unit_id", "provider": "provider_id",
+              "month": "period"}
 DONE = (S.DELIVERED, S.RATED, S.CLOSED)
+MAX_MONTHS = 24
 
 
 def _rates(row: dict) -> dict:
@@ -118,97 +127,94 @@ def _rates(row: dict) -> dict:
     row["response_rate"] = round(100 * on_time / routed, 1) if routed else None
     row["completion_rate"] = round(100 * done / claimed, 1) if claimed else None
     row["satisfaction_rate"] = round(100 * satisfied / rated, 1) if rated else None
-    row["avg_rating"] = round(row["avg_rating"], 2) if row.get("avg_rating") is not None else None
+    row["avg_rating"] = round(row["rating_sum"] / rated, 2) if rated else None
     return row
 
 
-AGGREGATES = {
-    "total": Count("pk"),
-    # Routed: an order a unit had to answer (dispatched at least once and not withdrawn before).
-    "routed": Count("pk", filter=Q(dispatched_at__isnull=False) & ~Q(status=S.SUBMITTED)),
-    "on_time": Count("pk", filter=Q(claimed_on_time=True)),
-    "claimed": Count("pk", filter=Q(claimed_at__isnull=False) & ~Q(status=S.CANCELLED)),
-    "done": Count("pk", filter=Q(status__in=DONE)),
-    "rated": Count("pk", filter=Q(rating__isnull=False)),
-    "satisfied": Count("pk", filter=Q(rating__gte=4)),
-    "overdue": Count("pk", filter=Q(overdue=True, status__in=workflow.OPEN_STATES)),
-    "avg_rating": Avg("rating"),
-}
+def rollup_scope_q(actor: Actor) -> Q:
+    """The roll-up rows of the orders an actor may count: the same as their orders, by the columns the
+    roll-up has. Roles the roll-up cannot scope (residents, experts, volunteers) are refused."""
+    if actor.is_authenticated and actor.is_city:
+        return Q()
+    role, place = actor.role, actor.place
+    if role in AREA_ROLES and place is not None:
+        column = {PlaceLevel.DISTRICT: "district_id", PlaceLevel.STREET: "street_id",
+                  PlaceLevel.COMMUNITY: "community_id"}.get(place.level)
+        if column:
+            return Q(**{column: place.pk})
+    if role == Role.UNIT_STAFF and actor.organization_id:
+        return Q(unit_id=actor.organization_id)
+    if role == Role.VOLUNTEER_ORG_STAFF and actor.organization_id:
+        return Q(provider_id=actor.organization_id)
+    raise NotAllowed()
 
 
-RATES_VERSION_KEY = "kepu:orders:rates:version"
-RATES_TTL = 300
+def _month_after(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def rates_changed() -> None:
-    """Called after any order changes: cached figures of every scope become stale at once."""
-    try:
-        cache.incr(RATES_VERSION_KEY)
-    except ValueError:
-        cache.set(RATES_VERSION_KEY, 2, None)
+def _period_q(start: date | None, end: date | None) -> list[tuple[str, Q]]:
+    """The roll-up rows that make up [start, end]: month rows for the whole months inside it, day
+    rows for the days at its edges (so a year is 12 rows per group, not 365)."""
+    month = Q(grain=RollupGrain.MONTH)
+    day = Q(grain=RollupGrain.DAY)
+    if start is None and end is None:
+        return [(RollupGrain.MONTH, month)]
+    first_full = None if start is None else (start if start.day == 1 else _month_after(start))
+    after_full = None if end is None else (_month_after(end) if _month_after(end) - timedelta(days=1) == end
+                                           else end.replace(day=1))
+    if first_full is not None and after_full is not None and first_full >= after_full:
+        return [(RollupGrain.DAY, day & Q(period__gte=start, period__lte=end))]
+    parts = [(RollupGrain.MONTH, month & Q(**({"period__gte": first_full} if first_full else {}))
+              & Q(**({"period__lt": after_full} if after_full else {})))]
+    if start is not None and start < first_full:
+        parts.append((RollupGrain.DAY, day & Q(period__gte=start, period__lt=first_full)))
+    if end is not None and after_full <= end:
+        parts.append((RollupGrain.DAY, day & Q(period__gte=after_full, period__lte=end)))
+    return parts
 
 
-def rate_figures(*, actor: Actor, by: str = "street", start: date | None = None,
-                 end: date | None = None, fresh: bool = False) -> dict:
+def _labels(by: str, ids) -> dict:
+    from kepu.orgs.models import Organization
+    from kepu.places.models import Place
+
+    model = Place if by in ("community", "street") else Organization
+    return dict(model.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
+
+
+def rate_figures(*, actor: Actor, by: str = "street", start: date | None = None, end: date | None = None) -> dict:
     """Response rate (claimed within the deadline / routed), completion rate (delivered / claimed) and
     satisfaction rate (rated 4 or 5 / rated), with the numbers behind them, overall and per ``by``.
 
-    Aggregating a district's orders is the costly read of this app, so figures are cached per
-    scope for a few minutes and dropped as soon as any order changes (``rates_changed``).
+    Read from the roll-up, which the services keep exact in every transaction: a few hundred rows
+    for a district's year, so there is nothing to cache and the first view after a change is right.
+    ``by`` is community, street, unit, provider or month; the period is by the day orders were placed.
     """
-    version = cache.get_or_set(RATES_VERSION_KEY, 1, None)
-    key = (f"kepu:orders:rates:{version}:{actor.role}:{actor.organization_id}:{actor.user_id}:{by}:"
-           f"{start}:{end}")
-    if not fresh:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    figures = _rate_figures(actor=actor, by=by, start=start, end=end)
-    cache.set(key, figures, RATES_TTL)
-    return figures
-
-
-MAX_MONTHS = 24
-
-
-def _months(qs) -> list[tuple[str, object, object]]:
-    """Local calendar months spanned by ``qs`` (the last 24 at most), as (label, start, end).
-
-    One range query per month walks the creation-time index; truncating each row's time
-    to its month would call a function on every row (on SQLite, a Python one).
-    """
-    from datetime import datetime
-
-    from django.db.models import Max, Min
-    from django.utils import timezone
-
-    span = qs.aggregate(first=Min("created_at"), last=Max("created_at"))
-    if span["first"] is None:
-        return []
-    first, last = timezone.localtime(span["first"]), timezone.localtime(span["last"])
-    y, m = last.year, last.month
-    out = []
-    while (y, m) >= (first.year, first.month) and len(out) < MAX_MONTHS:
-        lo = timezone.make_aware(datetime(y, m, 1))
-        hi = timezone.make_aware(datetime(y + (m == 12), m % 12 + 1, 1))
-        out.append((f"{y:04d}-{m:02d}", lo, hi))
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    return out[::-1]
-
-
-def _rate_figures(*, actor: Actor, by: str, start: date | None, end: date | None) -> dict:
-    qs = scope(actor, Order.objects.all())
-    if start:
-        qs = qs.filter(created_at__date__gte=start)
-    if end:
-        qs = qs.filter(created_at__date__lte=end)
-    overall = _rates(qs.aggregate(**AGGREGATES))
+    by = by if by in DIMENSIONS else "street"
+    column = DIMENSIONS[by]
+    scoped = OrderRollup.objects.filter(rollup_scope_q(actor)).order_by()
+    sums = {c: Sum(c) for c in COUNTERS}
+    groups: dict = {}
+    for grain, part in _period_q(start, end):
+        qs = scoped.filter(part)
+        if by == "month" and grain == RollupGrain.DAY:
+            qs = qs.annotate(g=TruncMonth("period"))
+        else:  # a month row's period is its month already: no function called on each row
+            qs = qs.annotate(g=F(column))
+        for row in qs.values("g").annotate(**sums):
+            acc = groups.setdefault(row["g"], dict.fromkeys(COUNTERS, 0))
+            for c in COUNTERS:
+                acc[c] += row[c] or 0
+    overall = dict.fromkeys(COUNTERS, 0)
+    for acc in groups.values():
+        for c in COUNTERS:
+            overall[c] += acc[c]
+    # Rows an order has left stay at zero; a group without orders is no group.
+    present = {g: acc for g, acc in groups.items() if acc["total"] > 0 and g not in (0, None)}
     if by == "month":
-        groups = [_rates({**qs.filter(created_at__gte=lo, created_at__lt=hi).aggregate(**AGGREGATES), "label": label})
-                  for label, lo, hi in _months(qs)]
+        rows = [_rates({**acc, "label": f"{g:%Y-%m}"}) for g, acc in sorted(present.items())][-MAX_MONTHS:]
     else:
-        name_field, id_field = DIMENSIONS.get(by, DIMENSIONS["street"])
-        rows = qs.exclude(**{f"{id_field}__isnull": True}).values(id_field, name_field).annotate(
-            **AGGREGATES).order_by(name_field)
-        groups = [_rates({**r, "label": r[name_field]}) for r in rows]
-    return {"overall": overall, "groups": groups, "by": by if by in DIMENSIONS else "street"}
+        names = _labels(by, present)
+        rows = sorted((_rates({**acc, "label": names.get(g, "—"), "id": g}) for g, acc in present.items()),
+                      key=lambda r: r["label"])
+    return {"overall": _rates(overall), "groups": rows, "by": by}

@@ -8,7 +8,7 @@ send signals after commit. The named functions (``order_dispatch`` …) are its 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -23,8 +23,8 @@ from kepu.core.pii import normalize_phone
 from kepu.core.populations import Population
 from kepu.core.roles import Role
 from kepu.notifications.services import INBOX, SMS, WECHAT, notify
-from kepu.orders import workflow
-from kepu.orders.calendar import add_working_days, deadline_for
+from kepu.orders import rollup, workflow
+from kepu.orders.calendar import add_working_days, deadline_for, rating_deadline
 from kepu.orders.models import (
     Order,
     OrderEvent,
@@ -36,7 +36,6 @@ from kepu.orders.models import (
     Topic,
 )
 from kepu.orders.permissions import MenuAction, OrderAction
-from kepu.orders.selectors import rates_changed
 from kepu.orders.signals import order_delivered, order_transitioned
 from kepu.orgs.models import Organization, OrgKind
 from kepu.places.models import Place, PlaceLevel
@@ -187,7 +186,7 @@ def order_place(
                               actor_org=(actor.organization.display_name if actor.organization else "")[:100],
                               data={"on_behalf": on_behalf})
     log_action(actor, "kepu.order.submitted", order, place=place)
-    transaction.on_commit(rates_changed)
+    rollup.record(None, order)
     _tell(dispatcher_staff(order), order, "kepu.order.submitted",
           _("New order %(number)s: %(title)s") % {"number": order.number, "title": order.title})
     return order
@@ -275,19 +274,53 @@ def _parse_volunteers(order: Order, volunteers) -> list[tuple[int, Decimal]]:
 
 
 MAX_PHOTOS, MAX_PHOTO_BYTES = 6, 5 * 1024 * 1024
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+#: What Pillow calls the formats a phone takes or a page shows, and the extension stored.
+PHOTO_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 
 
-def _check_photos(photos) -> list:
-    photos = list(photos or [])
-    if len(photos) > MAX_PHOTOS:
-        raise OrderError(_("At most 6 photos."), code="photos_too_many")
-    for photo in photos:
-        head = photo.read(8)
+def _photo_format(photo) -> str | None:
+    """The image format if ``photo`` really is a JPEG, PNG or WebP image (decoded, not trusted by name)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
         photo.seek(0)
-        if photo.size > MAX_PHOTO_BYTES or not any(head.startswith(m) for m in IMAGE_MAGIC):
-            raise OrderError(_("Photos must be JPEG or PNG images of at most 5 MB."), code="photo_invalid")
-    return photos
+        with Image.open(photo) as image:
+            fmt = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    finally:
+        photo.seek(0)
+    return fmt if fmt in PHOTO_FORMATS else None
+
+
+def _check_photos(photos, already: int = 0) -> list:
+    """[(file, format)]; refuses the lot if any one is not a photo, too big, or one too many."""
+    photos = [p for p in (photos or []) if p]
+    if already + len(photos) > MAX_PHOTOS:
+        raise OrderError(_("At most 6 photos per order (%(left)s more can be added).")
+                         % {"left": max(0, MAX_PHOTOS - already)}, code="photos_too_many")
+    out = []
+    for photo in photos:
+        fmt = _photo_format(photo) if photo.size <= MAX_PHOTO_BYTES else None
+        if fmt is None:
+            raise OrderError(_("Photos must be JPEG, PNG or WebP images of at most 5 MB."), code="photo_invalid")
+        out.append((photo, fmt))
+    return out
+
+
+def _store_photos(order: Order, photos: list, user) -> list[OrderPhoto]:
+    from django.core.files.base import File
+
+    saved = []
+    for photo, fmt in photos:
+        # The name is ours, not the uploader's: nothing of it reaches a path or a page.
+        name = f"{uuid.uuid4().hex}.{PHOTO_FORMATS[fmt][0]}"
+        row = OrderPhoto(order=order, uploaded_by=user)
+        row.image.save(name, File(photo), save=False)
+        row.save()
+        saved.append(row)
+    return saved
 
 
 def _apply(order: Order, name: str, data: dict, now: datetime) -> tuple[dict, list]:
@@ -385,6 +418,7 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
         raise OrderError(_("Unknown action."), code="action_unknown")
     pk = order if isinstance(order, int) else order.pk
     order = Order.objects.select_for_update().get(pk=pk)
+    counted = rollup.snapshot(order)
     if not workflow.allowed(actor, order, action):
         if order.status not in t.sources or not t.when(order):
             if workflow.may_ever(actor, order, action):
@@ -398,7 +432,7 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
     event_data, changed = _apply(order, action, {**data, "actor": actor}, now)
     to_status = t.target_for(order)
     volunteers = _parse_volunteers(order, data.get("volunteers")) if action == "deliver" else []
-    photos = _check_photos(data.get("photos")) if action == "deliver" else []
+    photos = _check_photos(data.get("photos"), already=order.photos.count()) if action == "deliver" else []
     order.status = to_status
     order.overdue = False
     order.escalation_level = 0
@@ -406,6 +440,8 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
                                                                                             "decline") else None
     if to_status == S.SCHEDULED:
         order.due_at = add_working_days(order.scheduled_for, 1, order.district_id)
+    elif to_status == S.DELIVERED:
+        order.due_at = rating_deadline(district_id=order.district_id, delivered_at=now)
     elif step is not None:
         order.due_at = order.claim_due_at if to_status == S.DISPATCHED else deadline_for(
             step, district_id=order.district_id, start=now)
@@ -414,8 +450,8 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
     order.save(update_fields=sorted({*changed, "status", "overdue", "escalation_level", "due_at", "updated_at"}))
     for user_id, hours in volunteers:
         OrderVolunteer.objects.update_or_create(order=order, volunteer_id=user_id, defaults={"hours": hours})
-    for photo in photos:
-        OrderPhoto.objects.create(order=order, image=photo, uploaded_by=actor.user)
+    if photos:
+        event_data["photos"] = len(_store_photos(order, photos, actor.user))
     OrderEvent.objects.create(
         order=order, action=action, from_status=from_status, to_status=to_status, actor=actor.user,
         actor_name=actor.user.get_display_name()[:100],
@@ -425,7 +461,9 @@ def order_transition(*, actor: Actor, order: Order | int, action: str, reason: s
     log_action(actor, f"kepu.order.{action}", order, place=order.community or order.street,
                data={"from": from_status, "to": to_status, **({"reason": reason} if t.needs_reason else {})})
     _notify_transition(order, action, reason)
-    transaction.on_commit(rates_changed)
+    # Last, so that the roll-up rows (shared by every order of a community and day) are locked
+    # for as short a time as possible before the commit.
+    rollup.record(counted, order)
     transaction.on_commit(lambda: order_transitioned.send(
         sender=Order, order=order, action=action, from_status=from_status, to_status=to_status, actor=actor))
     if action == "deliver":
@@ -492,6 +530,26 @@ def order_grab(*, actor: Actor, order: Order) -> Order:
     return order_transition(actor=actor, order=order, action="grab")
 
 
+# --- Photos of a delivery ------------------------------------------------------------------
+@transaction.atomic
+def order_add_photos(*, actor: Actor, order: Order | int, photos) -> list[OrderPhoto]:
+    """The provider adds photos of a delivered service afterwards (while it is delivered or rated)."""
+    pk = order if isinstance(order, int) else order.pk
+    order = Order.objects.select_for_update().get(pk=pk)
+    require(actor, OrderAction.ADD_PHOTOS, order)
+    checked = _check_photos(photos, already=order.photos.count())
+    if not checked:
+        raise OrderError(_("Choose at least one photo."), code="photos_required")
+    saved = _store_photos(order, checked, actor.user)
+    OrderEvent.objects.create(order=order, action="add_photos", from_status=order.status, to_status=order.status,
+                              actor=actor.user, actor_name=actor.user.get_display_name()[:100],
+                              actor_org=(actor.organization.display_name if actor.organization else "")[:100],
+                              data={"photos": len(saved)})
+    log_action(actor, "kepu.order.photos_added", order, place=order.community or order.street,
+               data={"photos": [p.pk for p in saved]})
+    return saved
+
+
 # --- Contact details -----------------------------------------------------------------------
 def order_reveal_contact(*, actor: Actor, order: Order) -> str:
     """Show the full contact phone to someone who must call; always audited."""
@@ -523,6 +581,7 @@ def order_escalate(*, order: Order, now: datetime | None = None) -> Order | None
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in workflow.OPEN_STATES or order.due_at is None or order.due_at >= now:
         return None
+    counted = rollup.snapshot(order)
     # 1 = the street office has it, 2 = the district office; an order without a community
     # is already the street's, so it goes straight to the district.
     level = min(order.escalation_level + 1, 2) if order.community_id else 2
@@ -536,13 +595,13 @@ def order_escalate(*, order: Order, now: datetime | None = None) -> Order | None
     OrderEvent.objects.create(order=order, action="escalate", from_status=order.status, to_status=order.status,
                               actor_name=_("System"), reason=_("The deadline of this step has passed."),
                               data={"level": office})
-    transaction.on_commit(rates_changed)
     log_action(None, "kepu.order.escalated", order, place=order.community or order.street, data={"level": office})
     args = {"number": order.number, "title": order.title}
     _tell(_responsible(order), order, "kepu.order.overdue",
           _("Order %(number)s is overdue: please act on it today.") % args, urgent=True)
     _tell(_staff([offices[office]], [role]), order, "kepu.order.escalated",
           _("Order %(number)s is overdue and was escalated to you: %(title)s") % args, urgent=True)
+    rollup.record(counted, order)
     return order
 
 
@@ -556,6 +615,88 @@ def escalate_overdue(*, now: datetime | None = None, limit: int = 5000) -> int:
         if order_escalate(order=Order(pk=pk), now=now) is not None:
             done += 1
     return done
+
+
+# --- Unrated orders ------------------------------------------------------------------------
+#: How long before an unrated order closes itself its resident is reminded (at most half the window).
+REMIND_BEFORE = timedelta(days=2)
+
+
+def _owner_people(order: Order) -> list:
+    """Who may rate: the resident, or the staff member who ordered for a resident without an account."""
+    if order.resident_id:
+        return [order.resident]
+    return [order.placed_by] if order.placed_by_id else []
+
+
+def _system_event(order: Order, action: str, from_status: str, reason: str = "", data=None) -> None:
+    OrderEvent.objects.create(order=order, action=action, from_status=from_status, to_status=order.status,
+                              actor_name=_("System"), reason=reason, data=data or {})
+
+
+def _reminder_due(order: Order, now: datetime) -> bool:
+    window = order.due_at - (order.delivered_at or order.due_at)
+    return now >= order.due_at - min(REMIND_BEFORE, window / 2)
+
+
+@transaction.atomic
+def order_remind_to_rate(*, order: Order, now: datetime | None = None) -> bool:
+    """Tell whoever may rate a delivered order that it will close itself soon (once per order)."""
+    now = now or timezone.now()
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if (order.status != S.DELIVERED or order.rate_reminded_at is not None or order.due_at is None
+            or order.due_at <= now or not _reminder_due(order, now)):
+        return False
+    order.rate_reminded_at = now
+    order.save(update_fields=["rate_reminded_at", "updated_at"])
+    when = timezone.localtime(order.due_at).strftime("%Y-%m-%d")
+    _system_event(order, "remind_rate", order.status, data={"closes_on": when})
+    log_action(None, "kepu.order.rate_reminded", order, place=order.community or order.street,
+               data={"closes_on": when})
+    _tell(_owner_people(order), order, "kepu.order.rate_reminder",
+          _("Please rate order %(number)s (%(title)s): without a rating it closes itself on %(date)s.")
+          % {"number": order.number, "title": order.title, "date": when}, urgent=True)
+    return True
+
+
+@transaction.atomic
+def order_close_unrated(*, order: Order, now: datetime | None = None) -> Order | None:
+    """Close a delivered order whose rating window has passed (the ``close_unrated`` transition).
+
+    It stays completed in the three rates and leaves the satisfaction rate alone (it has no rating).
+    Returns the order, or None when it was rated or is not due yet.
+    """
+    now = now or timezone.now()
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    t = workflow.TRANSITIONS["close_unrated"]
+    if order.status not in t.sources or order.due_at is None or order.due_at > now:
+        return None
+    counted = rollup.snapshot(order)
+    from_status = order.status
+    order.status = t.target
+    order.due_at = None
+    order.save(update_fields=["status", "due_at", "updated_at"])
+    _system_event(order, t.name, from_status, reason=_("Not rated within the rating window."))
+    log_action(None, "kepu.order.close_unrated", order, place=order.community or order.street,
+               data={"from": from_status, "to": order.status})
+    rollup.record(counted, order)
+    transaction.on_commit(lambda: order_transitioned.send(
+        sender=Order, order=order, action=t.name, from_status=from_status, to_status=order.status, actor=None))
+    return order
+
+
+def close_unrated(*, now: datetime | None = None, limit: int = 5000) -> tuple[int, int]:
+    """Remind the residents of orders about to close unrated, close those past their window;
+    return (reminded, closed)."""
+    now = now or timezone.now()
+    delivered = Order.objects.filter(status=S.DELIVERED).order_by("due_at")
+    reminded = closed = 0
+    for pk in delivered.filter(due_at__gt=now, due_at__lte=now + REMIND_BEFORE,
+                               rate_reminded_at__isnull=True).values_list("pk", flat=True)[:limit]:
+        reminded += order_remind_to_rate(order=Order(pk=pk), now=now)
+    for pk in delivered.filter(due_at__lte=now).values_list("pk", flat=True)[:limit]:
+        closed += order_close_unrated(order=Order(pk=pk), now=now) is not None
+    return reminded, closed
 
 
 # --- The service menu and the calendar ----------------------------------------------------

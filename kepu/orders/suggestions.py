@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from kepu.core.roles import Role
@@ -34,26 +34,21 @@ class Candidate:
 
 
 def _load_and_rating(field_name: str, ids: list[int]) -> dict[int, dict]:
-    """Open orders and past ratings of each candidate.
+    """Open orders and past ratings of each candidate: units and organizations from the roll-up
+    (their whole history is a few rows a month), experts from their orders (there are few)."""
+    from kepu.orders.models import OrderRollup, RollupGrain
 
-    A unit's or team's whole history is read, so the figures are cached until any order
-    changes (the same signal that drops the cached three rates).
-    """
-    from django.core.cache import cache
-
-    from kepu.orders.selectors import RATES_VERSION_KEY
-
-    version = cache.get_or_set(RATES_VERSION_KEY, 1, None)
-    key = f"kepu:orders:load:{version}:{field_name}:{','.join(map(str, sorted(ids)))}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
+    if not ids:
+        return {}
+    if field_name in ("unit_id", "provider_id"):
+        rows = (OrderRollup.objects.filter(grain=RollupGrain.MONTH, **{f"{field_name}__in": ids}).order_by()
+                .values(field_name).annotate(open=Sum("open"), rated=Sum("rated"), rating_sum=Sum("rating_sum")))
+        return {r[field_name]: {"open": r["open"], "rated": r["rated"],
+                                "avg": r["rating_sum"] / r["rated"] if r["rated"] else None} for r in rows}
     rows = (Order.objects.filter(**{f"{field_name}__in": ids}).values(field_name)
             .annotate(open=Count("pk", filter=Q(status__in=workflow.OPEN_STATES)), avg=Avg("rating"),
                       rated=Count("rating")))
-    out = {r[field_name]: r for r in rows}
-    cache.set(key, out, 600)
-    return out
+    return {r[field_name]: r for r in rows}
 
 
 def _load_points(c: Candidate, stats: dict) -> None:

@@ -12,3 +12,12 @@ def escalate_overdue_orders() -> int:
     from kepu.orders.services import escalate_overdue
 
     return escalate_overdue()
+
+
+@every(hours=1)
+@task()
+def close_unrated_orders() -> list[int]:
+    """Remind residents to rate delivered orders; close those not rated within the district's window."""
+    from kepu.orders.services import close_unrated
+
+    return list(close_unrated())

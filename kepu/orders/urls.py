@@ -12,5 +12,7 @@ urlpatterns = [
     path("calendar/", views.calendar_view, name="calendar"),
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/contact/", views.order_contact, name="contact"),
+    path("<int:pk>/photos/", views.order_photos_add, name="photos_add"),
+    path("<int:pk>/photos/<int:photo_pk>/", views.order_photo, name="photo"),
     path("<int:pk>/<slug:action>/", views.order_act, name="act"),
 ]

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kepu.accounts.selectors import key_population_of
 from kepu.core.errors import DomainError, NotFound
 from kepu.core.http import role_required
 from kepu.core.permissions import can
@@ -22,6 +23,7 @@ from kepu.orders import charts, export, paging, selectors, services, suggestions
 from kepu.orders.forms import HolidayForm, MenuItemForm, OrderForm
 from kepu.orders.models import Holiday, Order, OrderStatus, ServiceItem, Step, StepDeadline
 from kepu.orders.permissions import OrderAction
+from kepu.orders.services import MAX_PHOTOS
 from kepu.places.models import Place, PlaceLevel
 
 ORDER_ROLES = (Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.UNIT_STAFF, Role.VOLUNTEER_ORG_STAFF,
@@ -71,6 +73,9 @@ def order_create(request):
     if item_id and str(item_id).isdigit():
         item = ServiceItem.objects.filter(pk=item_id, is_active=True).first()
     initial = {"kind": item.kind, "topic": item.topic, "title": item.title, "service_item": item.pk} if item else {}
+    own_population = "" if on_behalf else key_population_of(request.user)
+    if own_population:
+        initial["population"] = own_population  # "for whom?": most often for people like the resident
     form = OrderForm(request.POST or None, places=_places_for(actor), on_behalf=on_behalf, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -111,6 +116,7 @@ def _detail_context(request, order) -> dict:
         ctx["provider_candidates"] = suggestions.rank_providers(order)
     if "deliver" in names:
         ctx["team"] = _team_of(order)
+    ctx["may_add_photos"] = can(actor, OrderAction.ADD_PHOTOS, order) and len(order.photos.all()) < MAX_PHOTOS
     return ctx
 
 
@@ -185,6 +191,46 @@ def order_act(request, pk, action):
 
 
 @require_POST
+@role_required(Role.VOLUNTEER_ORG_STAFF, Role.EXPERT)
+def order_photos_add(request, pk):
+    order = _get(request, pk)
+    try:
+        saved = services.order_add_photos(actor=request.actor, order=order, photos=request.FILES.getlist("photos"))
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from None
+        messages.error(request, exc.message)
+        ctx = _detail_context(request, _get(request, pk))
+        ctx["failed_action"] = "add_photos"
+        return TemplateResponse(request, "orders/order_detail.html", ctx, status=400)
+    messages.success(request, _("%(n)s photos added.") % {"n": len(saved)})
+    return redirect("orders:detail", pk=order.pk)
+
+
+@role_required(*ORDER_ROLES)
+def order_photo(request, pk, photo_pk):
+    """A photo of the order, to those who may see the order (the files are not served publicly)."""
+    order = _get(request, pk)
+    photo = next((p for p in order.photos.all() if p.pk == photo_pk), None)
+    if photo is None:
+        raise Http404
+    return photo_response(photo)
+
+
+def photo_response(photo):
+    from django.http import FileResponse
+
+    from kepu.orders.services import PHOTO_FORMATS
+
+    ext = photo.image.name.rsplit(".", 1)[-1].lower()
+    types = {e: t for e, t in PHOTO_FORMATS.values()}
+    response = FileResponse(photo.image.open("rb"), content_type=types.get(ext, "application/octet-stream"))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
 @role_required(*ORDER_ROLES)
 def order_contact(request, pk):
     order = _get(request, pk)
@@ -234,6 +280,7 @@ def dashboard(request):
     by = request.GET.get("by", "street")
     figures = selectors.rate_figures(actor=request.actor, by=by, start=start, end=end)
     context = {"figures": figures, "chart": charts.rate_bars(figures["groups"][:30]),
+               "table": charts.rate_table(figures["groups"]),
                "dimensions": [("community", _("Community")), ("street", _("Street/town")),
                               ("unit", _("Member unit")), ("provider", _("Volunteer organization")),
                               ("month", _("Month"))],

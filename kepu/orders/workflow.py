@@ -99,6 +99,8 @@ class Transition:
     needs: tuple[str, ...] = ()
     negative: bool = False
     audit_code: str = ""
+    #: Made by the periodic tasks only (no role may ask for it).
+    system: bool = False
 
     def target_for(self, order: Order) -> str:
         return self.target or order.status
@@ -134,12 +136,17 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
                needs=("attendance",)),
     Transition("rate", _("Rate"), frozenset({S.DELIVERED}), S.RATED, OWNERS, is_owner, needs=("rating",)),
     Transition("close", _("Close"), frozenset({S.RATED}), S.CLOSED, DISPATCHERS, is_dispatcher),
+    # A delivered order the resident has not rated within the district's rating window (Step.RATE):
+    # it counts as completed, and not in the satisfaction rate. The one move that passes "rated".
+    Transition("close_unrated", _("Closed without a rating"), frozenset({S.DELIVERED}), S.CLOSED, frozenset(),
+               lambda actor, order: False, system=True),
     Transition("cancel", _("Cancel the order"), frozenset({S.SUBMITTED, S.DISPATCHED, S.CLAIMED, S.ACCEPTED}),
                S.CANCELLED, OWNERS, is_owner, needs_reason=True, negative=True),
 )}
 
 #: Entries of an order's history that are not transitions.
-OTHER_EVENTS = {"submit": _("Ordered"), "escalate": _("Escalated: overdue")}
+OTHER_EVENTS = {"submit": _("Ordered"), "escalate": _("Escalated: overdue"),
+                "remind_rate": _("Reminded to rate"), "add_photos": _("Photos added")}
 
 
 def action_label(name: str):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from ninja import Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from kepu.core.api import actor_of
 from kepu.core.errors import NotFound
-from kepu.core.permissions import scope
+from kepu.core.permissions import get_visible, scope
 from kepu.plans import selectors, services
 from kepu.plans.evaluation import evaluate
 from kepu.plans.measures import measures
-from kepu.plans.models import Target
+from kepu.plans.models import NodeKind, Target
 
 router = Router(tags=["plans"])
 
@@ -22,6 +23,8 @@ class PlanOut(Schema):
     id: int
     title: str
     year: int
+    period_start: date
+    period_end: date
     status: str
     closed_at: datetime | None = None
     owner_id: int
@@ -138,14 +141,14 @@ def my_tasks(request):
     return [_node_out(n) for n in selectors.my_tasks(actor=actor_of(request))]
 
 
-@router.get("/tasks/{task_id}", response=NodeOut)
+@router.get("/tasks/{int:task_id}", response=NodeOut)
 def task_get(request, task_id: int):
     task = selectors.task_get(actor=actor_of(request), pk=task_id)
     view = selectors.plan_progress(task.plan)
     return _node_out(next(n for n in view.tasks if n.node.pk == task.pk))
 
 
-@router.post("/tasks/{task_id}/reports", response={201: ReportOut}, summary="Report progress on a task")
+@router.post("/tasks/{int:task_id}/reports", response={201: ReportOut}, summary="Report progress on a task")
 def report_create(request, task_id: int, payload: ReportIn):
     actor = actor_of(request)
     task = selectors.task_get(actor=actor, pk=task_id)
@@ -159,7 +162,7 @@ def report_create(request, task_id: int, payload: ReportIn):
     return Status(201, report)
 
 
-@router.get("/{plan_id}", response=PlanDetailOut)
+@router.get("/{int:plan_id}", response=PlanDetailOut)
 def plan_get(request, plan_id: int):
     actor = actor_of(request)
     plan = selectors.plan_get(actor=actor, pk=plan_id)
@@ -172,7 +175,7 @@ def plan_get(request, plan_id: int):
     }
 
 
-@router.get("/{plan_id}/evaluation", response=list[ScoreOut])
+@router.get("/{int:plan_id}/evaluation", response=list[ScoreOut])
 def plan_evaluation(request, plan_id: int):
     from kepu.plans.permissions import UNIT_ROLES
 
@@ -187,13 +190,251 @@ class ReopenIn(Schema):
     reason: str
 
 
-@router.post("/{plan_id}/close", response=PlanOut, summary="Close a plan: reports stop, live targets freeze")
+@router.post("/{int:plan_id}/close", response=PlanOut, summary="Close a plan: reports stop, live targets freeze")
 def plan_close(request, plan_id: int):
     actor = actor_of(request)
     return services.plan_close(actor=actor, plan=selectors.plan_get(actor=actor, pk=plan_id))
 
 
-@router.post("/{plan_id}/reopen", response=PlanOut, summary="Reopen a closed plan, with a reason")
+@router.post("/{int:plan_id}/reopen", response=PlanOut, summary="Reopen a closed plan, with a reason")
 def plan_reopen(request, plan_id: int, payload: ReopenIn):
     actor = actor_of(request)
     return services.plan_reopen(actor=actor, plan=selectors.plan_get(actor=actor, pk=plan_id), reason=payload.reason)
+
+
+# --- The office's side: plans, tasks, targets, reminders, marks, import drafts ------------------
+class PlanIn(Schema):
+    title: str
+    year: int
+    end_year: int | None = None
+
+
+@router.post("/", response={201: PlanOut}, summary="Start an empty plan (the office's own)")
+def plan_create(request, payload: PlanIn):
+    return Status(201, services.plan_create(actor=actor_of(request), title=payload.title, year=payload.year,
+                                            end_year=payload.end_year))
+
+
+class NodeIn(Schema):
+    kind: str = NodeKind.TASK
+    title: str
+    parent_id: int | None = None
+    marker: str = ""
+    text: str = ""
+    lead_unit_id: int | None = None
+    co_unit_ids: list[int] = []
+    deadline: date | None = None
+
+
+class NodeRefOut(Schema):
+    id: int
+    plan_id: int
+    parent_id: int | None
+    kind: str
+    marker: str
+    title: str
+
+
+@router.post("/{int:plan_id}/nodes", response={201: NodeRefOut}, summary="Add a section or a task")
+def node_add(request, plan_id: int, payload: NodeIn):
+    actor = actor_of(request)
+    plan = selectors.plan_get(actor=actor, pk=plan_id)
+    parent = selectors.node_get(actor=actor, pk=payload.parent_id) if payload.parent_id else None
+    return Status(201, services.node_add(
+        actor=actor, plan=plan, kind=payload.kind, title=payload.title, parent=parent, marker=payload.marker,
+        text=payload.text, lead_unit_id=payload.lead_unit_id, co_unit_ids=payload.co_unit_ids,
+        deadline=payload.deadline))
+
+
+@router.delete("/nodes/{int:node_id}", response={204: None}, summary="Remove a task or an empty section")
+def node_remove(request, node_id: int):
+    actor = actor_of(request)
+    services.node_remove(actor=actor, node=selectors.node_get(actor=actor, pk=node_id))
+    return Status(204, None)
+
+
+class TaskPatchIn(Schema):
+    title: str | None = None
+    text: str | None = None
+    lead_unit_id: int | None = None
+    co_unit_ids: list[int] | None = None
+    deadline: date | None = None
+    weight: Decimal | None = None
+    budget: Decimal | None = None
+    spent: Decimal | None = None
+
+
+@router.patch("/tasks/{int:task_id}", response=NodeOut, summary="Change a task; only the fields sent change")
+def task_update(request, task_id: int, payload: TaskPatchIn):
+    actor = actor_of(request)
+    task = selectors.task_get(actor=actor, pk=task_id)
+    services.task_update(actor=actor, task=task, **payload.dict(exclude_unset=True))
+    return task_get(request, task_id)
+
+
+class TargetIn(Schema):
+    label: str
+    quantity: Decimal
+    unit_of_measure: str
+    comparator: str = "≥"
+    period: str = "year"
+    due_date: date | None = None
+
+
+@router.post("/tasks/{int:task_id}/targets", response={201: NodeOut}, summary="Add a target to a task")
+def target_add(request, task_id: int, payload: TargetIn):
+    actor = actor_of(request)
+    services.target_add(actor=actor, task=selectors.task_get(actor=actor, pk=task_id), **payload.dict())
+    return Status(201, task_get(request, task_id))
+
+
+class BindIn(Schema):
+    measure: str = ""
+    filters: dict[str, str] = {}
+
+
+@router.post("/targets/{int:target_id}/bind", response=NodeOut,
+             summary="Bind a target to a measure the platform computes (empty measure: unbind)")
+def target_bind(request, target_id: int, payload: BindIn):
+    actor = actor_of(request)
+    target = get_visible(actor, Target.objects.select_related("task__plan"), pk=target_id)
+    services.target_bind(actor=actor, target=target, measure_key=payload.measure, filters=payload.filters)
+    return task_get(request, target.task_id)
+
+
+class MilestoneIn(Schema):
+    title: str
+    due_date: date
+
+
+@router.post("/tasks/{int:task_id}/milestones", response={201: NodeOut}, summary="Add a milestone to a task")
+def milestone_add(request, task_id: int, payload: MilestoneIn):
+    actor = actor_of(request)
+    services.milestone_add(actor=actor, task=selectors.task_get(actor=actor, pk=task_id), title=payload.title,
+                           due_date=payload.due_date)
+    return Status(201, task_get(request, task_id))
+
+
+class RemindIn(Schema):
+    organization_id: int | None = None
+
+
+class RemindOut(Schema):
+    sent: int
+
+
+@router.post("/tasks/{int:task_id}/remind", response=RemindOut, summary="Remind a task's units (or one of them)")
+def task_remind(request, task_id: int, payload: RemindIn):
+    actor = actor_of(request)
+    sent = services.reminder_send(actor=actor, task=selectors.task_get(actor=actor, pk=task_id),
+                                  organization_id=payload.organization_id)
+    return {"sent": sent}
+
+
+class MarkIn(Schema):
+    mark: int
+
+
+class MarkOut(ReportOut):
+    quality_mark: int | None
+
+
+@router.post("/reports/{int:report_id}/mark", response=MarkOut, summary="Give a report a quality mark (0–5)")
+def report_mark(request, report_id: int, payload: MarkIn):
+    actor = actor_of(request)
+    report = selectors.report_get(actor=actor, pk=report_id)
+    return services.report_mark(actor=actor, report=report, mark=payload.mark)
+
+
+class DraftUnitOut(Schema):
+    index: int
+    part: str
+    status: str
+    lead: bool
+    choice: list[int] | None
+    candidates: list[dict]
+
+
+class DraftTaskOut(Schema):
+    key: str
+    marker: str
+    title: str
+    units: list[DraftUnitOut]
+
+
+class DraftOut(Schema):
+    id: int
+    filename: str
+    title: str | None
+    year: int | None
+    tasks: list[DraftTaskOut]
+    unresolved: list[str]
+    warnings: list[str]
+
+
+def _draft_out(draft) -> dict:
+    tasks = []
+
+    def walk(nodes):
+        for node in nodes:
+            rows = draft.matches.get(node["key"])
+            if rows is not None:
+                lead = services.lead_row(rows)
+                tasks.append({"key": node["key"], "marker": node.get("marker", ""), "title": node.get("title", ""),
+                              "units": [{"index": i, "part": r["part"], "status": r["status"], "lead": i == lead,
+                                         "choice": r.get("choice"), "candidates": r.get("candidates", [])}
+                                        for i, r in enumerate(rows)]})
+            walk(node.get("children", []))
+
+    walk(draft.data["nodes"])
+    return {"id": draft.pk, "filename": draft.filename, "title": draft.data.get("title"),
+            "year": draft.data.get("year"), "tasks": tasks,
+            "unresolved": [p[2] for p in services.unresolved_units(draft)],
+            "warnings": [str(w) for w in draft.data.get("warnings", [])]}
+
+
+@router.post("/drafts", response={201: DraftOut},
+             summary="Read a plan document (.docx or .txt) into a draft to correct before publishing")
+def draft_create(request, document: UploadedFile = File(...)):  # noqa: B008 (ninja's way to declare a file)
+    draft = services.draft_create(actor=actor_of(request), data=document.read(), filename=document.name or "")
+    return Status(201, _draft_out(draft))
+
+
+@router.get("/drafts/{int:draft_id}", response=DraftOut)
+def draft_get(request, draft_id: int):
+    return _draft_out(selectors.draft_get(actor=actor_of(request), pk=draft_id))
+
+
+class DraftUnitIn(Schema):
+    key: str
+    index: int
+    choice: str = Field(..., description="an organization id, 'skip' to leave the unit out, "
+                                         "or 'lead' to make it the lead unit")
+
+
+@router.post("/drafts/{int:draft_id}/units", response=DraftOut,
+             summary="Choose the organization(s) for one unit of a task, skip it, or make it the lead")
+def draft_choose_unit(request, draft_id: int, payload: DraftUnitIn):
+    actor = actor_of(request)
+    draft = selectors.draft_get(actor=actor, pk=draft_id)
+    if payload.choice == "lead":
+        draft = services.draft_set_lead(actor=actor, draft=draft, task_key=payload.key, index=payload.index)
+    else:
+        draft = services.draft_choose_unit(actor=actor, draft=draft, task_key=payload.key, index=payload.index,
+                                           choice=payload.choice)
+    return _draft_out(draft)
+
+
+@router.post("/drafts/{int:draft_id}/publish", response={201: PlanOut}, summary="Publish a corrected draft as a plan")
+def draft_publish(request, draft_id: int, payload: PlanIn):
+    actor = actor_of(request)
+    draft = selectors.draft_get(actor=actor, pk=draft_id)
+    return Status(201, services.plan_publish(actor=actor, draft=draft, title=payload.title, year=payload.year,
+                                             end_year=payload.end_year))
+
+
+@router.delete("/drafts/{int:draft_id}", response={204: None}, summary="Discard a draft")
+def draft_discard(request, draft_id: int):
+    actor = actor_of(request)
+    services.draft_discard(actor=actor, draft=selectors.draft_get(actor=actor, pk=draft_id))
+    return Status(204, None)

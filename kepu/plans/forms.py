@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kepu.plans.models import Comparator
+from kepu.plans.models import Comparator, NodeKind
 
 
 class UploadForm(forms.Form):
@@ -12,6 +12,25 @@ class UploadForm(forms.Form):
 class PublishForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    end_year = forms.IntegerField(label=_("Last year (for a plan over several years)"), required=False,
+                                  min_value=2000, max_value=2110,
+                                  help_text=_("Leave empty for a plan of one year."))
+
+
+class NodeAddForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What to add"), choices=NodeKind.choices, initial=NodeKind.TASK)
+    parent = forms.TypedChoiceField(label=_("Under"), required=False, coerce=int, empty_value=None)
+    marker = forms.CharField(label=_("Number"), max_length=20, required=False,
+                             help_text=_("As the document numbers it, e.g. （三） or 4."))
+    title = forms.CharField(label=_("Title"), max_length=500)
+    text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    lead_unit = forms.TypedChoiceField(label=_("Lead unit"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, sections=(), units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("— top level —"))] + [
+            (s.pk, f"{s.marker}{s.title}"[:80]) for s in sections]
+        self.fields["lead_unit"].choices = [("", _("— none —"))] + [(o.pk, o.name) for o in units]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -45,6 +64,8 @@ class ReportForm(forms.Form):
 
 
 class TaskEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=500, required=False)
+    text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     lead_unit = forms.TypedChoiceField(label=_("Lead unit"), required=False, coerce=int, empty_value=None)
     co_units = forms.TypedMultipleChoiceField(label=_("Co-units"), required=False, coerce=int,
                                               widget=forms.SelectMultiple(attrs={"size": 6}))

@@ -66,6 +66,12 @@ class Plan(TimeStampedModel):
     def is_closed(self) -> bool:
         return self.status == PlanStatus.CLOSED
 
+    @property
+    def period_label(self) -> str:
+        """'2024', or '2021–2025' for a plan over several years."""
+        first, last = self.period_start.year, self.period_end.year
+        return str(first) if first == last else f"{first}–{last}"
+
 
 class NodeKind(models.TextChoices):
     SECTION = "section", _("Section")

@@ -34,6 +34,11 @@ def task_get(*, actor: Actor, pk: int) -> PlanNode:
                        pk=pk, kind=NodeKind.TASK)
 
 
+def node_get(*, actor: Actor, pk: int) -> PlanNode:
+    """A task or a section the actor may see."""
+    return get_visible(actor, PlanNode.objects.select_related("plan__owner", "plan__place", "parent"), pk=pk)
+
+
 def draft_get(*, actor: Actor, pk: int) -> ImportDraft:
     return get_visible(actor, ImportDraft.objects.select_related("owner__place"), pk=pk)
 

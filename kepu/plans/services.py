@@ -233,15 +233,41 @@ def unresolved_units(draft: ImportDraft) -> list[tuple[str, int, str]]:
     ]
 
 
-@transaction.atomic
-def plan_publish(*, actor: Actor, draft: ImportDraft, title: str, year: int) -> Plan:
-    """Turn a corrected draft into a plan, all at once: tree, units, targets. The draft goes."""
-    draft = _locked_draft(actor, draft)
+def _plan_period(title: str, year, end_year) -> tuple[str, date, date]:
+    """Check a plan's title and period: one year, or several (a five-year plan runs 2021–2025)."""
     title = (title or "").strip()
     if not title:
         raise PlanError(_("Give the plan a title."), code="title_required")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise PlanError(_("Give the year the plan is for."), code="year_required")
+    if end_year in (None, ""):
+        end_year = year
+    if not isinstance(end_year, int) or not year <= end_year <= year + 10:
+        raise PlanError(_("The last year must be the first year or up to ten years after it."),
+                        code="invalid_period")
+    return title[:200], date(year, 1, 1), date(end_year, 12, 31)
+
+
+@transaction.atomic
+def plan_create(*, actor: Actor, title: str, year: int, end_year: int | None = None) -> Plan:
+    """Start an empty plan, to be filled task by task (for an office without a document to import)."""
+    owner = actor.organization
+    if owner is None or not actor.has_role(Role.DISTRICT_ADMIN):
+        raise NotAllowed()
+    require(actor, PlanAction.IMPORT, Plan(owner=owner, place=owner.place))
+    title, start, end = _plan_period(title, year, end_year)
+    plan = Plan.objects.create(owner=owner, place=owner.place, title=title, year=year, period_start=start,
+                               period_end=end, created_by=actor.user)
+    log_action(actor, "kepu.plans.plan_created", plan, data={"title": title, "from": str(start), "to": str(end)})
+    transaction.on_commit(lambda: signals.plan_published.send(sender=Plan, plan=plan, actor=actor))
+    return plan
+
+
+@transaction.atomic
+def plan_publish(*, actor: Actor, draft: ImportDraft, title: str, year: int, end_year: int | None = None) -> Plan:
+    """Turn a corrected draft into a plan, all at once: tree, units, targets. The draft goes."""
+    draft = _locked_draft(actor, draft)
+    title, period_start, period_end = _plan_period(title, year, end_year)
     pending = unresolved_units(draft)
     if pending:
         names = "、".join(dict.fromkeys(p[2] for p in pending))
@@ -253,8 +279,8 @@ def plan_publish(*, actor: Actor, draft: ImportDraft, title: str, year: int) -> 
         raise PlanError(_import_message(exc), code=exc.code) from None
     owner = draft.owner
     plan = Plan.objects.create(
-        owner=owner, place=owner.place, title=title[:200], year=year, period_start=date(year, 1, 1),
-        period_end=date(year, 12, 31), source_name=draft.filename, source_text="\n".join(parsed.source_lines),
+        owner=owner, place=owner.place, title=title, year=year, period_start=period_start,
+        period_end=period_end, source_name=draft.filename, source_text="\n".join(parsed.source_lines),
         created_by=actor.user,
     )
     valid_ids = set(unit_candidates(owner).values_list("pk", flat=True))
@@ -280,13 +306,13 @@ def plan_publish(*, actor: Actor, draft: ImportDraft, title: str, year: int) -> 
                 counter["tasks"] += 1
                 _attach_units(row, draft.matches.get(node.key, []), valid_ids)
                 for t in node.targets:
-                    _target_from_draft(row, t, year)
+                    _target_from_draft(row, t, plan)
                     counter["targets"] += 1
             build(node.children, row)
 
     build(parsed.nodes, None)
     log_action(actor, "kepu.plans.plan_published", plan,
-               data={"title": plan.title, "year": year, "source": draft.filename, **counter})
+               data={"title": plan.title, "year": year, "to": str(period_end), "source": draft.filename, **counter})
     draft.delete()
     transaction.on_commit(lambda: signals.plan_published.send(sender=Plan, plan=plan, actor=actor))
     return plan
@@ -319,12 +345,12 @@ _PERIODS = {"year": TargetPeriod.YEAR, "quarter": TargetPeriod.QUARTER, "month":
             "total": TargetPeriod.TOTAL}
 
 
-def _target_from_draft(task: PlanNode, t, year: int) -> Target:
-    due_year = t.by_year or year
+def _target_from_draft(task: PlanNode, t, plan: Plan) -> Target:
+    # "到2025年…" names its own year; otherwise a target is due when the plan ends.
     return Target.objects.create(
         task=task, label=(t.label or t.text)[:200], quantity=t.value, unit_of_measure=t.unit[:20],
         comparator=t.comparator, period=_PERIODS.get(t.period or "year", TargetPeriod.YEAR),
-        due_date=date(due_year, 12, 31), text=t.text[:300],
+        due_date=date(t.by_year, 12, 31) if t.by_year else plan.period_end, text=t.text[:300],
     )
 
 
@@ -354,7 +380,7 @@ _UNSET = object()
 
 @transaction.atomic
 def task_update(*, actor: Actor, task: PlanNode, lead_unit_id=_UNSET, co_unit_ids=_UNSET, deadline=_UNSET,
-                weight=_UNSET, budget=_UNSET, spent=_UNSET, title=_UNSET) -> PlanNode:
+                weight=_UNSET, budget=_UNSET, spent=_UNSET, title=_UNSET, text=_UNSET) -> PlanNode:
     """Change a task (or section) of a plan; every changed field goes into the audit entry."""
     task = _locked_task(actor, task, PlanAction.MANAGE)
     changes: dict = {}
@@ -372,6 +398,8 @@ def task_update(*, actor: Actor, task: PlanNode, lead_unit_id=_UNSET, co_unit_id
         if not (title or "").strip():
             raise PlanError(_("A task needs a title."), code="title_required")
         change("title", title.strip()[:500])
+    if text is not _UNSET:
+        change("text", (text or "").strip())
     if lead_unit_id is not _UNSET:
         if lead_unit_id is not None and int(lead_unit_id) not in valid:
             raise PlanError(_("Pick an organization from the list."), code="invalid_choice")
@@ -401,6 +429,55 @@ def task_update(*, actor: Actor, task: PlanNode, lead_unit_id=_UNSET, co_unit_id
     if changes:
         log_action(actor, "kepu.plans.task_changed", task, place=task.plan.place, data=changes)
     return task
+
+
+@transaction.atomic
+def node_add(*, actor: Actor, plan: Plan, kind: str, title: str, parent: PlanNode | None = None, marker: str = "",
+             text: str = "", lead_unit_id: int | None = None, co_unit_ids=(), deadline: date | None = None) -> PlanNode:
+    """Add a section or a task at the end of the plan or of one of its sections.
+
+    Tasks are the leaves units report on, so only a section can take children.
+    """
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    require(actor, PlanAction.VIEW, plan)
+    _ensure_open(plan)
+    require(actor, PlanAction.MANAGE, plan)
+    if kind not in NodeKind.values:
+        raise PlanError(_("Choose a section or a task."), code="invalid_choice")
+    title = (title or "").strip()
+    if not title:
+        raise PlanError(_("A task needs a title."), code="title_required")
+    if parent is not None:
+        parent = PlanNode.objects.filter(pk=parent.pk, plan=plan).first()
+        if parent is None or parent.kind != NodeKind.SECTION:
+            raise PlanError(_("A task or section can only be added under a section of the same plan."),
+                            code="invalid_parent")
+    last = PlanNode.objects.filter(plan=plan).order_by("-position").values_list("position", flat=True).first()
+    node = PlanNode.objects.create(plan=plan, parent=parent, kind=kind, position=(last or 0) + 1,
+                                   marker=(marker or "").strip()[:20], title=title[:500], text=(text or "").strip())
+    log_action(actor, "kepu.plans.node_added", node, place=plan.place,
+               data={"kind": kind, "title": node.title, "parent": parent.pk if parent else None})
+    if kind == NodeKind.TASK and (lead_unit_id is not None or co_unit_ids or deadline is not None):
+        task_update(actor=actor, task=node, lead_unit_id=lead_unit_id, co_unit_ids=co_unit_ids,
+                    deadline=deadline)
+    return node
+
+
+@transaction.atomic
+def node_remove(*, actor: Actor, node: PlanNode) -> None:
+    """Take a task or an empty section out of a plan, while nothing has been reported on it.
+
+    Once a unit has reported, the task is part of the record and stays (its weight can be set to 0).
+    """
+    node = _locked_task(actor, node, PlanAction.MANAGE)
+    if node.children.exists():
+        raise Conflict(_("Remove the tasks of this section first."), code="section_not_empty")
+    if ProgressReport.objects.filter(task=node).exists():
+        raise Conflict(_("Units have reported on this task, so it stays in the plan; give it a weight of 0 "
+                         "to leave it out of the progress."), code="task_has_reports")
+    log_action(actor, "kepu.plans.node_removed", node, place=node.plan.place,
+               data={"kind": node.kind, "marker": node.marker, "title": node.title})
+    node.delete()
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from kepu.plans import exports, selectors, services
 from kepu.plans.evaluation import evaluate
 from kepu.plans.forms import (
     MilestoneForm,
+    NodeAddForm,
     PublishForm,
     ReopenForm,
     ReportForm,
@@ -28,7 +29,7 @@ from kepu.plans.forms import (
     WeightsForm,
 )
 from kepu.plans.measures import filter_options, measures
-from kepu.plans.models import Target
+from kepu.plans.models import NodeKind, Target
 from kepu.plans.permissions import UNIT_ROLES, PlanAction
 from kepu.plans.progress import Status
 
@@ -58,12 +59,79 @@ def plan_detail(request, pk):
     return _plan_page(request, plan)
 
 
-def _plan_page(request, plan, *, reopen_form=None, status=200):
+def _node_form(plan, view, data=None):
+    sections = [n.node for n in view.nodes if n.node.kind == NodeKind.SECTION]
+    return NodeAddForm(data, prefix="n", sections=sections, units=services.unit_candidates(plan.owner))
+
+
+def _plan_page(request, plan, *, reopen_form=None, node_form=None, status=200):
     view = selectors.plan_progress(plan)
     manage = can(request.actor, PlanAction.MANAGE, plan)
+    editable = manage and not plan.is_closed
     return TemplateResponse(request, "plans/plan_detail.html", {
         "plan": plan, "view": view, "counts": view.by_status(), "statuses": Status, "can_manage": manage,
+        "node_form": node_form or (_node_form(plan, view) if editable else None),
         "reopen_form": reopen_form or (ReopenForm() if manage and plan.is_closed else None)}, status=status)
+
+
+@role_required(Role.DISTRICT_ADMIN)
+def plan_new(request):
+    """An empty plan, filled task by task, for an office that has no document to import."""
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            plan = services.plan_create(actor=request.actor, title=d["title"], year=d["year"],
+                                        end_year=d["end_year"])
+        except NotAllowed:
+            return _not_found(request)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The plan is created. Add its sections and tasks below."))
+            return redirect("plans:detail", pk=plan.pk)
+    status = 400 if request.method == "POST" else 200
+    return TemplateResponse(request, "plans/plan_new.html", {"form": form}, status=status)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def node_add(request, pk):
+    try:
+        plan = selectors.plan_get(actor=request.actor, pk=pk)
+    except DomainError:
+        return _not_found(request)
+    view = selectors.plan_progress(plan)
+    form = _node_form(plan, view, request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        parent = next((n.node for n in view.nodes if n.node.pk == d["parent"]), None) if d["parent"] else None
+        try:
+            node = services.node_add(actor=request.actor, plan=plan, kind=d["kind"], title=d["title"],
+                                     parent=parent, marker=d["marker"], text=d["text"], lead_unit_id=d["lead_unit"])
+        except NotAllowed:
+            return _not_found(request)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Added: %(title)s") % {"title": node.title})
+            return redirect(reverse("plans:detail", args=[plan.pk]) + "#add-node")
+    return _plan_page(request, plan, node_form=form, status=400)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def node_remove(request, pk):
+    try:
+        node = selectors.node_get(actor=request.actor, pk=pk)
+        services.node_remove(actor=request.actor, node=node)
+    except (NotAllowed, NotFound):
+        return _not_found(request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("plans:task", pk=pk) if node.is_task else redirect("plans:detail", pk=node.plan_id)
+    messages.success(request, _("Removed: %(title)s") % {"title": node.title})
+    return redirect("plans:detail", pk=node.plan_id)
 
 
 @require_POST
@@ -231,7 +299,7 @@ def import_publish(request, pk):
     if form.is_valid():
         try:
             plan = services.plan_publish(actor=request.actor, draft=draft, title=form.cleaned_data["title"],
-                                         year=form.cleaned_data["year"])
+                                         year=form.cleaned_data["year"], end_year=form.cleaned_data["end_year"])
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -271,7 +339,8 @@ def _task_context(request, task, report_form=None, edit_form=None, target_form=N
     if manage and edit_form is None:
         units = list(services.unit_candidates(task.plan.owner))
         edit_form = TaskEditForm(units=units, initial={
-            "lead_unit": task.lead_unit_id, "co_units": [u.pk for u in node.units if u.pk != task.lead_unit_id],
+            "title": task.title, "text": task.text, "lead_unit": task.lead_unit_id,
+            "co_units": [u.pk for u in node.units if u.pk != task.lead_unit_id],
             "deadline": task.deadline, "weight": task.weight, "budget": task.budget, "spent": task.spent})
     return {
         "task": task, "plan": task.plan, "node": node,
@@ -340,7 +409,9 @@ def task_edit(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.task_update(actor=request.actor, task=task, lead_unit_id=d["lead_unit"],
+            # Title and text change only when posted: a post that leaves them out keeps them.
+            wording = {k: d[k] for k in ("title", "text") if k in request.POST}
+            services.task_update(actor=request.actor, task=task, **wording, lead_unit_id=d["lead_unit"],
                                  co_unit_ids=d["co_units"], deadline=d["deadline"], weight=d["weight"],
                                  budget=d["budget"], spent=d["spent"])
         except DomainError as exc:

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kepu.accounts.selectors import key_population_of
 from kepu.core.errors import DomainError, NotAllowed, NotFound
 from kepu.core.http import role_required
 from kepu.core.permissions import can
@@ -21,7 +22,7 @@ from kepu.places.models import Place
 from kepu.survey import charts, selectors, services
 from kepu.survey.export import results_workbook
 from kepu.survey.forms import CsvForm, DemographicsForm, ReviewForm, RoundForm
-from kepu.survey.models import QuestionBank, ResponseStatus, RoundStatus
+from kepu.survey.models import KeyPopulation, QuestionBank, ResponseStatus, RoundStatus
 from kepu.survey.permissions import ResponseAction, RoundAction
 from kepu.survey.workflow import INTERVIEWER_ROLES, REVIEWER_ROLES
 
@@ -248,6 +249,11 @@ def response_start(request, pk):
     home = getattr(request.user, "home_place", None)
     if home is not None and any(u.place_id == home.pk for u in units):
         initial["community"] = home.code
+    own_population = "" if interviewer else key_population_of(request.user)
+    if own_population in KeyPopulation.values:
+        initial["key_population"] = own_population
+    elif own_population == "other":  # none of the five: the form's empty answer
+        initial["key_population"] = ""
     form = DemographicsForm(request.POST or None, communities=units, interviewer=interviewer, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -12,7 +12,15 @@ from kepu.activities import feeds
 from kepu.activities.models import Registration, Theme
 from kepu.activities.tests.factories import published_activity
 from kepu.core.populations import Population
-from kepu.core.testing.browser import DESKTOP, PHONE, screenshot, sign_in_resident, sign_in_staff, visit
+from kepu.core.testing.browser import (
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    screenshot,
+    sign_in_resident,
+    sign_in_staff,
+    visit,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -128,3 +136,105 @@ def test_organizer_publishes_on_a_phone_and_district_sees_figures(phone_page, li
     sign_in_staff(page, live_server.url, world.a.admin.user.username, PASSWORD)
     visit(page, f"{live_server.url}/activities/themes/")
     screenshot(page, "activities-themes-phone")
+
+
+def test_the_activity_form_picks_a_place_step_by_step_on_a_phone_in_elder_mode(phone_page, desktop_page, live_server,
+                                                                                 world):
+    from kepu.activities import services
+    from kepu.activities.models import Activity
+
+    services.venue_create(actor=world.a.base_staff, organization=world.a.base, place=world.a.communities[1],
+                          name="大兴科技馆一号厅", address="科技馆路1号", opening_hours={"1": [["09:00", "17:00"]]})
+    page = phone_page
+    sign_in_staff(page, live_server.url, world.a.community_staff.user.username, PASSWORD)
+    visit(page, f"{live_server.url}/activities/manage/new/")
+    page.get_by_test_id("elder-toggle").click()
+    page.wait_for_load_state("networkidle")
+    assert "elder" in (page.locator("html").get_attribute("class") or "")
+    # Only the chosen "where" group shows: the venue list appears when "at a venue" is picked.
+    expect(page.get_by_test_id("where-venue")).to_be_hidden()
+    page.get_by_label("在场馆").check()
+    expect(page.get_by_test_id("where-venue")).to_be_visible()
+    expect(page.get_by_test_id("where-place")).to_be_hidden()
+    page.get_by_label("在某个地址").check()
+    # District (its own, preset) → street → community, each step redrawn by htmx.
+    expect(page.locator("#pick-community")).to_be_disabled()
+    page.select_option("#pick-street", world.a.streets[0].code)
+    expect(page.locator("#pick-community")).to_be_enabled()
+    page.select_option("#pick-community", world.a.communities[0].code)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#pick-community").input_value() == world.a.communities[0].code
+    page.fill("#id_title", "长辈智能手机课")
+    page.fill("#id_address", "社区活动室")
+    start = timezone.localtime() + timedelta(days=3)
+    page.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_registration_opens_at", (start - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_registration_closes_at", (start - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    assert_accessible(page, context="activity form, elder mode, filled")
+    screenshot(page, "activities-form-elder-phone")
+    # Nothing sticks out sideways on a phone, even in elder mode.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_test_id("activity-save").click()
+    page.wait_for_load_state("networkidle")
+    activity = Activity.objects.get(title="长辈智能手机课")
+    assert activity.place == world.a.communities[0] and activity.registration_opens_at is not None
+    visit(page, f"{live_server.url}/activities/manage/{activity.pk}/edit/")
+    assert page.locator("#pick-community").input_value() == world.a.communities[0].code
+    screenshot(page, "activities-edit-elder-phone")
+
+    desk = desktop_page
+    sign_in_staff(desk, live_server.url, world.a.community_staff.user.username, PASSWORD)
+    visit(desk, f"{live_server.url}/activities/manage/{activity.pk}/edit/")
+    desk.get_by_role("radio", name="线上").check()
+    expect(desk.get_by_test_id("where-online")).to_be_visible()
+    screenshot(desk, "activities-edit-desktop")
+    desk.fill("#id_online_url", "https://meeting.example/kepu")
+    desk.get_by_test_id("activity-save").click()
+    desk.wait_for_load_state("networkidle")
+    activity.refresh_from_db()
+    assert activity.is_online and activity.place == world.a.committees[0].place
+
+
+def test_offline_list_download_mark_and_upload(phone_page, desktop_page, live_server, world, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from kepu.activities import checkin_sheet, services
+
+    staff_actor = world.a.unit_staff
+    activity = published_activity(staff_actor, title="防灾减灾讲座", capacity=10, address="街道礼堂")
+    session = activity.sessions.get()
+    reg = services.registration_create(actor=world.a.resident, session=session)
+    staff = desktop_page
+    sign_in_staff(staff, live_server.url, staff_actor.user.username, PASSWORD)
+    visit(staff, f"{live_server.url}/activities/manage/{activity.pk}/")
+    with staff.expect_download() as info:
+        staff.get_by_test_id("checkin-export").click()
+    wb = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
+    for row in wb.worksheets[0].iter_rows(min_row=checkin_sheet.HEADER_ROW + 1):
+        if row[0].value == reg.ticket_code:
+            row[7].value = 1
+    wb.worksheets[1]["B6"] = 7  # elderly walk-ins
+    marked = tmp_path / "marked.xlsx"
+    wb.save(marked)
+    staff.get_by_test_id("checkin-import-file").set_input_files(str(marked))
+    staff.get_by_test_id("checkin-import").click()
+    staff.wait_for_load_state("networkidle")
+    expect(staff.locator(".messages")).to_contain_text("已按签到表签到 1 人")
+    visit(staff, staff.url)
+    screenshot(staff, "activities-manage-offline-desktop")
+    # The same file again: nobody twice, walk-ins once.
+    staff.get_by_test_id("checkin-import-file").set_input_files(str(marked))
+    staff.get_by_test_id("checkin-import").click()
+    staff.wait_for_load_state("networkidle")
+    expect(staff.locator(".messages")).to_contain_text("此前已计入")
+    reg.refresh_from_db()
+    session.refresh_from_db()
+    assert reg.is_checked_in and session.walk_in_count == 7 and session.checked_in == 1
+
+    page = phone_page
+    sign_in_staff(page, live_server.url, staff_actor.user.username, PASSWORD)
+    visit(page, f"{live_server.url}/activities/manage/{activity.pk}/")
+    screenshot(page, "activities-manage-offline-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

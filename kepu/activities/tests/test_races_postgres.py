@@ -69,7 +69,40 @@ def _check(session):
     waiting = [r.waiting_seq for r in regs if r.status == R.WAITING]
     if promoted and waiting:
         assert max(promoted) < min(waiting), "somebody was skipped"
+    _check_rollup()
     return regs
+
+
+def _check_rollup():
+    from kepu.activities import rollup
+    from kepu.activities.models import DeliveredService, FiguresMonth, FiguresMonthDistrict, Session
+
+    want = rollup.recompute(Session, DeliveredService)
+    assert rollup.stored((FiguresMonth, FiguresMonthDistrict)) == (want, rollup.by_district(want))
+
+
+def test_parallel_changes_to_different_sessions_share_roll_up_rows_exactly(world):
+    """Different sessions, so no session lock in common: only the roll-up rows (and their creation) are contended."""
+    from kepu.core.populations import Population
+
+    start = clock.now().replace(microsecond=0) + timedelta(days=20)
+    acts = [published_activity(world.a.unit_staff, capacity=5, starts_at=start + timedelta(hours=i)) for i in range(8)]
+    sessions = [a.sessions.get() for a in acts]
+    people = _people(world, 40)
+    jobs = [lambda p=p, s=sessions[i % 8]: services.registration_create(actor=p, session=s)
+            for i, p in enumerate(people)]
+    jobs += [lambda s=s: services.walk_in_record(actor=world.a.unit_staff, session=s, head_count=3,
+                                                 population=Population.YOUTH) for s in sessions]
+    jobs += [lambda i=i: services.delivered_service_record(order_id=900 + i % 4, place=world.a.place,
+                                                           delivered_at=start, attendance={"elderly": 2},
+                                                           organization=world.a.unit) for i in range(8)]
+    _run_parallel(jobs)
+    _check_rollup()
+    from kepu.activities.models import FiguresMonthDistrict
+
+    totals = FiguresMonthDistrict.objects.filter(district_code=world.a.place.district_code).aggregate(
+        r=Sum("registered"), w=Sum("walk_ins"), s=Sum("services"), e=Sum("att_elderly"))
+    assert (totals["r"], totals["w"], totals["s"], totals["e"]) == (40, 24, 4, 8)
 
 
 def test_200_parallel_signups_for_50_places(world):

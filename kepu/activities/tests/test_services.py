@@ -222,24 +222,6 @@ def test_check_in_by_payload_once_and_walk_ins(world):
         services.walk_in_record(actor=world.b.unit_staff, session=session, head_count=1, population="other")
 
 
-def test_offline_check_in_list_round_trip_is_all_or_nothing(world):
-    a = published_activity(world.a.unit_staff, capacity=3)
-    session = a.sessions.get()
-    regs = [services.registration_create(actor=p, session=session) for p in residents(world, 3)]
-    text = services.checkin_list_csv(Registration.objects.filter(session=session).order_by("pk"))
-    lines = text.strip().splitlines()
-    marked = [lines[0]] + [line.rstrip("\r") + "1" if i < 2 else line for i, line in enumerate(lines[1:])]
-    bad = marked + ["no-such-ticket,x,1,other,confirmed,1"]
-    with pytest.raises(DomainError) as err:
-        services.checkin_import(actor=world.a.unit_staff, activity=a, text="\n".join(bad))
-    assert err.value.code == "import_rows_invalid"
-    assert not Registration.objects.filter(checked_in_at__isnull=False).exists()
-    assert services.checkin_import(actor=world.a.unit_staff, activity=a, text="\n".join(marked)) == 2
-    assert [reload(r).is_checked_in for r in regs] == [True, True, False]
-    with pytest.raises(DomainError):
-        services.checkin_import(actor=world.a.unit_staff, activity=a, text="a,b\n1,2")
-
-
 def test_survey_only_for_checked_in_attendees(world):
     a = published_activity(world.a.unit_staff, capacity=3)
     session = a.sessions.get()
@@ -353,3 +335,21 @@ def test_the_calendar_follows_the_next_session_and_drops_ended_activities(world)
         single.refresh_from_db()
         assert series.next_at is None and single.next_at is None
     assert series not in selectors.public_activities()
+
+
+def test_the_survey_is_sent_to_checked_in_attendees_only(world, django_capture_on_commit_callbacks):
+    from kepu.notifications.models import Notification
+
+    a = published_activity(world.a.unit_staff, capacity=5)
+    session = a.sessions.get()
+    came, stayed_home = residents(world, 2)
+    r1 = services.registration_create(actor=came, session=session)
+    services.registration_create(actor=stayed_home, session=session)
+    group = services.registration_create(actor=world.a.unit_staff, session=session, on_behalf=True, name="老年合唱团",
+                                         head_count=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.check_in(actor=world.a.unit_staff, activity=a, registration=r1)
+        services.check_in(actor=world.a.unit_staff, activity=a, registration=group)
+    invited = Notification.objects.filter(kind="kepu.activity.survey")
+    assert [n.recipient_id for n in invited] == [came.user.pk]
+    assert invited.get().url == f"/activities/tickets/{r1.pk}/" and a.title in invited.get().title

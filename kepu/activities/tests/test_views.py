@@ -139,6 +139,8 @@ def test_organizer_creates_publishes_and_checks_in(client, world):
     start = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(reverse("activities:create"), {
         "title": "高血压防治", "kind": "lecture", "populations": ["elderly"], "topics": ["health"],
+        "where": "place", "district": world.a.place.code, "street": world.a.streets[0].code,
+        "community": world.a.communities[0].code,
         "address": "社区活动室", "starts_at": start, "duration_minutes": 90, "repeat_weeks": 2, "capacity": 30,
         "is_public": "on", "offer_hours": 12, "description": "<p>讲座<script>x</script></p>",
     })
@@ -147,6 +149,7 @@ def test_organizer_creates_publishes_and_checks_in(client, world):
 
     a = Activity.objects.get(title="高血压防治")
     assert a.sessions.count() == 2 and a.description == "<p>讲座</p>" and a.status == "draft"
+    assert a.place == world.a.communities[0] and a.address == "社区活动室"
     client.post(reverse("activities:manage_action", args=[a.pk, "submit"]))
     a.refresh_from_db()
     assert a.status == "published"
@@ -163,8 +166,9 @@ def test_organizer_creates_publishes_and_checks_in(client, world):
     body = client.get(reverse("activities:checkin", args=[a.pk]), {"session": reg.session_id,
                                                                     "q": reg.name}).content.decode()
     assert reg.name in body
-    export = client.get(reverse("activities:checkin_export", args=[a.pk]))
-    assert reg.ticket_code in export.content.decode("utf-8-sig")
+    export = client.get(reverse("activities:checkin_export", args=[a.pk]), {"session": reg.session_id})
+    rows = list(load_workbook(io.BytesIO(export.content)).worksheets[0].values)
+    assert any(row[0] == reg.ticket_code for row in rows)
 
 
 def test_organizer_pages_are_refused_to_others(client, world):

@@ -51,7 +51,7 @@ def test_rates_and_the_numbers_behind_them(oworld, mixed):
 def test_rates_are_percentages_or_none(routed, on_time, claimed, done, rated, satisfied):
     on_time, done, satisfied = min(on_time, routed), min(done, claimed), min(satisfied, rated)
     r = _rates({"routed": routed, "on_time": on_time, "claimed": claimed, "done": done, "rated": rated,
-                "satisfied": satisfied, "avg_rating": None})
+                "satisfied": satisfied, "rating_sum": 3 * rated})
     for key, base in (("response_rate", routed), ("completion_rate", claimed), ("satisfaction_rate", rated)):
         assert (r[key] is None) == (base == 0)
         assert r[key] is None or 0 <= r[key] <= 100
@@ -107,23 +107,69 @@ def test_open311_lists_services_and_requests_without_personal_data(client, oworl
     assert client.get("/open311/v2/requests.json?service_code=lecture").json() == []
 
 
-def test_cached_figures_are_dropped_when_an_order_changes(oworld, django_capture_on_commit_callbacks):
+def test_figures_are_right_on_the_first_view_after_each_change(client, oworld):
     a = oworld.a
-    with django_capture_on_commit_callbacks(execute=True):
-        order = advance(place_order(a.resident), a, "deliver")
-    assert selectors.rate_figures(actor=a.admin)["overall"]["rated"] == 0
-    assert selectors.rate_figures(actor=a.admin)["overall"]["rated"] == 0  # from the cache
-    with django_capture_on_commit_callbacks(execute=True):
-        services.order_transition(actor=a.resident, order=order, action="rate", rating=2)
-    figures = selectors.rate_figures(actor=a.admin)["overall"]
-    assert figures["rated"] == 1 and figures["satisfaction_rate"] == 0.0
+    login(client, a.admin)
+
+    def overall():
+        page = client.get(reverse("orders:dashboard") + "?by=street")
+        return page.context["figures"]["overall"]
+
+    order = advance(place_order(a.resident), a, "deliver")
+    assert (overall()["done"], overall()["rated"]) == (1, 0)
+    services.order_transition(actor=a.resident, order=order, action="rate", rating=2)
+    figures = overall()
+    assert figures["rated"] == 1 and figures["satisfaction_rate"] == 0.0 and figures["avg_rating"] == 2.0
+
+
+def test_redispatch_and_hand_back_move_the_order_between_units(oworld):
+    a = oworld.a
+    order = advance(place_order(a.resident), a, "dispatch")
+    by_unit = lambda: {g["label"]: g["total"] for g in selectors.rate_figures(actor=a.admin, by="unit")["groups"]}  # noqa: E731
+    assert by_unit() == {a.unit.name: 1}
+    services.order_transition(actor=a.community_staff, order=order, action="redispatch", unit=a.unit2,
+                              reason="不对口")
+    assert by_unit() == {a.unit2.name: 1}
+    assert selectors.rate_figures(actor=a.unit_staff)["overall"]["total"] == 0
+    services.order_transition(actor=a.unit2_staff, order=order, action="hand_back", reason="不是我们的领域")
+    assert by_unit() == {}
+    assert selectors.rate_figures(actor=a.admin)["overall"]["routed"] == 0
+
+
+def test_the_rates_are_refused_to_those_the_roll_up_cannot_scope(client, oworld, mixed):
+    login(client, oworld.a.resident)
+    assert client.get("/api/v1/orders/rates").status_code == 403
+    login(client, oworld.a.unit_staff)
+    assert client.get("/api/v1/orders/rates").json()["overall"]["total"] == 2
 
 
 def test_figures_by_month_follow_local_calendar_months(oworld):
+    from kepu.orders import rollup
+
     a = oworld.a
     old, new = place_order(a.resident), place_order(a.resident)
     Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=62))
-    groups = selectors.rate_figures(actor=a.admin, by="month", fresh=True)["groups"]
-    assert len(groups) >= 3 and groups[0]["total"] == 1 and groups[-1]["total"] == 1
-    assert sum(g["total"] for g in groups) == 2
+    rollup.rebuild()  # the update above went around the services
+    groups = selectors.rate_figures(actor=a.admin, by="month")["groups"]
+    assert len(groups) == 2 and groups[0]["total"] == 1 and groups[-1]["total"] == 1
     assert groups[-1]["label"] == timezone.localtime(new.created_at).strftime("%Y-%m")
+    assert groups[0]["label"] == timezone.localtime(old.created_at - timedelta(days=62)).strftime("%Y-%m")
+
+
+def test_a_period_counts_whole_months_and_the_days_at_its_edges(oworld):
+    from kepu.orders import rollup
+
+    a = oworld.a
+    days_ago = [0, 1, 20, 40, 70, 100]
+    for n in days_ago:
+        o = place_order(a.resident)
+        Order.objects.filter(pk=o.pk).update(created_at=timezone.now() - timedelta(days=n))
+    rollup.rebuild()
+    today = timezone.localdate()
+    for start_ago, end_ago in ((0, 0), (1, 0), (45, 10), (100, 1), (200, 0), (65, 35)):
+        start, end = today - timedelta(days=start_ago), today - timedelta(days=end_ago)
+        want = sum(1 for n in days_ago if end_ago <= n <= start_ago)
+        got = selectors.rate_figures(actor=a.admin, start=start, end=end)["overall"]["total"]
+        assert got == want, (start, end)
+    assert selectors.rate_figures(actor=a.admin, start=today - timedelta(days=30))["overall"]["total"] == 3
+    assert selectors.rate_figures(actor=a.admin, end=today - timedelta(days=30))["overall"]["total"] == 3

@@ -156,8 +156,17 @@ def test_inbox_lists_and_opens_notifications(client, oworld):
     assert client.post(reverse("notifications:open", args=[n.pk])).status_code == 404
 
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (2, 2), (0, 90, 0)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+PNG = _png()
 
 
 def test_delivery_photos_are_optional_and_must_be_images(client, oworld, settings, tmp_path):
@@ -187,3 +196,16 @@ def test_long_lists_page_without_counting(client, oworld):
     assert "page=2" in first and "page=0" not in first
     second = client.get(reverse("orders:list") + "?view=all&page=2").content.decode()
     assert second.count("order-card") >= 2 and "page=3" not in second
+
+
+def test_the_order_form_asks_for_whom_starting_from_the_residents_own_group(client, oworld):
+    from kepu.accounts.services import person_set_key_population
+
+    a = oworld.a
+    login(client, a.resident)
+    assert 'value="elderly" selected' not in client.get(reverse("orders:create")).content.decode()
+    person_set_key_population(actor=a.resident, person=a.resident.user, key_population="elderly")
+    assert 'value="elderly" selected' in client.get(reverse("orders:create")).content.decode()
+    login(client, a.community_staff)  # ordering for a resident: the staff's own group means nothing
+    person_set_key_population(actor=a.community_staff, person=a.community_staff.user, key_population="officials")
+    assert 'value="officials" selected' not in client.get(reverse("orders:create")).content.decode()

@@ -161,3 +161,17 @@ def test_percentages_are_rounded_not_cut():
     assert pct(0.2407) == "24.07%"
     assert pct(0.28, 0) == "28%"
     assert pct(None) == "—"
+
+
+def test_the_questionnaire_starts_from_the_residents_key_population(client, world):
+    from kepu.accounts.services import person_set_key_population
+
+    round_ = open_round(world)
+    me = world.a.resident
+    person_set_key_population(actor=me, person=me.user, key_population="elderly")
+    client.force_login(me.user)
+    page = client.get(reverse("survey:start", args=[round_.pk])).content.decode()
+    import re
+
+    checked = re.findall(r'<input[^>]*name="key_population"[^>]*value="(\w*)"[^>]*checked', page)
+    assert checked == ["elderly"]

@@ -43,9 +43,18 @@ def submit(page, action):
     page.wait_for_load_state("networkidle")
 
 
-def test_order_to_rating_on_a_phone_with_elder_mode(phone_page, staff_page, live_server, world):
+def photo_file(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "service.jpg"
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(path, "JPEG")
+    return str(path)
+
+
+def test_order_to_rating_on_a_phone_with_elder_mode(phone_page, staff_page, live_server, world, tmp_path, settings):
     from kepu.orders.models import Order
 
+    settings.MEDIA_ROOT = tmp_path / "media"
     w = add_order_parties(world)
     a, base, page = w.a, live_server.url, phone_page
 
@@ -109,9 +118,18 @@ def test_order_to_rating_on_a_phone_with_elder_mode(phone_page, staff_page, live
     form = page.get_by_test_id("action-deliver")
     form.locator("input[name=attendance_elderly]").fill("28")
     form.locator(f"#vol-{a.volunteer.user.pk}").check()
+    form.locator("input[name=photos]").set_input_files([photo_file(tmp_path)])
     screenshot(page, "orders-deliver-phone")
     submit(page, "deliver")
     visit(page, page.url)
+    # The photo is on the order page, and the provider may add more.
+    assert page.get_by_test_id("order-photos").locator("img").count() == 1
+    img = page.get_by_test_id("order-photos").locator("img")
+    img.scroll_into_view_if_needed()  # it loads lazily
+    assert img.evaluate("i => i.complete && i.naturalWidth ? i.naturalWidth"
+                        " : new Promise(done => { i.onload = () => done(i.naturalWidth); })") == 64
+    assert page.get_by_test_id("action-add-photos").is_visible()
+    screenshot(page, "orders-delivered-photos-phone")
 
     # 群众评单: the resident hears of it in her inbox and rates it.
     page = resident_page

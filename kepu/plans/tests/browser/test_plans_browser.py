@@ -110,6 +110,22 @@ def test_import_correct_publish_report_supervise(desktop_page, phone_page, live_
     visit(page, f"{base}/plans/{plan.pk}/supervision/")
     screenshot(page, "plans-supervision-phone")
 
+    # A task the document did not have is added by hand, under the first section, on the phone.
+    visit(page, f"{base}/plans/{plan.pk}/")
+    form = page.locator("#add-node form")
+    form.locator("select[name=n-parent]").select_option(str(task.parent_id))
+    form.locator("input[name=n-title]").fill("开展老年人智能手机培训")
+    form.locator("select[name=n-lead_unit]").select_option(str(world.a.unit2.pk))
+    form.get_by_role("button", name="增加").click()
+    page.wait_for_load_state("networkidle")
+    visit(page, page.url)
+    assert "已添加：开展老年人智能手机培训" in page.content()
+    assert page.get_by_role("link", name="开展老年人智能手机培训").is_visible()
+    added = plan.nodes.get(title="开展老年人智能手机培训")
+    assert (added.parent_id, added.lead_unit) == (task.parent_id, world.a.unit2)
+    screenshot(page, "plans-task-added-phone")
+    visit(page, f"{base}/plans/new/")
+
     # At the end of the period the office closes the plan; the page says the evaluation is final.
     page.set_viewport_size(DESKTOP)
     visit(page, f"{base}/plans/{plan.pk}/")
