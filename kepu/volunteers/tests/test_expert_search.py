@@ -77,3 +77,17 @@ def test_a_word_needs_all_its_character_pairs_not_just_its_characters(world):
     ExpertFactory(district=world.a.place, name="钱二", topics=["人工", "智能"])  # no 工智 anywhere
     found = selectors.ExpertMatches(selectors.expert_search(actor=world.city_admin, q="人工智能"))
     assert found.ids == [whole.pk]
+
+
+def test_an_expert_changed_in_the_admin_is_found_by_the_new_facts(world, rf):
+    from django.contrib.admin.sites import site
+
+    expert = ExpertFactory(district=world.a.place, name="孙三", field="life", topics=["营养"])
+    expert.field, expert.district, expert.topics, expert.is_emergency = "earth", world.b.place, ["气象"], True
+    site._registry[Expert].save_model(rf.post("/"), expert, form=None, change=True)
+
+    def found(**params):
+        return selectors.ExpertMatches(selectors.expert_search(actor=world.city_admin, **params)).ids
+
+    assert found(q="气象", field="earth", district_id=world.b.place.pk, emergency=True) == [expert.pk]
+    assert found(q="营养") == [] and found(q="孙三", field="life") == []
