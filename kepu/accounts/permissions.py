@@ -28,6 +28,7 @@ class PersonAction:
     # Profile facts other apps count by (the key population): the person, or the offices of their area,
     # who register elderly residents and classes and know them.
     EDIT_PROFILE = "edit_profile"
+    ANONYMIZE = "anonymize"
 
 
 def area_memberships(actor):
@@ -72,6 +73,11 @@ class PersonPolicy(Policy):
             if is_self or actor.is_city:
                 return True
             return actor.role in AREA_ROLES and self.scope(actor, User.objects.filter(pk=obj.pk)).exists()
+        if action == PersonAction.ANONYMIZE:
+            # The person, or the office answerable for the data of the area they belong to.
+            if is_self or actor.is_city:
+                return True
+            return actor.role == Role.DISTRICT_ADMIN and self.scope(actor, User.objects.filter(pk=obj.pk)).exists()
         return False
 
 

@@ -102,3 +102,17 @@ def person_by_phone(*, actor: Actor, phone: str) -> User | None:
     except ValidationError:
         return None
     return scope(actor, User.objects.filter(phone_index=blind_index(phone, "phone"), is_active=True)).first()
+
+
+def user_ids_by_phone(phones) -> dict[str, int]:
+    """``{phone: user id}`` of the normalized ``phones`` that already have an account (imports check with it);
+    not scoped: it reveals only that a number is registered, to the service that must not register it twice."""
+    from kepu.accounts.services import phone_index
+
+    by_index = {phone_index(p): p for p in phones}
+    found: dict[str, int] = {}
+    indexes = list(by_index)
+    for start in range(0, len(indexes), 900):
+        found.update((by_index[i], pk) for i, pk in User.objects.filter(phone_index__in=indexes[start:start + 900])
+                     .values_list("phone_index", "pk"))
+    return found

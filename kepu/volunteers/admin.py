@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from kepu.core.admin import PolicyAdmin
-from kepu.volunteers.models import Expert, HoursEntry, Need, Training, Volunteer
+from kepu.volunteers.models import Expert, HoursEntry, Need, Training, Volunteer, index_experts
 
 
 @admin.register(Volunteer)
@@ -35,6 +35,12 @@ class ExpertAdmin(PolicyAdmin):
     list_select_related = ("district",)
     list_filter = ("field", "is_emergency", "available")
     search_fields = ("name", "affiliation")
+
+    def save_model(self, request, obj, form, change):
+        # The search index holds the expert's words, field, district and team: rewrite it with the row.
+        obj.refresh_search()
+        super().save_model(request, obj, form, change)
+        index_experts([obj])
 
 
 @admin.register(Training)

@@ -17,14 +17,15 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
-from kepu.accounts.models import Membership, User
-from kepu.accounts.services import phone_index
+from kepu.accounts.selectors import active_memberships, user_ids_by_phone
+from kepu.accounts.services import people_bulk_create
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
+from kepu.core.bulk import insert_rows
 from kepu.core.errors import DomainError, NotAllowed
 from kepu.core.permissions import covers
 from kepu.core.pii import encrypt, normalize_id_number, normalize_phone
@@ -203,7 +204,7 @@ def check_volunteers(source, *, progress=None) -> Checked:
             seen_phones[phone] = row_no
             result.rows.append((row_no, {
                 "real_name": name, "id_number": idn, "id_index": id_index(idn), "phone": phone,
-                "phone_index": phone_index(phone), "street_id": street_id, "skills": _split(skills)[:12],
+                "street_id": street_id, "skills": _split(skills)[:12],
                 "topics": _split(topics)[:12], "languages": _split(langs)[:12], "education": education or "",
                 "title": title[:50],
             }))
@@ -222,12 +223,10 @@ def _chunks(items, size=900):
 def _check_volunteers_against_database(result: Checked) -> None:
     taken_ids: set[str] = set()
     registered_users: set[int] = set()
-    users_by_phone: dict[str, int] = {}
     for chunk in _chunks(result.rows):
         taken_ids |= set(Volunteer.objects.filter(id_index__in=[r["id_index"] for _n, r in chunk])
                          .values_list("id_index", flat=True))
-        users_by_phone.update(User.objects.filter(phone_index__in=[r["phone_index"] for _n, r in chunk])
-                              .values_list("phone_index", "pk"))
+    users_by_phone = user_ids_by_phone([r["phone"] for _n, r in result.rows])
     for chunk in _chunks(list(users_by_phone.values())):
         registered_users |= set(Volunteer.objects.filter(user_id__in=chunk).values_list("user_id", flat=True))
     keep = []
@@ -235,61 +234,26 @@ def _check_volunteers_against_database(result: Checked) -> None:
         errs = []
         if r["id_index"] in taken_ids:
             errs.append(_("This ID number is already registered."))
-        user_id = users_by_phone.get(r["phone_index"])
-        if user_id in registered_users:
+        if users_by_phone.get(r["phone"]) in registered_users:
             errs.append(_("The person with this phone number is already a volunteer."))
         if errs:
             result.fail(row_no, errs)
         else:
-            r["user_id"] = user_id
             keep.append((row_no, r))
     result.rows = keep
 
 
-def _insert_rows(model, rows: list[dict], batch: int = 5000) -> None:
-    """Insert rows given as ``{attname: database value}`` over a template of the model's defaults.
-
-    ``bulk_create`` spends most of a 100,000-row import preparing each field of each instance;
-    here the defaults are prepared once and each row only sets the columns it knows, already in
-    their database form (encrypted text, JSON text). Columns come from the model's metadata, so
-    a field added later with a default is filled in too.
-    """
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    template_obj = model()
-    template = {}
-    for f in fields:
-        template[f.attname] = f.get_db_prep_save(f.pre_save(template_obj, True), connection)
-    columns = [f.attname for f in fields]
-    qn = connection.ops.quote_name
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch):
-            cursor.executemany(sql, [tuple(r.get(c, template[c]) for c in columns) for r in rows[start:start + batch]])
-
-
 def write_volunteers(*, actor: Actor, organization, rows: list, batch: int = 5000) -> int:
-    """Insert checked rows in one transaction: accounts for new people, memberships, volunteer profiles."""
+    """In one transaction: accounts and memberships (through accounts' service), then volunteer profiles."""
     enc = {}
     for _n, r in rows:  # encrypt before taking the write lock
         enc[r["id_index"]] = (encrypt(r["id_number"]), encrypt(r["phone"]))
     with transaction.atomic():
-        new = [(r["phone_index"], r) for _n, r in rows if r["user_id"] is None]
-        _insert_rows(User, [{"username": f"v-{pi[:20]}", "name": r["real_name"], "password": "!",
-                             "phone": enc[r["id_index"]][1], "phone_index": pi} for pi, r in new], batch)
-        ids = {}
-        for chunk in _chunks([pi for pi, _r in new]):
-            ids.update(User.objects.filter(phone_index__in=chunk).values_list("phone_index", "pk"))
-        for pi, r in new:
-            r["user_id"] = ids[pi]
-        existing_members = set()
-        for chunk in _chunks([r["user_id"] for _n, r in rows]):
-            existing_members |= set(Membership.objects.filter(
-                user_id__in=chunk, organization=organization, role=Role.VOLUNTEER).values_list("user_id", flat=True))
-        _insert_rows(Membership, [{"user_id": r["user_id"], "organization_id": organization.pk, "role": Role.VOLUNTEER}
-                                  for _n, r in rows if r["user_id"] not in existing_members], batch)
-        _insert_rows(Volunteer, [{
-            "user_id": r["user_id"], "real_name": r["real_name"], "id_number": enc[r["id_index"]][0],
+        user_ids = people_bulk_create(actor=actor, organization=organization, role=Role.VOLUNTEER,
+                                      people=[{"phone": r["phone"], "name": r["real_name"]} for _n, r in rows],
+                                      batch=batch)
+        insert_rows(Volunteer, [{
+            "user_id": user_ids[r["phone"]], "real_name": r["real_name"], "id_number": enc[r["id_index"]][0],
             "id_index": r["id_index"], "phone": enc[r["id_index"]][1], "street_id": r["street_id"],
             "skills": json.dumps(r["skills"]), "topics": json.dumps(r["topics"]),
             "languages": json.dumps(r["languages"]), "education": r["education"], "title": r["title"],
@@ -428,8 +392,8 @@ def import_start(*, actor: Actor, kind: str, upload) -> ImportJob:
 
 def import_run(job_id: int) -> None:
     job = ImportJob.objects.select_related("organization", "created_by").get(pk=job_id)
-    membership = (Membership.objects.filter(user=job.created_by, organization=job.organization, is_active=True)
-                  .order_by("pk").first())
+    membership = next((m for m in active_memberships(job.created_by) if m.organization_id == job.organization_id),
+                      None)
     actor = Actor(user=job.created_by, membership=membership)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
 

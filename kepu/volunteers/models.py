@@ -380,6 +380,12 @@ class Certificate(models.Model):
     number = models.CharField(_("certificate number"), max_length=32, unique=True)
     minutes = models.BigIntegerField(_("minutes"))
     stars = models.PositiveSmallIntegerField(_("stars"))
+    #: The volunteer organization where most of the certified hours were served; it issues the certificate.
+    organization = models.ForeignKey("orgs.Organization", verbose_name=_("issuing organization"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    #: The first and last day of service that the certified hours cover (fixed at issue).
+    period_start = models.DateField(_("service from"), null=True, blank=True)
+    period_end = models.DateField(_("service until"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
 
     class Meta:
@@ -415,6 +421,11 @@ EXPERT_SUBFIELDS = {
     ExpertField.SAFETY: [_("Fire safety"), _("Road safety"), _("Workplace safety"), _("First aid")],
     ExpertField.SOCIETY: [_("Science education"), _("Museums"), _("Science writing")],
 }
+
+
+#: The index term of every member of the emergency team (an indexed tag rather than a column
+#: filter: the team is a twelfth of the library, and a term's list is narrowed by field and district).
+EMERGENCY_TEAM_TERM = "!team"
 
 
 class EmergencyField(models.TextChoices):
@@ -478,6 +489,8 @@ class Expert(TimeStampedModel):
             terms.update(word[i:i + 2] for i in range(len(word) - 1))
         terms.update(f"@{a}" for a in self.audiences)
         terms.update(f"!{f}" for f in self.emergency_fields)
+        if self.is_emergency:
+            terms.add(EMERGENCY_TEAM_TERM)
         return terms
 
     @property
@@ -489,17 +502,23 @@ class ExpertTerm(models.Model):
     """An inverted index of the expert library (one row per expert and term), for searches in milliseconds.
 
     Chinese has no spaces, so the terms are single characters and character pairs; a search for
-    a longer word intersects its pairs and then checks the whole word. ``@youth`` marks an
-    audience and ``!disasters`` an emergency field.
+    a longer word reads one of its pairs and then checks the whole word. ``@youth`` marks an
+    audience, ``!disasters`` an emergency field and ``!team`` the emergency team.
     """
 
     expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="terms")
     term = models.CharField(max_length=24)
+    #: Copies of the expert's field and district, so that a term's list can be read already
+    #: narrowed to them (a common pair is in a quarter of the library; in one field, a thirtieth).
+    field = models.CharField(max_length=16, null=True)  # noqa: DJ001 (null: added without rewriting the table)
+    district_id = models.BigIntegerField(null=True)
 
     class Meta:
         verbose_name = _("expert search term")
         verbose_name_plural = _("expert search terms")
         constraints = [models.UniqueConstraint(fields=["term", "expert"], name="expert_term_once")]
+        indexes = [models.Index(fields=["term", "field", "expert"], name="expert_term_field"),
+                   models.Index(fields=["term", "district_id", "field", "expert"], name="expert_term_district")]
 
     def __str__(self):
         return self.term
@@ -517,10 +536,11 @@ def index_experts(experts, *, fresh: bool = False) -> None:
         for start in range(0, len(experts), 500):
             ExpertTerm.objects.filter(expert__in=[e.pk for e in experts[start:start + 500]]).delete()
     table = connection.ops.quote_name(ExpertTerm._meta.db_table)
-    rows = [(e.pk, t[:24]) for e in experts for t in e.search_terms()]
+    rows = [(e.pk, t[:24], e.field, e.district_id) for e in experts for t in e.search_terms()]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 50_000):
-            cursor.executemany(f"INSERT INTO {table} (expert_id, term) VALUES (%s, %s)", rows[start:start + 50_000])
+            cursor.executemany(f"INSERT INTO {table} (expert_id, term, field, district_id) VALUES (%s, %s, %s, %s)",
+                               rows[start:start + 50_000])
 
 
 class InvitationTarget(models.TextChoices):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils.functional import cached_property
 
 from kepu.accounts.models import Membership
 from kepu.core.actor import Actor
@@ -12,6 +11,7 @@ from kepu.core.permissions import get_visible, scope
 from kepu.core.roles import Role
 from kepu.orgs.models import Organization, OrgKind
 from kepu.volunteers.models import (
+    EMERGENCY_TEAM_TERM,
     Certificate,
     Expert,
     ExpertInvitation,
@@ -165,7 +165,20 @@ def training_list(*, actor: Actor) -> QuerySet[Training]:
 
 
 def certificate_by_number(number: str) -> Certificate | None:
-    return Certificate.objects.select_related("volunteer").filter(number=number).first()
+    return Certificate.objects.select_related("volunteer", "organization").filter(number=number).first()
+
+
+#: Term lists are counted up to this many entries to find the rarest (past it, they are all "common").
+TERM_COUNT_CAP = 20_000
+
+
+def _term_list(term: str, field: str, district_id: int | None) -> QuerySet[ExpertTerm]:
+    qs = ExpertTerm.objects.filter(term=term)
+    if field:
+        qs = qs.filter(field=field)
+    if district_id:
+        qs = qs.filter(district_id=district_id)
+    return qs.order_by().values("expert_id")
 
 
 def expert_search(
@@ -174,9 +187,15 @@ def expert_search(
 ) -> QuerySet[Expert]:
     """The expert library's search: indexed equalities, and the inverted index (``ExpertTerm``) for words and tags.
 
-    All terms (the character pairs of each word, ``@audience``, ``!emergency field``) are matched in one
-    ``INTERSECT`` of covering-index scans, so the cost follows the terms' lists, not the library's size.
-    Ordered by entry (primary key) so that a page of 20 never sorts the whole result.
+    Terms are ``@audience``, ``!emergency field``, ``!team`` and the character pairs of each
+    word: a word matches an expert whose indexed words hold all its pairs (no ``LIKE '%…%'``
+    on ``search_text``: PostgreSQL then chose to read the whole table). Each term's list,
+    narrowed to the field and district asked for (the index carries both), is counted on its
+    covering index up to ``TERM_COUNT_CAP``; the shortest drives the search and every other term is one index
+    probe per candidate (when all are that long, the library is read in order and probed, which
+    stops early because matches are then dense). Intersecting whole lists instead costs the sum
+    of their lengths, and a common pair such as 大学 is in a quarter of the library.
+    Ordered by entry (primary key) so that a page never sorts the whole result.
     """
     qs = scope(actor, Expert.objects.all())
     if field:
@@ -189,25 +208,62 @@ def expert_search(
         qs = qs.filter(available=available)
     if emergency is not None:
         qs = qs.filter(is_emergency=emergency)
-    terms: set[str] = set()
+
+    def length(term):
+        return _term_list(term, field, district_id)[:TERM_COUNT_CAP].count(), term
+
+    counted = []
     if audience:
-        terms.add(f"@{audience}")
+        counted.append(length(f"@{audience}"))
     if emergency_field:
-        terms.add(f"!{emergency_field}")
+        counted.append(length(f"!{emergency_field}"))
         qs = qs.filter(is_emergency=True)
-    for word in (q or "").lower().split():
-        terms.update({word[i:i + 2] for i in range(len(word) - 1)} or {word})
-        if len(word) > 2:
-            qs = qs.filter(search_text__contains=word)
-    if terms:
-        table = connection.ops.quote_name(ExpertTerm._meta.db_table)
-        one = f"SELECT expert_id FROM {table} WHERE term = %s"
-        qs = qs.filter(pk__in=RawSQL(" INTERSECT ".join([one] * len(terms)), sorted(terms)))
+    elif emergency:
+        counted.append(length(EMERGENCY_TEAM_TERM))
+    words = list(dict.fromkeys((q or "").lower().split()))
+    for word in words:
+        counted.extend(length(t) for t in {word[i:i + 2] for i in range(len(word) - 1)} or {word})
+    if counted:
+        counted.sort()
+        probes = list(dict.fromkeys(t for _n, t in counted))
+        # When even the shortest list is long, matches are many: reading the library in order and
+        # probing each term stops at the cap of the page's query long before the list would end.
+        if counted[0][0] < TERM_COUNT_CAP:
+            qs = qs.filter(pk__in=_term_list(probes.pop(0), field, district_id))
+        for term in probes:
+            qs = qs.filter(Exists(ExpertTerm.objects.filter(term=term, expert_id=OuterRef("pk"))))
     return qs.select_related("district").order_by("pk")
 
 
 #: Past this many matches the library says "more than 1,000" instead of counting them all.
 EXPERT_COUNT_CAP = 1000
+
+
+class ExpertMatches:
+    """The matches of one search, found once for both the pager's count and the page.
+
+    The ids of the first ``EXPERT_COUNT_CAP + 1`` matches come in one query (ordered by entry);
+    the count is their number and a page within them is fetched by primary key. The pager goes
+    no further than the cap: past it the page asks for another filter.
+    """
+
+    def __init__(self, qs: QuerySet[Expert]):
+        self.qs = qs
+
+    @cached_property
+    def ids(self) -> list[int]:
+        return list(self.qs.order_by("pk").values_list("pk", flat=True)[: EXPERT_COUNT_CAP + 1])
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[Expert]:
+        wanted = self.ids[item]
+        rows = {e.pk: e for e in Expert.objects.select_related("district").filter(pk__in=wanted)}
+        return [rows[pk] for pk in wanted if pk in rows]
 
 
 def expert_count(qs) -> int:

@@ -8,7 +8,7 @@ idempotency key, so the same service is never credited twice.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kepu.accounts.models import Membership, User
-from kepu.accounts.services import membership_create
+from kepu.accounts.services import membership_create, person_anonymize
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
 from kepu.core.errors import Conflict, DomainError, NotAllowed
@@ -255,9 +255,48 @@ def need_create(
     if leader is not None and not (_is_member_user(leader, organization) or Membership.objects.filter(
             user=leader, organization=organization, is_active=True).exists()):
         raise DomainError(_("The team leader must belong to the organization."), code="leader_not_member")
+    if ref_id is not None:
+        _check_need_ref(actor, kind, ref_id)
     need.save()
     log_action(actor, "kepu.volunteer.need_posted", need, place=place)
     return need
+
+
+def _check_need_ref(actor: Actor, kind: str, ref_id: int) -> None:
+    """The activity (an open day is an activity too) or the order a need (or an expert's invitation) names must
+    exist and be visible to the organization: presence at a need is then the volunteers' presence there."""
+    from kepu.core.errors import NotFound
+
+    try:
+        if kind in (NeedKind.ACTIVITY, NeedKind.OPEN_DAY):
+            from kepu.activities.selectors import activity_for_visitor
+
+            activity_for_visitor(actor=actor, pk=ref_id)
+        elif kind == NeedKind.ORDER:
+            from kepu.orders.selectors import order_get
+
+            order_get(actor=actor, pk=ref_id)
+        else:
+            raise DomainError(_("Only a need for an activity, an order or an open day names a number."),
+                              code="need_ref_kind")
+    except NotFound:
+        message = (_("There is no order with this number that your organization serves.") if kind == NeedKind.ORDER
+                   else _("There is no activity with this number that your organization may see."))
+        raise DomainError(message, code="need_ref_unknown") from None
+
+
+def need_credit(need: Need, volunteer_id: int) -> tuple[str, tuple]:
+    """The ledger source and key of a volunteer's service at a need.
+
+    A need for an order shares the key of the order's own crediting (``order_delivered``), so a
+    volunteer who signed in and out and was also listed at delivery is credited once; a need for
+    an activity or an open day is the volunteers' presence at that activity.
+    """
+    if need.ref_id and need.kind == NeedKind.ORDER:
+        return HoursSource.ORDER, ("order", need.ref_id, volunteer_id)
+    if need.ref_id and need.kind in (NeedKind.ACTIVITY, NeedKind.OPEN_DAY):
+        return HoursSource.ACTIVITY, ("activity", need.ref_id, "need", need.pk, volunteer_id)
+    return HoursSource.NEED, ("need", need.pk, volunteer_id)
 
 
 def _is_member_user(user: User, organization: Organization) -> bool:
@@ -391,10 +430,30 @@ def presence_sign_out(*, actor: Actor, need: Need, volunteer_token: str, at: dat
     signup.save(update_fields=["signed_out_at", "minutes", "updated_at"])
     log_action(actor, "kepu.volunteer.signed_out", signup, place=need.place, data={"minutes": minutes})
     if minutes:
+        source, key = need_credit(need, signup.volunteer_id)
         credit_hours(volunteer=signup.volunteer, organization=need.organization, minutes=minutes,
-                     source=HoursSource.NEED, key=("need", need.pk, signup.volunteer_id),
-                     served_on=timezone.localdate(signup.signed_in_at), note=need.title[:200], actor=actor)
+                     source=source, key=key, served_on=timezone.localdate(signup.signed_in_at),
+                     note=need.title[:200], actor=actor)
     return signup
+
+
+@transaction.atomic
+def presence_record(*, actor: Actor, need: Need, signup: SignUp, signed_in_at: datetime,
+                    signed_out_at: datetime) -> SignUp:
+    """The team leader records a volunteer's presence afterwards (no QR code at hand): from when to when.
+
+    The times must lie within the need's hours (an hour of leeway each side) and not in the
+    future; the hours are credited as by a sign-out.
+    """
+    signup = SignUp.objects.select_related("volunteer").get(pk=signup.pk, need=need)
+    leeway = timedelta(hours=1)
+    if not (need.starts_at - leeway <= signed_in_at < signed_out_at <= min(need.ends_at + leeway, timezone.now())):
+        raise DomainError(_("The times must be within the need's hours, the sign-out after the sign-in, and not "
+                            "in the future."), code="presence_times")
+    token = signup.volunteer.qr_token
+    if not signup.signed_in_at:
+        presence_sign_in(actor=actor, need=need, volunteer_token=token, at=signed_in_at)
+    return presence_sign_out(actor=actor, need=need, volunteer_token=token, at=signed_out_at)
 
 
 # --- The hours ledger ----------------------------------------------------------------
@@ -529,8 +588,15 @@ def certificate_issue(*, actor: Actor, volunteer: Volunteer) -> Certificate:
     minutes = _volunteer_minutes(volunteer.pk)
     if minutes <= 0:
         raise DomainError(_("There are no hours to certify yet."), code="no_hours")
+    from django.db.models import Max, Min
+
     number = f"KP{timezone.localdate():%Y}{secrets.token_hex(6).upper()}"
-    cert = Certificate.objects.create(volunteer=volunteer, number=number, minutes=minutes, stars=star_level(minutes))
+    main = (HoursBalance.objects.filter(volunteer=volunteer, minutes__gt=0).select_related("organization")
+            .order_by("-minutes", "organization_id").first())
+    period = HoursEntry.objects.filter(volunteer=volunteer).aggregate(start=Min("served_on"), end=Max("served_on"))
+    cert = Certificate.objects.create(
+        volunteer=volunteer, number=number, minutes=minutes, stars=star_level(minutes),
+        organization=main.organization if main else None, period_start=period["start"], period_end=period["end"])
     log_action(actor, "kepu.volunteer.certificate_issued", cert, place=volunteer.street, data={"minutes": minutes})
     return cert
 
@@ -539,14 +605,14 @@ def certificate_issue(*, actor: Actor, volunteer: Volunteer) -> Certificate:
 def volunteer_anonymize(*, actor: Actor, volunteer: Volunteer) -> Volunteer:
     """Erase what identifies the volunteer (PIPL); the ledger keeps the hours, so totals still count them.
 
-    The person's account is anonymized too and can no longer sign in. (``accounts`` has no
-    service for this yet; the fields written here are the ones that identify a person.)
+    The person's account is anonymized and closed too, by accounts' ``person_anonymize``.
     """
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     require(actor, VolunteerAction.ANONYMIZE, volunteer)
     if volunteer.anonymized_at:
         return volunteer
-    user_id = volunteer.user_id
+    if volunteer.user_id:
+        person_anonymize(actor=actor, person=volunteer.user)
     volunteer.real_name = ""
     volunteer.id_number = ""
     volunteer.id_index = None
@@ -556,12 +622,6 @@ def volunteer_anonymize(*, actor: Actor, volunteer: Volunteer) -> Volunteer:
     volunteer.qr_token = new_token()
     volunteer.anonymized_at = timezone.now()
     volunteer.save()
-    if user_id:
-        User.objects.filter(pk=user_id).update(
-            name="", phone="", phone_index=None, username=f"anon-{user_id}", email="", first_name="", last_name="",
-            is_active=False, home_place=None,
-        )
-        Membership.objects.filter(user_id=user_id).update(is_active=False)
     log_action(actor, "kepu.volunteer.anonymized", volunteer, data={"volunteer": volunteer.pk})
     return volunteer
 
@@ -656,6 +716,7 @@ def expert_invite(*, actor: Actor, expert: Expert, target: str, target_id: int, 
     require(actor, ExpertAction.INVITE, expert)
     if target not in InvitationTarget.values:
         raise DomainError(code="target_invalid")
+    _check_need_ref(actor, NeedKind.ORDER if target == InvitationTarget.ORDER else NeedKind.ACTIVITY, target_id)
     if not expert.available:
         raise DomainError(_("This expert is not available at the moment."), code="expert_unavailable")
     if ExpertInvitation.objects.filter(expert=expert, target=target, target_id=target_id,

@@ -17,7 +17,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -31,10 +30,12 @@ from kepu.core.permissions import can
 from kepu.core.roles import STAFF_ROLES, Role
 from kepu.orgs.models import Organization
 from kepu.volunteers import exports, forms, selectors, services
+from kepu.volunteers.certificates import certificate_pdf
 from kepu.volunteers.models import (
     HoursEntry,
     HoursReport,
     JoinRequest,
+    NeedKind,
     SignUp,
     Training,
     TrainingSession,
@@ -46,11 +47,14 @@ ORG_STAFF = (Role.VOLUNTEER_ORG_STAFF,)
 
 
 class CappedPaginator(Paginator):
-    """Counts experts only up to the cap: nobody pages through more than a thousand of them."""
+    """Counts experts only up to the cap (nobody pages through more than a thousand of them), from the same
+    query that gives the page (``selectors.ExpertMatches``)."""
 
-    @cached_property
-    def count(self):
-        return selectors.expert_count(self.object_list)
+    def __init__(self, qs, per_page):
+        super().__init__(selectors.ExpertMatches(qs), per_page)
+
+    def _check_object_list_is_ordered(self):
+        pass  # ordered by entry in ExpertMatches
 
 
 def _qr_svg(data: str, label: str) -> str:
@@ -186,13 +190,13 @@ def certificate(request, number):
     if cert is None or cert.volunteer.user_id != request.user.pk:
         raise Http404
     verify_url = request.build_absolute_uri(reverse("volunteers:verify", args=[cert.number]))
-    context = {"cert": cert, "hours": round(cert.minutes / 60, 1), "verify_url": verify_url,
-               "qr": _qr_svg(verify_url, _("QR code to verify this certificate")),
-               "organizations": selectors.member_organizations(cert.volunteer), "star_range": range(cert.stars)}
-    response = TemplateResponse(request, "volunteers/certificate.html", context)
     if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.html"'
-    return response
+        response = HttpResponse(certificate_pdf(cert, verify_url=verify_url), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
+        return response
+    context = {"cert": cert, "hours": round(cert.minutes / 60, 1), "verify_url": verify_url,
+               "qr": _qr_svg(verify_url, _("QR code to verify this certificate")), "star_range": range(cert.stars)}
+    return TemplateResponse(request, "volunteers/certificate.html", context)
 
 
 def verify(request, number):
@@ -252,8 +256,13 @@ def need_detail(request, pk):
     manage = can(request.actor, OrgAction.MANAGE, need)
     check_in = can(request.actor, OrgAction.CHECK_IN, need)
     mine = need.signups.filter(volunteer=volunteer).first() if volunteer else None
+    ref_url = None
+    if need.ref_id and need.kind in (NeedKind.ACTIVITY, NeedKind.OPEN_DAY):
+        ref_url = reverse("activities:detail", args=[need.ref_id])
+    elif need.ref_id and need.kind == NeedKind.ORDER and manage:
+        ref_url = reverse("orders:detail", args=[need.ref_id])
     return TemplateResponse(request, "volunteers/need_detail.html", {
-        "need": need, "may_manage": manage, "may_check_in": check_in, "mine": mine,
+        "need": need, "may_manage": manage, "may_check_in": check_in, "mine": mine, "ref_url": ref_url,
         "signups": selectors.need_signups(need) if manage or check_in else [],
     })
 
@@ -316,6 +325,17 @@ def scan(request, token):
     return TemplateResponse(request, "volunteers/scan.html", {"volunteer": volunteer, "signups": signups})
 
 
+def _time_on(day, value: str):
+    """``HH:MM`` on ``day`` in the platform's time zone, or None."""
+    from datetime import datetime, time
+
+    try:
+        hour, minute = (int(part) for part in value.strip().split(":"))
+        return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+    except ValueError:
+        return None
+
+
 @require_POST
 @login_required
 def presence(request, pk):
@@ -325,7 +345,19 @@ def presence(request, pk):
         raise Http404 from None
     token = request.POST.get("token", "")
     try:
-        if request.POST.get("action") == "out":
+        if request.POST.get("action") == "record":
+            signup = need.signups.filter(pk=request.POST.get("signup") or 0).first()
+            if signup is None:
+                raise Http404
+            day = timezone.localtime(need.starts_at).date()
+            times = [_time_on(day, request.POST.get(name, "")) for name in ("signed_in", "signed_out")]
+            if None in times:
+                raise DomainError(_("Please enter both times as HH:MM."), code="presence_times")
+            signup = services.presence_record(actor=request.actor, need=need, signup=signup,
+                                              signed_in_at=times[0], signed_out_at=times[1])
+            messages.success(request, _("%(name)s signed out: %(minutes)s minutes credited.")
+                             % {"name": signup.volunteer.real_name, "minutes": signup.minutes})
+        elif request.POST.get("action") == "out":
             signup = services.presence_sign_out(actor=request.actor, need=need, volunteer_token=token)
             messages.success(request, _("%(name)s signed out: %(minutes)s minutes credited.")
                              % {"name": signup.volunteer.real_name, "minutes": signup.minutes})

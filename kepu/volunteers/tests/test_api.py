@@ -7,7 +7,7 @@ import pytest
 from kepu.accounts.services import api_token_create
 from kepu.core.models import AuditEntry
 from kepu.volunteers import services
-from kepu.volunteers.models import HoursEntry
+from kepu.volunteers.models import ExpertInvitation, HoursEntry
 from kepu.volunteers.tests.factories import ExpertFactory, make_id_number, member_volunteer, need_for
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,12 @@ def test_expert_search_and_invite_through_the_api(client, world):
     unit = api(client, a.unit_staff)
     items = unit.get("/experts", field="earth").json()["items"]
     assert [e["name"] for e in items] == ["张气象"] and items[0]["phone"] == "136****1111"
-    r = unit.post(f"/experts/{items[0]['id']}/invitations", {"target": "activity", "target_id": 9})
+    from kepu.activities.tests.factories import published_activity
+
+    unknown = unit.post(f"/experts/{items[0]['id']}/invitations", {"target": "activity", "target_id": 999_999})
+    assert unknown.status_code == 400 and not ExpertInvitation.objects.exists()
+    activity = published_activity(a.unit_staff)
+    r = unit.post(f"/experts/{items[0]['id']}/invitations", {"target": "activity", "target_id": activity.pk})
     assert r.status_code == 201
     assert api(client, a.resident).get("/experts").json()["items"] == []
 

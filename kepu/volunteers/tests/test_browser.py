@@ -6,8 +6,10 @@ from datetime import timedelta
 import pytest
 import segno
 from django.utils import timezone
+from pypdf import PdfReader
 
 from kepu.accounts.tests.factories import PASSWORD
+from kepu.activities.tests.factories import published_activity
 from kepu.core.testing.browser import DESKTOP, PHONE, screenshot, sign_in_resident, sign_in_staff, visit
 from kepu.volunteers.models import SignUp
 from kepu.volunteers.tests.factories import ExpertFactory, make_id_number, need_for
@@ -62,6 +64,11 @@ def test_resident_volunteers_serves_and_gets_a_certificate_that_verifies(pages, 
     visit(staff_page, f"{base}/volunteers/needs/{need.pk}/")
     staff_page.get_by_role("button", name="确认", exact=True).click()
     staff_page.wait_for_load_state("networkidle")
+    assert staff_page.get_by_test_id("record-presence").count() == 1
+    screenshot(staff_page, "volunteers-need-desktop")
+    staff_page.set_viewport_size(PHONE)
+    screenshot(staff_page, "volunteers-need-phone")
+    staff_page.set_viewport_size(DESKTOP)
 
     # 4. On the day the team leader scans the volunteer's QR code: sign in, and (later) sign out.
     visit(resident_page, f"{base}/volunteers/")
@@ -89,13 +96,21 @@ def test_resident_volunteers_serves_and_gets_a_certificate_that_verifies(pages, 
     resident_page.wait_for_load_state("networkidle")
     visit(resident_page, resident_page.url)
     number = resident_page.get_by_test_id("cert-number").inner_text().strip()
-    with resident_page.expect_download() as download:
-        resident_page.get_by_test_id("download-certificate").click()
-    assert number in download.value.suggested_filename
     verify_url = resident_page.get_by_test_id("verify-link").inner_text().strip()
     qr = resident_page.locator(".certificate figure.qr svg").evaluate("el => el.outerHTML")
     assert _same_qr(qr, verify_url)
     screenshot(resident_page, "volunteers-certificate-phone")
+    resident_page.set_viewport_size(DESKTOP)
+    screenshot(resident_page, "volunteers-certificate-desktop")
+    resident_page.set_viewport_size(PHONE)
+    with resident_page.expect_download() as download:
+        resident_page.get_by_test_id("download-certificate").click()
+    assert download.value.suggested_filename == f"certificate-{number}.pdf"
+    pdf = PdfReader(download.value.path())
+    text = re.sub(r"\s+", "", pdf.pages[0].extract_text())
+    assert "王芳" in text and "2.0" in text and number in text and a.team.name in text
+    # The address printed beside the PDF's QR code is the page's verify address.
+    assert verify_url in text
 
     # 6. Anyone scanning the QR code sees that it is genuine.
     anyone = staff_page.context.browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
@@ -121,7 +136,7 @@ def test_office_finds_an_expert_fast_and_invites(pages, live_server, world):
     page.wait_for_load_state("networkidle")
     visit(page, page.url)
     page.select_option("select[name=target]", "activity")
-    page.fill("input[name=target_id]", "12")
+    page.fill("input[name=target_id]", str(published_activity(a.unit_staff).pk))
     page.get_by_role("button", name="邀请", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert "已邀请，未答复" in page.content()

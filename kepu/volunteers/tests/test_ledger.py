@@ -1,7 +1,6 @@
 """The hours ledger: credited once per service, corrections balance, balances equal the ledger, stars follow."""
 
 from datetime import date
-from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 from kepu.accounts.tests.factories import person
 from kepu.core.errors import DomainError, NotAllowed
 from kepu.core.roles import Role
-from kepu.volunteers import receivers, selectors, services
+from kepu.volunteers import selectors, services
 from kepu.volunteers.models import HoursBalance, HoursEntry, star_level
 from kepu.volunteers.tests.factories import member_volunteer
 
@@ -22,41 +21,6 @@ pytestmark = pytest.mark.django_db
 
 def _ledger_total(**filters) -> int:
     return HoursEntry.objects.filter(**filters).aggregate(t=Sum("minutes"))["t"] or 0
-
-
-def test_hours_from_an_order_are_credited_once_even_if_the_signal_comes_twice(world):
-    actor, v = member_volunteer(world.a.team, world.a.team_staff)
-    order = SimpleNamespace(pk=501, service_minutes=90, volunteer_organization=world.a.team, delivered_at=None)
-    assert receivers.credit_from_order(order=order, volunteers=[actor.user]) == 1
-    assert receivers.credit_from_order(order=order, volunteers=[actor.user]) == 0
-    receivers.on_order_delivered(sender=None, order=order, volunteers=[v])
-    assert list(HoursEntry.objects.values_list("key", "minutes", "source")) == [(f"order:501:{v.pk}", 90, "order")]
-    assert selectors.volunteer_minutes(v) == 90
-
-
-def test_order_delivered_with_the_orders_apps_contract(world):
-    from decimal import Decimal
-
-    actor, v = member_volunteer(world.a.team, world.a.team_staff)
-    other_actor, other = member_volunteer(world.a.team, world.a.team_staff)
-    order = SimpleNamespace(pk=601, provider=world.a.team, delivered_at=None)
-    volunteers = [(actor.user.pk, Decimal("1.5")), (other_actor.user.pk, Decimal("2")),
-                  (world.a.resident.user.pk, Decimal("3"))]  # not a volunteer: skipped
-    receivers.on_order_delivered(sender=None, order=order, attendance={"elderly": 30}, volunteers=volunteers)
-    receivers.on_order_delivered(sender=None, order=order, attendance={"elderly": 30}, volunteers=volunteers)
-    assert sorted(HoursEntry.objects.values_list("key", "minutes")) == [
-        (f"order:601:{v.pk}", 90), (f"order:601:{other.pk}", 120)]
-
-
-def test_hours_from_activity_presence_are_credited_once_and_non_volunteers_skipped(world):
-    actor, v = member_volunteer(world.a.team, world.a.team_staff)
-    activity = SimpleNamespace(pk=77, organization=world.a.base, starts_at=None)
-    records = [SimpleNamespace(user=actor.user, minutes=120), SimpleNamespace(user=world.a.resident.user, minutes=60)]
-    assert receivers.credit_from_presence(activity=activity, records=records) == 1
-    receivers.on_presence_recorded(sender=None, activity=activity, records=records)
-    assert _ledger_total() == 120
-    # Not a volunteer organization: the hours go to the volunteer's own organization.
-    assert HoursEntry.objects.get().organization == world.a.team
 
 
 def test_the_ledger_refuses_edits_and_deletes(world):

@@ -234,17 +234,24 @@ def test_experts_phone_is_for_offices_only_and_audited(world):
 
 
 def test_expert_invitation_and_outcome(world):
+    from kepu.activities.tests.factories import published_activity
+
     e = services.expert_create(actor=world.a.admin, name="刘教授", field="life", district=world.a.place)
-    inv = services.expert_invite(actor=world.a.unit_staff, expert=e, target="order", target_id=42)
+    activity = published_activity(world.a.unit_staff)
+    for target, number in (("order", 42), ("activity", 999_999)):
+        with pytest.raises(DomainError) as unknown:
+            services.expert_invite(actor=world.a.unit_staff, expert=e, target=target, target_id=number)
+        assert unknown.value.code == "need_ref_unknown"
+    inv = services.expert_invite(actor=world.a.unit_staff, expert=e, target="activity", target_id=activity.pk)
     with pytest.raises(DomainError):
-        services.expert_invite(actor=world.a.unit_staff, expert=e, target="order", target_id=42)
+        services.expert_invite(actor=world.a.unit_staff, expert=e, target="activity", target_id=activity.pk)
     with pytest.raises(NotAllowed):
         services.invitation_record_outcome(actor=world.b.unit_staff, invitation=inv, outcome="accepted")
     services.invitation_record_outcome(actor=world.a.unit_staff, invitation=inv, outcome="delivered", note="好评")
     inv.refresh_from_db()
     assert inv.outcome == "delivered"
     with pytest.raises(NotAllowed):
-        services.expert_invite(actor=world.a.resident, expert=e, target="order", target_id=43)
+        services.expert_invite(actor=world.a.resident, expert=e, target="activity", target_id=activity.pk)
 
 
 def test_plain_residents_cannot_act_as_anyone(world):
