@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kepu.activities.models import (
     ATTENDANCE_FIELDS,
@@ -628,3 +629,95 @@ def figures_by_activity(*, actor: Actor, date_from: date, date_to: date, theme: 
                     "checked_in": r["checked_in"] or 0, "walk_ins": r["walk_ins"] or 0,
                     "person_times": sum(pops.values()), "by_population": pops})
     return out
+
+
+#: How the dashboard can break its figures down: by place (the level below the viewer's area), organizer or theme.
+BREAKDOWNS = ("place", "organization", "theme")
+_BREAKDOWN_FIELDS = {"place": ("place_path", "place_path"), "organization": ("organization_id", "organization_id_copy"),
+                     "theme": ("theme_id", "theme_id_copy")}
+
+
+def _group_depth(actor: Actor) -> int:
+    """Path segments that name a place group: districts for the city, streets for a district, else communities."""
+    if actor.is_city:
+        return 2
+    if actor.role in AREA_ROLES and actor.area_path:
+        return min(actor.area_path.rstrip("/").count("/") + 2, 4)
+    return 3
+
+
+def figures_breakdown(*, actor: Actor, date_from: date, date_to: date, by: str, theme: str = "",
+                      organization_id: int | None = None) -> list[dict]:
+    """The dashboard's figures split by place, organizer or theme; the rows add up to ``figures()``.
+
+    Whole months come from the fine roll-up (grouped in the database), the edge days from the
+    sessions and delivered orders, exactly as ``figures()`` splits the period. Person-times and
+    sessions of delivered orders count where the order was delivered; they have no theme.
+    """
+    if by not in BREAKDOWNS:
+        by = "place"
+    rollup_field, session_field = _BREAKDOWN_FIELDS[by]
+    depth = _group_depth(actor)
+    groups: dict = defaultdict(lambda: defaultdict(int))
+
+    def key_of(value):
+        if by == "place":  # a place above the group level (an activity of the whole district) is its own group
+            return "/".join([part for part in (value or "").split("/") if part][:depth]) + "/"
+        return value or 0
+
+    def add(key, r, *, sessions_key: str, walk_key: str, first_key: str | None):
+        g = groups[key_of(key)]
+        g["sessions"] += r[sessions_key] or 0
+        g["activities"] += (r[first_key] or 0) if first_key else 0
+        g["registrations"] += r["registered"] or 0
+        g["checked_in"] += r["checked_in"] or 0
+        g["walk_ins"] += r[walk_key] or 0
+        g["person_times"] += sum(r[p] or 0 for p in Population.values)
+
+    first_month = date_from if date_from.day == 1 else (date_from.replace(day=1) + timedelta(days=32)).replace(day=1)
+    end_month = (date_to + timedelta(days=1)).replace(day=1)
+    edges = [(date_from, date_to)]
+    if end_month > first_month:
+        rows = _rollup_area(actor).filter(month__gte=first_month, month__lt=end_month)
+        if theme:
+            rows = rows.filter(theme_id=_theme_id(theme))
+        if organization_id:
+            rows = rows.filter(organization_id=organization_id)
+        for r in rows.values(rollup_field).annotate(**ROLLUP_SUMS).order_by():
+            add(r[rollup_field], r, sessions_key="sessions", walk_key="walk_ins", first_key="activities")
+            groups[key_of(r[rollup_field])]["sessions"] += r["services"] or 0
+            groups[key_of(r[rollup_field])]["services"] += r["services"] or 0
+        edges = [(date_from, first_month - timedelta(days=1)), (end_month, date_to)]
+    for d1, d2 in edges:
+        if d1 > d2:
+            continue
+        start, end = _day_start(d1), _day_start(d2 + timedelta(days=1))
+        sessions = _session_area(actor).filter(starts_at__gte=start, starts_at__lt=end)
+        services = _service_area(actor).filter(delivered_at__gte=start, delivered_at__lt=end)
+        if theme:
+            sessions, services = sessions.filter(theme_id_copy=_theme_id(theme)), services.none()
+        if organization_id:
+            sessions = sessions.filter(organization_id_copy=organization_id)
+            services = services.filter(organization_id=organization_id)
+        for r in (sessions.values(session_field).order_by()
+                  .annotate(n=Count("pk"), first=Count("pk", filter=Q(is_first=True)), **TALLY_SUMS)):
+            add(r[session_field], r, sessions_key="n", walk_key="walk_ins", first_key="first")
+        service_field = "place_path" if by == "place" else "organization_id" if by == "organization" else None
+        for value, attendance in services.values_list(service_field or "pk", "attendance"):
+            g = groups[key_of(value) if service_field else 0]
+            g["sessions"] += 1
+            g["services"] += 1
+            g["person_times"] += sum(int(n) for p, n in (attendance or {}).items() if p in Population.values)
+    keys = [k for k, g in groups.items() if any(g.values())]
+    if by == "place":
+        labels = dict(Place.objects.filter(path__in=keys).values_list("path", "name"))
+    elif by == "organization":
+        from kepu.orgs.models import Organization
+
+        labels = dict(Organization.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
+    else:
+        labels = dict(Theme.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
+    rows = [{"key": k, "label": labels.get(k) or (_("No theme") if by == "theme" else _("Not given")),
+             **{f: groups[k][f] for f in ("sessions", "activities", "registrations", "checked_in", "walk_ins",
+                                          "services", "person_times")}} for k in keys]
+    return sorted(rows, key=lambda r: (-r["person_times"], -r["sessions"], str(r["label"])))

@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from kepu.accounts.selectors import key_population_of, person_by_phone
@@ -561,6 +561,15 @@ def _period(request):
     return d_from, d_to
 
 
+BREAKDOWN_LABELS = {"place": gettext_lazy("By place"), "organization": gettext_lazy("By organizer"),
+                    "theme": gettext_lazy("By theme")}
+
+
+def _breakdown(request) -> str:
+    by = request.GET.get("by", "")
+    return by if by in selectors.BREAKDOWNS else "place"
+
+
 def _org_filter(request):
     try:
         org_id = int(request.GET.get("org") or 0) or None
@@ -586,7 +595,12 @@ def dashboard(request):
                             organization_id=org_id)
     pop_rows = [(str(Population(p).label), n) for p, n in fig.by_population.items()]
     month_rows = [(m.strftime("%Y-%m") if hasattr(m, "strftime") else str(m), n) for m, n in fig.by_month]
+    by = _breakdown(request)
+    groups = selectors.figures_breakdown(actor=request.actor, date_from=d_from, date_to=d_to, by=by, theme=theme,
+                                         organization_id=org_id)
     context = {
+        "by": by, "by_label": BREAKDOWN_LABELS[by], "breakdowns": BREAKDOWN_LABELS.items(), "groups": groups,
+        "group_chart": feeds.bars([(str(g["label"]), g["person_times"]) for g in groups[:12]]),
         "fig": fig, "from": d_from, "to": d_to, "theme": theme, "org": org_id or "",
         "themes": selectors.calendar_choices()["themes"],
         "pop_chart": feeds.bars(pop_rows), "month_chart": feeds.columns(month_rows),
@@ -630,6 +644,14 @@ def dashboard_xlsx(request):
                        timezone.localtime(a.starts_at).strftime("%Y-%m-%d %H:%M") if a.starts_at else "",
                        r["sessions"], r["registrations"], r["checked_in"], r["walk_ins"], r["person_times"]]
                       + [r["by_population"][p.value] for p in pops])
+    by = _breakdown(request)
+    split = wb.create_sheet(str(BREAKDOWN_LABELS[by]))
+    split.append([str(BREAKDOWN_LABELS[by]), pgettext("activity", "Sessions"), _("Activities"), _("Registrations"),
+                  _("Checked in"), _("Walk-ins"), _("Delivered service orders"), _("Person-times")])
+    for g in selectors.figures_breakdown(actor=request.actor, date_from=d_from, date_to=d_to, by=by, theme=theme,
+                                         organization_id=org_id):
+        split.append([str(g["label"]), g["sessions"], g["activities"], g["registrations"], g["checked_in"],
+                      g["walk_ins"], g["services"], g["person_times"]])
     out = io.BytesIO()
     wb.save(out)
     response = HttpResponse(out.getvalue(),

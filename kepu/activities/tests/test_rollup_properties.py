@@ -147,6 +147,13 @@ def test_rollup_equals_a_recomputation_after_any_sequence(world, ops):
         for d_from, d_to in periods:
             via_rollup = selectors.figures(actor=who, date_from=d_from, date_to=d_to)
             assert via_rollup == selectors._figures_sessions(actor=who, date_from=d_from, date_to=d_to)
+            # Broken down by place, organizer or theme, the rows add up to the same figures, each row once.
+            for by in selectors.BREAKDOWNS:
+                rows = selectors.figures_breakdown(actor=who, date_from=d_from, date_to=d_to, by=by)
+                assert len({r["key"] for r in rows}) == len(rows)
+                for name in ("sessions", "activities", "registrations", "checked_in", "walk_ins", "services",
+                             "person_times"):
+                    assert sum(r[name] for r in rows) == getattr(via_rollup, name), (by, name, who)
         org = selectors.figures(actor=world.a.admin, date_from=periods[0][0], date_to=periods[0][1],
                                 organization_id=world.a.unit.pk)
         assert org == selectors._figures_sessions(actor=world.a.admin, date_from=periods[0][0], date_to=periods[0][1],

@@ -302,3 +302,32 @@ def test_report_notes_and_a_photo_of_the_wrong_type(client, world):
     assert a.photos.count() == 1 and a.report.notes == "到场踊跃"
     login(client, world.b.unit_staff)
     assert client.post(url, {"notes": "x"}).status_code == 404
+
+
+def test_dashboard_breaks_figures_down_by_place_organizer_and_theme(client, world):
+    theme = Theme.objects.get(slug="earth-day")
+    community = world.a.communities[0]
+    a = published_activity(world.a.unit_staff, capacity=5, starts_at=timezone.now() + timedelta(hours=1),
+                           theme=theme, place=community)
+    session = a.sessions.get()
+    services.walk_in_record(actor=world.a.unit_staff, session=session, head_count=4, population=Population.FARMERS)
+    services.delivered_service_record(order_id=7, place=community, delivered_at=timezone.now(),
+                                      organization=world.a.unit, attendance={"elderly": 6})
+    year = timezone.localdate().year
+    q = {"from": f"{year - 1}-01-01", "to": f"{year + 1}-12-31"}
+    street = community.parent
+    login(client, world.a.admin)
+    by_place = client.get(reverse("activities:dashboard"), {**q, "by": "place"}).content.decode()
+    assert f"<td>{street.name}</td><td>2</td><td>1</td><td>0</td><td>0</td><td>10</td>" in by_place
+    by_org = client.get(reverse("activities:dashboard"), {**q, "by": "organization"}).content.decode()
+    assert f"<td>{world.a.unit.name}</td><td>2</td>" in by_org
+    by_theme = client.get(reverse("activities:dashboard"), {**q, "by": "theme"}).content.decode()
+    assert "<td>世界地球日</td><td>1</td><td>1</td><td>0</td><td>0</td><td>4</td>" in by_theme
+    assert "<td>不属于主题活动</td><td>1</td><td>0</td><td>0</td><td>0</td><td>6</td>" in by_theme
+    wb = load_workbook(io.BytesIO(client.get(reverse("activities:dashboard_xlsx"), {**q, "by": "theme"}).content))
+    split = list(wb["按主题"].iter_rows(values_only=True))
+    assert split[0][0] == "按主题" and sorted(r[-1] for r in split[1:]) == [4, 6]
+    # The other district's office sees none of it, in any breakdown.
+    login(client, world.b.admin)
+    for by in ("place", "organization", "theme"):
+        assert street.name not in client.get(reverse("activities:dashboard"), {**q, "by": by}).content.decode()
