@@ -92,8 +92,8 @@ class PlanNodePolicy(Policy):
                 return False
             # The office itself is often a responsible unit (区科协) and reports like any other.
             if actor.role in UNIT_ROLES or actor.has_role(Role.DISTRICT_ADMIN):
-                return obj.lead_unit_id == actor.organization_id or obj.co_units.filter(
-                    pk=actor.organization_id).exists()
+                return obj.lead_unit_id == actor.organization_id or PlanNode.co_units.through.objects.filter(
+                    plannode_id=obj.pk, organization_id=actor.organization_id).exists()
             return False
         if action == PlanAction.MANAGE:
             return _may_change(actor, obj.plan)

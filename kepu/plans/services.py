@@ -355,6 +355,12 @@ def _target_from_draft(task: PlanNode, t, plan: Plan) -> Target:
 
 
 # --- Tasks and targets --------------------------------------------------------------------
+def _co_unit_ids(task: PlanNode) -> list[int]:
+    # From the link table alone: the related manager would join organizations and places only to sort them.
+    return list(PlanNode.co_units.through.objects.filter(plannode_id=task.pk).values_list("organization_id",
+                                                                                          flat=True))
+
+
 def _locked_task(actor: Actor, task: PlanNode, action: str) -> PlanNode:
     task = PlanNode.objects.select_for_update().select_related("plan").get(pk=task.pk)
     require(actor, PlanAction.VIEW, task)
@@ -422,7 +428,7 @@ def task_update(*, actor: Actor, task: PlanNode, lead_unit_id=_UNSET, co_unit_id
         if not ids <= valid:
             raise PlanError(_("Pick an organization from the list."), code="invalid_choice")
         ids.discard(task.lead_unit_id)
-        old = set(task.co_units.values_list("pk", flat=True))
+        old = set(_co_unit_ids(task))
         if old != ids:
             task.co_units.set(ids)
             changes["co_units"] = [sorted(old), sorted(ids)]
@@ -636,7 +642,7 @@ def _remind(task: PlanNode, org_ids, title: str, body: str) -> int:
 def reminder_send(*, actor: Actor, task: PlanNode, organization_id: int | None = None) -> int:
     """Remind a task's units (or one of them) to report. Returns how many people were told."""
     task = _locked_task(actor, task, PlanAction.MANAGE)
-    units = [task.lead_unit_id, *task.co_units.values_list("pk", flat=True)]
+    units = [task.lead_unit_id, *_co_unit_ids(task)]
     units = [u for u in units if u is not None]
     if organization_id is not None:
         if organization_id not in units:

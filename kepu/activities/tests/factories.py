@@ -34,3 +34,12 @@ def residents(world, n, district="a"):
 
     d = getattr(world, district)
     return [person(d.committees[i % len(d.committees)], Role.RESIDENT) for i in range(n)]
+
+
+def theme(slug: str):
+    """A theme of the calendar. They come from a data migration, which a transactional test's flush undoes."""
+    from kepu.activities.models import Theme
+    from kepu.activities.themes import THEMES
+
+    row = next(r for r in THEMES if r["slug"] == slug)
+    return Theme.objects.get_or_create(slug=slug, defaults=row)[0]

@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from kepu.accounts.tests.factories import PASSWORD
 from kepu.activities import feeds
-from kepu.activities.models import Registration, Theme
+from kepu.activities.models import Registration
 from kepu.activities.tests.factories import published_activity
+from kepu.activities.tests.factories import theme as calendar_theme
 from kepu.core.populations import Population
 from kepu.core.testing.browser import (
     DESKTOP,
@@ -42,7 +43,7 @@ def desktop_page(browser):
 
 
 def test_find_sign_up_show_qr_scan_and_count(phone_page, desktop_page, live_server, world):
-    theme = Theme.objects.get(slug="national-science-day")
+    theme = calendar_theme("national-science-day")
     activity = published_activity(world.a.unit_staff, title="老年人防诈骗讲座", theme=theme, capacity=30,
                                   populations=[Population.ELDERLY], topics=["anti_fraud"],
                                   summary="识别常见骗局，守好养老钱", starts_at=timezone.now() + timedelta(hours=2),

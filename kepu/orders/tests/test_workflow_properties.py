@@ -112,7 +112,7 @@ def test_random_actions_by_random_people_keep_the_machine_sound(oworld):
                     assert workflow.is_legal_move(e.from_status, e.to_status)
 
     run_state_machine_as_test(OrderMachine, settings=settings(
-        max_examples=25, stateful_step_count=30, deadline=None, derandomize=True,
+        max_examples=50, stateful_step_count=30, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
     # Derandomized: the same walks every run, so the depth check below cannot flake.
     # The walk got deep into the machine, so the properties above were tested where it matters.

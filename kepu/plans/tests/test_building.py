@@ -136,7 +136,8 @@ def test_the_office_builds_a_plan_on_the_web(client, world):
     assert response.url == reverse("plans:detail", args=[plan.pk])
     page = client.get(response.url).content.decode()
     assert "2026–2030" in page and "添加部分或任务" in page
-    client.post(reverse("plans:node_add", args=[plan.pk]), {"n-kind": "section", "n-marker": "一、", "n-title": "能力建设"})
+    client.post(reverse("plans:node_add", args=[plan.pk]),
+                {"n-kind": "section", "n-marker": "一、", "n-title": "能力建设"})
     section = plan.nodes.get()
     added = client.post(reverse("plans:node_add", args=[plan.pk]), {
         "n-kind": "task", "n-parent": section.pk, "n-title": "开展讲座", "n-lead_unit": world.a.unit.pk})
