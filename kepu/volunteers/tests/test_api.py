@@ -109,3 +109,15 @@ def test_certificate_verification_needs_no_sign_in(client, world):
     assert r.json() == {"valid": True, "number": cert.number, "name": "韩梅梅", "hours": 100.0, "stars": 1,
                         "issued_at": r.json()["issued_at"]}
     assert client.get("/api/v1/volunteers/certificates/NOPE/verify").status_code == 404
+
+
+def test_expert_search_through_the_api_counts_no_further_than_the_cap(client, world, monkeypatch):
+    from kepu.volunteers import selectors
+
+    monkeypatch.setattr(selectors, "EXPERT_COUNT_CAP", 3)
+    for i in range(5):
+        ExpertFactory(district=world.a.place, name=f"专家{i}", field="earth")
+    unit = api(client, world.a.unit_staff)
+    first = unit.get("/experts", field="earth").json()
+    assert first["count"] == 4  # the cap and one more: "more than 3"
+    assert [e["name"] for e in first["items"]] == ["专家0", "专家1", "专家2", "专家3"]
