@@ -14,11 +14,15 @@ CHROMIUM = os.environ.get("KEPU_CHROMIUM", "/usr/bin/chromium")
 
 @pytest.fixture(autouse=True)
 def _clean_outbox():
+    """Every test starts with empty SMS and WeChat outboxes (the locmem backends of the test settings)."""
     from kepu.core.messaging import LocmemSmsBackend
+    from kepu.notifications.channels import LocmemWeChatBackend
 
     LocmemSmsBackend.outbox.clear()
+    LocmemWeChatBackend.outbox.clear()
     yield
     LocmemSmsBackend.outbox.clear()
+    LocmemWeChatBackend.outbox.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -29,27 +33,17 @@ def _reset_axes(db):
 
 
 @pytest.fixture(autouse=True)
-def _unlock_audit_for_flush(request):
-    """Let the flush that ends a transactional test empty the append-only trail on SQLite.
+def _unlock_audit_for_flush():
+    """Let the flush that ends a transactional test empty the append-only tables on SQLite.
 
-    The guard table is outside Django's models, so flush leaves it alone: every test locks
-    the trail at its start, and a transactional test unlocks it just before its flush.
+    Every test starts with them locked; a transactional test unlocks them just before its flush
+    (kepu.core.dbguard: a test-only switch, which the running app does not have).
     """
-    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
-        request.fixturenames
-    )
-    from django.db import connection
+    from kepu.core.dbguard import set_flush_allowed
 
-    if not uses_db or connection.vendor != "sqlite":
-        yield
-        return
-    request.getfixturevalue("db") if "transactional_db" not in request.fixturenames else None
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM core_auditunlock")
+    set_flush_allowed(False)
     yield
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO core_auditunlock (id) VALUES (1)")
+    set_flush_allowed(True)  # a rolled-back test deletes nothing; a transactional one is flushed next
 
 
 @pytest.fixture
@@ -95,7 +89,20 @@ def browser_type_launch_args(browser_type_launch_args):
         "executable_path": CHROMIUM,
         "headless": True,
         "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(_reset_axes):
+    from kepu.core.testing.reference import restore_reference_data
+
+    restore_reference_data()

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KEPU_VAR_DIR", BASE_DIR / "var"))
@@ -28,10 +27,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("KEPU_DEBUG", False)
+TESTING = env_bool("KEPU_TESTING")
+# Production is whatever is neither development nor the test suite: it gets every protection below.
+PRODUCTION = not DEBUG and not TESTING
 # A development key is only acceptable while DEBUG is on; production must set one.
-SECRET_KEY = os.environ.get("KEPU_SECRET_KEY") or (
-    "dev-insecure-kepu-key-change-me" if DEBUG or env_bool("KEPU_TESTING") else ""
-)
+SECRET_KEY = os.environ.get("KEPU_SECRET_KEY") or ("dev-insecure-kepu-key-change-me" if DEBUG or TESTING else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -50,9 +50,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    # Only for its templates and static files: the API docs are served from here, not from a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "kepu.core",
     "kepu.places",
     "kepu.orgs",
@@ -63,10 +66,16 @@ INSTALLED_APPS = [
     "kepu.activities",
     "kepu.volunteers",
     "kepu.survey",
+    "kepu.bases",
+    "kepu.statistics",
+    "kepu.resources",
+    "kepu.emergency",
+    "kepu.leaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -80,6 +89,7 @@ MIDDLEWARE = [
     "kepu.accounts.middleware.ActorMiddleware",
     "kepu.core.middleware.ElderModeMiddleware",
     "axes.middleware.AxesMiddleware",
+    "kepu.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "kepu.urls"
@@ -146,16 +156,34 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:landing"
 
-# Repeated failures lock the account name (a username or a phone number) and, separately,
-# the client address, for a while.
+# Repeated failures lock the account (a user name, or a phone number by its blind index), never an
+# address: behind a proxy or a school's NAT one address is many people. Addresses get a soft limit of
+# their own (kepu.accounts.lockout), which slows a guesser down without locking anyone out.
 AXES_FAILURE_LIMIT = int(os.environ.get("KEPU_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("KEPU_LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "kepu.accounts.lockout.account_key"
+AXES_CLIENT_IP_CALLABLE = "kepu.core.net.client_ip"
 AXES_LOCKOUT_CALLABLE = "kepu.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Successful sign-ins are in the audit trail; axes' own log would keep phone numbers in clear.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password", "code", "phone", "username"]
+# axes would want addresses locked too; kepu.accounts.lockout limits them softly instead (see above).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+KEPU_SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("KEPU_SIGNIN_FAILURES_PER_ADDRESS", "30"))
+KEPU_CODES_PER_ADDRESS = int(os.environ.get("KEPU_CODES_PER_ADDRESS", "10"))
+KEPU_CODES_PER_PHONE = int(os.environ.get("KEPU_CODES_PER_PHONE", "5"))
+
+# The client's address (audit trail, limits): REMOTE_ADDR, or the reverse proxy's header when the
+# request comes from one of the trusted proxies (see kepu.core.net).
+KEPU_TRUSTED_PROXY_HEADER = os.environ.get("KEPU_TRUSTED_PROXY_HEADER", "")
+KEPU_TRUSTED_PROXIES = env_list("KEPU_TRUSTED_PROXIES", "127.0.0.1,::1")
+if os.environ.get("KEPU_PROXY_SSL_HEADER"):
+    # Only behind a proxy that always sets it (and strips what clients send).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + os.environ["KEPU_PROXY_SSL_HEADER"].upper().replace("-", "_"), "https")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -165,6 +193,29 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS only in production (`manage.py check --deploy` is clean); /healthz answers plain HTTP for the balancer.
+SECURE_SSL_REDIRECT = env_bool("KEPU_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("KEPU_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KEPU_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("KEPU_HSTS_PRELOAD", True)
+# Scripts only from our own files (no inline script, no eval); styles allow inline attributes, which
+# htmx and a few templates use. Everything is served by the app itself, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],  # blob: the check-in scanner reads a photo of a ticket
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -182,15 +233,25 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Science resources' files, served only through their checked view (never under MEDIA_URL). Any
+    # Django storage works here, e.g. an S3-compatible store with django-storages:
+    # KEPU_RESOURCES_STORAGE=storages.backends.s3.S3Storage and its options as JSON.
+    "resources": {
+        "BACKEND": os.environ.get("KEPU_RESOURCES_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("KEPU_RESOURCES_STORAGE_OPTIONS", "") or "null")
+        or {"location": str(VAR_DIR / "resources")},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_bool("KEPU_TESTING")
+            if DEBUG or TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or env_bool("KEPU_TESTING")
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Uploaded files are served by kepu.core.media (a view that checks who may see each file), never as
+# a directory: the web server in front needs no /media/ rule.
 
 # --- Background work --------------------------------------------------------
 # The backend is a setting: a deployment can move to another django-tasks backend
@@ -205,8 +266,12 @@ TASKS = {
 # Fernet keys, newest first; older keys keep decrypting until `rotate_pii_keys` has run.
 KEPU_PII_KEYS = env_list("KEPU_PII_KEYS")
 KEPU_PII_INDEX_KEY = os.environ.get("KEPU_PII_INDEX_KEY", "")
-# Without configured keys, development and tests derive them from SECRET_KEY; production refuses.
-KEPU_DEV_KEYS = DEBUG or env_bool("KEPU_TESTING")
+# Without configured keys, development and tests derive them from SECRET_KEY; production refuses to start.
+KEPU_DEV_KEYS = DEBUG or TESTING
+if not KEPU_DEV_KEYS and not (KEPU_PII_KEYS and KEPU_PII_INDEX_KEY):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set KEPU_PII_KEYS and KEPU_PII_INDEX_KEY (personal data keys) in production.")
 
 # --- Messages out -----------------------------------------------------------
 KEPU_SMS_BACKEND = os.environ.get("KEPU_SMS_BACKEND", "kepu.core.messaging.FileSmsBackend")
@@ -220,15 +285,43 @@ KEPU_WECHAT_GATEWAY_URL = os.environ.get("KEPU_WECHAT_GATEWAY_URL", "")
 KEPU_WECHAT_GATEWAY_TOKEN = os.environ.get("KEPU_WECHAT_GATEWAY_TOKEN", "")
 KEPU_WECHAT_TEMPLATES = json.loads(os.environ.get("KEPU_WECHAT_TEMPLATES", "{}") or "{}")
 KEPU_SITE_URL = os.environ.get("KEPU_SITE_URL", "http://127.0.0.1:8000")
+# The shared secret of the emergency warning feed (HMAC-SHA256, docs/EMERGENCY_FEED.md); empty: the feed is off.
+KEPU_EMERGENCY_FEED_SECRET = os.environ.get("KEPU_EMERGENCY_FEED_SECRET", "")
+# Minutes an expert of the emergency team has to accept a call before the next one is called.
+KEPU_EMERGENCY_ACCEPT_MINUTES = int(os.environ.get("KEPU_EMERGENCY_ACCEPT_MINUTES", "30"))
 # Only the demo shows the one-time code on the sign-in page, so that a newcomer can sign in
 # as a resident without a phone. Never on in production.
 KEPU_SHOW_DEV_CODES = env_bool("KEPU_SHOW_DEV_CODES", False) and DEBUG
 KEPU_LOGIN_CODE_TTL_SECONDS = 300
 KEPU_LOGIN_CODE_RESEND_SECONDS = 60
 
+# --- Who runs the site (the footer, the privacy policy and the user agreement) ------------------
+KEPU_OPERATOR_NAME = os.environ.get("KEPU_OPERATOR_NAME", "北京市科学技术协会")
+KEPU_OPERATOR_CONTACT = os.environ.get("KEPU_OPERATOR_CONTACT", "")
+# The ICP filing number (ICP备案号) shown in the footer; the demo shows a placeholder.
+KEPU_ICP_NUMBER = os.environ.get("KEPU_ICP_NUMBER", "京ICP备00000000号（演示）" if DEBUG else "")
+# Raise when the privacy policy or the user agreement changes: people are asked to agree again.
+KEPU_POLICY_VERSION = os.environ.get("KEPU_POLICY_VERSION", "2026-12")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"expected_refusals": {"()": "kepu.core.logs.ExpectedRefusals"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["expected_refusals"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("KEPU_LOG_LEVEL", "WARNING")},
+    # Django's own console handler (development) would print the 403/404 tracebacks again: one handler only.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": os.environ.get("KEPU_LOG_LEVEL", "WARNING"), "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Check-in at an activity opens this many minutes before a session starts and closes when it ends;
+# a check-in after that is a late entry (补登), a separate, audited act with a reason.
+KEPU_CHECKIN_OPENS_MINUTES = int(os.environ.get("KEPU_CHECKIN_OPENS_MINUTES", "120"))

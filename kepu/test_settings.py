@@ -14,3 +14,23 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 LANGUAGE_CODE = "zh-hans"
+KEPU_EMERGENCY_FEED_SECRET = "test-feed-secret"
+
+# Uploaded science-resource files go to a throw-away directory.
+import tempfile  # noqa: E402
+
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "resources": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="kepu-resources-")},
+    },
+}
+
+# On PostgreSQL, a connection a test left inside a transaction (a thread that never finished) would hold its locks
+# until the worker ends, stalling every later test of that worker until pytest-timeout. The server ends such a session
+# after two idle minutes, and a statement that waits on a lock for three fails with itself named in the error.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (  # noqa: F405
+        "-c lock_timeout=180s -c idle_in_transaction_session_timeout=120s"
+    )

@@ -46,8 +46,10 @@ def setup(db_path: str | None):
 # population cycles with k. ``generate`` computes the session tallies from the same rule, so
 # they match the rows without re-reading 10 million of them. The statement is plain SQL that
 # SQLite and PostgreSQL both run.
-POPS_SQL = ("CASE (p.i + n.k) %% 6 WHEN 0 THEN 'youth' WHEN 1 THEN 'farmers' WHEN 2 THEN 'workers' "
-            "WHEN 3 THEN 'elderly' WHEN 4 THEN 'officials' ELSE 'other' END")
+POPS_SQL = (
+    "CASE (p.i + n.k) %% 6 WHEN 0 THEN 'youth' WHEN 1 THEN 'farmers' WHEN 2 THEN 'workers' "
+    "WHEN 3 THEN 'elderly' WHEN 4 THEN 'officials' ELSE 'other' END"
+)
 REGISTRATIONS_SQL = f"""
 INSERT INTO activities_registration (created_at, updated_at, session_id, name, head_count, population, note,
     status, waiting_seq, ticket_code, checked_in_at)
@@ -111,8 +113,10 @@ def generate(n_activities: int, n_registrations: int, seed: int, out) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_plan")
         cursor.execute("DROP TABLE IF EXISTS bench_numbers")
-        cursor.execute("CREATE TABLE bench_plan (i integer PRIMARY KEY, session_id bigint, n integer, "
-                       "capacity integer, past integer)")
+        cursor.execute(
+            "CREATE TABLE bench_plan (i integer PRIMARY KEY, session_id bigint, n integer, "
+            "capacity integer, past integer)"
+        )
         cursor.execute("CREATE TABLE bench_numbers (k integer PRIMARY KEY)")
     plan_rows, max_n, made_regs, index = [], 1, 0, 0
     batch = 5000
@@ -127,25 +131,44 @@ def generate(n_activities: int, n_registrations: int, seed: int, out) -> None:
                 starts = [start + timedelta(days=7 * k) for k in range(n_sessions)]
                 a_topics = rng.sample(topics, rng.choice([1, 1, 2]))
                 a_pops = rng.sample(pops[:5], rng.choice([1, 1, 2]))
-                acts.append(Activity(
-                    organization=org, place=org.place, place_path=org.place.path,
-                    district_code=org.place.district_code, title=f"科普活动 {first + i}",
-                    summary="城市规模基准数据", kind=rng.choice(kinds), topics=f",{','.join(a_topics)},",
-                    populations=f",{','.join(a_pops)},", theme=rng.choice(themes) if rng.random() < 0.4 else None,
-                    address=org.place.name, status=ActivityStatus.PUBLISHED, is_public=rng.random() < 0.95,
-                    starts_at=start, ends_at=starts[-1] + timedelta(hours=2),
-                    next_at=next((x for x in starts if x + timedelta(hours=2) >= now), None),
-                ))
+                acts.append(
+                    Activity(
+                        organization=org,
+                        place=org.place,
+                        place_path=org.place.path,
+                        district_code=org.place.district_code,
+                        title=f"科普活动 {first + i}",
+                        summary="城市规模基准数据",
+                        kind=rng.choice(kinds),
+                        topics=f",{','.join(a_topics)},",
+                        populations=f",{','.join(a_pops)},",
+                        theme=rng.choice(themes) if rng.random() < 0.4 else None,
+                        address=org.place.name,
+                        status=ActivityStatus.PUBLISHED,
+                        is_public=rng.random() < 0.95,
+                        starts_at=start,
+                        ends_at=starts[-1] + timedelta(hours=2),
+                        next_at=next((x for x in starts if x + timedelta(hours=2) >= now), None),
+                    )
+                )
                 spans.append(starts)
             Activity.objects.bulk_create(acts, batch_size=1000)
             sessions, walk_ins, wants = [], [], []
             for a, starts in zip(acts, spans, strict=True):
                 want = rng.randint(per_activity // 2, per_activity * 3 // 2) if per_activity > 1 else per_activity
                 for k, s_start in enumerate(starts):
-                    s = Session(activity=a, starts_at=s_start, ends_at=s_start + timedelta(hours=2),
-                                capacity=rng.choice([30, 50, 100, 200]), is_first=k == 0, counted=True,
-                                place_path=a.place_path, district_code=a.district_code,
-                                organization_id_copy=a.organization_id, theme_id_copy=a.theme_id)
+                    s = Session(
+                        activity=a,
+                        starts_at=s_start,
+                        ends_at=s_start + timedelta(hours=2),
+                        capacity=rng.choice([30, 50, 100, 200]),
+                        is_first=k == 0,
+                        counted=True,
+                        place_path=a.place_path,
+                        district_code=a.district_code,
+                        organization_id_copy=a.organization_id,
+                        theme_id_copy=a.theme_id,
+                    )
                     # The registrations of the activity go round the sessions, as before.
                     n = want // len(starts) + (1 if k < want % len(starts) else 0)
                     _plan_tallies(s, index, n, s_start < now)
@@ -174,7 +197,7 @@ def generate(n_activities: int, n_registrations: int, seed: int, out) -> None:
         for lo in range(0, index, step):
             with transaction.atomic():
                 cursor.execute(REGISTRATIONS_SQL, {"stamp": stamp, "lo": lo, "hi": lo + step})
-            done += sum(r[2] for r in plan_rows[lo:lo + step])
+            done += sum(r[2] for r in plan_rows[lo : lo + step])
             rate = done / max(time.monotonic() - started, 1e-9)
             out(f"  {done:,} registrations ({rate:,.0f}/s overall)")
         cursor.execute("DROP TABLE bench_plan")
@@ -217,8 +240,13 @@ def time_requests(client, urls, repeat):
         response = client.get(url)
         times.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    return {"n": len(times), "p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),
-            "max_ms": round(max(times), 1), "max_queries": queries}
+    return {
+        "n": len(times),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "max_ms": round(max(times), 1),
+        "max_queries": queries,
+    }
 
 
 def measure_pages(repeat: int, seed: int) -> dict:
@@ -236,16 +264,23 @@ def measure_pages(repeat: int, seed: int) -> dict:
     year = timezone.localdate().year
     calendar_urls = ["/activities/"]
     for _ in range(30):
-        calendar_urls.append(rng.choice([
-            f"/activities/?district={rng.choice(districts)}",
-            f"/activities/?population={rng.choice(['youth', 'elderly', 'farmers'])}&theme=national-science-day",
-            f"/activities/?topic=health&from={year}-09-01&to={year}-09-30",
-            f"/activities/?kind=lecture&district={rng.choice(districts)}&page=2",
-            "/activities/?q=科普活动 12",
-        ]))
+        calendar_urls.append(
+            rng.choice(
+                [
+                    f"/activities/?district={rng.choice(districts)}",
+                    f"/activities/?population={rng.choice(['youth', 'elderly', 'farmers'])}&theme=national-science-day",
+                    f"/activities/?topic=health&from={year}-09-01&to={year}-09-30",
+                    f"/activities/?kind=lecture&district={rng.choice(districts)}&page=2",
+                    "/activities/?q=科普活动 12",
+                ]
+            )
+        )
     max_id = Activity.objects.order_by("-pk").values_list("pk", flat=True).first()
-    ids = list(Activity.objects.filter(pk__in=[rng.randint(1, max_id) for _ in range(300)], status="published",
-                                       is_public=True).values_list("pk", flat=True))[:100]
+    ids = list(
+        Activity.objects.filter(
+            pk__in=[rng.randint(1, max_id) for _ in range(300)], status="published", is_public=True
+        ).values_list("pk", flat=True)
+    )[:100]
     anon = Client()
     results = {
         "calendar": time_requests(anon, calendar_urls, repeat),
@@ -258,9 +293,11 @@ def measure_pages(repeat: int, seed: int) -> dict:
         session = client.session
         session[SESSION_KEY] = m.pk
         session.save()
-        results[label] = time_requests(client, ["/activities/dashboard/",
-                                                f"/activities/dashboard/?from={year}-05-01&to={year}-05-31"],
-                                       max(repeat // 4, 10))
+        results[label] = time_requests(
+            client,
+            ["/activities/dashboard/", f"/activities/dashboard/?from={year}-05-01&to={year}-05-31"],
+            max(repeat // 4, 10),
+        )
     return results
 
 
@@ -278,15 +315,21 @@ def measure_signups(n_people: int, threads: int, capacity: int) -> dict:
     unit = Membership.objects.filter(role=Role.UNIT_STAFF).select_related("organization__place", "user").first()
     unit_actor = Actor(user=unit.user, membership=unit)
     start = timezone.now() + timedelta(days=3)
-    activity = services.activity_create(actor=unit_actor, organization=unit.organization, title="并发报名基准",
-                                        address="基准", sessions=[(start, start + timedelta(hours=2), capacity)])
+    activity = services.activity_create(
+        actor=unit_actor,
+        organization=unit.organization,
+        title="并发报名基准",
+        address="基准",
+        sessions=[(start, start + timedelta(hours=2), capacity)],
+    )
     activity = services.activity_submit(actor=unit_actor, activity=activity)
     session = activity.sessions.get()
     committee = Organization.objects.filter(kind=OrgKind.COMMUNITY).first()
     tag = secrets.token_hex(3)
     users = User.objects.bulk_create([User(username=f"bench-{tag}-{i}", name=f"基准{i}") for i in range(n_people)])
-    members = Membership.objects.bulk_create([Membership(user=u, organization=committee, role=Role.RESIDENT)
-                                              for u in users])
+    members = Membership.objects.bulk_create(
+        [Membership(user=u, organization=committee, role=Role.RESIDENT) for u in users]
+    )
     actors = [Actor(user=u, membership=m) for u, m in zip(users, members, strict=True)]
     chunks = [actors[i::threads] for i in range(threads)]
     errors = []
@@ -311,9 +354,16 @@ def measure_signups(n_people: int, threads: int, capacity: int) -> dict:
     elapsed = time.perf_counter() - t0
     confirmed = Registration.objects.filter(session=session, status="confirmed").count()
     waiting = Registration.objects.filter(session=session, status="waiting").count()
-    return {"people": n_people, "threads": threads, "capacity": capacity, "seconds": round(elapsed, 2),
-            "signups_per_s": round(n_people / elapsed, 1), "confirmed": confirmed, "waiting": waiting,
-            "errors": errors[:3]}
+    return {
+        "people": n_people,
+        "threads": threads,
+        "capacity": capacity,
+        "seconds": round(elapsed, 2),
+        "signups_per_s": round(n_people / elapsed, 1),
+        "confirmed": confirmed,
+        "waiting": waiting,
+        "errors": errors[:3],
+    }
 
 
 def main():
@@ -344,19 +394,27 @@ def main():
     call_command("migrate", verbosity=0)
     if not User.objects.filter(username="city.admin").exists():
         call_command("seed_demo", scale="demo", quiet_logins=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    out(f"database: {connection.vendor}; generating {args.activities} activities / {args.registrations} "
-        f"registrations")
+    out(f"database: {connection.vendor}; generating {args.activities} activities / {args.registrations} registrations")
     generate(args.activities, args.registrations, args.seed, out)
     out(f"  ready in {time.monotonic() - t0:.0f} s")
     from kepu.activities.models import Activity, Registration, Session
 
-    sizes = {"activities": Activity.objects.count(), "sessions": Session.objects.count(),
-             "registrations": Registration.objects.count()}
+    sizes = {
+        "activities": Activity.objects.count(),
+        "sessions": Session.objects.count(),
+        "registrations": Registration.objects.count(),
+    }
     out(f"  sizes: {sizes}")
     pages = measure_pages(args.repeat, args.seed)
     signups = measure_signups(args.signups, args.threads, capacity=200)
-    result = {"database": connection.vendor, "sizes": sizes, "pages": pages, "signups": signups,
-              "at": datetime.now().isoformat(timespec="seconds"), "load_average": os.getloadavg()}
+    result = {
+        "database": connection.vendor,
+        "sizes": sizes,
+        "pages": pages,
+        "signups": signups,
+        "at": datetime.now().isoformat(timespec="seconds"),
+        "load_average": os.getloadavg(),
+    }
     print(json.dumps(result, ensure_ascii=False, indent=2))  # noqa: T201
 
 

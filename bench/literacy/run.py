@@ -1,26 +1,35 @@
-"""Benchmark of kepu.literacy against samplics on a synthetic city survey.
+"""Benchmark of kepu.literacy against R's survey package and samplics on a synthetic city survey.
 
 One million respondents, 200 strata, 4,000 PSUs, 16 districts, a 0/1 literacy outcome;
 raking to four margins (district x sex, age group, urban/rural, education); the literacy
 proportion for the city and the 16 districts with linearization SEs, and again with 80
-bootstrap replicate weights (each replicate raked too). See README.md beside this file
-for the command and the figures.
+bootstrap replicate weights (each replicate raked too). All three engines run in the same
+run, on the same data. See README.md beside this file for the command and the figures.
 
-samplics cannot compute calibration-aware linearization SEs (its Taylor estimator treats
-raked weights as design weights), so the numbers are compared on what both do:
-  * raking: our raked weights against samplics' ``SampleWeight.rake``;
-  * linearization: both engines on the same (raked) weights taken as design weights;
-  * replicates: samplics' ``ReplicateEstimator`` on our raked replicate weights.
-Our calibration-aware SEs (residuals on the raking variables) are reported beside them.
+* Our command line, end to end (start-up, reading, raking, estimating, writing), on the
+  survey written as CSV and as Parquet, in a fresh process each time.
+* R (``r_bench.R``): reading the CSV, ``svydesign`` + ``rake`` + ``svymean`` + ``svyby``
+  (R's rake() linearization), and ``calibrate(calfun="raking")`` likewise; its figures are
+  compared with ours for ``--variance rake`` and ``--variance calibrate``.
+* samplics cannot compute calibration-aware linearization SEs (its Taylor estimator treats
+  raked weights as design weights), so the numbers are compared on what both do:
+  raking (our raked weights against ``SampleWeight.rake``), linearization on the same
+  raked weights taken as design weights, replicates (``ReplicateEstimator`` on our raked
+  replicate weights).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import os
 import platform
+import resource
+import shutil
+import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -29,6 +38,8 @@ from typing import Any, Self
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -95,6 +106,104 @@ def rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
 
 
+def write_inputs(survey, folder: Path) -> dict[str, Path]:
+    """The survey as a round's files: responses (CSV and Parquet), design JSON, margins CSV."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = pa.table({k: pa.array(v) for k, v in survey.data.items()})
+    paths = {
+        "csv": folder / "responses.csv",
+        "parquet": folder / "responses.parquet",
+        "design": folder / "design.json",
+        "margins": folder / "margins.csv",
+    }
+    pacsv.write_csv(table, paths["csv"])
+    pq.write_table(table, paths["parquet"])
+    paths["design"].write_text(json.dumps(survey.design), encoding="utf-8")
+    recs = survey.margin_records
+    pacsv.write_csv(
+        pa.table({k: [r[k] for r in recs] for k in ("variable", "level", "total")}),
+        paths["margins"],
+    )
+    return paths
+
+
+def time_cli(args: list[str], repeats: int) -> dict[str, Any]:
+    """Wall and CPU time (user + system, all threads) of fresh ``python -m kepu.literacy`` runs."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    walls, cpus = [], []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kepu.literacy", *args], check=True, cwd=ROOT, env=env)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    best = int(np.argmin(walls))
+    return {
+        "best_seconds": round(walls[best], 3),
+        "median_seconds": round(statistics.median(walls), 3),
+        "cpu_seconds_of_best": round(cpus[best], 3),
+        "runs": [round(w, 3) for w in walls],
+    }
+
+
+def ours_cli(paths: dict[str, Path], out: Path, tol: float, repeats: int) -> dict[str, Any]:
+    common = ["--design", str(paths["design"]), "--margins", str(paths["margins"]), "--domain", DOMAIN]
+    common += ["--tolerance", repr(tol), "--max-iter", "200"]
+    result: dict[str, Any] = {}
+    for fmt in ("parquet", "csv"):
+        for variance in ("calibrate", "rake"):
+            target = out / f"ours_{fmt}_{variance}.json"
+            args = ["estimate", "--data", str(paths[fmt]), *common, "--variance", variance, "--out-json", str(target)]
+            result[f"{fmt}_{variance}"] = time_cli(args, repeats if variance == "calibrate" else 1)
+            result[f"{fmt}_{variance}"]["output"] = str(target)
+    return result
+
+
+def cli_figures(path: str) -> dict[str, tuple[float, float]]:
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    out = {}
+    for table in doc["results"]:
+        for e in table["estimates"]:
+            out[e["domain"] or ""] = (e["estimate"], e["se"])
+    return out
+
+
+def run_r(folder: Path, tol: float, cli: dict[str, Any]) -> dict[str, Any] | None:
+    if shutil.which("Rscript") is None:
+        return None
+    t0 = time.perf_counter()
+    subprocess.run(["Rscript", str(ROOT / "bench" / "literacy" / "r_bench.R"), str(folder), repr(tol)], check=True)
+    wall = time.perf_counter() - t0
+    with open(folder / "r_times.csv", encoding="utf-8") as fh:
+        timing = list(csv.DictReader(fh))
+    times = {r["step"]: float(r["seconds"]) for r in timing}
+    cpu = {r["step"]: float(r["cpu_seconds"]) for r in timing}
+    with open(folder / "r_estimates.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    agreement = {}
+    for method in ("rake", "calibrate"):
+        ours = cli_figures(cli[f"parquet_{method}"]["output"])
+        theirs = {r["domain"]: (float(r["estimate"]), float(r["se"])) for r in rows if r["method"] == method}
+        agreement[method] = {
+            "estimate_max_rel_diff": rel([ours[k][0] for k in theirs], [v[0] for v in theirs.values()]),
+            "se_max_rel_diff": rel([ours[k][1] for k in theirs], [v[1] for v in theirs.values()]),
+            "r_city_se": theirs[""][1],
+        }
+    steps = {m: ("design", m, f"{m}_city", f"{m}_districts") for m in ("rake", "calibrate")}
+    estimation = {m: sum(times[s] for s in st) for m, st in steps.items()}
+    estimation_cpu = {m: sum(cpu[s] for s in st) for m, st in steps.items()}
+    return {
+        "versions": (folder / "r_versions.txt").read_text(encoding="utf-8").strip().splitlines(),
+        "seconds": {k: round(v, 3) for k, v in times.items()},
+        "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()},
+        "estimation_seconds": {k: round(v, 3) for k, v in estimation.items()},
+        "estimation_cpu_seconds": {k: round(v, 3) for k, v in estimation_cpu.items()},
+        "process_seconds": round(wall, 3),
+        "agreement_with_ours": agreement,
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--respondents", type=int, default=1_000_000)
@@ -102,12 +211,8 @@ def main() -> int:
     ap.add_argument("--psus", type=int, default=4000)
     ap.add_argument("--replicates", type=int, default=80)
     ap.add_argument("--seed", type=int, default=20240601)
-    ap.add_argument(
-        "--repeats", type=int, default=3, help="timed runs of ours (best is kept)"
-    )
-    ap.add_argument(
-        "--tolerance", type=float, default=1e-10, help="our raking tolerance (relative)"
-    )
+    ap.add_argument("--repeats", type=int, default=5, help="timed runs of ours (best is kept)")
+    ap.add_argument("--tolerance", type=float, default=1e-10, help="raking tolerance (relative), ours and R's")
     ap.add_argument(
         "--samplics-tol",
         type=float,
@@ -121,27 +226,42 @@ def main() -> int:
         help="replicate columns samplics rakes for timing (the rest is extrapolated; 0 = all)",
     )
     ap.add_argument("--skip-samplics", action="store_true")
+    ap.add_argument("--skip-r", action="store_true")
+    ap.add_argument("--cli-only", action="store_true", help="time only our command line (re-measure at low load)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "literacy.json"))
     args = ap.parse_args()
+    load_start = os.getloadavg()
 
     t0 = time.perf_counter()
     survey = make_survey(args.respondents, args.strata, args.psus, 16, seed=args.seed)
     gen_s = time.perf_counter() - t0
+    folder = Path(args.out).parent / "literacy"
+    paths = write_inputs(survey, folder)
     # Text columns as Arrow arrays, as they come out of a Parquet file.
-    data = {
-        k: (pa.array(v) if v.dtype == object else v) for k, v in survey.data.items()
-    }
+    data = {k: (pa.array(v) if v.dtype == object else v) for k, v in survey.data.items()}
     spec = dict(survey.design)
     margins = survey.margins
     n = args.respondents
 
+    cli = ours_cli(paths, folder, args.tolerance, args.repeats)
+    print(
+        "ours, command line end to end: "
+        + ", ".join(
+            f"{k} {v['best_seconds']:.3f} s (median {v['median_seconds']:.3f}, CPU {v['cpu_seconds_of_best']:.3f})"
+            for k, v in cli.items()
+        )
+        + f"; load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    if args.cli_only:
+        out = Path(args.out).with_name("literacy_cli.json")
+        out.write_text(json.dumps({"loadavg_at_start": load_start, "ours_cli": cli}, indent=2), encoding="utf-8")
+        return 0
     t_lin, c_lin, (raked, city, by) = best_of(
         lambda: ours_linearization(data, spec, margins, args.tolerance), args.repeats
     )
     t_rep, c_rep, (rraked, rcity, rby) = best_of(
-        lambda: ours_replicates(
-            data, spec, margins, args.tolerance, args.replicates, args.seed
-        ),
+        lambda: ours_replicates(data, spec, margins, args.tolerance, args.replicates, args.seed),
         args.repeats,
     )
     report: dict[str, Any] = {
@@ -151,8 +271,9 @@ def main() -> int:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
-            "loadavg_at_start": os.getloadavg(),
+            "loadavg_at_start": load_start,
             "numpy": np.__version__,
+            "pyarrow": pa.__version__,
         },
         "data": {
             "respondents": n,
@@ -161,7 +282,10 @@ def main() -> int:
             "districts": 16,
             "margins": [m.label() for m in margins],
             "generate_seconds": round(gen_s, 3),
+            "csv_bytes": paths["csv"].stat().st_size,
+            "parquet_bytes": paths["parquet"].stat().st_size,
         },
+        "ours_cli": cli,
         "ours": {
             "linearization_seconds": round(t_lin, 3),
             "replicates_seconds": round(t_rep, 3),
@@ -186,9 +310,19 @@ def main() -> int:
         },
     }
     print(
-        f"ours: linearization {t_lin:.3f} s, {args.replicates} bootstrap replicates {t_rep:.3f} s, "
-        f"total {t_lin + t_rep:.3f} s wall ({c_lin + c_rep:.3f} s CPU); load {os.getloadavg()[0]:.1f}"
+        f"ours in process: linearization {t_lin:.3f} s, {args.replicates} bootstrap replicates {t_rep:.3f} s, "
+        f"total {t_lin + t_rep:.3f} s wall ({c_lin + c_rep:.3f} s CPU); load {os.getloadavg()[0]:.1f}",
+        flush=True,
     )
+    if not args.skip_r:
+        report["r"] = run_r(folder, args.tolerance, cli)
+        if report["r"]:
+            r = report["r"]
+            r["ratio_estimation_vs_ours_in_process"] = round(r["estimation_seconds"]["calibrate"] / t_lin, 1)
+            r["ratio_estimation_cpu_vs_ours_in_process"] = round(r["estimation_cpu_seconds"]["calibrate"] / c_lin, 1)
+            r_csv = r["seconds"]["read_csv"] + r["estimation_seconds"]["calibrate"]
+            r["ratio_csv_end_to_end_vs_ours_cli"] = round(r_csv / cli["csv_calibrate"]["best_seconds"], 1)
+            print(json.dumps(r, indent=2), flush=True)
 
     if not args.skip_samplics:
         report["samplics"] = run_samplics(
@@ -205,6 +339,7 @@ def main() -> int:
             c_lin,
             c_rep,
         )
+    report["machine"]["loadavg_at_end"] = os.getloadavg()
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -216,9 +351,7 @@ def main() -> int:
     return 0
 
 
-def run_samplics(
-    args, survey, data, spec, raked, rraked, rcity, rby, t_lin, t_rep, c_lin, c_rep
-) -> dict[str, Any]:
+def run_samplics(args, survey, data, spec, raked, rraked, rcity, rby, t_lin, t_rep, c_lin, c_rep) -> dict[str, Any]:
     warnings.simplefilter("ignore", FutureWarning)
     import samplics
     from samplics import (
@@ -249,10 +382,7 @@ def run_samplics(
             joined = np.char.add(np.char.add(joined, "|"), d[v].astype(str))
         uniq, inv = np.unique(joined, return_inverse=True)
         margin_codes[m.label()] = np.array([index[x] for x in uniq])[inv]
-        control[m.label()] = {
-            index[lab]: float(t)
-            for lab, t in zip(labels, m.totals.values(), strict=True)
-        }
+        control[m.label()] = {index[lab]: float(t) for lab, t in zip(labels, m.totals.values(), strict=True)}
 
     def s_rake(w):
         return SampleWeight().rake(
@@ -272,14 +402,10 @@ def run_samplics(
         tay_city = TaylorEstimator(PopParam.prop)
         tay_city.estimate(y, samp_weight=s_raked, stratum=stratum, psu=psu)
         tay_dom = TaylorEstimator(PopParam.prop)
-        tay_dom.estimate(
-            y, samp_weight=s_raked, stratum=stratum, psu=psu, domain=district
-        )
+        tay_dom.estimate(y, samp_weight=s_raked, stratum=stratum, psu=psu, domain=district)
 
     # Same numbers? Our engine on samplics' raked weights, taken as design weights.
-    same_w = Design.create(
-        data, strata=spec["strata"], clusters=spec["clusters"], weights=s_raked
-    )
+    same_w = Design.create(data, strata=spec["strata"], clusters=spec["clusters"], weights=s_raked)
     o_city = estimate_proportion(same_w, "literate").get()
     o_dom = estimate_proportion(same_w, "literate", domain=DOMAIN)
     doms = [r.domain for r in o_dom]
@@ -296,15 +422,9 @@ def run_samplics(
     # Replicates: samplics rakes each replicate column itself (timed on a few columns,
     # the rest extrapolated: every column is an independent call of the same cost).
     unraked = replicate_weight_matrix(
-        make_replicates(
-            Design.create(data, **spec), "bootstrap", replicates=R, seed=args.seed
-        )
+        make_replicates(Design.create(data, **spec), "bootstrap", replicates=R, seed=args.seed)
     )
-    k = (
-        R
-        if args.samplics_replicate_rakes == 0
-        else min(R, args.samplics_replicate_rakes)
-    )
+    k = R if args.samplics_replicate_rakes == 0 else min(R, args.samplics_replicate_rakes)
     with Clock() as c_reprake:
         s_rep_cols = [s_rake(unraked[:, j]) for j in range(k)]
     ours_W = replicate_weight_matrix(rraked)
@@ -314,9 +434,7 @@ def run_samplics(
     with Clock() as c_repest:
         coefs = np.full(R, 1.0 / (R - 1))  # R's bootweights scale, as ours
         rep_city = ReplicateEstimator(RepMethod.bootstrap, PopParam.prop)
-        rep_city.estimate(
-            y, samp_weight=rraked.weights, rep_weights=ours_W, rep_coefs=coefs
-        )
+        rep_city.estimate(y, samp_weight=rraked.weights, rep_weights=ours_W, rep_coefs=coefs)
         rep_dom = ReplicateEstimator(RepMethod.bootstrap, PopParam.prop)
         rep_dom.estimate(
             y,

@@ -3,7 +3,7 @@
 Usage (from the repository root):
 
     # 1. a database with the demo people and places plus N generated orders (bulk inserts)
-    KEPU_DEBUG=1 KEPU_SQLITE_PATH=/tmp/kepu-orders.sqlite3 /work/main/.venv/bin/python bench/orders/run.py --generate 1000000
+    KEPU_DEBUG=1 KEPU_SQLITE_PATH=/tmp/kepu-orders.sqlite3 .venv/bin/python bench/orders/run.py --generate 1000000
     # 2. measure (p50/p95 of --repeat requests through Django's test client, after a warm-up)
     KEPU_DEBUG=1 KEPU_SQLITE_PATH=/tmp/kepu-orders.sqlite3 /work/main/.venv/bin/python bench/orders/run.py
     # the same on PostgreSQL
@@ -151,23 +151,38 @@ def generate_sql(n: int) -> None:
     for pk, place_id in Organization.objects.filter(kind=OrgKind.VOLUNTEER_ORG).values_list("pk", "place_id"):
         teams.setdefault(place_id, []).append(pk)
     rows = []
-    comms = Organization.objects.filter(kind=OrgKind.COMMUNITY).values_list(
-        "place_id", "place__path", "place__parent_id", "place__parent__parent_id").order_by("pk")
+    comms = (
+        Organization.objects.filter(kind=OrgKind.COMMUNITY)
+        .values_list("place_id", "place__path", "place__parent_id", "place__parent__parent_id")
+        .order_by("pk")
+    )
     for i, (place_id, path, street_id, district_id) in enumerate(comms):
-        rows.append((i, place_id, path, street_id, district_id, units[district_id][i % len(units[district_id])],
-                     teams[district_id][i % len(teams[district_id])]))
+        rows.append(
+            (
+                i,
+                place_id,
+                path,
+                street_id,
+                district_id,
+                units[district_id][i % len(units[district_id])],
+                teams[district_id][i % len(teams[district_id])],
+            )
+        )
     resident = User.objects.get(username="r-demo-2").pk
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_communities")
-        cursor.execute("CREATE TABLE bench_communities (i int, place_id bigint, path text, street_id bigint, "
-                       "district_id bigint, unit_id bigint, team_id bigint)")
+        cursor.execute(
+            "CREATE TABLE bench_communities (i int, place_id bigint, path text, street_id bigint, "
+            "district_id bigint, unit_id bigint, team_id bigint)"
+        )
         cursor.executemany("INSERT INTO bench_communities VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
         sql = SQL_GENERATE if connection.vendor == "postgresql" else SQLITE_GENERATE
         step = 100_000
         for start in range(1, n + 1, step):
-            cursor.execute(sql, {"resident": resident, "start": start, "stop": min(start + step - 1, n),
-                                          "n_comm": len(rows)})
+            cursor.execute(
+                sql, {"resident": resident, "start": start, "stop": min(start + step - 1, n), "n_comm": len(rows)}
+            )
             print(f"    {min(start + step - 1, n):,} orders", flush=True)
         cursor.execute("DROP TABLE bench_communities")
         cursor.execute("VACUUM ANALYZE orders_order" if connection.vendor == "postgresql" else "ANALYZE")
@@ -224,15 +239,24 @@ def claims_per_second(n_orders: int, threads: int) -> tuple[float, int, int]:
     place = Place.objects.get(pk=resident_m.user.home_place_id)
     pks = []
     for _ in range(n_orders):
-        o = services.order_place(actor=r_actor, title="bench", kind="lecture", topic="health", population="elderly",
-                                 place=place, preferred_from=timezone.localdate() + timedelta(days=1),
-                                 preferred_to=timezone.localdate() + timedelta(days=9))
+        o = services.order_place(
+            actor=r_actor,
+            title="bench",
+            kind="lecture",
+            topic="health",
+            population="elderly",
+            place=place,
+            preferred_from=timezone.localdate() + timedelta(days=1),
+            preferred_to=timezone.localdate() + timedelta(days=9),
+        )
         services.order_transition(actor=c_actor, order=o, action="dispatch", unit=unit_m.organization)
         pks.append(o.pk)
     staff = [Actor(user=unit_m.user, membership=unit_m)]
     tag = f"{int(time.time()) % 100000:05d}"
-    staff += [person(unit_m.organization, "unit_staff", user__username=f"bench-{tag}-{i}",
-                     user__phone=f"177{tag}{i:03d}") for i in range(threads - 1)]
+    staff += [
+        person(unit_m.organization, "unit_staff", user__username=f"bench-{tag}-{i}", user__phone=f"177{tag}{i:03d}")
+        for i in range(threads - 1)
+    ]
     wins, taken = [0] * threads, [0] * threads
     barrier = threading.Barrier(threads)
 
@@ -260,10 +284,12 @@ def claims_per_second(n_orders: int, threads: int) -> tuple[float, int, int]:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--generate", type=int, default=0, help="first create a database with this many orders")
-    parser.add_argument("--generate-sql", type=int, default=0,
-                        help="create the orders with one INSERT … SELECT per 100,000 (fast)")
-    parser.add_argument("--rebuild-rollup", action="store_true",
-                        help="recompute the three rates' roll-up from the orders first")
+    parser.add_argument(
+        "--generate-sql", type=int, default=0, help="create the orders with one INSERT … SELECT per 100,000 (fast)"
+    )
+    parser.add_argument(
+        "--rebuild-rollup", action="store_true", help="recompute the three rates' roll-up from the orders first"
+    )
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--claims", type=int, default=200)
     parser.add_argument("--threads", type=int, default=8)
@@ -284,8 +310,12 @@ def main():
     from kepu.orders.models import Order
 
     total = Order.objects.count()
-    sample = Order.objects.filter(district__code="110115", unit__short_name="区卫健委").order_by("-pk").values_list(
-        "pk", flat=True).first()
+    sample = (
+        Order.objects.filter(district__code="110115", unit__short_name="区卫健委")
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     from datetime import timedelta
 
     from django.utils import timezone
@@ -319,8 +349,10 @@ def main():
         p50, p95, n = measure(client, url, args.repeat)
         print(f"| {label:<46} | {p50:6.1f} | {p95:6.1f} | {n:7d} |", flush=True)
     rate, wins, taken = claims_per_second(args.claims, args.threads)
-    print(f"claims: {args.claims} orders, {args.threads} threads racing for each: {rate:.0f} claims/s "
-          f"({wins} won, {taken} already taken)")
+    print(
+        f"claims: {args.claims} orders, {args.threads} threads racing for each: {rate:.0f} claims/s "
+        f"({wins} won, {taken} already taken)"
+    )
 
 
 if __name__ == "__main__":

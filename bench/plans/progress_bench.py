@@ -46,25 +46,50 @@ def main() -> None:
     district, _streets = tree(city(), "110115", "大兴区")
     office = Organization.objects.create(name="大兴区科协", kind=OrgKind.DISTRICT_OFFICE, place=district)
     units = Organization.objects.bulk_create(
-        Organization(name=f"大兴区单位{i}", kind=OrgKind.MEMBER_UNIT, place=district) for i in range(40))
-    plan = Plan.objects.create(owner=office, place=district, title="bench", year=2026,
-                               period_start=date(2026, 1, 1), period_end=date(2026, 12, 31))
+        Organization(name=f"大兴区单位{i}", kind=OrgKind.MEMBER_UNIT, place=district) for i in range(40)
+    )
+    plan = Plan.objects.create(
+        owner=office,
+        place=district,
+        title="bench",
+        year=2026,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
     sections = PlanNode.objects.bulk_create(
         PlanNode(plan=plan, kind=NodeKind.SECTION, position=s * (TASKS_PER_SECTION + 1), title=f"部分{s}")
-        for s in range(SECTIONS))
+        for s in range(SECTIONS)
+    )
     tasks = PlanNode.objects.bulk_create(
-        PlanNode(plan=plan, parent=sec, kind=NodeKind.TASK, position=s * (TASKS_PER_SECTION + 1) + t + 1,
-                 title=f"任务{s}.{t}", lead_unit=units[(s * TASKS_PER_SECTION + t) % len(units)])
-        for s, sec in enumerate(sections) for t in range(TASKS_PER_SECTION))
+        PlanNode(
+            plan=plan,
+            parent=sec,
+            kind=NodeKind.TASK,
+            position=s * (TASKS_PER_SECTION + 1) + t + 1,
+            title=f"任务{s}.{t}",
+            lead_unit=units[(s * TASKS_PER_SECTION + t) % len(units)],
+        )
+        for s, sec in enumerate(sections)
+        for t in range(TASKS_PER_SECTION)
+    )
     through = PlanNode.co_units.through
-    through.objects.bulk_create(through(plannode_id=t.pk, organization_id=units[(i + 7) % len(units)].pk)
-                                for i, t in enumerate(tasks))
+    through.objects.bulk_create(
+        through(plannode_id=t.pk, organization_id=units[(i + 7) % len(units)].pk) for i, t in enumerate(tasks)
+    )
     targets = Target.objects.bulk_create(
-        Target(task=t, label="活动", quantity=Decimal(100), unit_of_measure="场") for t in tasks)
+        Target(task=t, label="活动", quantity=Decimal(100), unit_of_measure="场") for t in tasks
+    )
     ProgressReport.objects.bulk_create(
-        ProgressReport(task=tasks[i % len(tasks)], organization=tasks[i % len(tasks)].lead_unit,
-                       target=targets[i % len(tasks)], value=Decimal(i % 120), text="进展", percent=Decimal(i % 100))
-        for i in range(REPORTS))
+        ProgressReport(
+            task=tasks[i % len(tasks)],
+            organization=tasks[i % len(tasks)].lead_unit,
+            target=targets[i % len(tasks)],
+            value=Decimal(i % 120),
+            text="进展",
+            percent=Decimal(i % 100),
+        )
+        for i in range(REPORTS)
+    )
 
     plan = Plan.objects.get(pk=plan.pk)
     for label, fn in (
@@ -79,8 +104,10 @@ def main() -> None:
                 start = time.perf_counter()
                 fn()
                 runs.append(time.perf_counter() - start)
-        print(f"{label:40s} best {min(runs) * 1000:7.0f} ms  median {sorted(runs)[2] * 1000:7.0f} ms"
-              f"  queries {len(queries)}")
+        print(
+            f"{label:40s} best {min(runs) * 1000:7.0f} ms  median {sorted(runs)[2] * 1000:7.0f} ms"
+            f"  queries {len(queries)}"
+        )
     print(f"{len(tasks)} tasks, {len(targets)} targets, {REPORTS} reports, {len(units)} units")
 
 

@@ -2,7 +2,7 @@
 
 Run from the worktree root (a fresh SQLite file under var/ is created each time):
 
-    KEPU_TESTING=1 /work/main/.venv/bin/python bench/volunteers/run.py --volunteers 100000 --experts 100000 --ledger 10000000
+    KEPU_TESTING=1 .venv/bin/python bench/volunteers/run.py --volunteers 100000 --experts 100000 --ledger 10000000
 
 See bench/volunteers/README.md for the figures.
 """
@@ -79,8 +79,19 @@ def make_workbook(count: int) -> bytes:
     for n in range(count):
         born = date(1950, 1, 1) + timedelta(days=n // 900)
         first17 = f"110115{born:%Y%m%d}{n % 900:03d}"
-        ws.append([f"志愿者{n}", first17 + id_check_digit(first17), f"17{n:09d}", streets[n % len(streets)],
-                   "讲解、摄影", "健康、航天", "普通话", "本科", "工程师" if n % 3 else ""])
+        ws.append(
+            [
+                f"志愿者{n}",
+                first17 + id_check_digit(first17),
+                f"17{n:09d}",
+                streets[n % len(streets)],
+                "讲解、摄影",
+                "健康、航天",
+                "普通话",
+                "本科",
+                "工程师" if n % 3 else "",
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -116,8 +127,9 @@ def bench_experts(count: int, queries: int = 300) -> dict:
     ctx = SeedContext(scale="city")
     have = Expert.objects.count()
     for offset in range(have, count, 10_000):
-        created = Expert.objects.bulk_create(expert_batch(ctx, districts, min(10_000, count - offset), offset),
-                                             batch_size=5000)
+        created = Expert.objects.bulk_create(
+            expert_batch(ctx, districts, min(10_000, count - offset), offset), batch_size=5000
+        )
         index_experts(created, fresh=True)
     from django.db import connection
 
@@ -156,8 +168,13 @@ def bench_experts(count: int, queries: int = 300) -> dict:
     slowest.sort(key=lambda t: -t[0])
     for ms, params in slowest[:5]:
         print(f"  slow: {ms:.1f} ms {params}", flush=True)
-    return {"experts": Expert.objects.count(), "queries": queries, "p50_ms": round(percentile(timings, 50), 1),
-            "p95_ms": round(percentile(timings, 95), 1), "max_ms": round(max(timings), 1)}
+    return {
+        "experts": Expert.objects.count(),
+        "queries": queries,
+        "p50_ms": round(percentile(timings, 50), 1),
+        "p95_ms": round(percentile(timings, 95), 1),
+        "max_ms": round(max(timings), 1),
+    }
 
 
 def bench_ledger(entries: int, queries: int = 200) -> dict:
@@ -172,8 +189,10 @@ def bench_ledger(entries: int, queries: int = 200) -> dict:
     volunteers = list(Volunteer.objects.order_by("pk").values_list("pk", flat=True))
     rng = random.Random(11)
     start = date(2024, 1, 1).toordinal()
-    sql = ("INSERT INTO volunteers_hoursentry (volunteer_id, organization_id, minutes, source, key, served_on, note, "
-           "created_at) VALUES (%s, %s, %s, %s, %s, %s, '', %s)")
+    sql = (
+        "INSERT INTO volunteers_hoursentry (volunteer_id, organization_id, minutes, source, key, served_on, note, "
+        "created_at) VALUES (%s, %s, %s, %s, %s, %s, '', %s)"
+    )
     now = "2026-11-23 00:00:00"
     started = time.perf_counter()
     batch = 200_000
@@ -181,16 +200,27 @@ def bench_ledger(entries: int, queries: int = 200) -> dict:
         rows = []
         for i in range(offset, min(entries, offset + batch)):
             v = volunteers[i % len(volunteers)]
-            rows.append((v, orgs[v % len(orgs)], rng.choice((60, 90, 120, 180, 240)), "need", f"bench:{i}",
-                         date.fromordinal(start + i % 1000).isoformat(), now))
+            rows.append(
+                (
+                    v,
+                    orgs[v % len(orgs)],
+                    rng.choice((60, 90, 120, 180, 240)),
+                    "need",
+                    f"bench:{i}",
+                    date.fromordinal(start + i % 1000).isoformat(),
+                    now,
+                )
+            )
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows)
     fill_seconds = time.perf_counter() - started
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM volunteers_hoursbalance")
-        cursor.execute("INSERT INTO volunteers_hoursbalance (volunteer_id, organization_id, minutes, entries) "
-                       "SELECT volunteer_id, organization_id, SUM(minutes), COUNT(*) FROM volunteers_hoursentry "
-                       "GROUP BY volunteer_id, organization_id")
+        cursor.execute(
+            "INSERT INTO volunteers_hoursbalance (volunteer_id, organization_id, minutes, entries) "
+            "SELECT volunteer_id, organization_id, SUM(minutes), COUNT(*) FROM volunteers_hoursentry "
+            "GROUP BY volunteer_id, organization_id"
+        )
         cursor.execute("ANALYZE")
     target = orgs[0]
     timings = []
@@ -210,9 +240,14 @@ def bench_ledger(entries: int, queries: int = 200) -> dict:
         total_rows = cursor.fetchone()[0]
         cursor.execute("SELECT COUNT(*) FROM volunteers_hoursentry WHERE organization_id = %s", [target])
         org_rows = cursor.fetchone()[0]
-    return {"ledger_rows": total_rows, "rows_of_measured_org": org_rows, "fill_seconds": round(fill_seconds, 1),
-            "total_p50_ms": round(percentile(timings, 50), 2), "total_p95_ms": round(percentile(timings, 95), 2),
-            "ledger_scan_ms_for_comparison": round(scan_ms, 1)}
+    return {
+        "ledger_rows": total_rows,
+        "rows_of_measured_org": org_rows,
+        "fill_seconds": round(fill_seconds, 1),
+        "total_p50_ms": round(percentile(timings, 50), 2),
+        "total_p95_ms": round(percentile(timings, 95), 2),
+        "ledger_scan_ms_for_comparison": round(scan_ms, 1),
+    }
 
 
 def main():
@@ -221,10 +256,16 @@ def main():
     parser.add_argument("--experts", type=int, default=10_000)
     parser.add_argument("--ledger", type=int, default=100_000)
     parser.add_argument("--db", default=str(ROOT / "var" / "bench-volunteers.sqlite3"))
-    parser.add_argument("--stages", default="import,experts,ledger",
-                        help="comma-separated; the ledger stage needs the volunteers of the import stage")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep an existing database (e.g. to time the searches again without rebuilding)")
+    parser.add_argument(
+        "--stages",
+        default="import,experts,ledger",
+        help="comma-separated; the ledger stage needs the volunteers of the import stage",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep an existing database (e.g. to time the searches again without rebuilding)",
+    )
     args = parser.parse_args()
     stages = set(args.stages.split(","))
     setup(Path(args.db), reuse=args.reuse)

@@ -1,12 +1,14 @@
+from datetime import datetime
+
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from kepu.accounts import selectors, services
 from kepu.accounts.selectors import active_memberships, pick_membership
 from kepu.core.actor import Actor
-from kepu.core.api import actor_of
+from kepu.core.api import Pages, actor_of
 from kepu.core.errors import DomainError
 
 router = Router(tags=["people"])
@@ -57,7 +59,9 @@ class PhoneOut(Schema):
 def me(request):
     actor = actor_of(request)
     return {
-        "id": actor.user.pk, "name": actor.user.get_display_name(), "role": actor.role,
+        "id": actor.user.pk,
+        "name": actor.user.get_display_name(),
+        "role": actor.role,
         "key_population": selectors.key_population_of(actor.user),
         "organization": actor.organization.name if actor.organization else None,
         "memberships": active_memberships(actor.user),
@@ -76,9 +80,48 @@ def me_update(request, payload: KeyPopulationIn):
 
 
 @router.get("/", response=list[PersonOut], summary="People the caller may see (phones masked)")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def person_list(request, q: str = "", role: str = ""):
     return selectors.person_list(actor=actor_of(request), q=q, role=role)
+
+
+class InvitationOut(Schema):
+    id: int
+    organization_id: int
+    organization: str
+    role: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_organization(obj):
+        return obj.organization.display_name
+
+
+@router.get("/invitations", response=list[InvitationOut], summary="Invitations waiting for the caller's answer")
+def invitation_list(request):
+    return list(selectors.my_invitations(actor=actor_of(request)))
+
+
+@router.post(
+    "/invitations/{invitation_id}/accept",
+    response=MembershipOut,
+    summary="Accept an invitation: the caller takes the role",
+)
+def invitation_accept(request, invitation_id: int):
+    actor = actor_of(request)
+    invitation = selectors.my_invitation(actor=actor, pk=invitation_id)
+    return services.invitation_accept(actor=actor, invitation=invitation)
+
+
+@router.post(
+    "/invitations/{invitation_id}/decline",
+    response=InvitationOut,
+    summary="Decline an invitation",
+)
+def invitation_decline(request, invitation_id: int):
+    actor = actor_of(request)
+    invitation = selectors.my_invitation(actor=actor, pk=invitation_id)
+    return services.invitation_decline(actor=actor, invitation=invitation)
 
 
 @router.get("/{person_id}", response=PersonOut)
@@ -133,12 +176,18 @@ def _issue_token(request, user, membership_id, name) -> dict:
 
 
 def _authenticate(request, **credentials):
+    from kepu.accounts.lockout import address_slowed
+    from kepu.core.ratelimit import RateLimited
+
+    if address_slowed(request):
+        raise RateLimited()
     user = authenticate(request, **credentials)
     if user is None or hasattr(user, "status_code"):
         locked = hasattr(user, "status_code")
         raise DomainError(
             _("Too many failed attempts; try again later.") if locked else _("Wrong credentials."),
-            code="locked_out" if locked else "bad_credentials", status=429 if locked else 401,
+            code="locked_out" if locked else "bad_credentials",
+            status=429 if locked else 401,
         )
     return user
 

@@ -10,12 +10,12 @@ from kepu.accounts.models import User
 
 
 class PhoneCodeBackend(BaseBackend):
-    def authenticate(self, request, username=None, code=None, **kwargs):
+    def authenticate(self, request, username=None, code=None, consent_version="", **kwargs):
         if not username or not code:
             return None
         from kepu.accounts.services import verify_login_code
 
-        return verify_login_code(phone=username, code=code)
+        return verify_login_code(phone=username, code=code, consent_version=consent_version)
 
     def get_user(self, user_id):
         try:

@@ -4,10 +4,11 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kepu.accounts.choices import ConsentKind  # noqa: F401 - the vocabulary other apps share
 from kepu.core.pii import EncryptedTextField, mask_phone
 from kepu.core.populations import Population
 from kepu.core.roles import Role
-from kepu.orgs.models import OrgKind
+from kepu.orgs.choices import OrgKind
 
 #: Which kinds of organization each role is held in.
 ROLE_ORG_KINDS = {
@@ -26,8 +27,17 @@ ROLE_ORG_KINDS = {
 
 #: The role a person lands in when they have several and have not chosen one.
 ROLE_PRIORITY = [
-    Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.UNIT_STAFF,
-    Role.VOLUNTEER_ORG_STAFF, Role.BASE_STAFF, Role.ORG_STAFF, Role.EXPERT, Role.VOLUNTEER, Role.RESIDENT,
+    Role.CITY_ADMIN,
+    Role.DISTRICT_ADMIN,
+    Role.STREET_STAFF,
+    Role.COMMUNITY_STAFF,
+    Role.UNIT_STAFF,
+    Role.VOLUNTEER_ORG_STAFF,
+    Role.BASE_STAFF,
+    Role.ORG_STAFF,
+    Role.EXPERT,
+    Role.VOLUNTEER,
+    Role.RESIDENT,
 ]
 
 
@@ -42,8 +52,12 @@ class User(AbstractUser):
     phone_index = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     elder_mode = models.BooleanField(_("elder mode"), default=False)
     home_place = models.ForeignKey(
-        "places.Place", verbose_name=_("home community"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "places.Place",
+        verbose_name=_("home community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # Empty until the person (or a community worker) says; "other" is an answer: none of the five.
     key_population = models.CharField(_("key population"), max_length=12, choices=Population.choices, blank=True)
@@ -91,6 +105,66 @@ class Membership(models.Model):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
 
 
+class Consent(models.Model):
+    """A person's explicit consent (PIPL): to which text, in which version, when. Append-only, never edited."""
+
+    user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("consent to"), max_length=20, choices=ConsentKind.choices)
+    version = models.CharField(_("version"), max_length=20)
+    given_at = models.DateTimeField(_("given at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "version"], name="consent_once_per_version")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.version}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Invitation accepted")
+    DECLINED = "declined", _("Invitation declined")
+
+
+class Invitation(models.Model):
+    """An organization asks a person who already has an account to take a role in it (邀请).
+
+    Only the person can accept, signed in with their own account; until then they hold no role there.
+    Imports invite the people they find already on the platform instead of attaching them, and
+    nothing an uploader typed is written to the person's profile.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("inviter"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization", "role"],
+                condition=models.Q(status="pending"),
+                name="invitation_one_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} → {self.user} ({self.get_role_display()})"
+
+
 class LoginCode(models.Model):
     """A one-time sign-in code sent by SMS; only its hash is kept."""
 
@@ -127,4 +201,3 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
-

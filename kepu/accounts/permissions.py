@@ -15,16 +15,15 @@ area and the person themself. Every full view is audited (``services.person_reve
 
 from django.db.models import Q
 
-from kepu.accounts.models import ApiToken, Membership, User
+from kepu.accounts.models import ApiToken, Invitation, Membership, User
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, STAFF_ROLES, Role
-from kepu.orgs.models import Organization
+from kepu.orgs.selectors import organization_ids_under
 
 
 class PersonAction:
     VIEW = "view"
     VIEW_PII = "view_pii"
-    MANAGE = "manage"
     # Profile facts other apps count by (the key population): the person, or the offices of their area,
     # who register elderly residents and classes and know them.
     EDIT_PROFILE = "edit_profile"
@@ -40,7 +39,7 @@ def area_memberships(actor):
     memberships = Membership.objects.filter(is_active=True)
     if actor.area_path:
         # Organizations of the area first (hundreds), then their memberships through the index.
-        orgs = Organization.objects.filter(place__path__startswith=actor.area_path).values("pk")
+        orgs = organization_ids_under(actor.area_path)
         memberships = memberships.filter(organization_id__in=orgs)
     else:
         memberships = memberships.filter(organization_id=actor.organization_id)
@@ -122,3 +121,18 @@ class ApiTokenPolicy(Policy):
 
     def can(self, actor, action, obj=None):
         return obj is not None and obj.user_id == actor.user.pk
+
+
+@register
+class InvitationPolicy(Policy):
+    """An invitation is the invited person's: only they see it and answer it."""
+
+    model = Invitation
+
+    def scope(self, actor, queryset):
+        if not actor.is_authenticated:
+            return queryset.none()
+        return queryset.filter(user=actor.user)
+
+    def can(self, actor, action, obj=None):
+        return obj is not None and actor.is_authenticated and obj.user_id == actor.user.pk

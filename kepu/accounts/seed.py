@@ -6,7 +6,8 @@ from kepu.accounts.models import Membership, User
 from kepu.accounts.services import phone_index
 from kepu.core.roles import Role
 from kepu.core.seeding import SeedContext, seeder
-from kepu.orgs.models import Organization, OrgKind
+from kepu.orgs.choices import OrgKind
+from kepu.orgs.models import Organization
 
 DEMO_PASSWORD = "kepu-demo-2026"
 DAXING, XICHENG = "110115", "110102"
@@ -32,9 +33,16 @@ def seed_people(ctx: SeedContext) -> None:
     city = Organization.objects.get(kind=OrgKind.CITY_OFFICE)
     dx_office = Organization.objects.get(kind=OrgKind.DISTRICT_OFFICE, place__code=DAXING)
     xc_office = Organization.objects.get(kind=OrgKind.DISTRICT_OFFICE, place__code=XICHENG)
-    dx_street = Organization.objects.filter(kind=OrgKind.STREET_OFFICE, place__district_code=DAXING).order_by("place__code").first()
-    dx_community = Organization.objects.filter(
-        kind=OrgKind.COMMUNITY, place__parent=dx_street.place).order_by("place__code").first()
+    dx_street = (
+        Organization.objects.filter(kind=OrgKind.STREET_OFFICE, place__district_code=DAXING)
+        .order_by("place__code")
+        .first()
+    )
+    dx_community = (
+        Organization.objects.filter(kind=OrgKind.COMMUNITY, place__parent=dx_street.place)
+        .order_by("place__code")
+        .first()
+    )
     dx_health = Organization.objects.get(kind=OrgKind.MEMBER_UNIT, place__code=DAXING, short_name="区卫健委")
     dx_team = Organization.objects.filter(kind=OrgKind.VOLUNTEER_ORG, place__code=DAXING).order_by("pk").first()
     dx_base = Organization.objects.filter(kind=OrgKind.SCIENCE_BASE, place__code=DAXING).order_by("pk").first()
@@ -53,15 +61,26 @@ def seed_people(ctx: SeedContext) -> None:
     _staff(ctx, "dx.expert", "黄文博", dx_office, Role.EXPERT, "13900000010", title="主任医师")
 
     # Residents sign in with phone and code; the first also volunteers (two roles to switch between).
-    volunteer = User(username="r-demo-1", name="王秀英", phone="13800000001", phone_index=phone_index("13800000001"),
-                     home_place=dx_community.place)
+    volunteer = User(
+        username="r-demo-1",
+        name="王秀英",
+        phone="13800000001",
+        phone_index=phone_index("13800000001"),
+        home_place=dx_community.place,
+    )
     volunteer.set_unusable_password()
     volunteer.save()
     Membership.objects.create(user=volunteer, organization=dx_community, role=Role.RESIDENT)
     Membership.objects.create(user=volunteer, organization=dx_team, role=Role.VOLUNTEER)
     ctx.logins.append((f"{Role.RESIDENT.label} + {Role.VOLUNTEER.label}", "13800000001", "SMS code"))
-    resident = User(username="r-demo-2", name="李大爷", phone="13800000002", phone_index=phone_index("13800000002"),
-                    home_place=dx_community.place, elder_mode=True)
+    resident = User(
+        username="r-demo-2",
+        name="李大爷",
+        phone="13800000002",
+        phone_index=phone_index("13800000002"),
+        home_place=dx_community.place,
+        elder_mode=True,
+    )
     resident.set_unusable_password()
     resident.save()
     Membership.objects.create(user=resident, organization=dx_community, role=Role.RESIDENT)
@@ -71,9 +90,7 @@ def seed_people(ctx: SeedContext) -> None:
 
 def bulk_residents(ctx: SeedContext, count: int, batch: int = 5000) -> None:
     """Residents spread over the communities that have a committee, with bulk inserts."""
-    committees = list(
-        Organization.objects.filter(kind=OrgKind.COMMUNITY).values_list("pk", "place_id").order_by("pk")
-    )
+    committees = list(Organization.objects.filter(kind=OrgKind.COMMUNITY).values_list("pk", "place_id").order_by("pk"))
     if not committees:
         return
     surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
@@ -87,12 +104,26 @@ def bulk_residents(ctx: SeedContext, count: int, batch: int = 5000) -> None:
             phone = f"15{i:09d}"
             name = ctx.rng.choice(surnames) + ctx.rng.choice(given) + (ctx.rng.choice(given) if i % 3 else "")
             org_id, place_id = committees[i % len(committees)]
-            users.append(User(username=f"r{i:08d}", name=name, password="!", phone=phone,
-                              phone_index=phone_index(phone), home_place_id=place_id))
+            users.append(
+                User(
+                    username=f"r{i:08d}",
+                    name=name,
+                    password="!",
+                    phone=phone,
+                    phone_index=phone_index(phone),
+                    home_place_id=place_id,
+                )
+            )
         created = User.objects.bulk_create(users, batch_size=n)
         Membership.objects.bulk_create(
-            [Membership(user_id=u.pk, organization_id=committees[(start + made + k) % len(committees)][0],
-                        role=Role.RESIDENT) for k, u in enumerate(created)],
+            [
+                Membership(
+                    user_id=u.pk,
+                    organization_id=committees[(start + made + k) % len(committees)][0],
+                    role=Role.RESIDENT,
+                )
+                for k, u in enumerate(created)
+            ],
             batch_size=n,
         )
         made += n

@@ -5,16 +5,29 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kepu.accounts.models import ROLE_ORG_KINDS, ApiToken, LoginCode, Membership, User
+from kepu.accounts.models import (
+    ROLE_ORG_KINDS,
+    ApiToken,
+    Consent,
+    ConsentKind,
+    Invitation,
+    InvitationStatus,
+    LoginCode,
+    Membership,
+    User,
+)
 from kepu.accounts.permissions import MembershipAction, PersonAction
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
@@ -24,8 +37,13 @@ from kepu.core.permissions import require
 from kepu.core.pii import blind_index, normalize_phone
 from kepu.core.populations import Population
 from kepu.core.roles import Role
-from kepu.orgs.models import Organization, OrgKind
-from kepu.places.models import Place, PlaceLevel
+from kepu.orgs.choices import OrgKind
+from kepu.orgs.selectors import organizations_of_kind
+from kepu.places.choices import PlaceLevel
+
+if TYPE_CHECKING:
+    from kepu.orgs.models import Organization
+    from kepu.places.models import Place
 
 MAX_CODE_ATTEMPTS = 5
 
@@ -50,6 +68,9 @@ def request_login_code(*, phone: str) -> str:
 
     One code a minute per number; a new code replaces the old ones.
     """
+    from kepu.accounts.lockout import code_request_allowed
+    from kepu.core.audit import current_request_meta
+
     phone = _validated_phone(phone)
     index = phone_index(phone)
     now = timezone.now()
@@ -58,21 +79,34 @@ def request_login_code(*, phone: str) -> str:
             phone_index=index, created_at__gte=now - timedelta(seconds=settings.KEPU_LOGIN_CODE_RESEND_SECONDS)
         )
         if recent.exists():
-            raise DomainError(_("A code was sent less than a minute ago. Please wait before asking again."),
-                              code="code_too_soon", status=429)
+            raise DomainError(
+                _("A code was sent less than a minute ago. Please wait before asking again."),
+                code="code_too_soon",
+                status=429,
+            )
+        # Counted once the one-a-minute rule passed, so a double click does not use up the hour.
+        code_request_allowed(current_request_meta.get().ip, index)
         LoginCode.objects.filter(phone_index=index, used_at__isnull=True).update(used_at=now)
         code = f"{secrets.randbelow(10**6):06d}"
         LoginCode.objects.create(
-            phone_index=index, code_hash=_hash_code(index, code),
+            phone_index=index,
+            code_hash=_hash_code(index, code),
             expires_at=now + timedelta(seconds=settings.KEPU_LOGIN_CODE_TTL_SECONDS),
         )
-    send_sms(phone, _("Your kepu sign-in code is %(code)s. It is valid for 5 minutes. Never tell it to anyone.")
-             % {"code": code}, purpose="login")
+    send_sms(
+        phone,
+        _("Your kepu sign-in code is %(code)s. It is valid for 5 minutes. Never tell it to anyone.") % {"code": code},
+        purpose="login",
+    )
     return code
 
 
-def verify_login_code(*, phone: str, code: str) -> User | None:
-    """Check a code; on success return the user, registering a new resident if needed."""
+def verify_login_code(*, phone: str, code: str, consent_version: str = "") -> User | None:
+    """Check a code; on success return the user, registering a new resident if needed.
+
+    ``consent_version`` is the version of the user agreement and privacy policy the person agreed to on the
+    sign-in form; a new person is registered only with it, and it is recorded (with the time) either way.
+    """
     try:
         phone = normalize_phone(phone)
     except ValidationError:
@@ -94,17 +128,38 @@ def verify_login_code(*, phone: str, code: str) -> User | None:
                 login.used_at = now  # a guessed-at code is burnt
             login.save(update_fields=["attempts", "used_at"])
             return None
+        user = User.objects.filter(phone_index=index).first()
+        if user is None and not consent_version:
+            return None  # nobody is registered without agreeing to the user agreement and privacy policy
         login.used_at = now
         login.save(update_fields=["used_at"])
-        user = User.objects.filter(phone_index=index).first()
         if user is None:
             user = User(username=f"r{secrets.token_hex(6)}", phone=phone, phone_index=index)
             user.set_unusable_password()
             user.save()
-            log_action(Actor(user=user), "kepu.person.registered", user)
+            log_action(Actor(user=user), "kepu.accounts.person.registered", user)
         if not user.is_active:
             return None
+        if consent_version:
+            consent_record(user=user, kind=ConsentKind.TERMS, version=consent_version)
         return user
+
+
+def consent_record(*, user: User, kind: str, version: str) -> Consent:
+    """Record that ``user`` agreed to ``kind`` in ``version`` now (once per version), with an audit entry."""
+    if kind not in ConsentKind.values or not version:
+        raise DomainError(_("Unknown consent."), code="consent_invalid")
+    with transaction.atomic():
+        consent, created = Consent.objects.get_or_create(user=user, kind=kind, version=version[:20])
+        if created:
+            log_action(
+                Actor(user=user), "kepu.accounts.person.consented", user, data={"kind": kind, "version": version}
+            )
+    return consent
+
+
+def has_consented(user: User, kind: str, version: str) -> bool:
+    return Consent.objects.filter(user=user, kind=kind, version=version).exists()
 
 
 @transaction.atomic
@@ -117,7 +172,7 @@ def resident_complete_profile(*, actor: Actor, name: str, community: Place, key_
         raise DomainError(_("Please enter your name (at most 50 characters)."), code="name_invalid")
     if community.level != PlaceLevel.COMMUNITY:
         raise DomainError(_("Please choose a community or village."), code="community_invalid")
-    committee = Organization.objects.filter(place=community, kind=OrgKind.COMMUNITY, is_active=True).first()
+    committee = organizations_of_kind(OrgKind.COMMUNITY, place_id=community.pk).first()
     if committee is None:
         raise DomainError(_("This community is not on the platform yet."), code="community_missing")
     user = User.objects.select_for_update().get(pk=actor.user.pk)
@@ -132,7 +187,7 @@ def resident_complete_profile(*, actor: Actor, name: str, community: Place, key_
     membership, _created = Membership.objects.update_or_create(
         user=user, organization=committee, role=Role.RESIDENT, defaults={"is_active": True}
     )
-    log_action(actor, "kepu.person.profile_completed", user, place=community)
+    log_action(actor, "kepu.accounts.person.profile_completed", user, place=community)
     return membership
 
 
@@ -146,7 +201,9 @@ def _check_role_fits(organization: Organization, role: str) -> None:
 
 
 @transaction.atomic
-def membership_create(*, actor: Actor, user: User, organization: Organization, role: str, title: str = "") -> Membership:
+def membership_create(
+    *, actor: Actor, user: User, organization: Organization, role: str, title: str = ""
+) -> Membership:
     candidate = Membership(user=user, organization=organization, role=role, title=title)
     require(actor, MembershipAction.CREATE, candidate)
     _check_role_fits(organization, role)
@@ -160,8 +217,13 @@ def membership_create(*, actor: Actor, user: User, organization: Organization, r
         membership = existing
     else:
         membership = Membership.objects.create(user=user, organization=organization, role=role, title=title)
-    log_action(actor, "kepu.membership.created", membership, place=organization.place,
-               data={"role": role, "person": user.pk})
+    log_action(
+        actor,
+        "kepu.accounts.membership.created",
+        membership,
+        place=organization.place,
+        data={"role": role, "person": user.pk},
+    )
     return membership
 
 
@@ -172,13 +234,22 @@ def membership_end(*, actor: Actor, membership: Membership) -> Membership:
     if membership.is_active:
         membership.is_active = False
         membership.save(update_fields=["is_active"])
-        log_action(actor, "kepu.membership.ended", membership, place=membership.organization.place)
+        log_action(actor, "kepu.accounts.membership.ended", membership, place=membership.organization.place)
     return membership
 
 
 @transaction.atomic
-def staff_create(*, actor: Actor, username: str, name: str, password: str, organization: Organization, role: str,
-                 phone: str = "", title: str = "") -> User:
+def staff_create(
+    *,
+    actor: Actor,
+    username: str,
+    name: str,
+    password: str,
+    organization: Organization,
+    role: str,
+    phone: str = "",
+    title: str = "",
+) -> User:
     """An office or organization adds a staff account that signs in with a password."""
     _check_role_fits(organization, role)
     require(actor, MembershipAction.CREATE, Membership(organization=organization, role=role))
@@ -197,14 +268,14 @@ def staff_create(*, actor: Actor, username: str, name: str, password: str, organ
     except IntegrityError:
         raise DomainError(_("This user name or phone number is taken."), code="user_exists") from None
     Membership.objects.create(user=user, organization=organization, role=role, title=title)
-    log_action(actor, "kepu.person.staff_created", user, place=organization.place, data={"role": role})
+    log_action(actor, "kepu.accounts.person.staff_created", user, place=organization.place, data={"role": role})
     return user
 
 
 def person_reveal_phone(*, actor: Actor, person: User) -> str:
     """Show a person's full phone number to someone who must call them; always audited."""
     require(actor, PersonAction.VIEW_PII, person)
-    log_action(actor, "kepu.person.pii_viewed", person, place=person.home_place, data={"field": "phone"})
+    log_action(actor, "kepu.accounts.person.pii_viewed", person, place=person.home_place, data={"field": "phone"})
     return person.phone
 
 
@@ -213,6 +284,13 @@ def set_elder_mode(*, user: User, on: bool) -> None:
     if user.is_authenticated and user.elder_mode != on:
         User.objects.filter(pk=user.pk).update(elder_mode=on)
         user.elder_mode = on
+
+
+def remember_membership(session, membership) -> None:
+    """The role the person acts in from now on, in this browser session (other apps set it through here)."""
+    from kepu.accounts.middleware import SESSION_KEY
+
+    session[SESSION_KEY] = membership.pk
 
 
 def switch_membership(*, actor: Actor, membership_id: int) -> Membership:
@@ -233,10 +311,13 @@ def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
         raise DomainError(_("Choose a role before creating a token."), code="role_required")
     key = f"kp_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        user=actor.user, membership=actor.membership, name=(name or "API").strip()[:60],
-        prefix=key[3:11], key_hash=_token_hash(key),
+        user=actor.user,
+        membership=actor.membership,
+        name=(name or "API").strip()[:60],
+        prefix=key[3:11],
+        key_hash=_token_hash(key),
     )
-    log_action(actor, "kepu.api_token.created", token, place=actor.place)
+    log_action(actor, "kepu.accounts.api_token.created", token, place=actor.place)
     return token, key
 
 
@@ -244,14 +325,15 @@ def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
 def api_token_revoke(*, actor: Actor, token: ApiToken) -> None:
     require(actor, "revoke", token)
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
-    log_action(actor, "kepu.api_token.revoked", token, place=actor.place)
+    log_action(actor, "kepu.accounts.api_token.revoked", token, place=actor.place)
 
 
 def api_token_authenticate(key: str) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("user", "membership__organization__place")
-        .filter(key_hash=_token_hash(key or ""), revoked_at__isnull=True, user__is_active=True,
-                membership__is_active=True)
+        .filter(
+            key_hash=_token_hash(key or ""), revoked_at__isnull=True, user__is_active=True, membership__is_active=True
+        )
         .first()
     )
     if token is not None:
@@ -281,27 +363,43 @@ def person_set_key_population(*, actor: Actor, person: User, key_population: str
         before = person.key_population
         person.key_population = key_population
         person.save(update_fields=["key_population"])
-        log_action(actor, "kepu.person.key_population_changed", person, place=person.home_place,
-                   data={"from": before, "to": key_population})
+        log_action(
+            actor,
+            "kepu.accounts.person.key_population_changed",
+            person,
+            place=person.home_place,
+            data={"from": before, "to": key_population},
+        )
     return person
 
 
 # --- For other apps: imports and anonymization -------------------------------------------
 def _chunks(items: list, size: int = 900):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
-def people_bulk_create(*, actor: Actor, organization: Organization, role: str, people: list[dict],
-                       batch: int = 5000) -> dict[str, int]:
-    """Make sure each person (``{"phone": normalized phone, "name": …}``) has an account and an active
-    ``role`` in ``organization``, as an import needs it; return ``{phone: user id}``.
+@dataclass
+class BulkPeople:
+    """What an import did with its people: accounts it created (with the role) and people it invited."""
 
-    People already on the platform (same phone) keep their account; new ones get an account that
-    signs in by SMS code, with the phone encrypted and its blind index set as for any other sign-up.
-    Rows are written with plain inserts (100,000 people in seconds); the phones are encrypted
-    before the first write, so that the write lock is held only for the inserts. Call it inside
-    the caller's transaction: an import is all or nothing.
+    created: dict[str, int] = field(default_factory=dict)  # phone -> user id
+    invited: dict[str, int] = field(default_factory=dict)  # phone -> user id
+
+
+def people_bulk_create(
+    *, actor: Actor, organization: Organization, role: str, people: list[dict], batch: int = 5000
+) -> BulkPeople:
+    """Create an account with an active ``role`` in ``organization`` for each new person
+    (``{"phone": normalized phone, "name": …}``), and invite the people who already have one.
+
+    Someone already on the platform (same phone) is never attached by an import: they get an
+    invitation (``people_invite``) and join only when they accept it themselves; nothing of the row
+    (the name the uploader typed) touches their account. New people get an account that signs in by
+    SMS code, with the phone encrypted and its blind index set as for any other sign-up. Rows are
+    written with plain inserts (100,000 people in seconds); the phones are encrypted before the
+    first write, so that the write lock is held only for the inserts. Call it inside the caller's
+    transaction: an import is all or nothing.
     """
     from kepu.core.bulk import insert_rows
     from kepu.core.pii import encrypt
@@ -315,24 +413,147 @@ def people_bulk_create(*, actor: Actor, organization: Organization, role: str, p
     new = [(index, p, encrypt(p["phone"])) for index, p in by_index.items() if index not in existing]
     with transaction.atomic():
         # An unusable password ("!" prefix): these people sign in with a code sent to their phone.
-        insert_rows(User, [{"username": f"u-{index[:20]}", "name": (p.get("name") or "")[:50], "password": "!",
-                            "phone": encrypted, "phone_index": index} for index, p, encrypted in new], batch)
-        ids = dict(existing)
+        insert_rows(
+            User,
+            [
+                {
+                    "username": f"u-{index[:20]}",
+                    "name": (p.get("name") or "")[:50],
+                    "password": "!",
+                    "phone": encrypted,
+                    "phone_index": index,
+                }
+                for index, p, encrypted in new
+            ],
+            batch,
+        )
+        created: dict[str, int] = {}
         for chunk in _chunks([index for index, _p, _e in new]):
-            ids.update(User.objects.filter(phone_index__in=chunk).values_list("phone_index", "pk"))
-        members: dict[int, bool] = {}
-        for chunk in _chunks(list(ids.values())):
-            members.update(Membership.objects.filter(user_id__in=chunk, organization=organization, role=role)
-                           .values_list("user_id", "is_active"))
-        inactive = [user_id for user_id, active in members.items() if not active]
-        for chunk in _chunks(inactive):
-            Membership.objects.filter(user_id__in=chunk, organization=organization, role=role).update(is_active=True)
-        insert_rows(Membership, [{"user_id": user_id, "organization_id": organization.pk, "role": role}
-                                 for user_id in ids.values() if user_id not in members], batch)
-        log_action(actor, "kepu.person.bulk_created", organization, place=organization.place,
-                   data={"role": role, "people": len(ids), "new_accounts": len(new),
-                         "new_memberships": len(ids) - len(members) + len(inactive)})
-    return {by_index[index]["phone"]: user_id for index, user_id in ids.items()}
+            created.update(User.objects.filter(phone_index__in=chunk).values_list("phone_index", "pk"))
+        insert_rows(
+            Membership,
+            [{"user_id": user_id, "organization_id": organization.pk, "role": role} for user_id in created.values()],
+            batch,
+        )
+        invited = people_invite(actor=actor, organization=organization, role=role, user_ids=list(existing.values()))
+        log_action(
+            actor,
+            "kepu.accounts.person.bulk_created",
+            organization,
+            place=organization.place,
+            data={"role": role, "people": len(by_index), "new_accounts": len(created), "invited": len(invited)},
+        )
+    return BulkPeople(
+        created={by_index[index]["phone"]: user_id for index, user_id in created.items()},
+        invited={by_index[index]["phone"]: user_id for index, user_id in existing.items() if user_id in invited},
+    )
+
+
+def people_invite(*, actor: Actor, organization: Organization, role: str, user_ids: list[int]) -> set[int]:
+    """Invite these people to take ``role`` in ``organization``; return whom an invitation now waits for.
+
+    People who already hold the role there, or already have a pending invitation, are left alone;
+    so is anyone who closed their account. The caller decides whether to tell them (notifications).
+    """
+    _check_role_fits(organization, role)
+    require(actor, MembershipAction.CREATE, Membership(organization=organization, role=role))
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    holding, pending, active = set(), set(), set()
+    for chunk in _chunks(list(ids)):
+        holding |= set(
+            Membership.objects.filter(
+                user_id__in=chunk, organization=organization, role=role, is_active=True
+            ).values_list("user_id", flat=True)
+        )
+        pending |= set(
+            Invitation.objects.filter(
+                user_id__in=chunk, organization=organization, role=role, status=InvitationStatus.PENDING
+            ).values_list("user_id", flat=True)
+        )
+        active |= set(User.objects.filter(pk__in=chunk, is_active=True).values_list("pk", flat=True))
+    fresh = sorted((ids & active) - holding - pending)
+    Invitation.objects.bulk_create(
+        [Invitation(user_id=u, organization=organization, role=role, invited_by=actor.user) for u in fresh],
+        batch_size=1000,
+    )
+    if fresh:
+        from kepu.notifications.services import notify
+
+        notify(
+            User.objects.filter(pk__in=fresh).only("pk"),
+            title=_("%(org)s invites you to join it as %(role)s.")
+            % {"org": organization.display_name, "role": Role(role).label},
+            body=_("You join only if you accept the invitation."),
+            url=reverse("accounts:invitations"),
+            kind="invitation",
+        )
+        log_action(
+            actor,
+            "kepu.accounts.person.invited",
+            organization,
+            place=organization.place,
+            data={"role": role, "people": len(fresh)},
+        )
+    return set(fresh) | (pending & active)
+
+
+#: Conditions a role's invitation needs before it can be accepted (``role -> check(user)``), registered by
+#: the app that owns the role's work (volunteers: a volunteer profile under the person's real name).
+_acceptance_checks: dict[str, list] = {}
+
+
+def register_invitation_check(role: str, check) -> None:
+    """``check(user)`` raises ``DomainError`` when ``user`` cannot accept an invitation to ``role`` yet."""
+    _acceptance_checks.setdefault(role, []).append(check)
+
+
+def _own_pending_invitation(actor: Actor, invitation: Invitation) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update().select_related("organization__place").filter(pk=invitation.pk).first()
+    )
+    if invitation is None or not actor.is_authenticated or invitation.user_id != actor.user.pk:
+        raise DomainError(_("Not found."), code="not_found", status=404)
+    if invitation.status != InvitationStatus.PENDING:
+        raise DomainError(_("This invitation was already answered."), code="invitation_answered", status=409)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, actor: Actor, invitation: Invitation) -> Membership:
+    """The invited person accepts with their own account and takes the role (邀请 → 加入)."""
+    invitation = _own_pending_invitation(actor, invitation)
+    for check in _acceptance_checks.get(invitation.role, []):
+        check(actor.user)
+    membership, created = Membership.objects.get_or_create(
+        user=actor.user, organization=invitation.organization, role=invitation.role
+    )
+    if not created and not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    _record_answer(actor, invitation, InvitationStatus.ACCEPTED, "kepu.accounts.person.invitation_accepted")
+    return membership
+
+
+@transaction.atomic
+def invitation_decline(*, actor: Actor, invitation: Invitation) -> Invitation:
+    invitation = _own_pending_invitation(actor, invitation)
+    _record_answer(actor, invitation, InvitationStatus.DECLINED, "kepu.accounts.person.invitation_declined")
+    return invitation
+
+
+def _record_answer(actor: Actor, invitation: Invitation, status: str, event: str) -> None:
+    invitation.status = status
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    log_action(
+        actor,
+        event,
+        invitation.organization,
+        place=invitation.organization.place,
+        data={"role": invitation.role, "invitation": invitation.pk},
+    )
 
 
 @transaction.atomic
@@ -352,5 +573,20 @@ def person_anonymize(*, actor: Actor, person: User) -> User:
     person.save()
     Membership.objects.filter(user=person, is_active=True).update(is_active=False)
     ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    log_action(actor, "kepu.person.anonymized", person, data={"person": person.pk})
+    log_action(actor, "kepu.accounts.person.anonymized", person, data={"person": person.pk})
     return person
+
+
+def person_erase_self(*, actor: Actor) -> User:
+    """A person asks for their own data to be erased ("My data"): each app clears what identifies them
+    (registered erasers, through their own services), then the account is anonymized and closed
+    (``person_anonymize``). Records stay, without the person's identity, so figures still count."""
+    from kepu.core.personal_data import erasers
+
+    if not actor.is_authenticated:
+        raise DomainError(_("Sign in first."), code="sign_in")
+    with transaction.atomic():
+        log_action(actor, "kepu.accounts.person.erasure_requested", actor.user, place=actor.user.home_place)
+        for _key, erase in erasers():
+            erase(actor, actor.user)
+        return person_anonymize(actor=actor, person=actor.user)

@@ -10,7 +10,6 @@ For other apps:
 * selectors: ``public_activities(CalendarFilter)``, ``activity_for_visitor``,
   ``my_registrations``, ``figures`` and ``figures_by_activity`` (sessions, registrations,
   check-ins, person-times by population; delivered service orders included, never twice);
-* signals (``kepu.activities.signals``): ``activity_published``, ``registration_confirmed``,
-  ``place_offered``, ``checked_in``;
-* listens to ``kepu.orders.signals.order_delivered`` when the orders app exists (``receivers``).
+* the activity and registration machines (``workflow``) send ``kepu.core.workflow.transitioned``;
+* listens to ``kepu.orders.signals.order_delivered`` (``receivers``).
 """

@@ -37,5 +37,6 @@ class ThemeAdmin(admin.ModelAdmin):
     def has_module_permission(self, request):
         return request.actor.is_city and request.user.is_staff
 
-    has_view_permission = has_change_permission = has_add_permission = (
-        lambda self, request, obj=None: self.has_module_permission(request))
+    has_view_permission = has_change_permission = has_add_permission = lambda self, request, obj=None: (
+        self.has_module_permission(request)
+    )

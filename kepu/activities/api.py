@@ -1,23 +1,21 @@
 """The activities API: the public calendar (no sign-in), sign-up, tickets, organizer actions, check-in, figures."""
 
-
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja.pagination import paginate
 
 from kepu.accounts.selectors import person_by_phone
 from kepu.activities import selectors, services
 from kepu.activities.models import Session
 from kepu.core.actor import ANONYMOUS
-from kepu.core.api import actor_of
+from kepu.core.api import PUBLIC_AUTH, Pages, actor_of
 from kepu.core.errors import DomainError, NotAllowed, NotFound
-from kepu.core.permissions import get_visible, scope
-from kepu.core.populations import Population
+from kepu.core.permissions import get_visible
 from kepu.core.roles import STAFF_ROLES
-from kepu.orgs.models import Organization
-from kepu.places.models import Place
+from kepu.orgs.selectors import organization_get, organization_visible
+from kepu.places.selectors import place_by_code_or_none
 
 router = Router(tags=["activities"])
 
@@ -98,7 +96,7 @@ class CalendarQuery(Schema):
 
 
 @router.get("/", response=list[ActivityOut], auth=None, summary="The public calendar (same filters as the page)")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def calendar(request, filters: Query[CalendarQuery]):
     params = filters.dict()
     params["from"] = params.pop("date_from") or ""
@@ -107,7 +105,12 @@ def calendar(request, filters: Query[CalendarQuery]):
     return selectors.public_activities(selectors.CalendarFilter.from_query(params))
 
 
-@router.get("/{activity_id}", response=ActivityDetailOut, auth=None, summary="One activity with its sessions")
+@router.get(
+    "/{activity_id}",
+    response=ActivityDetailOut,
+    auth=PUBLIC_AUTH,
+    summary="One activity with its sessions (public ones for anybody; others for a token or session that may see them)",
+)
 def activity_get(request, activity_id: int):
     return selectors.activity_for_visitor(actor=_actor(request), pk=activity_id)
 
@@ -169,7 +172,7 @@ def _venue(organization, venue_id):
 
 
 def _place(place_code):
-    place = Place.objects.filter(code=place_code).first()
+    place = place_by_code_or_none(place_code)
     if place is None:
         raise NotFound()
     return place
@@ -182,7 +185,7 @@ def activity_create(request, payload: ActivityIn):
     actor = actor_of(request)
     org = actor.organization
     if payload.organization_id:
-        org = get_visible(actor, Organization.objects.select_related("place"), pk=payload.organization_id)
+        org = organization_get(actor=actor, pk=payload.organization_id)
     if org is None:
         raise NotFound()
     theme = Theme.objects.filter(slug=payload.theme).first() if payload.theme else None
@@ -192,8 +195,13 @@ def activity_create(request, payload: ActivityIn):
     if payload.venue_id:
         data["venue"] = _venue(org, payload.venue_id)
     activity = services.activity_create(
-        actor=actor, organization=org, title=payload.title, theme=theme,
-        sessions=[(s.starts_at, s.ends_at, s.capacity) for s in payload.sessions], **data)
+        actor=actor,
+        organization=org,
+        title=payload.title,
+        theme=theme,
+        sessions=[(s.starts_at, s.ends_at, s.capacity) for s in payload.sessions],
+        **data,
+    )
     return Status(201, activity)
 
 
@@ -203,8 +211,11 @@ def activity_update(request, activity_id: int, payload: ActivityPatch):
 
     activity = _managed(request, activity_id)
     # An explicit null empties what may be empty (the sign-up window, the theme, the venue); elsewhere it is ignored.
-    data = {k: v for k, v in payload.dict(exclude_unset=True).items()
-            if v is not None or k in ("registration_opens_at", "registration_closes_at", "theme", "venue_id")}
+    data = {
+        k: v
+        for k, v in payload.dict(exclude_unset=True).items()
+        if v is not None or k in ("registration_opens_at", "registration_closes_at", "theme", "venue_id")
+    }
     place_code = data.pop("place_code", None)
     venue_given, venue_id = "venue_id" in data, data.pop("venue_id", None)
     if "theme" in data:
@@ -226,13 +237,13 @@ def activity_submit(request, activity_id: int):
     return services.activity_submit(actor=actor_of(request), activity=_managed(request, activity_id))
 
 
-class ReviewIn(Schema):
+class ActivityReviewIn(Schema):
     approve: bool
     note: str = ""
 
 
 @router.post("/{activity_id}/review", response=ActivityOut, summary="The district office approves or sends back")
-def activity_review(request, activity_id: int, payload: ReviewIn):
+def activity_review(request, activity_id: int, payload: ActivityReviewIn):
     actor = actor_of(request)
     activity = get_visible(actor, selectors.Activity.objects.all(), pk=activity_id)
     return services.activity_review(actor=actor, activity=activity, approve=payload.approve, note=payload.note)
@@ -277,8 +288,11 @@ def _public_session(request, session_id) -> Session:
     return session
 
 
-@router.post("/sessions/{session_id}/registrations", response={201: RegistrationOut},
-             summary="Sign up (or, for staff, register someone or a group)")
+@router.post(
+    "/sessions/{session_id}/registrations",
+    response={201: RegistrationOut},
+    summary="Sign up (or, for staff, register someone or a group)",
+)
 def registration_create(request, session_id: int, payload: RegistrationIn):
     session = _public_session(request, session_id)
     data = payload.dict()
@@ -286,14 +300,19 @@ def registration_create(request, session_id: int, payload: RegistrationIn):
     if phone:
         data["attendee"] = person_by_phone(actor=actor_of(request), phone=phone)
         if data["attendee"] is None or not data["on_behalf"]:
-            raise NotFound(_("Nobody with this mobile number is registered in your area. Leave the number "
-                             "empty and give the name instead."), code="attendee_unknown")
+            raise NotFound(
+                _(
+                    "Nobody with this mobile number is registered in your area. Leave the number "
+                    "empty and give the name instead."
+                ),
+                code="attendee_unknown",
+            )
     reg = services.registration_create(actor=actor_of(request), session=session, **data)
     return Status(201, reg)
 
 
 @router.get("/registrations/mine", response=list[RegistrationOut], summary="The caller's sign-ups")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def registrations_mine(request):
     return selectors.my_registrations(actor=actor_of(request))
 
@@ -309,15 +328,18 @@ def registration_cancel(request, registration_id: int):
     return services.registration_cancel(actor=actor_of(request), registration=reg)
 
 
-@router.post("/registrations/{registration_id}/accept", response=RegistrationOut,
-             summary="Take an offered place before the offer expires")
+@router.post(
+    "/registrations/{registration_id}/accept",
+    response=RegistrationOut,
+    summary="Take an offered place before the offer expires",
+)
 def registration_accept(request, registration_id: int):
     reg = selectors.registration_for(actor=actor_of(request), pk=registration_id)
     return services.registration_accept_offer(actor=actor_of(request), registration=reg)
 
 
 @router.get("/{activity_id}/registrations", response=list[RegistrationOut], summary="Registrations (organizer)")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def registrations_of(request, activity_id: int, q: str = "", status: str = ""):
     return selectors.registrations_of(activity=_managed(request, activity_id), q=q, status=status)
 
@@ -334,10 +356,28 @@ def check_in(request, activity_id: int, payload: CheckInIn):
     return services.check_in(actor=actor_of(request), activity=activity, payload=payload.payload, session=session)
 
 
+class LateEntryIn(Schema):
+    reason: str
+
+
+@router.post(
+    "/{activity_id}/registrations/{registration_id}/late-entry",
+    response=RegistrationOut,
+    summary="Late entry (补登): count someone the door missed, once the session has begun, with the reason",
+)
+def late_entry(request, activity_id: int, registration_id: int, payload: LateEntryIn):
+    activity = _managed(request, activity_id)
+    reg = selectors.registrations_of(activity=activity).filter(pk=registration_id).first()
+    if reg is None:
+        raise NotFound()
+    return services.check_in_late(actor=actor_of(request), activity=activity, registration=reg, reason=payload.reason)
+
+
 class WalkInIn(Schema):
     session_id: int
     head_count: int
-    population: str = Population.OTHER
+    population: str  # counted: always said, never defaulted
+    late_reason: str | None = None  # after the session has ended: a late entry (补登), with the reason
 
 
 @router.post("/{activity_id}/walk-ins", response={201: dict}, summary="Count walk-ins")
@@ -346,8 +386,13 @@ def walk_in(request, activity_id: int, payload: WalkInIn):
     session = activity.sessions.filter(pk=payload.session_id).first()
     if session is None:
         raise NotFound()
-    w = services.walk_in_record(actor=actor_of(request), session=session, head_count=payload.head_count,
-                                population=payload.population)
+    w = services.walk_in_record(
+        actor=actor_of(request),
+        session=session,
+        head_count=payload.head_count,
+        population=payload.population,
+        late_reason=payload.late_reason,
+    )
     return Status(201, {"id": w.pk, "head_count": w.head_count})
 
 
@@ -366,17 +411,19 @@ class FiguresOut(Schema):
 @router.get("/figures/summary", response=FiguresOut, summary="Sessions, registrations, person-times by population")
 def figures(request, date_from: date, date_to: date, theme: str = "", organization_id: int | None = None):
     actor = actor_of(request)
-    if organization_id and not scope(actor, Organization.objects.filter(pk=organization_id)).exists():
+    if organization_id and not organization_visible(actor, organization_id):
         raise NotFound()
     if actor.role not in STAFF_ROLES:
         raise NotAllowed()
-    return selectors.figures(actor=actor, date_from=date_from, date_to=date_to, theme=theme,
-                             organization_id=organization_id)
+    return selectors.figures(
+        actor=actor, date_from=date_from, date_to=date_to, theme=theme, organization_id=organization_id
+    )
 
 
-
-@router.get("/{activity_id}/sessions/{session_id}/checkin-list",
-            summary="One session's check-in list as an Excel file, to mark offline (organizer)")
+@router.get(
+    "/{activity_id}/sessions/{session_id}/checkin-list",
+    summary="One session's check-in list as an Excel file, to mark offline (organizer)",
+)
 def checkin_list(request, activity_id: int, session_id: int):
     from django.http import HttpResponse
 
@@ -385,8 +432,7 @@ def checkin_list(request, activity_id: int, session_id: int):
     if session is None:
         raise NotFound()
     content = services.checkin_sheet_export(actor=actor_of(request), activity=activity, session=session)
-    response = HttpResponse(content,
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="checkin-{activity.pk}-{session.pk}.xlsx"'
     return response
 
@@ -398,10 +444,16 @@ class CheckinImportOut(Schema):
     walk_ins_already_counted: bool
 
 
-@router.post("/{activity_id}/checkin-list", response=CheckinImportOut,
-             summary="Upload a marked check-in list: all rows or none (the errors list each bad row)")
-def checkin_list_import(request, activity_id: int, file: UploadedFile = File(...)):  # noqa: B008 (ninja declares uploads so)
+@router.post(
+    "/{activity_id}/checkin-list",
+    response=CheckinImportOut,
+    summary="Upload a marked check-in list: all rows or none (the errors list each bad row)",
+)
+def checkin_list_import(request, activity_id: int, file: UploadedFile = File(...), late_reason: str = Form("")):
+    """A list brought back after the session has ended is a late entry: ``late_reason`` says why."""
     activity = _managed(request, activity_id)
     if file.size > 5_000_000:
         raise DomainError(_("Choose the check-in list file (.xlsx, at most 5 MB)."), code="import_format")
-    return services.checkin_sheet_import(actor=actor_of(request), activity=activity, content=file.read())
+    return services.checkin_sheet_import(
+        actor=actor_of(request), activity=activity, content=file.read(), late_reason=late_reason.strip() or None
+    )

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kepu.core.exports import Workbook
 from kepu.core.populations import Population
 
 MARKER = "kepu-checkin-list"
@@ -79,13 +80,27 @@ def build(*, activity, session, registrations, key: str) -> bytes:
     when = timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")
     ws.append([f"{activity.title} · {when}"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_("Mark everyone who came with 1 in the column \"Came\", count the walk-ins on the second sheet, "
-                 "then upload this file on the activity's page. Do not change the ticket codes.")])
+    ws.append(
+        [
+            _(
+                'Mark everyone who came with 1 in the column "Came", count the walk-ins on the second sheet, '
+                "then upload this file on the activity's page. Do not change the ticket codes."
+            )
+        ]
+    )
     ws["A2"].alignment = Alignment(wrap_text=True)
     ws.merge_cells("A2:H2")
     ws.row_dimensions[2].height = 45
-    headers = [_("Ticket code"), _("Name"), _("Mobile phone"), _("Head count"), _("Population"), _("Note"),
-               _("Checked in"), _("Came (1)")]
+    headers = [
+        _("Ticket code"),
+        _("Name"),
+        _("Mobile phone"),
+        _("Head count"),
+        _("Population"),
+        _("Note"),
+        _("Checked in"),
+        _("Came (1)"),
+    ]
     ws.append(headers)
     fill = PatternFill("solid", fgColor="DDE7F5")
     for cell in ws[HEADER_ROW]:
@@ -94,8 +109,18 @@ def build(*, activity, session, registrations, key: str) -> bytes:
     for r in registrations:
         user = r.user
         checked = timezone.localtime(r.checked_in_at).strftime("%H:%M") if r.checked_in_at else ""
-        ws.append([r.ticket_code, mask_name(r.name), user.masked_phone if user is not None else "", r.head_count,
-                   r.get_population_display(), r.note, checked, "1" if r.checked_in_at else ""])
+        ws.append(
+            [
+                r.ticket_code,
+                mask_name(r.name),
+                user.masked_phone if user is not None else "",
+                r.head_count,
+                r.get_population_display(),
+                r.note,
+                checked,
+                "1" if r.checked_in_at else "",
+            ]
+        )
     last = ws.max_row
     if last > HEADER_ROW:
         came = DataValidation(type="list", formula1='"1"', allow_blank=True)
@@ -135,7 +160,20 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+#: A check-in list unpacks to a few hundred kilobytes; its rows are bounded by the session's places.
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+MAX_SHEET_ROWS = 20_000
+
+
 def read(content: bytes) -> Sheet:
+    from kepu.core.uploads import UploadError, check_zip
+
+    try:
+        check_zip(io.BytesIO(content), max_uncompressed=MAX_UNPACKED_BYTES)  # before openpyxl inflates anything
+    except UploadError as exc:
+        if exc.code == "archive_unreadable":
+            raise SheetUnreadable() from None
+        raise
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
@@ -147,19 +185,24 @@ def read(content: bytes) -> Sheet:
         if meta.get(MARKER) != VERSION:
             raise SheetUnreadable()
         try:
-            sheet = Sheet(activity_id=int(meta["activity"]), session_id=int(meta["session"]),
-                          key=_text(meta["key"]))
+            sheet = Sheet(activity_id=int(meta["activity"]), session_id=int(meta["session"]), key=_text(meta["key"]))
         except (KeyError, TypeError, ValueError):
             raise SheetUnreadable() from None
         main, walk = wb[wb.sheetnames[0]], wb[wb.sheetnames[1]]
-        for line, row in enumerate(main.iter_rows(min_row=HEADER_ROW + 1, max_col=8, values_only=True),
-                                   start=HEADER_ROW + 1):
+        for line, row in enumerate(
+            main.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + MAX_SHEET_ROWS, max_col=8, values_only=True),
+            start=HEADER_ROW + 1,
+        ):
             row = list(row) + [None] * (8 - len(row))
             ticket, mark = _text(row[0]), _text(row[7])
             if ticket or mark:
                 sheet.rows.append(SheetRow(line=line, ticket=ticket, mark=mark))
-        for line, row in enumerate(walk.iter_rows(min_row=WALK_IN_HEADER_ROW + 1, max_col=3, values_only=True),
-                                   start=WALK_IN_HEADER_ROW + 1):
+        for line, row in enumerate(
+            walk.iter_rows(
+                min_row=WALK_IN_HEADER_ROW + 1, max_row=WALK_IN_HEADER_ROW + 100, max_col=3, values_only=True
+            ),
+            start=WALK_IN_HEADER_ROW + 1,
+        ):
             row = list(row) + [None] * (3 - len(row))
             code = _text(row[2])
             if code or _text(row[1]):

@@ -23,8 +23,9 @@ def calendar_feed(activities, *, base_url: str, name: str) -> bytes:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Asia/Shanghai")
     by_id = {a.pk: a for a in activities}
-    sessions = (Session.objects.filter(activity_id__in=list(by_id), is_cancelled=False)
-                .order_by("starts_at")[:FEED_LIMIT])
+    sessions = Session.objects.filter(activity_id__in=list(by_id), is_cancelled=False).order_by("starts_at")[
+        :FEED_LIMIT
+    ]
     stamp = timezone.now()
     for s in sessions:
         a = by_id[s.activity_id]
@@ -48,8 +49,9 @@ def calendar_feed(activities, *, base_url: str, name: str) -> bytes:
 def qr_svg(payload: str, *, scale: int = 6, title: str = "") -> str:
     """An inline SVG of the ticket's QR code (no image files, drawn on the server)."""
     qr = segno.make(payload, error="m")
-    return qr.svg_inline(scale=scale, border=2, dark="#000", light="#fff", title=title or None,
-                         svgclass="qr", omitsize=True)
+    return qr.svg_inline(
+        scale=scale, border=2, dark="#000", light="#fff", title=title or None, svgclass="qr", omitsize=True
+    )
 
 
 def qr_png(payload: str, *, scale: int = 8) -> bytes:
@@ -58,19 +60,33 @@ def qr_png(payload: str, *, scale: int = 8) -> bytes:
     return out.getvalue()
 
 
-def bars(rows: list[tuple[str, int]], *, width: int = 560, bar_height: int = 30, gap: int = 12,
-         label_width: int = 190) -> dict:
+def bars(
+    rows: list[tuple[str, int]], *, width: int = 560, bar_height: int = 30, gap: int = 12, label_width: int = 190
+) -> dict:
     """Geometry of a horizontal bar chart; the template only draws it."""
     top = max([v for _k, v in rows] + [1])
     room = width - label_width - 60
     items = []
     for i, (label, value) in enumerate(rows):
         y = i * (bar_height + gap)
-        items.append({"label": label, "value": value, "y": y, "text_y": y + bar_height * 0.7,
-                      "w": max(round(room * value / top), 1 if value else 0), "x": label_width,
-                      "value_x": label_width + max(round(room * value / top), 0) + 6})
-    return {"items": items, "width": width, "height": max(len(rows) * (bar_height + gap), bar_height),
-            "bar_height": bar_height, "label_x": label_width - 8}
+        items.append(
+            {
+                "label": label,
+                "value": value,
+                "y": y,
+                "text_y": y + bar_height * 0.7,
+                "w": max(round(room * value / top), 1 if value else 0),
+                "x": label_width,
+                "value_x": label_width + max(round(room * value / top), 0) + 6,
+            }
+        )
+    return {
+        "items": items,
+        "width": width,
+        "height": max(len(rows) * (bar_height + gap), bar_height),
+        "bar_height": bar_height,
+        "label_x": label_width - 8,
+    }
 
 
 def columns(rows: list[tuple[str, int]], *, width: int = 560, height: int = 240) -> dict:
@@ -82,6 +98,16 @@ def columns(rows: list[tuple[str, int]], *, width: int = 560, height: int = 240)
     items = []
     for i, (label, value) in enumerate(rows):
         h = round(plot * value / top)
-        items.append({"label": label, "value": value, "x": round(i * slot + slot * 0.15), "w": round(slot * 0.7),
-                      "y": 26 + plot - h, "h": h, "cx": round(i * slot + slot / 2), "value_y": 26 + plot - h - 4})
+        items.append(
+            {
+                "label": label,
+                "value": value,
+                "x": round(i * slot + slot * 0.15),
+                "w": round(slot * 0.7),
+                "y": 26 + plot - h,
+                "h": h,
+                "cx": round(i * slot + slot / 2),
+                "value_y": 26 + plot - h - 4,
+            }
+        )
     return {"items": items, "width": width, "height": height, "base_y": 26 + plot, "label_y": height - 4}

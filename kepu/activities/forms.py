@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kepu.activities.models import ActivityKind, Theme, Topic, Venue
 from kepu.activities.selectors import place_pick, place_pick_for, usable_venues
 from kepu.core.populations import Population
-from kepu.places.models import Place
+from kepu.places.selectors import place_by_code
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -15,8 +15,11 @@ class DateTimeInput(forms.DateTimeInput):
 
     def format_value(self, value):
         if value and hasattr(value, "strftime"):
-            return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if timezone.is_aware(value) else \
-                value.strftime("%Y-%m-%dT%H:%M")
+            return (
+                timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+                if timezone.is_aware(value)
+                else value.strftime("%Y-%m-%dT%H:%M")
+            )
         return value
 
 
@@ -35,20 +38,31 @@ class ActivityForm(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=120)
     summary = forms.CharField(label=_("Summary (shown in lists and when shared)"), max_length=200, required=False)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), required=False,
-                                  help_text=_("Simple formatting (paragraphs, bold, lists, links) is kept."))
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("Simple formatting (paragraphs, bold, lists, links) is kept."),
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
-    topics = forms.MultipleChoiceField(label=_("Topics"), choices=Topic.choices, required=False,
-                                       widget=forms.CheckboxSelectMultiple)
-    populations = forms.MultipleChoiceField(label=_("Target populations"), choices=Population.choices,
-                                            required=False, widget=forms.CheckboxSelectMultiple)
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.filter(is_active=True), required=False,
-                                   empty_label=_("No theme"))
-    where = forms.ChoiceField(label=_("Where does it take place?"), widget=forms.RadioSelect, initial=Where.PLACE,
-                              choices=[(Where.VENUE, _("At a venue")), (Where.PLACE, _("At an address")),
-                                       (Where.ONLINE, _("Online"))])
-    venue = forms.ModelChoiceField(label=_("The venue"), queryset=Venue.objects.none(), required=False,
-                                   empty_label=_("Choose…"))
+    topics = forms.MultipleChoiceField(
+        label=_("Topics"), choices=Topic.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    populations = forms.MultipleChoiceField(
+        label=_("Target populations"), choices=Population.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=Theme.objects.filter(is_active=True), required=False, empty_label=_("No theme")
+    )
+    where = forms.ChoiceField(
+        label=_("Where does it take place?"),
+        widget=forms.RadioSelect,
+        initial=Where.PLACE,
+        choices=[(Where.VENUE, _("At a venue")), (Where.PLACE, _("At an address")), (Where.ONLINE, _("Online"))],
+    )
+    venue = forms.ModelChoiceField(
+        label=_("The venue"), queryset=Venue.objects.none(), required=False, empty_label=_("Choose…")
+    )
     # The place picker's three steps are drawn by the picker fragment, not by the generic field loop.
     district = forms.CharField(required=False, widget=forms.HiddenInput)
     street = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -56,18 +70,20 @@ class ActivityForm(forms.Form):
     address = forms.CharField(label=_("Address (building, room)"), max_length=200, required=False)
     online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
     starts_at = forms.DateTimeField(label=_("First session starts"), widget=DateTimeInput)
-    duration_minutes = forms.IntegerField(label=_("Length of a session (minutes)"), min_value=15, max_value=24 * 60,
-                                          initial=90)
+    duration_minutes = forms.IntegerField(
+        label=_("Length of a session (minutes)"), min_value=15, max_value=24 * 60, initial=90
+    )
     repeat_weeks = forms.IntegerField(label=_("Number of weekly sessions"), min_value=1, max_value=52, initial=1)
     capacity = forms.IntegerField(label=_("Places per session"), min_value=1, max_value=100000, initial=50)
-    registration_opens_at = forms.DateTimeField(label=_("Sign-up opens (empty: as soon as it is published)"),
-                                                required=False, widget=DateTimeInput)
-    registration_closes_at = forms.DateTimeField(label=_("Sign-up closes (empty: when the session starts)"),
-                                                 required=False, widget=DateTimeInput)
+    registration_opens_at = forms.DateTimeField(
+        label=_("Sign-up opens (empty: as soon as it is published)"), required=False, widget=DateTimeInput
+    )
+    registration_closes_at = forms.DateTimeField(
+        label=_("Sign-up closes (empty: when the session starts)"), required=False, widget=DateTimeInput
+    )
     needs_approval = forms.BooleanField(label=_("Sign-ups need approval"), required=False)
     is_public = forms.BooleanField(label=_("Show in the public calendar"), required=False, initial=True)
-    offer_hours = forms.IntegerField(label=_("Hours to accept a freed place"), min_value=1, max_value=168,
-                                     initial=24)
+    offer_hours = forms.IntegerField(label=_("Hours to accept a freed place"), min_value=1, max_value=168, initial=24)
     image = forms.FileField(label=_("Image for sharing (JPG or PNG)"), required=False)
 
     WHAT = ("title", "summary", "description", "kind", "topics", "populations", "theme", "image")
@@ -95,14 +111,27 @@ class ActivityForm(forms.Form):
         else:
             where = Where.PLACE
         pick = place_pick_for(activity.organization, activity.place)
-        return {"title": activity.title, "summary": activity.summary, "description": activity.description,
-                "kind": activity.kind, "topics": activity.topic_list, "populations": activity.population_list,
-                "theme": activity.theme_id, "where": where, "venue": activity.venue_id,
-                "district": pick.district, "street": pick.street, "community": pick.community,
-                "address": "" if activity.venue_id else activity.address, "online_url": activity.online_url,
-                "registration_opens_at": activity.registration_opens_at,
-                "registration_closes_at": activity.registration_closes_at, "needs_approval": activity.needs_approval,
-                "is_public": activity.is_public, "offer_hours": activity.offer_hours}
+        return {
+            "title": activity.title,
+            "summary": activity.summary,
+            "description": activity.description,
+            "kind": activity.kind,
+            "topics": activity.topic_list,
+            "populations": activity.population_list,
+            "theme": activity.theme_id,
+            "where": where,
+            "venue": activity.venue_id,
+            "district": pick.district,
+            "street": pick.street,
+            "community": pick.community,
+            "address": "" if activity.venue_id else activity.address,
+            "online_url": activity.online_url,
+            "registration_opens_at": activity.registration_opens_at,
+            "registration_closes_at": activity.registration_closes_at,
+            "needs_approval": activity.needs_approval,
+            "is_public": activity.is_public,
+            "offer_hours": activity.offer_hours,
+        }
 
     def _group(self, names):
         return [self[n] for n in names if n in self.fields]
@@ -118,10 +147,13 @@ class ActivityForm(forms.Form):
 
     def picker(self):
         """The place picker's choices for the values posted (or preset)."""
+
         def value(name):
             return (self.data.get(name) if self.is_bound else self.initial.get(name)) or ""
-        return place_pick(self.organization, district=value("district"), street=value("street"),
-                          community=value("community"))
+
+        return place_pick(
+            self.organization, district=value("district"), street=value("street"), community=value("community")
+        )
 
     def clean(self):
         data = super().clean()
@@ -133,15 +165,19 @@ class ActivityForm(forms.Form):
             else:
                 data.update(place=venue.place, address=venue.address, online_url="")
         elif where == Where.PLACE:
-            pick = place_pick(self.organization, district=data.get("district", ""), street=data.get("street", ""),
-                              community=data.get("community", ""))
+            pick = place_pick(
+                self.organization,
+                district=data.get("district", ""),
+                street=data.get("street", ""),
+                community=data.get("community", ""),
+            )
             code = pick.community or pick.street or pick.district
             if not code:
                 self.add_error("address", _("Choose the district, then the street and the community."))
             elif not data.get("address"):
                 self.add_error("address", _("Give the address (building, room) so that people find it."))
             else:
-                data.update(place=Place.objects.get(code=code), venue=None, online_url="")
+                data.update(place=place_by_code(code), venue=None, online_url="")
         elif where == Where.ONLINE:
             if not data.get("online_url"):
                 self.add_error("online_url", _("Give the online link."))
@@ -156,14 +192,30 @@ class ActivityForm(forms.Form):
     def sessions(self):
         d = self.cleaned_data
         length = timedelta(minutes=d["duration_minutes"])
-        return [(d["starts_at"] + timedelta(weeks=i), d["starts_at"] + timedelta(weeks=i) + length, d["capacity"])
-                for i in range(d["repeat_weeks"])]
+        return [
+            (d["starts_at"] + timedelta(weeks=i), d["starts_at"] + timedelta(weeks=i) + length, d["capacity"])
+            for i in range(d["repeat_weeks"])
+        ]
 
     def activity_fields(self):
         d = self.cleaned_data
-        keys = ("summary", "description", "kind", "topics", "populations", "theme", "place", "venue", "address",
-                "online_url", "registration_opens_at", "registration_closes_at", "needs_approval", "is_public",
-                "offer_hours")
+        keys = (
+            "summary",
+            "description",
+            "kind",
+            "topics",
+            "populations",
+            "theme",
+            "place",
+            "venue",
+            "address",
+            "online_url",
+            "registration_opens_at",
+            "registration_closes_at",
+            "needs_approval",
+            "is_public",
+            "offer_hours",
+        )
         out = {k: d[k] for k in keys}
         if self.edit:
             out["title"] = d["title"]
@@ -173,39 +225,72 @@ class ActivityForm(forms.Form):
 
 
 class SignUpForm(forms.Form):
-    population = forms.ChoiceField(label=_("I am"), choices=Population.choices, initial=Population.OTHER)
+    population = forms.ChoiceField(label=_("I am"), choices=[("", _("Choose…")), *Population.choices])
 
 
 class OnBehalfForm(forms.Form):
     session = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    phone = forms.CharField(label=_("Their mobile phone, if they have an account (optional)"), max_length=20,
-                            required=False, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-                            help_text=_("The ticket then reaches them, and their key population is taken from "
-                                        "their profile."))
+    phone = forms.CharField(
+        label=_("Their mobile phone, if they have an account (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("The ticket then reaches them, and their key population is taken from their profile."),
+    )
     name = forms.CharField(label=_("Name of the person or group"), max_length=60, required=False)
     head_count = forms.IntegerField(label=_("Head count"), min_value=1, max_value=10000, initial=1)
-    population = forms.ChoiceField(label=_("Population"), required=False,
-                                   choices=[("", _("From their profile (else other)"))] + list(Population.choices))
+    population = forms.ChoiceField(
+        label=_("Population"),
+        required=False,
+        choices=[("", _("From their profile (else other)"))] + list(Population.choices),
+    )
 
     def clean(self):
         data = super().clean()
         if not data.get("phone") and not (data.get("name") or "").strip():
             self.add_error("name", _("Enter the name of the person or group."))
         return data
+
     note = forms.CharField(label=_("Note (class, phone of the contact …)"), max_length=200, required=False)
 
 
 class WalkInForm(forms.Form):
-    head_count = forms.IntegerField(label=_("Walk-ins"), min_value=1, max_value=10000, initial=1)
-    population = forms.ChoiceField(label=_("Population"), choices=Population.choices, initial=Population.OTHER)
+    head_count = forms.IntegerField(label=_("Walk-ins"), min_value=1, max_value=10000)
+    # Counted: chosen at the door, never pre-filled.
+    population = forms.ChoiceField(label=_("Population"), choices=[("", _("Choose…"))] + list(Population.choices))
+
+
+class LateEntryForm(forms.Form):
+    """补登: someone the door missed, counted afterwards with the reason."""
+
+    registration = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why is this a late entry?"),
+        max_length=300,
+        min_length=2,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. the scanner failed at the door")}),
+    )
 
 
 class SurveyForm(forms.Form):
-    score = forms.TypedChoiceField(label=_("How satisfied are you?"), coerce=int, widget=forms.RadioSelect,
-                                   choices=[(5, _("Very satisfied")), (4, _("Satisfied")), (3, _("Neutral")),
-                                            (2, _("Dissatisfied")), (1, _("Very dissatisfied"))])
-    comment = forms.CharField(label=_("Anything to tell the organizer?"), max_length=500, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you?"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        choices=[
+            (5, _("Very satisfied")),
+            (4, _("Satisfied")),
+            (3, _("Neutral")),
+            (2, _("Dissatisfied")),
+            (1, _("Very dissatisfied")),
+        ],
+    )
+    comment = forms.CharField(
+        label=_("Anything to tell the organizer?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class ReportForm(forms.Form):
@@ -218,9 +303,11 @@ class VenueForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     hours = forms.CharField(
-        label=_("Opening hours"), widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Opening hours"),
+        widget=forms.Textarea(attrs={"rows": 4}),
         initial="2 09:00-12:00 13:30-16:30\n3 09:00-12:00 13:30-16:30",
-        help_text=_("One line per weekday: the weekday (1 = Monday … 7 = Sunday), then the opening periods."))
+        help_text=_("One line per weekday: the weekday (1 = Monday … 7 = Sunday), then the opening periods."),
+    )
     slot_minutes = forms.IntegerField(label=_("Slot length (minutes)"), min_value=15, max_value=480, initial=60)
     slot_capacity = forms.IntegerField(label=_("Visitors per slot"), min_value=1, max_value=10000, initial=30)
 

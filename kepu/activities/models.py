@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kepu.core.models import TimeStampedModel
 from kepu.core.populations import Population
+from kepu.core.tags import tags_to_text, text_to_tags  # noqa: F401 - imported from here by callers
 
 
 class ActivityKind(models.TextChoices):
@@ -32,6 +33,9 @@ class ActivityKind(models.TextChoices):
     SCIENCE_WEEK = "science_week", _("Science week event")
     CONSULTATION = "consultation", _("Consultation")
     VISIT = "visit", _("Visit booking")
+    # Counted by the emergency app toward the "people trained in emergency skills" targets (应急演练, 应急培训).
+    DRILL = "drill", _("Emergency drill")
+    EMERGENCY_TRAINING = "emergency_training", _("Emergency skills training")
     OTHER = "other", _("Other")
 
 
@@ -45,16 +49,6 @@ class Topic(models.TextChoices):
     ANTI_FRAUD = "anti_fraud", _("Fraud prevention")
     CULTURE = "culture", _("Science culture")
     OTHER = "other", _("Other")
-
-
-def tags_to_text(values) -> str:
-    """Tags are stored as ``,a,b,`` so "has tag a" is one portable LIKE on SQLite and PostgreSQL."""
-    values = [v for v in dict.fromkeys(values or []) if v]
-    return f",{','.join(values)}," if values else ""
-
-
-def text_to_tags(text: str) -> list[str]:
-    return [v for v in (text or "").split(",") if v]
 
 
 # --- Theme calendar ------------------------------------------------------------------
@@ -77,12 +71,15 @@ class Theme(models.Model):
     name = models.CharField(_("name"), max_length=60)
     rule = models.CharField(_("rule"), max_length=12, choices=ThemeRule.choices, default=ThemeRule.FIXED)
     month = models.PositiveSmallIntegerField(_("month"), validators=[MinValueValidator(1), MaxValueValidator(12)])
-    day = models.PositiveSmallIntegerField(_("day"), null=True, blank=True,
-                                           validators=[MinValueValidator(1), MaxValueValidator(31)])
-    weekday = models.PositiveSmallIntegerField(_("weekday (0 = Monday)"), null=True, blank=True,
-                                               validators=[MaxValueValidator(6)])
-    nth = models.PositiveSmallIntegerField(_("which one in the month"), null=True, blank=True,
-                                           validators=[MinValueValidator(1), MaxValueValidator(5)])
+    day = models.PositiveSmallIntegerField(
+        _("day"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday (0 = Monday)"), null=True, blank=True, validators=[MaxValueValidator(6)]
+    )
+    nth = models.PositiveSmallIntegerField(
+        _("which one in the month"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     duration_days = models.PositiveSmallIntegerField(_("days"), default=1, validators=[MinValueValidator(1)])
     is_city_theme = models.BooleanField(_("the city's own"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -151,14 +148,16 @@ class Venue(TimeStampedModel):
     periods; visit slots are cut from them (预约参观).
     """
 
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT,
-                                     related_name="+")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+    )
     place = models.ForeignKey("places.Place", verbose_name=_("place"), on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
     opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
-    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=60,
-                                                    validators=[MinValueValidator(15)])
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"), default=60, validators=[MinValueValidator(15)]
+    )
     slot_capacity = models.PositiveIntegerField(_("visitors per slot"), default=30, validators=[MinValueValidator(1)])
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -174,8 +173,9 @@ class Venue(TimeStampedModel):
 class DistrictActivitySettings(models.Model):
     """Per district: whether activities need the office's review before they are published."""
 
-    district = models.OneToOneField("places.Place", verbose_name=_("district"), on_delete=models.CASCADE,
-                                    related_name="+")
+    district = models.OneToOneField(
+        "places.Place", verbose_name=_("district"), on_delete=models.CASCADE, related_name="+"
+    )
     review_required = models.BooleanField(_("review before publication"), default=False)
 
     class Meta:
@@ -198,15 +198,18 @@ class ActivityStatus(models.TextChoices):
 class Activity(TimeStampedModel):
     """A science-popularization activity published by an organization (one session or a series)."""
 
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("organizer"), on_delete=models.PROTECT,
-                                     related_name="+")
-    place = models.ForeignKey("places.Place", verbose_name=_("place in the tree"), on_delete=models.PROTECT,
-                              related_name="+")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organizer"), on_delete=models.PROTECT, related_name="+"
+    )
+    place = models.ForeignKey(
+        "places.Place", verbose_name=_("place in the tree"), on_delete=models.PROTECT, related_name="+"
+    )
     # Denormalized from ``place`` so the calendar filters by district and area with one index.
     place_path = models.CharField(max_length=120, db_index=True, editable=False)
     district_code = models.CharField(max_length=20, db_index=True, editable=False)
-    venue = models.ForeignKey(Venue, verbose_name=_("venue"), null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="activities")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
     address = models.CharField(_("address"), max_length=200, blank=True)
     online_url = models.URLField(_("online link"), blank=True)
     title = models.CharField(_("title"), max_length=120)
@@ -215,18 +218,25 @@ class Activity(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices, default=ActivityKind.LECTURE)
     topics = models.CharField(_("topics"), max_length=200, blank=True)
     populations = models.CharField(_("target populations"), max_length=120, blank=True)
-    theme = models.ForeignKey(Theme, verbose_name=_("theme"), null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="activities")
-    image = models.FileField(_("image"), upload_to="activities/%Y/", blank=True,
-                             validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])])
+    theme = models.ForeignKey(
+        Theme, verbose_name=_("theme"), null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    image = models.FileField(
+        _("image"),
+        upload_to="activities/%Y/",
+        blank=True,
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
+    )
     registration_opens_at = models.DateTimeField(_("sign-up opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("sign-up closes"), null=True, blank=True)
     needs_approval = models.BooleanField(_("sign-ups need approval"), default=False)
     is_public = models.BooleanField(_("public"), default=True)
-    offer_hours = models.PositiveSmallIntegerField(_("hours to accept a freed place"), default=24,
-                                                   validators=[MinValueValidator(1)])
-    status = models.CharField(_("status"), max_length=12, choices=ActivityStatus.choices,
-                              default=ActivityStatus.DRAFT, db_index=True)
+    offer_hours = models.PositiveSmallIntegerField(
+        _("hours to accept a freed place"), default=24, validators=[MinValueValidator(1)]
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT, db_index=True
+    )
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
     # The first and last session, kept by the services so the calendar needs no join.
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
@@ -234,8 +244,9 @@ class Activity(TimeStampedModel):
     # The start of the next session that has not ended (None once all have): the public
     # calendar lists and orders by it. Kept by the services and moved on by a periodic task.
     next_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("activity")
@@ -243,14 +254,19 @@ class Activity(TimeStampedModel):
         ordering = ["starts_at", "pk"]
         indexes = [
             # The public calendar: a partial index both databases use for "published, public, by date".
-            models.Index(fields=["starts_at", "id"], condition=Q(status="published", is_public=True),
-                         name="activity_public_idx"),
-            models.Index(fields=["next_at", "id"], condition=Q(status="published", is_public=True),
-                         name="activity_upcoming_idx"),
+            models.Index(
+                fields=["starts_at", "id"], condition=Q(status="published", is_public=True), name="activity_public_idx"
+            ),
+            models.Index(
+                fields=["next_at", "id"], condition=Q(status="published", is_public=True), name="activity_upcoming_idx"
+            ),
             models.Index(fields=["district_code", "starts_at"], name="activity_district_idx"),
             # The calendar of one district, soonest first, without sorting the district's year.
-            models.Index(fields=["district_code", "next_at", "id"], condition=Q(status="published", is_public=True),
-                         name="activity_district_next_idx"),
+            models.Index(
+                fields=["district_code", "next_at", "id"],
+                condition=Q(status="published", is_public=True),
+                name="activity_district_next_idx",
+            ),
             models.Index(fields=["organization", "starts_at"], name="activity_org_idx"),
             models.Index(fields=["theme", "starts_at"], name="activity_theme_idx"),
         ]
@@ -264,6 +280,10 @@ class Activity(TimeStampedModel):
             self.place_path = place.path
             self.district_code = place.district_code
         super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ActivityStatus.PUBLISHED
 
     @property
     def topic_list(self) -> list[str]:
@@ -284,6 +304,31 @@ class Activity(TimeStampedModel):
         return bool(self.online_url) and not self.venue_id and not self.address
 
 
+class CoOrganizer(models.Model):
+    """Another organization that co-hosts an activity (联合主办 / 协办).
+
+    The activity's ``organization`` stays its lead organizer (牵头单位). Each co-organizer counts
+    the activity among its own in the annual statistics; a roll-up above them counts it once,
+    its person-times credited to the lead (see ``kepu/activities/measures.py``).
+    """
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="co_organizers"
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("co-organizer"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("co-organizer")
+        verbose_name_plural = _("co-organizers")
+        constraints = [models.UniqueConstraint(fields=["activity", "organization"], name="co_organizer_once")]
+        indexes = [models.Index(fields=["organization", "activity"], name="co_organizer_org_idx")]
+
+    def __str__(self):
+        return f"{self.activity_id}+{self.organization_id}"
+
+
 #: The tally column of each population.
 ATTENDANCE_FIELDS = {p: f"att_{p}" for p in Population.values}
 
@@ -297,8 +342,9 @@ class Session(models.Model):
     registrations.
     """
 
-    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.CASCADE,
-                                 related_name="sessions")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="sessions"
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     capacity = models.PositiveIntegerField(_("places"), validators=[MinValueValidator(1)])
@@ -325,6 +371,8 @@ class Session(models.Model):
     att_other = models.PositiveIntegerField(default=0, editable=False)
     survey_sum = models.PositiveIntegerField(default=0, editable=False)
     survey_count = models.PositiveIntegerField(default=0, editable=False)
+    #: When the attendees were invited to the satisfaction survey (once the session had ended).
+    surveys_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("session")
@@ -338,12 +386,19 @@ class Session(models.Model):
             models.Index(fields=["activity", "starts_at"], name="session_activity_idx"),
             # Partial on "counted and not cancelled", the figures' own condition, so that both
             # databases range-scan (and order by) the date instead of skip-scanning a boolean.
-            models.Index(fields=["starts_at"], condition=Q(counted=True, is_cancelled=False),
-                         name="session_figures_idx"),
-            models.Index(fields=["district_code", "starts_at"], condition=Q(counted=True, is_cancelled=False),
-                         name="session_district_idx"),
-            models.Index(fields=["organization_id_copy", "starts_at"], condition=Q(counted=True, is_cancelled=False),
-                         name="session_org_idx"),
+            models.Index(
+                fields=["starts_at"], condition=Q(counted=True, is_cancelled=False), name="session_figures_idx"
+            ),
+            models.Index(
+                fields=["district_code", "starts_at"],
+                condition=Q(counted=True, is_cancelled=False),
+                name="session_district_idx",
+            ),
+            models.Index(
+                fields=["organization_id_copy", "starts_at"],
+                condition=Q(counted=True, is_cancelled=False),
+                name="session_org_idx",
+            ),
         ]
 
     def __str__(self):
@@ -352,6 +407,16 @@ class Session(models.Model):
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def checkin_opens_at(self):
+        """Check-in at the door opens a configurable time before the start (``KEPU_CHECKIN_OPENS_MINUTES``)."""
+        return self.starts_at - timedelta(minutes=settings.KEPU_CHECKIN_OPENS_MINUTES)
+
+    @property
+    def checkin_closes_at(self):
+        """…and closes when the session ends; later, only a late entry (补登) with a reason counts someone."""
+        return self.ends_at
 
 
 # --- Calendar tags and the figures roll-up ------------------------------------------------------------------
@@ -379,10 +444,14 @@ class ActivityTopic(CalendarTag):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["activity", "topic"], name="activity_topic_unique")]
         indexes = [
-            models.Index(fields=["topic", "next_at", "activity"], condition=Q(listed=True),
-                         name="activity_topic_next_idx"),
-            models.Index(fields=["topic", "starts_at", "ends_at", "activity"], condition=Q(listed=True),
-                         name="activity_topic_start_idx"),
+            models.Index(
+                fields=["topic", "next_at", "activity"], condition=Q(listed=True), name="activity_topic_next_idx"
+            ),
+            models.Index(
+                fields=["topic", "starts_at", "ends_at", "activity"],
+                condition=Q(listed=True),
+                name="activity_topic_start_idx",
+            ),
         ]
 
     def __str__(self):
@@ -396,10 +465,14 @@ class ActivityPopulation(CalendarTag):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["activity", "population"], name="activity_population_unique")]
         indexes = [
-            models.Index(fields=["population", "next_at", "activity"], condition=Q(listed=True),
-                         name="activity_pop_next_idx"),
-            models.Index(fields=["population", "starts_at", "ends_at", "activity"], condition=Q(listed=True),
-                         name="activity_pop_start_idx"),
+            models.Index(
+                fields=["population", "next_at", "activity"], condition=Q(listed=True), name="activity_pop_next_idx"
+            ),
+            models.Index(
+                fields=["population", "starts_at", "ends_at", "activity"],
+                condition=Q(listed=True),
+                name="activity_pop_start_idx",
+            ),
         ]
 
     def __str__(self):
@@ -447,8 +520,9 @@ class FiguresMonth(RollupFigures):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["month", "district_code", "place_path", "organization_id", "theme_id"],
-                                    name="figures_month_key"),
+            models.UniqueConstraint(
+                fields=["month", "district_code", "place_path", "organization_id", "theme_id"], name="figures_month_key"
+            ),
         ]
         indexes = [
             models.Index(fields=["district_code", "month"], name="figures_month_district_idx"),
@@ -496,8 +570,12 @@ class RegistrationStatus(models.TextChoices):
 #: Registrations that hold places in ``Session.seats_taken``.
 HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
 #: Registrations that are still alive (may end up attending).
-ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING,
-          RegistrationStatus.OFFERED)
+ACTIVE = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITING,
+    RegistrationStatus.OFFERED,
+)
 
 
 def new_ticket_code() -> str:
@@ -512,26 +590,41 @@ class Registration(TimeStampedModel):
     orders the waiting list: lower goes first, and it never changes once given.
     """
 
-    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE,
-                                related_name="registrations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("attendee"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="activity_registrations")
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True,
-                                      blank=True, on_delete=models.SET_NULL, related_name="+")
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attendee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity_registrations",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     name = models.CharField(_("name"), max_length=60)
     head_count = models.PositiveIntegerField(_("head count"), default=1, validators=[MinValueValidator(1)])
-    population = models.CharField(_("population"), max_length=12, choices=Population.choices,
-                                  default=Population.OTHER)
+    population = models.CharField(_("population"), max_length=12, choices=Population.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=RegistrationStatus.choices, db_index=True)
     waiting_seq = models.PositiveIntegerField(_("place in the waiting list"), null=True, blank=True)
     offer_expires_at = models.DateTimeField(_("offer expires"), null=True, blank=True)
     ticket_code = models.CharField(max_length=24, unique=True, default=new_ticket_code, editable=False)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
-    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Set once a place has been offered: a registration is promoted at most once.
     promoted_at = models.DateTimeField(null=True, blank=True)
+    #: Why someone was checked in after the check-in window (补登); empty for a check-in at the door.
+    late_entry_reason = models.CharField(_("reason for the late entry"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("registration")
@@ -562,18 +655,35 @@ class Registration(TimeStampedModel):
     def is_checked_in(self) -> bool:
         return self.checked_in_at is not None
 
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == RegistrationStatus.CONFIRMED
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == RegistrationStatus.WAITING
+
+    @property
+    def is_offered(self) -> bool:
+        return self.status == RegistrationStatus.OFFERED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == RegistrationStatus.PENDING
+
 
 class WalkIn(models.Model):
     """People who came without signing up, counted by staff at the door."""
 
     session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="walk_ins")
     head_count = models.PositiveIntegerField(_("head count"), validators=[MinValueValidator(1)])
-    population = models.CharField(_("population"), max_length=12, choices=Population.choices,
-                                  default=Population.OTHER)
+    population = models.CharField(_("population"), max_length=12, choices=Population.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     #: The offline check-in list these walk-ins came from, so a second import of it counts them once.
     sheet_key = models.CharField(max_length=20, blank=True, default="")
+    #: Why they were counted after the session had ended (补登); empty when counted at the door.
+    late_entry_reason = models.CharField(_("reason for the late entry"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("walk-in")
@@ -588,8 +698,7 @@ class SurveyResponse(models.Model):
     """A checked-in attendee's satisfaction rating (one per registration)."""
 
     registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="survey")
-    score = models.PositiveSmallIntegerField(_("satisfaction"), validators=[MinValueValidator(1),
-                                                                              MaxValueValidator(5)])
+    score = models.PositiveSmallIntegerField(_("satisfaction"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
 
@@ -617,8 +726,11 @@ class ActivityReport(TimeStampedModel):
 
 class ActivityPhoto(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(_("photo"), upload_to="activities/photos/%Y/",
-                            validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])])
+    file = models.FileField(
+        _("photo"),
+        upload_to="activities/photos/%Y/",
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
+    )
     caption = models.CharField(_("caption"), max_length=120, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

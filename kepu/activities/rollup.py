@@ -26,12 +26,35 @@ from django.utils import timezone
 from kepu.core.populations import Population
 
 ATT = {p: f"att_{p}" for p in Population.values}
-FIELDS = ("activities", "sessions", "services", "registered", "checked_in", "walk_ins", *ATT.values(),
-          "survey_sum", "survey_count")
+FIELDS = (
+    "activities",
+    "sessions",
+    "services",
+    "registered",
+    "checked_in",
+    "walk_ins",
+    *ATT.values(),
+    "survey_sum",
+    "survey_count",
+)
 #: What a session row must carry for ``session_contribution``.
-SESSION_VALUES = ("pk", "starts_at", "counted", "is_cancelled", "district_code", "place_path",
-                  "organization_id_copy", "theme_id_copy", "is_first", "registered", "checked_in",
-                  "walk_in_count", *ATT.values(), "survey_sum", "survey_count")
+SESSION_VALUES = (
+    "pk",
+    "starts_at",
+    "counted",
+    "is_cancelled",
+    "district_code",
+    "place_path",
+    "organization_id_copy",
+    "theme_id_copy",
+    "is_first",
+    "registered",
+    "checked_in",
+    "walk_in_count",
+    *ATT.values(),
+    "survey_sum",
+    "survey_count",
+)
 SERVICE_VALUES = ("pk", "delivered_at", "district_code", "place_path", "organization_id", "attendance", "activity_id")
 
 Key = tuple  # (month, district_code, place_path, organization_id, theme_id)
@@ -42,16 +65,27 @@ def month_of(moment) -> object:
 
 
 def session_key(row: Mapping) -> Key:
-    return (month_of(row["starts_at"]), row["district_code"] or "", row["place_path"] or "",
-            row["organization_id_copy"] or 0, row["theme_id_copy"] or 0)
+    return (
+        month_of(row["starts_at"]),
+        row["district_code"] or "",
+        row["place_path"] or "",
+        row["organization_id_copy"] or 0,
+        row["theme_id_copy"] or 0,
+    )
 
 
 def session_contribution(row: Mapping) -> tuple[Key, dict] | None:
     if not row["counted"] or row["is_cancelled"]:
         return None
-    figures = {"activities": 1 if row["is_first"] else 0, "sessions": 1, "registered": row["registered"],
-               "checked_in": row["checked_in"], "walk_ins": row["walk_in_count"],
-               "survey_sum": row["survey_sum"], "survey_count": row["survey_count"]}
+    figures = {
+        "activities": 1 if row["is_first"] else 0,
+        "sessions": 1,
+        "registered": row["registered"],
+        "checked_in": row["checked_in"],
+        "walk_ins": row["walk_in_count"],
+        "survey_sum": row["survey_sum"],
+        "survey_count": row["survey_count"],
+    }
     figures.update({f: row[f] for f in ATT.values()})
     return session_key(row), figures
 
@@ -63,8 +97,13 @@ def service_contribution(row: Mapping) -> tuple[Key, dict] | None:
     for pop, n in (row["attendance"] or {}).items():
         if pop in ATT:
             figures[ATT[pop]] = figures.get(ATT[pop], 0) + int(n)
-    key = (month_of(row["delivered_at"]), row["district_code"] or "", row["place_path"] or "",
-           row["organization_id"] or 0, 0)
+    key = (
+        month_of(row["delivered_at"]),
+        row["district_code"] or "",
+        row["place_path"] or "",
+        row["organization_id"] or 0,
+        0,
+    )
     return key, figures
 
 
@@ -111,8 +150,13 @@ def move(tables, before: Iterable[tuple[Key, dict] | None], after: Iterable[tupl
 
 
 def _fine_key(key: Key) -> dict:
-    return {"month": key[0], "district_code": key[1], "place_path": key[2], "organization_id": key[3],
-            "theme_id": key[4]}
+    return {
+        "month": key[0],
+        "district_code": key[1],
+        "place_path": key[2],
+        "organization_id": key[3],
+        "theme_id": key[4],
+    }
 
 
 def add(tables, key: Key, delta: Mapping[str, int]) -> None:
@@ -143,18 +187,31 @@ def recompute(session_model, service_model) -> dict[Key, dict]:
 
     tz = timezone.get_current_timezone()
     out: dict[Key, dict] = defaultdict(lambda: defaultdict(int))
-    sums = {"registered": Sum("registered"), "checked_in": Sum("checked_in"), "walk_ins": Sum("walk_in_count"),
-            "survey_sum": Sum("survey_sum"), "survey_count": Sum("survey_count"),
-            **{f: Sum(f) for f in ATT.values()}}
-    rows = (session_model.objects.filter(counted=True, is_cancelled=False)
-            .annotate(m=TruncMonth("starts_at", tzinfo=tz))
-            .values("m", "district_code", "place_path", "organization_id_copy", "theme_id_copy")
-            .annotate(sessions=Count("pk"), activities=Count("pk", filter=Q(is_first=True)), **sums).order_by())
+    sums = {
+        "registered": Sum("registered"),
+        "checked_in": Sum("checked_in"),
+        "walk_ins": Sum("walk_in_count"),
+        "survey_sum": Sum("survey_sum"),
+        "survey_count": Sum("survey_count"),
+        **{f: Sum(f) for f in ATT.values()},
+    }
+    rows = (
+        session_model.objects.filter(counted=True, is_cancelled=False)
+        .annotate(m=TruncMonth("starts_at", tzinfo=tz))
+        .values("m", "district_code", "place_path", "organization_id_copy", "theme_id_copy")
+        .annotate(sessions=Count("pk"), activities=Count("pk", filter=Q(is_first=True)), **sums)
+        .order_by()
+    )
     for r in rows:
         m = r["m"]
         m = m.date() if hasattr(m, "date") else m
-        key = (m.replace(day=1), r["district_code"] or "", r["place_path"] or "", r["organization_id_copy"] or 0,
-               r["theme_id_copy"] or 0)
+        key = (
+            m.replace(day=1),
+            r["district_code"] or "",
+            r["place_path"] or "",
+            r["organization_id_copy"] or 0,
+            r["theme_id_copy"] or 0,
+        )
         for f in FIELDS:
             if f in r and r[f]:
                 out[key][f] += r[f]
@@ -205,10 +262,18 @@ def rebuild(tables, session_model, service_model, *, lock: bool = True) -> int:
         rows = recompute(session_model, service_model)
         fine.objects.all().delete()
         coarse.objects.all().delete()
-        fine.objects.bulk_create([
-            fine(month=k[0], district_code=k[1], place_path=k[2], organization_id=k[3], theme_id=k[4], **figures)
-            for k, figures in rows.items()], batch_size=2000)
-        coarse.objects.bulk_create([
-            coarse(month=k[0], district_code=k[1], theme_id=k[2], **figures)
-            for k, figures in by_district(rows).items()], batch_size=2000)
+        fine.objects.bulk_create(
+            [
+                fine(month=k[0], district_code=k[1], place_path=k[2], organization_id=k[3], theme_id=k[4], **figures)
+                for k, figures in rows.items()
+            ],
+            batch_size=2000,
+        )
+        coarse.objects.bulk_create(
+            [
+                coarse(month=k[0], district_code=k[1], theme_id=k[2], **figures)
+                for k, figures in by_district(rows).items()
+            ],
+            batch_size=2000,
+        )
     return len(rows)

@@ -18,6 +18,12 @@ class Actor:
 
     user: Any = None
     membership: Any = None
+    #: The platform itself (periodic tasks): may make only the transitions declared ``system``.
+    system: bool = False
+
+    @property
+    def is_system(self) -> bool:
+        return self.system
 
     @property
     def is_authenticated(self) -> bool:
@@ -63,9 +69,13 @@ class Actor:
         return self.user.pk if self.is_authenticated else None
 
     def __str__(self) -> str:
+        if self.system:
+            return "system"
         if not self.is_authenticated:
             return "anonymous"
         return f"{self.user} as {self.role or '-'}"
 
 
 ANONYMOUS = Actor()
+#: The platform acting on its own (deadlines, closing unrated orders): audited without a person.
+SYSTEM = Actor(system=True)

@@ -27,6 +27,18 @@ class PolicyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        """A change in the admin is audited like one made through a service: who, what, which fields."""
+        from kepu.core.audit import log_action
+
+        super().save_model(request, obj, form, change)
+        log_action(
+            request.actor,
+            f"kepu.{obj._meta.app_label}.admin_changed",
+            obj,
+            data={"fields": sorted(form.changed_data)},
+        )
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(PolicyAdmin):

@@ -21,7 +21,8 @@ class RequestMeta:
 
 
 current_request_meta: contextvars.ContextVar[RequestMeta] = contextvars.ContextVar(
-    "kepu_request_meta", default=RequestMeta()
+    "kepu_request_meta",
+    default=RequestMeta(),  # noqa: B039 (frozen dataclass)
 )
 
 
@@ -63,3 +64,46 @@ def log_action(actor: Actor | None, action: str, obj=None, *, place=None, data: 
         ip=meta.ip,
         user_agent=meta.user_agent[:200],
     )
+
+
+# --- Audit codes in words ----------------------------------------------------------------------------------
+_labels: dict[str, tuple] = {}
+#: Words a declared workflow gives its transitions' codes (its model's name, the action's label); an app's
+#: own ``audit_labels`` win where they name the same code.
+_workflow_labels: dict[str, tuple] = {}
+
+
+def register_audit_labels(subject, events: dict) -> None:
+    """Words for audit codes: ``subject`` names the kind of record ("Order"), ``events`` maps each code to
+    what happened ("kepu.orders.claim": "claimed"). Each app registers its codes in its ``audit_labels``
+    module; the trail then reads "Order: claimed" instead of the code."""
+    for code, event in events.items():
+        _labels[code] = (subject, event)
+
+
+def register_workflow_labels(subject, events: dict) -> None:
+    """The fallback words for a workflow's codes (see ``kepu.core.workflow.Workflow``)."""
+    _workflow_labels.update({code: (subject, event) for code, event in events.items()})
+
+
+def describe(code: str) -> str:
+    """An audit code in words, in the current language (the code itself when nobody registered it)."""
+    from django.utils.translation import gettext
+
+    found = _labels.get(code) or _workflow_labels.get(code)
+    if found is None:
+        return code
+    subject, event = found
+    return gettext("%(subject)s: %(event)s") % {"subject": subject, "event": event}
+
+
+def known_codes() -> set[str]:
+    return set(_labels) | set(_workflow_labels)
+
+
+def subjects() -> list[tuple[str, str]]:
+    """(code prefix, subject) pairs for filtering the trail by kind of record."""
+    prefixes: dict[str, object] = {}
+    for code, (subject, _event) in {**_workflow_labels, **_labels}.items():
+        prefixes.setdefault(code.rsplit(".", 1)[0] + ".", subject)
+    return sorted(((p, str(s)) for p, s in prefixes.items()), key=lambda item: item[1])

@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from kepu.core import selectors
-from kepu.core.api import actor_of
+from kepu.core.api import Pages, actor_of
 
 router = Router(tags=["audit"])
 
@@ -18,10 +18,16 @@ class AuditOut(Schema):
     object_type: str
     object_id: str
     object_repr: str
-    ip: str | None
+    ip: str | None  # the city office only (it investigates); an address is personal data
+
+    @staticmethod
+    def resolve_ip(obj, context):
+        request = (context or {}).get("request")
+        actor = getattr(request, "actor", None)
+        return obj.ip if actor is not None and actor.is_city else None
 
 
 @router.get("/", response=list[AuditOut], summary="The audit trail of the caller's area (offices only)")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def audit_list(request, action: str = ""):
     return selectors.audit_list(actor=actor_of(request), action=action)

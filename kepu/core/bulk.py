@@ -20,8 +20,12 @@ def insert_rows(model, rows: list[dict], batch: int = 5000) -> None:
         template[f.attname] = f.get_db_prep_save(f.pre_save(template_obj, True), connection)
     columns = [f.attname for f in fields]
     qn = connection.ops.quote_name
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
-            cursor.executemany(sql, [tuple(r.get(c, template[c]) for c in columns) for r in rows[start:start + batch]])
+            cursor.executemany(
+                sql, [tuple(r.get(c, template[c]) for c in columns) for r in rows[start : start + batch]]
+            )

@@ -30,3 +30,7 @@ OFFICE_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 
 #: Everyone who works on the platform for an organization (not a resident acting for themself).
 STAFF_ROLES = frozenset(set(Role) - {Role.RESIDENT, Role.VOLUNTEER, Role.EXPERT})
+
+#: Roles of people acting for themselves on the public side: they get the resident layout
+#: (bottom tab bar, large cards), as do visitors and people who have not chosen a community yet.
+PUBLIC_ROLES = frozenset({Role.RESIDENT, Role.VOLUNTEER})

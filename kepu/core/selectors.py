@@ -1,4 +1,4 @@
-"""Reads shared across apps: the audit trail and the figures on a role's home page."""
+"""Reads shared across apps: the audit trail."""
 
 from django.db.models import QuerySet
 
@@ -30,18 +30,3 @@ def audit_list(*, actor: Actor, action: str = "") -> QuerySet[AuditEntry]:
     if action:
         qs = qs.filter(action__startswith=action)
     return qs.order_by("-at", "-id")
-
-
-def home_stats(*, actor: Actor) -> list[dict]:
-    """A few figures for the home page, each already scoped to the actor."""
-    from kepu.accounts.selectors import person_count
-    from kepu.orgs.models import Organization
-
-    if actor.role not in OFFICE_ROLES and not actor.area_path:
-        return []
-    from django.utils.translation import gettext_lazy as _
-
-    return [
-        {"label": _("Organizations"), "value": scope(actor, Organization.objects.all()).count()},
-        {"label": _("People"), "value": person_count(actor=actor)},
-    ]

@@ -11,4 +11,8 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots),
+    path("favicon.ico", views.favicon),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("terms/", views.terms, name="terms"),
 ]

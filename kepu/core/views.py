@@ -1,34 +1,62 @@
 """Pages every role shares: landing, role homes, elder mode, the audit trail, health."""
 
+import json
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kepu.accounts.services import set_elder_mode
 from kepu.core import selectors
+from kepu.core.audit import describe, subjects
+from kepu.core.home import cards_for, panels_for, todos_for
+from kepu.core.hooks import set_elder_mode
 from kepu.core.http import login_required, role_required
 from kepu.core.middleware import ELDER_COOKIE
 from kepu.core.nav import nav_for
-from kepu.core.roles import OFFICE_ROLES, Role
+from kepu.core.roles import OFFICE_ROLES, PUBLIC_ROLES, Role
+from kepu.core.worker import stale_workers
+
+ELDER_CARDS = 4
+
+
+def _resident_home(request):
+    """The public side's home, like a mini program: the next step first, large cards, what is on near me."""
+    actor = request.actor
+    cards = cards_for(actor)
+    if request.elder_mode:
+        cards = cards[:ELDER_CARDS]  # 长辈版: fewer choices on a screen; the rest stay in the tab bar and menu
+    context = {
+        "todos": todos_for(actor),
+        "cards": cards,
+        "panels": panels_for(actor),
+        "needs_profile": actor.is_authenticated and actor.role is None,
+    }
+    return TemplateResponse(request, "core/resident_home.html", context)
 
 
 def landing(request):
     if request.actor.is_authenticated:
         return redirect("core:home")
-    return TemplateResponse(request, "core/landing.html", {})
+    return _resident_home(request)
 
 
 @login_required
 def home(request):
     role = request.actor.role
     if role is None:
-        return redirect("accounts:welcome")
+        # Signed in without a community yet: the resident home, where ordering needs no detour.
+        return _resident_home(request)
     return redirect("core:role_home", role=role)
 
 
@@ -38,12 +66,61 @@ def role_home(request, role):
         raise PermissionDenied
     if request.actor.role != role:
         raise PermissionDenied
+    if role in PUBLIC_ROLES:
+        return _resident_home(request)
+    todos = todos_for(request.actor)
     context = {
         "role_label": Role(role).label,
+        "todos": todos,
+        "alerts": [t for t in todos if t.overdue],
         "cards": nav_for(role),
-        "stats": selectors.home_stats(actor=request.actor),
+        # The city office runs the platform: it is told when background work has stopped.
+        "stale_workers": stale_workers() if role == Role.CITY_ADMIN else [],
     }
     return TemplateResponse(request, "core/home.html", context)
+
+
+def privacy(request):
+    return _legal(request, "privacy")
+
+
+def terms(request):
+    return _legal(request, "terms")
+
+
+def _legal(request, which: str):
+    """The privacy policy and the user agreement: one text per language, the operator from the settings."""
+    lang = "en" if (get_language() or "").startswith("en") else "zh"
+    context = {
+        "which": which,
+        "text": f"core/legal/{which}_{lang}.html",
+        "version": settings.KEPU_POLICY_VERSION,
+        "operator": settings.KEPU_OPERATOR_NAME,
+        "contact": settings.KEPU_OPERATOR_CONTACT,
+    }
+    return TemplateResponse(request, "core/legal.html", context)
+
+
+def manifest(request):
+    """The web app manifest, so that "add to home screen" gives the platform's name and icon."""
+    body = {
+        "name": _("Kepu platform"),
+        "short_name": _("Kepu"),
+        "start_url": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b4ea2",
+        "icons": [
+            {"src": static("kepu/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("kepu/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("kepu/favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/manifest+json")
+
+
+def favicon(request):
+    return HttpResponsePermanentRedirect(static("kepu/favicon-32.png"))
 
 
 @require_POST
@@ -60,9 +137,18 @@ def toggle_elder(request):
 
 @role_required(*OFFICE_ROLES)
 def audit_list(request):
-    entries = selectors.audit_list(actor=request.actor, action=request.GET.get("action", ""))
+    """The trail in words: what happened (not its code), the role by name, the time in the local zone."""
+    action = request.GET.get("action", "")
+    entries = selectors.audit_list(actor=request.actor, action=action)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return TemplateResponse(request, "core/audit_list.html", {"page": page, "action": request.GET.get("action", "")})
+    rows = [(e, describe(e.action), _role_label(e.role)) for e in page]
+    # Addresses are personal data: the city office, which investigates, sees them; district offices do not.
+    context = {"page": page, "rows": rows, "action": action, "subjects": subjects(), "show_ip": request.actor.is_city}
+    return TemplateResponse(request, "core/audit_list.html", context)
+
+
+def _role_label(role: str) -> str:
+    return str(Role(role).label) if role in Role.values else role
 
 
 def healthz(request):
@@ -76,7 +162,20 @@ def forbidden(request, exception=None):
 
 
 def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": str(_("Not found."))}, status=404, **_JSON)
     return TemplateResponse(request, "404.html", {}, status=404)
+
+
+def server_error(request):
+    """The 500 page: standalone (no context processors, no database), JSON under /api/."""
+    if request.path.startswith("/api/"):
+        message = str(_("Something went wrong on our side. Please try again later."))
+        return JsonResponse({"code": "server_error", "message": message}, status=500, **_JSON)
+    return HttpResponse(loader.get_template("500.html").render({}), status=500)
+
+
+_JSON = {"json_dumps_params": {"ensure_ascii": False}}
 
 
 def robots(request):

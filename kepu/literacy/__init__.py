@@ -1,7 +1,9 @@
 """kepu.literacy: scoring and survey statistics for the citizens' scientific-literacy survey.
 
-Pure numpy/scipy/pyarrow; nothing here imports Django, so the engine runs in tasks, on the
-command line (``python -m kepu.literacy``) and in notebooks alike.
+Pure numpy/pyarrow (scipy only for replicate weights); nothing here imports Django, so the
+engine runs in tasks, on the command line (``python -m kepu.literacy``) and in notebooks alike.
+Figures are checked against R's survey package (reference output stored in
+``tests/engine/data/r/``).
 
 Scoring one submitted questionnaire (e.g. in a service after the quiz is submitted)::
 
@@ -20,7 +22,14 @@ Estimating a survey round (e.g. in a background task)::
     )
     result.as_dict()  # design, calibration report, estimates with SE, CI, df
 
-Errors are :class:`LiteracyError` with a stable ``code`` (see ``ERROR_CODES``).
+After raking, the linearization is by default the calibration estimator's (residuals from
+the base-weighted regression on the margins; R's ``calibrate(calfun="raking")``), computed
+exactly; ``rake_variance="rake"`` (command line ``--variance rake``) gives R's ``rake()``,
+which approximates it with unweighted cell means. See :func:`rake`.
+
+Errors are :class:`LiteracyError` with a stable ``code`` (see ``ERROR_CODES``) and a
+message in English and Chinese; errors about data name the column and row in ``details``.
+An estimate without an interval says why in ``note`` (see ``INTERVAL_NOTES``).
 """
 
 from .calibration import (
@@ -34,8 +43,9 @@ from .calibration import (
     trim_weights,
 )
 from .design import LONELY_PSU_METHODS, Design
-from .errors import ERROR_CODES, LiteracyError, LiteracyWarning
+from .errors import ERROR_CODES, ERROR_CODES_ZH, LiteracyError, LiteracyWarning
 from .estimation import (
+    INTERVAL_NOTES,
     Estimate,
     EstimateTable,
     estimate,
@@ -61,6 +71,8 @@ from .variance import design_variance
 
 __all__ = [
     "ERROR_CODES",
+    "ERROR_CODES_ZH",
+    "INTERVAL_NOTES",
     "LONELY_PSU_METHODS",
     "CalibrationReport",
     "Design",

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
 
-from ._groups import combine_codes, factorize, indicator, is_missing
-from .design import CalibrationState, ColumnSpec, Design
+from ._groups import Grouper, combine_codes, factorize, is_missing
+from .design import CalibrationState, ColumnSpec, Design, RakeSteps
 from .errors import LiteracyError, LiteracyWarning
 
 __all__ = [
@@ -36,6 +35,8 @@ __all__ = [
 ]
 
 OnNonConvergence = Literal["raise", "warn"]
+RakeVariance = Literal["calibrate", "rake"]
+RAKE_VARIANCES: tuple[str, ...] = ("calibrate", "rake")
 
 
 @dataclass(frozen=True)
@@ -107,28 +108,19 @@ class _Cells:
     labels: list[list[str]]
 
 
-def _margin_codes(
-    design: Design, margin: Margin, partial: bool
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    vs = (
-        margin.variables if isinstance(margin.variables, tuple) else (margin.variables,)
-    )
+def _margin_codes(design: Design, margin: Margin, partial: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    vs = margin.variables if isinstance(margin.variables, tuple) else (margin.variables,)
     parts = [design.codes(v, "margin") for v in vs]
     for v, (c, _) in zip(vs, parts, strict=True):
         if (c < 0).any():
-            raise LiteracyError(
-                "missing_values", f"margin variable {v!r} has missing values"
-            )
+            raise LiteracyError("missing_values", f"margin variable {v!r} has missing values")
     if len(parts) == 1:
         codes, labels = parts[0]
         keys = [(str(lab),) for lab in labels]
     else:
         codes, uniq = combine_codes([p[0] for p in parts], [len(p[1]) for p in parts])
         idx = np.unravel_index(uniq, [len(p[1]) for p in parts])
-        keys = [
-            tuple(str(parts[j][1][idx[j][i]]) for j in range(len(parts)))
-            for i in range(len(uniq))
-        ]
+        keys = [tuple(str(parts[j][1][idx[j][i]]) for j in range(len(parts))) for i in range(len(uniq))]
     pop: dict[tuple[str, ...], float] = {}
     for k, v in margin.totals.items():
         key = tuple(str(x) for x in k) if isinstance(k, tuple | list) else (str(k),)
@@ -182,9 +174,7 @@ def _cells(design: Design, margins: Sequence[Margin], partial: bool) -> _Cells:
     if len(codes) == 1:
         combo_cells = [uniq.astype(np.int64)]
     else:
-        combo_cells = [
-            np.asarray(a, dtype=np.int64) for a in np.unravel_index(uniq, sizes)
-        ]
+        combo_cells = [np.asarray(a, dtype=np.int64) for a in np.unravel_index(uniq, sizes)]
     return _Cells(combo=combo, combo_cells=combo_cells, targets=targets, labels=labels)
 
 
@@ -198,22 +188,20 @@ def _combo_matrix(cells: _Cells) -> np.ndarray:
     return np.hstack(blocks)
 
 
-def _base_totals(
-    design: Design, combo: np.ndarray, n_combos: int
-) -> tuple[np.ndarray, np.ndarray | None]:
+def _base_totals(design: Design, combo: np.ndarray, n_combos: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-combo totals of the base weights, for the full sample and each replicate."""
     d = design.weights
     main = np.bincount(combo, weights=d, minlength=n_combos)
     rw = design.replicates
     if rw is None:
         return main, None
+    import scipy.sparse as sp  # only replicate designs need it
+
     n_units = rw.multipliers.shape[0]
     cu = sp.csr_matrix((d, (combo, rw.unit)), shape=(n_combos, n_units))
     reps = np.asarray(cu @ rw.multipliers)
     if rw.calibration_factors is not None:
-        raise LiteracyError(
-            "already_calibrated", "replicate weights are already calibrated"
-        )
+        raise LiteracyError("already_calibrated", "replicate weights are already calibrated")
     return main, reps
 
 
@@ -235,6 +223,8 @@ def _finish(
     rep_g: np.ndarray | None,
     report: CalibrationReport,
     on_nonconvergence: OnNonConvergence,
+    variance: RakeVariance = "calibrate",
+    rake_steps: RakeSteps | None = None,
 ) -> Design:
     if not report.converged:
         msg = (
@@ -242,30 +232,30 @@ def _finish(
             f"(max change {report.max_change:.3g}, tolerance {report.tolerance:.3g})"
         )
         if on_nonconvergence == "raise":
-            raise LiteracyError(
-                "calibration_not_converged", msg, report=report.as_dict()
-            )
+            raise LiteracyError("calibration_not_converged", msg, report=report.as_dict())
         warnings.warn(
             LiteracyWarning("calibration_not_converged", msg, report=report.as_dict()),
             stacklevel=3,
         )
     d = design.weights
     state = CalibrationState(
-        method=method, combo=combo, matrix=matrix, base_totals=base, report=report
+        method=method,
+        combo=combo,
+        matrix=matrix,
+        base_totals=base,
+        report=report,
+        variance=variance,
+        rake_steps=rake_steps,
     )
     rw = design.replicates
     if rw is not None and rep_g is not None:
         rw = replace(rw, calibration_factors=rep_g)
-    return replace(
-        design, weights=d * g[combo], base_weights=d, calibration=state, replicates=rw
-    )
+    return replace(design, weights=d * g[combo], base_weights=d, calibration=state, replicates=rw)
 
 
 def _check_mode(on_nonconvergence: str) -> None:
     if on_nonconvergence not in ("raise", "warn"):
-        raise LiteracyError(
-            "invalid_argument", "on_nonconvergence must be 'raise' or 'warn'"
-        )
+        raise LiteracyError("invalid_argument", "on_nonconvergence must be 'raise' or 'warn'")
 
 
 # ---------------------------------------------------------------------------- raking
@@ -279,6 +269,7 @@ def rake(
     bounds: tuple[float, float] | None = None,
     partial: bool = False,
     on_nonconvergence: OnNonConvergence = "raise",
+    variance: RakeVariance = "calibrate",
 ) -> Design:
     """Rake (iterative proportional fitting) the weights to several margins.
 
@@ -293,37 +284,44 @@ def rake(
     does for replicate designs. The default tolerance gives the converged solution, which
     is what R's published examples for ``rake`` print (its ``epsilon=1`` rule would stop
     two sweeps earlier on the API data and shift a total in the fifth digit).
+
+    ``variance`` chooses the linearization the estimates will use (replicate variances
+    are unaffected):
+
+    * ``"calibrate"`` (the default): residuals of the linearized variable from its
+      regression on the margin indicators weighted by the base weights. This is the
+      linearization of the raking estimator (Deville and Särndal 1992: raking is
+      calibration with the raking distance, asymptotically the same as the regression
+      estimator), computed exactly; it equals R's ``calibrate(..., calfun="raking")``.
+    * ``"rake"``: R's ``rake()``, which projects on *unweighted* cell means of
+      ``x / w_m`` (``w_m`` the weights after margin m in the last sweep), margin after
+      margin, ten sweeps. It is an approximation of the same projection that is exact
+      only when the base weights are constant within cells; offered so that figures
+      computed with R's ``rake()`` can be reproduced (to 1e-9).
     """
     _check_uncalibrated(design)
     _check_mode(on_nonconvergence)
+    if variance not in RAKE_VARIANCES:
+        raise LiteracyError("invalid_argument", f"variance must be one of {', '.join(RAKE_VARIANCES)}")
     if not margins:
         raise LiteracyError("invalid_argument", "rake needs at least one margin")
     if max_iter < 1:
         raise LiteracyError("invalid_argument", "max_iter must be at least 1")
     if bounds is not None and not (0 <= bounds[0] <= 1 <= bounds[1]):
-        raise LiteracyError(
-            "invalid_argument", "bounds must satisfy lower <= 1 <= upper"
-        )
+        raise LiteracyError("invalid_argument", "bounds must satisfy lower <= 1 <= upper")
     cells = _cells(design, margins, partial)
     n_combos = len(cells.combo_cells[0])
     base, reps = _base_totals(design, cells.combo, n_combos)
     cols = base[:, None] if reps is None else np.column_stack([base, reps])
-    inds = [
-        indicator(cc, len(t))
-        for cc, t in zip(cells.combo_cells, cells.targets, strict=True)
-    ]
-    for ind, t, m in zip(inds, cells.targets, margins, strict=True):
-        if np.any(ind @ base <= 0):
+    inds = [Grouper(cc, len(t)) for cc, t in zip(cells.combo_cells, cells.targets, strict=True)]
+    for ind, _t, m in zip(inds, cells.targets, margins, strict=True):
+        if np.any(ind.sum(base) <= 0):
             raise LiteracyError(
                 "calibration_infeasible",
                 f"a level of margin {m.label()} has no weight in the sample",
                 margin=m.label(),
             )
-    eps = (
-        absolute_tolerance
-        if absolute_tolerance is not None
-        else tolerance * float(base.sum())
-    )
+    eps = absolute_tolerance if absolute_tolerance is not None else tolerance * float(base.sum())
     g = np.ones_like(cols)
     empty_cells = 0
     prev = base.copy()
@@ -331,10 +329,12 @@ def rake(
     converged = False
     iterations = 0
     change = np.inf
+    steps: list[np.ndarray] = []
     for it in range(1, max_iter + 1):
         iterations = it
+        steps = []
         for ind, cc, t in zip(inds, cells.combo_cells, cells.targets, strict=True):
-            current = ind @ (cols * g)
+            current = ind.sum(cols * g)
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = t[:, None] / current
             bad = ~np.isfinite(factor)
@@ -346,6 +346,7 @@ def rake(
             g = g * factor[cc]
             if bounds is not None:
                 np.clip(g, bounds[0], bounds[1], out=g)
+            steps.append(g[:, 0].copy())  # R's rake() variance uses each step's weights
         now = base * g[:, 0]
         change = float(np.max(np.abs(now - prev)))
         history.append(change)
@@ -354,10 +355,7 @@ def rake(
             if bounds is None:
                 converged = True
                 break
-            err = max(
-                float(np.max(np.abs(ind @ now - t)))
-                for ind, t in zip(inds, cells.targets, strict=True)
-            )
+            err = max(float(np.max(np.abs(ind.sum(now) - t))) for ind, t in zip(inds, cells.targets, strict=True))
             if err < eps:
                 converged = True
                 break
@@ -388,6 +386,13 @@ def rake(
         rep_g,
         report,
         on_nonconvergence,
+        variance=variance,
+        rake_steps=RakeSteps(
+            cells=tuple(cells.combo_cells),
+            sizes=tuple(len(t) for t in cells.targets),
+            g_after=tuple(steps),
+            g=g[:, 0].copy(),
+        ),
     )
 
 
@@ -407,14 +412,12 @@ def poststratify(
     state = out.calibration
     assert state is not None
     report = replace(state.report, method="poststratify")
-    return replace(
-        out, calibration=replace(state, method="poststratify", report=report)
-    )
+    return replace(out, calibration=replace(state, method="poststratify", report=report))
 
 
 def _report(
     method: str,
-    inds: Sequence[sp.csr_matrix],
+    inds: Sequence[Grouper],
     targets: Sequence[np.ndarray],
     base: np.ndarray,
     cols: np.ndarray,
@@ -432,7 +435,7 @@ def _report(
     rel_err = 0.0
     rep_rel: float | None = None
     for ind, t in zip(inds, targets, strict=True):
-        got = ind @ final
+        got = ind.sum(final)
         e = np.abs(got - t[:, None])
         abs_err = max(abs_err, float(e[:, 0].max()))
         rel_err = max(rel_err, float((e[:, 0] / t).max()))
@@ -457,9 +460,7 @@ def _report(
 
 
 # ---------------------------------------------------------------------------- linear
-def _aux_matrix(
-    design: Design, totals: Mapping[str, Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _aux_matrix(design: Design, totals: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Combos and their auxiliary rows for linear calibration, plus the target vector."""
     codes: list[np.ndarray] = []
     sizes: list[int] = []
@@ -479,9 +480,7 @@ def _aux_matrix(
             tmap = {str(k): float(v) for k, v in tot.items()}
             miss = [x for x in lab if x not in tmap]
             if miss:
-                raise LiteracyError(
-                    "margin_mismatch", f"levels of {name} without totals", levels=miss
-                )
+                raise LiteracyError("margin_mismatch", f"levels of {name} without totals", levels=miss)
             codes.append(c)
             sizes.append(len(labels))
             col_builders.append(("cat", (len(codes) - 1, len(labels))))
@@ -490,9 +489,7 @@ def _aux_matrix(
         else:
             v = np.asarray(values, dtype=np.float64)
             if is_missing(v).any():
-                raise LiteracyError(
-                    "missing_values", f"auxiliary variable {name} has missing values"
-                )
+                raise LiteracyError("missing_values", f"auxiliary variable {name} has missing values")
             c, uniq = factorize(v)
             codes.append(c)
             sizes.append(len(uniq))
@@ -548,9 +545,7 @@ def calibrate_linear(
     _check_uncalibrated(design)
     _check_mode(on_nonconvergence)
     if bounds is not None and not (bounds[0] <= 1 <= bounds[1]):
-        raise LiteracyError(
-            "invalid_argument", "bounds must satisfy lower <= 1 <= upper"
-        )
+        raise LiteracyError("invalid_argument", "bounds must satisfy lower <= 1 <= upper")
     combo, X, target, _names = _aux_matrix(design, totals)
     n_combos = X.shape[0]
     base, reps = _base_totals(design, combo, n_combos)
@@ -576,9 +571,7 @@ def calibrate_linear(
         active = ((u > lo) & (u < hi)).astype(float)
         wts = cols * active  # (C, k)
         gram = np.einsum("ck,cq,cs->kqs", wts, X, X)
-        step = np.stack(
-            [np.linalg.lstsq(gram[j], resid[j], rcond=None)[0] for j in range(k)]
-        )
+        step = np.stack([np.linalg.lstsq(gram[j], resid[j], rcond=None)[0] for j in range(k)])
         lam = lam + step
     else:
         u = 1.0 + X @ lam.T
@@ -600,9 +593,7 @@ def calibrate_linear(
         history=tuple(history[-20:]),
     )
     rep_g = None if reps is None else g[:, 1:]
-    return _finish(
-        design, "linear", combo, X, base, g[:, 0], rep_g, report, on_nonconvergence
-    )
+    return _finish(design, "linear", combo, X, base, g[:, 0], rep_g, report, on_nonconvergence)
 
 
 # ---------------------------------------------------------------------------- trimming
@@ -641,9 +632,7 @@ def trim_weights(
         excess = total - w.sum()
         if inside.any() and w[inside].sum() > 0:
             w[inside] += excess * w[inside] / w[inside].sum()
-    return replace(
-        design, weights=w, notes=design.notes + (f"weights trimmed to [{lo}, {hi}]",)
-    )
+    return replace(design, weights=w, notes=design.notes + (f"weights trimmed to [{lo}, {hi}]",))
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -667,9 +656,7 @@ def margins_from_records(records: Sequence[Mapping[str, Any]]) -> list[Margin]:
         parts = var.split("*")
         key: Any = tuple(str(level).split("|")) if len(parts) > 1 else str(level)
         if len(parts) > 1 and len(key) != len(parts):
-            raise LiteracyError(
-                "io", f"level {level!r} does not match interaction {var}"
-            )
+            raise LiteracyError("io", f"level {level!r} does not match interaction {var}")
         grouped.setdefault(var, {})[key] = total
     out: list[Margin] = []
     for var, totals in grouped.items():

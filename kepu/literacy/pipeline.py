@@ -19,7 +19,7 @@ import numpy as np
 from .calibration import Margin, calibrate_linear, poststratify, rake
 from .design import Design
 from .errors import LiteracyError, LiteracyWarning
-from .estimation import EstimateTable, estimate
+from .estimation import INTERVAL_NOTES, EstimateTable, estimate
 from .replicates import make_replicates
 from .scoring import QuestionBank, ScoreResult, ScoringRule, score
 
@@ -40,6 +40,7 @@ class RoundResult:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary (the body of the CLI's ``--out-json``)."""
         cal = self.design.calibration
+        notes = sorted({r.note for t in self.tables for r in t.rows if r.note})
         return {
             "engine": "kepu.literacy",
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -47,6 +48,7 @@ class RoundResult:
             "calibration": None if cal is None else cal.report.as_dict(),
             "warnings": list(self.warnings),
             "results": [t.as_dict() for t in self.tables],
+            "notes": {k: INTERVAL_NOTES[k] for k in notes},
             "seconds": round(self.seconds, 3),
         }
 
@@ -55,15 +57,11 @@ class RoundResult:
         return [r for t in self.tables for r in t.to_records()]
 
 
-def score_columns(
-    data: Mapping[str, Any], *, bank: QuestionBank, rule: ScoringRule
-) -> ScoreResult:
+def score_columns(data: Mapping[str, Any], *, bank: QuestionBank, rule: ScoringRule) -> ScoreResult:
     """Score the answer columns (one per question id) of a table of responses."""
     missing = [q for q in bank.ids if q not in data]
     if missing:
-        raise LiteracyError(
-            "io", "answer columns missing from the data", questions=missing
-        )
+        raise LiteracyError("io", "answer columns missing from the data", questions=missing)
     answers = np.column_stack([as_object_array(data[q]) for q in bank.ids])
     return score(answers, bank=bank, rule=rule)
 
@@ -80,6 +78,7 @@ def estimate_round(
     design: Mapping[str, Any],
     margins: Sequence[Margin] = (),
     calibration: Literal["rake", "poststratify", "linear"] = "rake",
+    rake_variance: Literal["calibrate", "rake"] = "calibrate",
     variables: Sequence[str] = ("literate",),
     statistic: Literal["proportion", "mean", "total"] = "proportion",
     domains: Sequence[Domain] = (None,),
@@ -102,8 +101,16 @@ def estimate_round(
     None (the whole population), a column name, or a tuple of names for a crossing.
     Warnings with a :class:`LiteracyWarning` code (e.g. a calibration that did not
     converge under ``on_nonconvergence="warn"``) are collected into the result rather
-    than lost; errors raise :class:`LiteracyError`.
+    than lost; errors raise :class:`LiteracyError`. ``rake_variance`` picks the
+    linearization after raking (see :func:`kepu.literacy.rake`): ``"calibrate"``, the
+    default, or ``"rake"`` for R's ``rake()``.
     """
+    if rake_variance != "calibrate" and (calibration != "rake" or not margins):
+        raise LiteracyError(
+            "not_supported",
+            "rake_variance='rake' is R's rake() linearization: it needs calibration='rake' and margins",
+            zh="rake 方差（R 的 rake() 线性化）只用于按边际迭代加权（calibration='rake'）",
+        )
     started = time.perf_counter()
     d = Design.create(data, **dict(design))
     if replicates:
@@ -120,6 +127,7 @@ def estimate_round(
                     tolerance=tolerance,
                     bounds=bounds,
                     on_nonconvergence=on_nonconvergence,
+                    variance=rake_variance,
                 )
             elif calibration == "poststratify":
                 if len(margins) != 1:
@@ -131,9 +139,7 @@ def estimate_round(
             elif calibration == "linear":
                 totals: dict[str, Any] = {}
                 for m in margins:
-                    if isinstance(m.variables, tuple) or not isinstance(
-                        m.variables, str
-                    ):
+                    if isinstance(m.variables, tuple) or not isinstance(m.variables, str):
                         raise LiteracyError(
                             "not_supported",
                             "linear calibration takes single named variables",
@@ -147,9 +153,7 @@ def estimate_round(
                     on_nonconvergence=on_nonconvergence,
                 )
             else:
-                raise LiteracyError(
-                    "invalid_argument", f"unknown calibration {calibration!r}"
-                )
+                raise LiteracyError("invalid_argument", f"unknown calibration {calibration!r}")
         tables = [
             estimate(
                 d,

@@ -32,18 +32,22 @@ def make_replicates(
 ) -> Design:
     """Return the design with replicate weights of the given kind.
 
-    * ``jk1``: drop one PSU at a time, strata ignored; scale (n-1)/n and, for an
-      unstratified design with an fpc, rscales 1 - n/N (R's ``as.svrepdesign`` JK1).
+    * ``jk1``: drop one PSU at a time; scale (n-1)/n and, with an fpc, rscales 1 - n/N
+      (R's ``as.svrepdesign`` JK1). Only for unstratified designs: JK1 would ignore the
+      strata, so a stratified design is refused, as R refuses it.
     * ``jkn``: drop one PSU within its stratum; rscales (n_h-1)/n_h (1 - f_h).
     * ``bootstrap``: Rao-Wu-Yue rescaled bootstrap drawing n_h - 1 PSUs with replacement
       per stratum, multiplier ``1 - l + l n_h/(n_h-1) count`` with l = sqrt(1 - f_h);
       scale 1/(R-1) as R's ``bootweights``. Needs ``replicates`` (default 200) and a seed
       for reproducible results.
 
-    Strata with a single PSU follow the design's ``lonely_psu``: ``fail`` raises,
-    ``remove``/``certainty`` leave them out of the replicates (no variance contribution),
-    ``average`` (jackknives only) scales the rest by H/(H - singletons); ``adjust`` has
-    no replicate analogue and is refused.
+    Strata with a single PSU follow the design's ``lonely_psu`` as R's ``jknweights``
+    does: ``fail`` raises, ``remove``/``certainty`` leave them out of the replicates (no
+    variance contribution), ``average`` multiplies the variance by (number of PSUs) /
+    (number of replicates), i.e. every PSU without a replicate (lonely, or in a stratum
+    taken whole) is credited the average replicate's contribution; ``adjust`` adds one
+    replicate per lonely stratum that drops its PSU and multiplies every other PSU by
+    H/(H - 1), with rscale (H - 1)/H. The bootstrap refuses ``average`` and ``adjust``.
     """
     if design.calibration is not None:
         raise LiteracyError(
@@ -51,9 +55,7 @@ def make_replicates(
             "create replicates before calibrating, so that each replicate is calibrated too",
         )
     if design.replicates is not None:
-        raise LiteracyError(
-            "invalid_argument", "the design already has replicate weights"
-        )
+        raise LiteracyError("invalid_argument", "the design already has replicate weights")
     st = design.stages[0]
     U = st.n_units
     H = st.n_strata
@@ -61,16 +63,19 @@ def make_replicates(
     f_h = st.sampling_fraction
     unit_stratum = st.unit_stratum
     if method == "jk1":
+        if design.has_strata:
+            raise LiteracyError(
+                "not_supported",
+                "JK1 drops PSUs regardless of strata, so it cannot be used for a stratified design: "
+                "use JKn (or the bootstrap)",
+                zh="JK1 刀切法不区分层，不能用于分层设计：请用 JKn（或自助法）",
+                method="jk1",
+            )
         if U < 2:
             raise LiteracyError("invalid_argument", "JK1 needs at least two PSUs")
         mult = np.full((U, U), U / (U - 1))
         np.fill_diagonal(mult, 0.0)
         if np.isfinite(st.stratum_N).any():
-            if H != 1:
-                raise LiteracyError(
-                    "not_supported",
-                    "JK1 with an fpc needs an unstratified design; use JKn",
-                )
             rscale = 1.0 - U / float(st.stratum_N[0])
         else:
             rscale = 1.0
@@ -90,10 +95,8 @@ def make_replicates(
     lonely = design.lonely_psu
     if singleton.any():
         if lonely == "fail":
-            raise LiteracyError(
-                "lonely_psu", "a stratum has only one PSU", count=int(singleton.sum())
-            )
-        if lonely == "adjust" or (lonely == "average" and method == "bootstrap"):
+            raise LiteracyError("lonely_psu", "a stratum has only one PSU", count=int(singleton.sum()))
+        if lonely in ("adjust", "average") and method == "bootstrap":
             raise LiteracyError(
                 "lonely_psu_unsupported",
                 f"lonely_psu={lonely!r} has no replicate-weight version for {method}",
@@ -103,14 +106,10 @@ def make_replicates(
     start = np.concatenate([[0], np.cumsum(n_h)[:-1]]).astype(np.int64)
 
     if method == "jkn":
-        rep_psu = order[
-            usable[unit_stratum[order]]
-        ]  # one replicate per PSU of usable strata
+        rep_psu = order[usable[unit_stratum[order]]]  # one replicate per PSU of usable strata
         R = len(rep_psu)
         if R == 0:
-            raise LiteracyError(
-                "invalid_argument", "no stratum has two or more PSUs to delete"
-            )
+            raise LiteracyError("invalid_argument", "no stratum has two or more PSUs to delete")
         rep_stratum = unit_stratum[rep_psu]
         mult = np.ones((U, R))
         # every PSU of the replicate's stratum gets n_h/(n_h-1), then the deleted one 0
@@ -122,13 +121,22 @@ def make_replicates(
         mult[rep_psu, np.arange(R)] = 0.0
         rscales = (n_h - 1) / n_h * (1.0 - f_h)
         rscales = rscales[rep_stratum]
-        if singleton.any() and lonely == "average":
-            rscales = rscales * H / (H - int(singleton.sum()))
+        scale = 1.0
+        if singleton.any() and lonely == "adjust":
+            # one replicate per lonely stratum: its PSU out, all others up by H/(H-1)
+            lone_psu = np.flatnonzero(singleton[unit_stratum])
+            extra = np.full((U, len(lone_psu)), H / (H - 1))
+            extra[lone_psu, np.arange(len(lone_psu))] = 0.0
+            mult = np.hstack([mult, extra])
+            rscales = np.concatenate([rscales, np.full(len(lone_psu), (H - 1) / H)])
+        elif lonely == "average" and R < U:
+            # R's jknweights: every PSU without a replicate gets the average replicate's share
+            scale = U / R
         rw = ReplicateWeights(
             method="jkn",
             unit=st.unit,
             multipliers=mult,
-            scale=1.0,
+            scale=scale,
             rscales=rscales,
             mse=mse,
             df=int(U - H),
@@ -138,22 +146,16 @@ def make_replicates(
     if method == "bootstrap":
         R = 200 if replicates is None else int(replicates)
         if R < 2:
-            raise LiteracyError(
-                "invalid_argument", "the bootstrap needs at least two replicates"
-            )
+            raise LiteracyError("invalid_argument", "the bootstrap needs at least two replicates")
         rng = np.random.default_rng(seed)
         m_h = np.where(usable, n_h - 1, 0).astype(np.int64)
         slot_stratum = np.repeat(np.arange(H), m_h)
         S = len(slot_stratum)
         draws = rng.random((R, S))
-        pos = start[slot_stratum][None, :] + np.floor(
-            draws * n_h[slot_stratum][None, :]
-        ).astype(np.int64)
+        pos = start[slot_stratum][None, :] + np.floor(draws * n_h[slot_stratum][None, :]).astype(np.int64)
         psu = order[pos]
         counts = (
-            np.bincount((np.arange(R)[:, None] * U + psu).ravel(), minlength=R * U)
-            .reshape(R, U)
-            .T.astype(np.float64)
+            np.bincount((np.arange(R)[:, None] * U + psu).ravel(), minlength=R * U).reshape(R, U).T.astype(np.float64)
         )
         lam = np.sqrt(np.clip(1.0 - f_h, 0.0, 1.0))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -191,30 +193,20 @@ def with_replicate_weights(
     zero base weight must have zero replicate weights.
     """
     if design.calibration is not None:
-        raise LiteracyError(
-            "already_calibrated", "attach replicate weights before calibrating"
-        )
+        raise LiteracyError("already_calibrated", "attach replicate weights before calibrating")
     if isinstance(weights, np.ndarray) and weights.ndim == 2:
         W = weights.astype(np.float64)
     else:
-        W = np.column_stack(
-            [design.column(c, "replicate weights").astype(np.float64) for c in weights]
-        )
+        W = np.column_stack([design.column(c, "replicate weights").astype(np.float64) for c in weights])
     if W.shape[0] != design.n:
-        raise LiteracyError(
-            "invalid_argument", "replicate weights must have one row per respondent"
-        )
+        raise LiteracyError("invalid_argument", "replicate weights must have one row per respondent")
     d = design.weights
     with np.errstate(divide="ignore", invalid="ignore"):
         mult = np.where(d[:, None] > 0, W / d[:, None], 0.0)
     R = W.shape[1]
     rs = np.broadcast_to(np.asarray(rscales, dtype=np.float64), (R,)).copy()
     if df is None:
-        df = (
-            int(np.linalg.matrix_rank(W[: min(design.n, 20000)])) - 1
-            if design.n * R <= 5e7
-            else R - 1
-        )
+        df = int(np.linalg.matrix_rank(W[: min(design.n, 20000)])) - 1 if design.n * R <= 5e7 else R - 1
     rw = ReplicateWeights(
         method=method,
         unit=np.arange(design.n, dtype=np.int64),

@@ -76,9 +76,7 @@ class QuestionBank:
                 for q in data["questions"]
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise LiteracyError(
-                "scoring_rule", f"invalid question bank: {exc}"
-            ) from exc
+            raise LiteracyError("scoring_rule", f"invalid question bank: {exc}") from exc
         ids = [q.id for q in qs]
         if len(set(ids)) != len(ids):
             raise LiteracyError("scoring_rule", "duplicate question ids in the bank")
@@ -100,9 +98,7 @@ class QuestionBank:
         """The embedded answer key (question id -> correct answer)."""
         key = {q.id: q.answer for q in self.questions if q.answer is not None}
         if len(key) != len(self.questions):
-            raise LiteracyError(
-                "scoring_rule", "the bank has no answer for some questions"
-            )
+            raise LiteracyError("scoring_rule", "the bank has no answer for some questions")
         return key  # type: ignore[return-value]
 
 
@@ -142,9 +138,7 @@ class ScoringRule:
         """Validate and build a rule from its JSON form."""
         try:
             dims = tuple(
-                DimensionSpec(
-                    str(d["name"]), float(d["max_points"]), str(d.get("label", ""))
-                )
+                DimensionSpec(str(d["name"]), float(d["max_points"]), str(d.get("label", "")))
                 for d in data["dimensions"]
             )
             lit = data["literacy"]
@@ -174,9 +168,7 @@ class ScoringRule:
         elif kind == "all_dimensions_pass":
             dim_thr = {str(k): float(v) for k, v in lit["thresholds"].items()}
             if set(dim_thr) != set(names):
-                raise LiteracyError(
-                    "scoring_rule", "thresholds must name every dimension exactly once"
-                )
+                raise LiteracyError("scoring_rule", "thresholds must name every dimension exactly once")
         else:
             raise LiteracyError("scoring_rule", f"unknown literacy criterion {kind!r}")
         return cls(
@@ -201,15 +193,9 @@ class ScoringRule:
             "id": self.id,
             "name": self.name,
             "description": self.description,
-            "dimensions": [
-                {"name": d.name, "label": d.label, "max_points": d.max_points}
-                for d in self.dimensions
-            ],
+            "dimensions": [{"name": d.name, "label": d.label, "max_points": d.max_points} for d in self.dimensions],
             "literacy": lit,
-            "tiers": [
-                {"name": t.name, "label": t.label, "min_total": t.min_total}
-                for t in self.tiers
-            ],
+            "tiers": [{"name": t.name, "label": t.label, "min_total": t.min_total} for t in self.tiers],
         }
 
 
@@ -223,9 +209,7 @@ def load_rule(name_or_path: str | Path) -> ScoringRule:
     """Load a bundled rule by name, or a rule JSON file by path."""
     text = str(name_or_path)
     if text in bundled_rules():
-        raw = (resources.files("kepu.literacy") / "rules" / f"{text}.json").read_text(
-            encoding="utf-8"
-        )
+        raw = (resources.files("kepu.literacy") / "rules" / f"{text}.json").read_text(encoding="utf-8")
         return ScoringRule.from_dict(json.loads(raw))
     return ScoringRule.from_dict(_read_json(name_or_path))
 
@@ -240,9 +224,7 @@ def _read_json(path: str | Path) -> Any:
 # --------------------------------------------------------------------------- scoring
 def _normalize_one(value: str) -> str:
     # Multiple-choice answers are sets: "c, a" and "AC" are the same answer.
-    cleaned = "".join(
-        ch for ch in value.upper() if not ch.isspace() and ch not in ",;|/、，"
-    )
+    cleaned = "".join(ch for ch in value.upper() if not ch.isspace() and ch not in ",;|/、，")
     return "".join(sorted(cleaned))
 
 
@@ -275,10 +257,7 @@ class ScoreResult:
 
     def columns(self) -> dict[str, np.ndarray]:
         """Result columns for a table: ``score_<dimension>``, total, literate, tier."""
-        out: dict[str, np.ndarray] = {
-            f"score_{d}": self.dimension_scores[:, k]
-            for k, d in enumerate(self.dimensions)
-        }
+        out: dict[str, np.ndarray] = {f"score_{d}": self.dimension_scores[:, k] for k, d in enumerate(self.dimensions)}
         out["total"] = self.total
         out["literate"] = self.literate.astype(np.int64)
         names = np.array(list(self.tier_names) + [None], dtype=object)
@@ -289,10 +268,7 @@ class ScoreResult:
         """One respondent's result as plain Python values (for storing on a model)."""
         return {
             "rule": self.rule_id,
-            "dimensions": {
-                d: float(self.dimension_scores[i, k])
-                for k, d in enumerate(self.dimensions)
-            },
+            "dimensions": {d: float(self.dimension_scores[i, k]) for k, d in enumerate(self.dimensions)},
             "total": float(self.total[i]),
             "literate": bool(self.literate[i]),
             "tier": None if self.tier[i] < 0 else self.tier_names[int(self.tier[i])],
@@ -315,9 +291,7 @@ def score(
     """
     A = np.asarray(answers, dtype=object)
     if A.ndim != 2:
-        raise LiteracyError(
-            "invalid_argument", "answers must be a respondents x questions matrix"
-        )
+        raise LiteracyError("invalid_argument", "answers must be a respondents x questions matrix")
     cols = list(question_ids) if question_ids is not None else bank.ids
     if A.shape[1] != len(cols):
         raise LiteracyError(
@@ -327,9 +301,7 @@ def score(
     by_id = {q.id: q for q in bank.questions}
     unknown = [c for c in cols if c not in by_id]
     if unknown:
-        raise LiteracyError(
-            "scoring_rule", "answer columns not in the bank", questions=unknown
-        )
+        raise LiteracyError("scoring_rule", "answer columns not in the bank", questions=unknown)
     absent = [q for q in bank.ids if q not in set(cols)]
     if absent:
         raise LiteracyError(

@@ -93,14 +93,8 @@ def make_survey(
     with_answers: bool = False,
 ) -> SyntheticSurvey:
     """Draw a synthetic survey; with ``with_answers`` also a questionnaire per respondent."""
-    if (
-        not (1 <= n_districts <= len(DISTRICTS))
-        or n_strata < n_districts
-        or n_psus < 2 * n_strata
-    ):
-        raise ValueError(
-            "need 1..16 districts, at least one stratum per district, two PSUs per stratum"
-        )
+    if not (1 <= n_districts <= len(DISTRICTS)) or n_strata < n_districts or n_psus < 2 * n_strata:
+        raise ValueError("need 1..16 districts, at least one stratum per district, two PSUs per stratum")
     rng = np.random.default_rng(seed)
     psus_per_stratum = _split(n_psus, n_strata)
     psu_stratum = np.repeat(np.arange(n_strata), psus_per_stratum)

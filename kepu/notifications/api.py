@@ -1,9 +1,9 @@
 from datetime import datetime
 
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from kepu.core.api import actor_of
+from kepu.core.api import Pages, actor_of
 from kepu.notifications import selectors, services
 
 router = Router(tags=["notifications"])
@@ -20,7 +20,7 @@ class NotificationOut(Schema):
 
 
 @router.get("/", response=list[NotificationOut], summary="The caller's inbox, newest first")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def notification_list(request, unread: bool = False):
     return selectors.inbox(actor=actor_of(request), unread_only=unread)
 

@@ -50,8 +50,10 @@ class FileWeChatBackend(WeChatBackend):
     def send_template(self, *, user, template, data, url=""):
         outbox = settings.KEPU_SMS_OUTBOX
         outbox.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"user": user.pk, "template": template, "data": data, "url": url,
-                           "at": datetime.now().isoformat()}, ensure_ascii=False)
+        line = json.dumps(
+            {"user": user.pk, "template": template, "data": data, "url": url, "at": datetime.now().isoformat()},
+            ensure_ascii=False,
+        )
         with open(outbox / "wechat.jsonl", "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
 
@@ -59,7 +61,7 @@ class FileWeChatBackend(WeChatBackend):
 class HttpGatewayWeChatBackend(WeChatBackend):
     """Posts the official account's template-message body as JSON to ``KEPU_WECHAT_GATEWAY_URL``.
 
-    ``template`` is the platform's kind of message (``kepu.order.scheduled``); ``KEPU_WECHAT_TEMPLATES``
+    ``template`` is the platform's kind of message (``kepu.orders.scheduled``); ``KEPU_WECHAT_TEMPLATES``
     maps kinds to the account's template ids (``generic`` for the rest). Links are made absolute with
     ``KEPU_SITE_URL``. Raises when the gateway refuses, so ``notify`` logs it.
     """
@@ -77,12 +79,24 @@ class HttpGatewayWeChatBackend(WeChatBackend):
         templates = settings.KEPU_WECHAT_TEMPLATES
         template_id = templates.get(template) or templates.get("generic") or template
         link = url if not url.startswith("/") else settings.KEPU_SITE_URL.rstrip("/") + url
-        body = json.dumps({"touser": openid, "template_id": template_id, "url": link,
-                           "data": {key: {"value": str(value)} for key, value in data.items()}},
-                          ensure_ascii=False).encode()
-        req = urllib.request.Request(settings.KEPU_WECHAT_GATEWAY_URL, data=body, method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "Authorization": f"Bearer {settings.KEPU_WECHAT_GATEWAY_TOKEN}"})
+        body = json.dumps(
+            {
+                "touser": openid,
+                "template_id": template_id,
+                "url": link,
+                "data": {key: {"value": str(value)} for key, value in data.items()},
+            },
+            ensure_ascii=False,
+        ).encode()
+        req = urllib.request.Request(
+            settings.KEPU_WECHAT_GATEWAY_URL,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Authorization": f"Bearer {settings.KEPU_WECHAT_GATEWAY_TOKEN}",
+            },
+        )
         with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - configured gateway URL
             answer = resp.read()
             if resp.status >= 300:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 class Notification(models.Model):
     """A message in a person's inbox (站内信).
 
-    ``kind`` is a dotted code of the event that caused it (``kepu.order.dispatched``), so an
+    ``kind`` is a dotted code of the event that caused it (``kepu.orders.dispatched``), so an
     app can find or count its own messages; ``url`` is where the person acts on it.
     """
 
@@ -43,8 +43,9 @@ class WeChatBinding(models.Model):
     deployment's sign-in callback); everyone else is reached by the inbox and SMS. One per person.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
-                                related_name="wechat_binding")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="wechat_binding"
+    )
     openid = models.CharField(_("WeChat openid"), max_length=64, unique=True)
     bound_at = models.DateTimeField(_("bound at"), auto_now=True)
 

@@ -25,5 +25,9 @@ class WeChatBindingPolicy(Policy):
         return queryset.filter(user_id=actor.user.pk)
 
     def can(self, actor, action, obj=None):
-        return (action in ("view", "bind", "unbind") and actor.is_authenticated and obj is not None
-                and obj.user_id == actor.user.pk)
+        return (
+            action in ("view", "bind", "unbind")
+            and actor.is_authenticated
+            and obj is not None
+            and obj.user_id == actor.user.pk
+        )

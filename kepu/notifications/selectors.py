@@ -20,3 +20,11 @@ def unread_count(*, actor: Actor) -> int:
 
 def notification_get(*, actor: Actor, pk: int) -> Notification:
     return get_visible(actor, Notification.objects.all(), pk=pk)
+
+
+def personal_data(user) -> list[dict]:
+    """The messages sent to a person, for their own download ("My data")."""
+    return [
+        {"title": n.title, "body": n.body, "sent_at": n.created_at.isoformat(), "read": n.read_at is not None}
+        for n in Notification.objects.filter(recipient=user).order_by("created_at")
+    ]

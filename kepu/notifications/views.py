@@ -21,9 +21,19 @@ def inbox(request):
     return TemplateResponse(request, "notifications/inbox.html", context)
 
 
+@login_required
+def go(request, pk):
+    """The short link in a text message: the message's page, marked read (only for its recipient)."""
+    return _open(request, pk)
+
+
 @require_POST
 @login_required
 def open_notification(request, pk):
+    return _open(request, pk)
+
+
+def _open(request, pk):
     try:
         notification = selectors.notification_get(actor=request.actor, pk=pk)
     except NotFound:

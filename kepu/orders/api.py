@@ -10,7 +10,7 @@ from kepu.core.api import actor_of
 from kepu.core.errors import NotAllowed, NotFound
 from kepu.orders import paging, selectors, services, suggestions, workflow
 from kepu.orders.models import Order
-from kepu.places.models import Place
+from kepu.places.selectors import place_by_code_or_none
 
 router = Router(tags=["orders"])
 
@@ -148,21 +148,27 @@ class OrderPage(Schema):
     next_page: int | None
 
 
-@router.get("/", response=OrderPage, summary="Orders the caller may see, newest first",
-            description="50 a page; `next_page` is null on the last one. Orders are not counted: a district holds "
-                        "hundreds of thousands.")
-def order_list(request, status: str = "", q: str = "", needs_me: bool = False, overdue: bool = False,
-               page: int = 1):
+@router.get(
+    "/",
+    response=OrderPage,
+    summary="Orders the caller may see, newest first",
+    description="50 a page; `next_page` is null on the last one. Orders are not counted: a district holds "
+    "hundreds of thousands.",
+)
+def order_list(request, status: str = "", q: str = "", needs_me: bool = False, overdue: bool = False, page: int = 1):
     orders = selectors.order_list(actor=actor_of(request), status=status, q=q, needs_me=needs_me, overdue=overdue)
     window = paging.window(orders, page, per_page=50)
-    return {"items": window.rows, "page": window.number,
-            "next_page": window.next_page_number if window.has_next else None}
+    return {
+        "items": window.rows,
+        "page": window.number,
+        "next_page": window.next_page_number if window.has_next else None,
+    }
 
 
 @router.post("/", response={201: OrderDetailOut}, summary="Place an order (点单)")
 def order_create(request, body: OrderIn):
     actor = actor_of(request)
-    place = Place.objects.filter(code=body.place_code).first()
+    place = place_by_code_or_none(body.place_code)
     if place is None:
         raise NotFound()
     item = None
@@ -171,10 +177,21 @@ def order_create(request, body: OrderIn):
 
         item = ServiceItem.objects.filter(pk=body.service_item_id, is_active=True).first()
     order = services.order_place(
-        actor=actor, title=body.title, kind=body.kind, topic=body.topic, population=body.population, place=place,
-        preferred_from=body.preferred_from, preferred_to=body.preferred_to, expected_audience=body.expected_audience,
-        description=body.description, address=body.address, service_item=item, contact_name=body.contact_name,
-        contact_phone=body.contact_phone)
+        actor=actor,
+        title=body.title,
+        kind=body.kind,
+        topic=body.topic,
+        population=body.population,
+        place=place,
+        preferred_from=body.preferred_from,
+        preferred_to=body.preferred_to,
+        expected_audience=body.expected_audience,
+        description=body.description,
+        address=body.address,
+        service_item=item,
+        contact_name=body.contact_name,
+        contact_phone=body.contact_phone,
+    )
     return Status(201, selectors.order_get(actor=actor, pk=order.pk))
 
 
@@ -195,8 +212,11 @@ def order_contact(request, order_id: int):
     return {"phone": services.order_reveal_contact(actor=actor, order=order)}
 
 
-@router.get("/{order_id}/suggestions", response=list[CandidateOut],
-            summary="Ranked units (to dispatch) or organizations and experts (to pass on), with reasons")
+@router.get(
+    "/{order_id}/suggestions",
+    response=list[CandidateOut],
+    summary="Ranked units (to dispatch) or organizations and experts (to pass on), with reasons",
+)
 def order_suggestions(request, order_id: int, kind: str = "unit"):
     actor = actor_of(request)
     order = selectors.order_get(actor=actor, pk=order_id)
@@ -207,8 +227,11 @@ def order_suggestions(request, order_id: int, kind: str = "unit"):
     return [c.__dict__ for c in ranked]
 
 
-@router.post("/{order_id}/photos", response={201: list[PhotoOut]},
-             summary="Add photos of a delivered service (multipart `photos`: JPEG, PNG or WebP, 5 MB each, 6 in all)")
+@router.post(
+    "/{order_id}/photos",
+    response={201: list[PhotoOut]},
+    summary="Add photos of a delivered service (multipart `photos`: JPEG, PNG or WebP, 5 MB each, 6 in all)",
+)
 def order_photos_add(request, order_id: int, photos: list[UploadedFile] = File(...)):
     actor = actor_of(request)
     order = selectors.order_get(actor=actor, pk=order_id)
@@ -232,19 +255,19 @@ class DoneOut(Schema):
     status: str
 
 
-@router.post("/{order_id}/{action}", response={200: OrderDetailOut, 202: DoneOut},
-             summary="Take a step: dispatch, reject, redispatch, claim, hand_back, pass_on, post_to_pool, grab, "
-                     "accept, decline, schedule, deliver, rate, close, cancel")
+@router.post(
+    "/{order_id}/{action}",
+    response={200: OrderDetailOut, 202: DoneOut},
+    summary="Take a step: dispatch, reject, redispatch, claim, hand_back, pass_on, post_to_pool, grab, "
+    "accept, decline, schedule, deliver, rate, close, cancel",
+)
 def order_act(request, order_id: int, action: str, body: ActionIn):
     """Answers 200 with the order, or 202 with its number and status when the step took it out of the caller's
     sight (a unit handing an order back)."""
     actor = actor_of(request)
     order: Order = selectors.order_get(actor=actor, pk=order_id)
-    order = services.order_transition(
-        actor=actor, order=order, action=action, reason=body.reason, unit=body.unit_id,
-        provider=body.provider_id, expert=body.expert_id, scheduled_for=body.scheduled_for,
-        scheduled_place=body.scheduled_place, scheduled_people=body.scheduled_people, attendance=body.attendance,
-        notes=body.notes, volunteers=body.volunteers, rating=body.rating, comment=body.comment)
+    data = body.dict(exclude_none=True)
+    order = services.order_transition(actor=actor, order=order, action=action, reason=data.pop("reason", ""), data=data)
     try:
         return Status(200, selectors.order_get(actor=actor, pk=order_id))
     except NotFound:

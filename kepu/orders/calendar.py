@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from kepu.core import clock
 from kepu.orders.models import Holiday, Step, StepDeadline
 
 DEFAULT_DAYS = {Step.DISPATCH: 1, Step.CLAIM: 2, Step.ACCEPT: 3, Step.SCHEDULE: 3, Step.RATE: 7}
@@ -46,7 +47,7 @@ def step_days(district_id: int, step: str) -> int:
 
 
 def deadline_for(step: str, *, district_id: int, start: datetime | None = None) -> datetime:
-    return add_working_days(start or timezone.now(), step_days(district_id, step), district_id)
+    return add_working_days(start or clock.now(), step_days(district_id, step), district_id)
 
 
 def rating_deadline(*, district_id: int, delivered_at: datetime) -> datetime:

@@ -3,25 +3,42 @@
 from io import BytesIO
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from kepu.core.exports import Workbook
+
 COLUMNS = (
-    ("label", ""), ("total", "Orders"), ("routed", "Dispatched to a unit"), ("on_time", "Claimed on time"),
-    ("response_rate", "Response rate (%)"), ("claimed", "Claimed"), ("done", "Delivered"),
-    ("completion_rate", "Completion rate (%)"), ("rated", "Rated"), ("satisfied", "Rated 4 or 5"),
-    ("satisfaction_rate", "Satisfaction rate (%)"), ("avg_rating", "Average rating"), ("overdue", "Overdue now"),
+    ("label", ""),
+    ("total", "Orders"),
+    ("routed", "Dispatched to a unit"),
+    ("on_time", "Claimed on time"),
+    ("response_rate", "Response rate (%)"),
+    ("claimed", "Claimed"),
+    ("done", "Delivered"),
+    ("completion_rate", "Completion rate (%)"),
+    ("rated", "Rated"),
+    ("satisfied", "Rated 4 or 5"),
+    ("satisfaction_rate", "Satisfaction rate (%)"),
+    ("avg_rating", "Average rating"),
+    ("overdue", "Overdue now"),
 )
 
 
 def _headers(by_label: str) -> list[str]:
     names = {
-        "Orders": _("Orders"), "Dispatched to a unit": _("Dispatched to a unit"),
-        "Claimed on time": _("Claimed on time"), "Response rate (%)": _("Response rate (%)"),
-        "Claimed": _("Claimed"), "Delivered": _("Delivered"), "Completion rate (%)": _("Completion rate (%)"),
-        "Rated": _("Rated"), "Rated 4 or 5": _("Rated 4 or 5"), "Satisfaction rate (%)": _("Satisfaction rate (%)"),
-        "Average rating": _("Average rating"), "Overdue now": _("Overdue now"),
+        "Orders": _("Orders"),
+        "Dispatched to a unit": _("Dispatched to a unit"),
+        "Claimed on time": _("Claimed on time"),
+        "Response rate (%)": _("Response rate (%)"),
+        "Claimed": _("Claimed"),
+        "Delivered": _("Delivered"),
+        "Completion rate (%)": _("Completion rate (%)"),
+        "Rated": _("Rated"),
+        "Rated 4 or 5": _("Rated 4 or 5"),
+        "Satisfaction rate (%)": _("Satisfaction rate (%)"),
+        "Average rating": _("Average rating"),
+        "Overdue now": _("Overdue now"),
     }
     return [by_label] + [str(names[title]) for _key, title in COLUMNS[1:]]
 

@@ -15,8 +15,11 @@ from kepu.core.populations import Population
 # This app's catalogue carries the population labels too, so its pages are translated
 # whichever app's catalogue is merged first.
 POPULATION_LABELS = {
-    Population.YOUTH: _("Youth"), Population.FARMERS: _("Farmers"), Population.WORKERS: _("Industrial workers"),
-    Population.ELDERLY: _("The elderly"), Population.OFFICIALS: _("Officials and civil servants"),
+    Population.YOUTH: _("Youth"),
+    Population.FARMERS: _("Farmers"),
+    Population.WORKERS: _("Industrial workers"),
+    Population.ELDERLY: _("The elderly"),
+    Population.OFFICIALS: _("Officials and civil servants"),
     Population.OTHER: _("Other"),
 }
 
@@ -55,10 +58,10 @@ class ServiceItem(TimeStampedModel):
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices, db_index=True)
     populations = models.JSONField(_("suited to"), default=list, blank=True)
     description = models.TextField(_("description"), blank=True)
-    provider = models.ForeignKey("orgs.Organization", verbose_name=_("offered by"), on_delete=models.PROTECT,
-                                 related_name="+")
-    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.PROTECT,
-                                 related_name="+")
+    provider = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("offered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
     is_active = models.BooleanField(_("on the menu"), default=True)
 
     class Meta:
@@ -73,11 +76,11 @@ class ServiceItem(TimeStampedModel):
 class TopicUnit(models.Model):
     """The member unit in charge of a topic in a district: where a new order is routed by default."""
 
-    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.CASCADE,
-                                 related_name="+")
+    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.CASCADE, related_name="+")
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
-    unit = models.ForeignKey("orgs.Organization", verbose_name=_("member unit"), on_delete=models.CASCADE,
-                             related_name="+")
+    unit = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("member unit"), on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("unit in charge of a topic")
@@ -112,11 +115,18 @@ class Order(TimeStampedModel):
     """
 
     number = models.CharField(pgettext_lazy("order", "number"), max_length=20, unique=True)
-    status = models.CharField(_("status"), max_length=12, choices=OrderStatus.choices,
-                              default=OrderStatus.SUBMITTED, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.SUBMITTED, db_index=True
+    )
     # What
-    service_item = models.ForeignKey(ServiceItem, verbose_name=_("menu item"), null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="orders")
+    service_item = models.ForeignKey(
+        ServiceItem,
+        verbose_name=_("menu item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
     kind = models.CharField(_("kind of service"), max_length=20, choices=ServiceKind.choices)
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
     title = models.CharField(_("what is wanted"), max_length=100)
@@ -125,30 +135,56 @@ class Order(TimeStampedModel):
     population = models.CharField(_("audience"), max_length=12, choices=Population.choices)
     expected_audience = models.PositiveIntegerField(_("expected audience"), default=20)
     # Where and when
-    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.PROTECT,
-                                 related_name="+")
-    street = models.ForeignKey("places.Place", verbose_name=_("street/town"), on_delete=models.PROTECT,
-                               related_name="+")
-    community = models.ForeignKey("places.Place", verbose_name=_("community"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(
+        "places.Place", verbose_name=_("street/town"), on_delete=models.PROTECT, related_name="+"
+    )
+    community = models.ForeignKey(
+        "places.Place", verbose_name=_("community"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     place_path = models.CharField(_("place"), max_length=120, db_index=True)
     address = models.CharField(_("street address"), max_length=200, blank=True)
     preferred_from = models.DateField(_("preferred from"))
     preferred_to = models.DateField(_("preferred until"))
     # Who
-    resident = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resident"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="service_orders")
-    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("placed by"), null=True,
-                                  on_delete=models.SET_NULL, related_name="+")
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_orders",
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("placed by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     contact_name = models.CharField(_("contact person"), max_length=50)
     contact_phone = EncryptedTextField(_("contact phone"), blank=True)
     # Routing
-    unit = models.ForeignKey("orgs.Organization", verbose_name=_("member unit"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="unit_orders")
-    provider = models.ForeignKey("orgs.Organization", verbose_name=_("volunteer organization"), null=True,
-                                 blank=True, on_delete=models.PROTECT, related_name="provider_orders")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("expert"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="expert_orders")
+    unit = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("member unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="unit_orders",
+    )
+    provider = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("volunteer organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="provider_orders",
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("expert"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="expert_orders",
+    )
     in_pool = models.BooleanField(_("in the order pool"), default=False)
     # Schedule and delivery
     scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
@@ -179,10 +215,14 @@ class Order(TimeStampedModel):
             models.Index(fields=["unit", "status"], name="orders_unit_status"),
             # The suggestions' "busy in the wanted period": covering, so the check reads no table rows
             # (without it SQLite walked every accepted and scheduled order of the city, 0.7 s at 1M orders).
-            models.Index(fields=["provider", "status", "preferred_to", "preferred_from", "scheduled_for"],
-                         name="orders_provider_busy"),
-            models.Index(fields=["expert", "status", "preferred_to", "preferred_from", "scheduled_for"],
-                         name="orders_expert_busy"),
+            models.Index(
+                fields=["provider", "status", "preferred_to", "preferred_from", "scheduled_for"],
+                name="orders_provider_busy",
+            ),
+            models.Index(
+                fields=["expert", "status", "preferred_to", "preferred_from", "scheduled_for"],
+                name="orders_expert_busy",
+            ),
             models.Index(fields=["district", "created_at"], name="orders_district_created"),
             models.Index(fields=["street", "created_at"], name="orders_street_created"),
             models.Index(fields=["community", "created_at"], name="orders_community_created"),
@@ -190,14 +230,20 @@ class Order(TimeStampedModel):
             models.Index(fields=["status", "due_at"], name="orders_status_due"),
             models.Index(fields=["created_at"], name="orders_recent"),  # read backwards: newest first, id desc
             # Partial: the few orders escalated to the district office, newest first, for its "waiting for me".
-            models.Index(fields=["district", "-created_at"], condition=models.Q(escalation_level__gte=2),
-                         name="orders_escalated_district"),
+            models.Index(
+                fields=["district", "-created_at"],
+                condition=models.Q(escalation_level__gte=2),
+                name="orders_escalated_district",
+            ),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
-                                   name="orders_rating_1_to_5"),
-            models.CheckConstraint(condition=models.Q(preferred_to__gte=models.F("preferred_from")),
-                                   name="orders_preferred_window"),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="orders_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(preferred_to__gte=models.F("preferred_from")), name="orders_preferred_window"
+            ),
         ]
 
     def __str__(self):
@@ -228,8 +274,14 @@ class OrderEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=12, choices=OrderStatus.choices)
     to_status = models.CharField(_("to"), max_length=12, choices=OrderStatus.choices)
     at = models.DateTimeField(_("time"), auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     actor_name = models.CharField(_("by"), max_length=100, blank=True)
     actor_org = models.CharField(_("organization"), max_length=100, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -250,13 +302,19 @@ class OrderEvent(models.Model):
 
         return action_label(self.action)
 
+    @property
+    def moved(self) -> bool:
+        """Whether this step changed the order's state (a hand-over or a reminder does not)."""
+        return self.to_status != self.from_status
+
 
 class OrderVolunteer(models.Model):
     """A volunteer who served on a delivered order, and for how long (for their service hours)."""
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="volunteers")
-    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("volunteer"), on_delete=models.PROTECT,
-                                  related_name="served_orders")
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="served_orders"
+    )
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
 
     class Meta:
@@ -273,8 +331,9 @@ class OrderPhoto(models.Model):
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(_("photo"), upload_to="orders/%Y/%m/")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -297,8 +356,7 @@ class Step(models.TextChoices):
 class StepDeadline(models.Model):
     """How many working days a district allows for a step (派单 1, 领单 2, 接单 3 by default)."""
 
-    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.CASCADE,
-                                 related_name="+")
+    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.CASCADE, related_name="+")
     step = models.CharField(_("step"), max_length=12, choices=Step.choices)
     working_days = models.PositiveSmallIntegerField(_("working days"))
 
@@ -318,8 +376,9 @@ class Holiday(models.Model):
     on a weekend. ``district`` empty means the whole city.
     """
 
-    district = models.ForeignKey("places.Place", verbose_name=_("district"), null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey(
+        "places.Place", verbose_name=_("district"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=40)
     is_workday = models.BooleanField(_("make-up working day"), default=False)
@@ -337,6 +396,8 @@ class Holiday(models.Model):
 class RollupGrain(models.TextChoices):
     DAY = "day", "day"
     MONTH = "month", "month"
+    #: A month of a whole street (community, unit and provider 0): what a city's or a district's year reads.
+    STREET_MONTH = "area", "month of a street"
 
 
 class OrderRollup(models.Model):
@@ -345,7 +406,8 @@ class OrderRollup(models.Model):
     Every order counts in exactly one day row and one month row (by the local date it was placed);
     the services move its contribution between rows in the transaction that changes it, so the
     figures are exact on every read without aggregating the orders. A month row is the sum of its
-    day rows: month rows answer whole months, day rows the edges of a period. ``0`` stands for
+    day rows: month rows answer whole months, day rows the edges of a period; a street-month row
+    (``STREET_MONTH``) is the sum of its street's month rows, for the leaders' city-wide figures. ``0`` stands for
     "none" in the id columns (so the unique key has no NULLs, which both databases treat as distinct).
     ``python manage.py rebuild_order_rollup`` recomputes the table from the orders.
 
@@ -370,15 +432,18 @@ class OrderRollup(models.Model):
     overdue = models.IntegerField("overdue now", default=0)
     open = models.IntegerField("open", default=0)
 
-    COUNTERS = ("total", "routed", "on_time", "claimed", "done", "rated", "satisfied", "rating_sum", "overdue",
-                "open")
+    COUNTERS = ("total", "routed", "on_time", "claimed", "done", "rated", "satisfied", "rating_sum", "overdue", "open")
     KEY = ("grain", "period", "street_id", "community_id", "unit_id", "provider_id")
 
     class Meta:
         verbose_name = "three rates roll-up row"
         verbose_name_plural = "three rates roll-up"
-        constraints = [models.UniqueConstraint(fields=["grain", "period", "street_id", "community_id", "unit_id",
-                                                       "provider_id"], name="orders_rollup_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "period", "street_id", "community_id", "unit_id", "provider_id"],
+                name="orders_rollup_key",
+            )
+        ]
         # One per scope an office or an organization reads its figures in.
         indexes = [
             models.Index(fields=["grain", "district_id", "period"], name="orders_rollup_district"),

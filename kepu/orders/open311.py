@@ -18,9 +18,18 @@ PAGE = 1000
 
 
 def services(request):
-    rows = [{"service_code": k.value, "service_name": str(k.label), "description": str(k.label),
-             "metadata": False, "type": "batch", "keywords": ",".join(t.value for t in Topic),
-             "group": "kepu"} for k in ServiceKind]
+    rows = [
+        {
+            "service_code": k.value,
+            "service_name": str(k.label),
+            "description": str(k.label),
+            "metadata": False,
+            "type": "batch",
+            "keywords": ",".join(t.value for t in Topic),
+            "group": "kepu",
+        }
+        for k in ServiceKind
+    ]
     return JsonResponse(rows, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
@@ -49,18 +58,29 @@ def requests(request):
     except ValueError:
         page = 1
     rows = []
-    for o in qs[(page - 1) * PAGE: page * PAGE]:
+    for o in qs[(page - 1) * PAGE : page * PAGE]:
         where = o.community or o.street
-        rows.append({
-            "service_request_id": o.number, "status": _status(o), "status_notes": o.get_status_display(),
-            "service_name": o.get_kind_display(), "service_code": o.kind,
-            "description": f"{o.get_topic_display()} · {o.get_population_display()}",
-            "agency_responsible": o.unit.name if o.unit_id else "", "service_notice": "",
-            "requested_datetime": o.created_at.isoformat(), "updated_datetime": o.updated_at.isoformat(),
-            "expected_datetime": o.scheduled_for.isoformat() if o.scheduled_for else None,
-            "address": f"{o.district.name} {o.street.name} {where.name if where != o.street else ''}".strip(),
-            "address_id": where.code, "zipcode": None, "lat": None, "long": None, "media_url": None,
-        })
+        rows.append(
+            {
+                "service_request_id": o.number,
+                "status": _status(o),
+                "status_notes": o.get_status_display(),
+                "service_name": o.get_kind_display(),
+                "service_code": o.kind,
+                "description": f"{o.get_topic_display()} · {o.get_population_display()}",
+                "agency_responsible": o.unit.name if o.unit_id else "",
+                "service_notice": "",
+                "requested_datetime": o.created_at.isoformat(),
+                "updated_datetime": o.updated_at.isoformat(),
+                "expected_datetime": o.scheduled_for.isoformat() if o.scheduled_for else None,
+                "address": f"{o.district.name} {o.street.name} {where.name if where != o.street else ''}".strip(),
+                "address_id": where.code,
+                "zipcode": None,
+                "lat": None,
+                "long": None,
+                "media_url": None,
+            }
+        )
     return JsonResponse(rows, safe=False, json_dumps_params={"ensure_ascii": False})
 
 

@@ -39,5 +39,5 @@ def window(queryset, page, per_page: int = 25, max_page: int = 400) -> Window:
     except (TypeError, ValueError):
         number = 1
     start = (number - 1) * per_page
-    rows = list(queryset[start: start + per_page + 1])
+    rows = list(queryset[start : start + per_page + 1])
     return Window(rows[:per_page], number, len(rows) > per_page)

@@ -13,11 +13,11 @@ Transitions are allowed by ``workflow.allowed`` and nowhere else.
 
 from django.db.models import Q
 
-from kepu.core.permissions import Policy, covers, in_area, register
+from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, Role
 from kepu.orders import workflow
 from kepu.orders.models import Order, OrderStatus, ServiceItem
-from kepu.places.models import PlaceLevel
+from kepu.places.choices import PlaceLevel
 
 
 class OrderAction:
@@ -42,8 +42,11 @@ def order_scope_q(actor) -> Q | None:
         # Same rows as a prefix match on place_path, but through the foreign key of the
         # office's level, so that "newest orders of this district" walks an index.
         place = actor.place
-        level_field = {PlaceLevel.DISTRICT: "district_id", PlaceLevel.STREET: "street_id",
-                       PlaceLevel.COMMUNITY: "community_id"}.get(place.level)
+        level_field = {
+            PlaceLevel.DISTRICT: "district_id",
+            PlaceLevel.STREET: "street_id",
+            PlaceLevel.COMMUNITY: "community_id",
+        }.get(place.level)
         if level_field:
             return Q(**{level_field: place.pk})
         return Q(place_path__startswith=actor.area_path)
@@ -86,8 +89,7 @@ class OrderPolicy(Policy):
                 return covers(actor, obj.place_path)
             return workflow.is_provider(actor, obj) or workflow.is_owner(actor, obj)
         if action == OrderAction.ADD_PHOTOS:
-            return (workflow.is_provider(actor, obj)
-                    and obj.status in (OrderStatus.DELIVERED, OrderStatus.RATED))
+            return workflow.is_provider(actor, obj) and obj.status in (OrderStatus.DELIVERED, OrderStatus.RATED)
         if action in workflow.TRANSITIONS:
             return workflow.allowed(actor, obj, action)
         return False
@@ -104,10 +106,9 @@ class ServiceItemPolicy(Policy):
 
     def can(self, actor, action, obj=None):
         if action in (MenuAction.PUBLISH, MenuAction.CHANGE):
-            return (actor.role in (Role.UNIT_STAFF, Role.VOLUNTEER_ORG_STAFF) and obj is not None
-                    and obj.provider_id == actor.organization_id)
+            return (
+                actor.role in (Role.UNIT_STAFF, Role.VOLUNTEER_ORG_STAFF)
+                and obj is not None
+                and obj.provider_id == actor.organization_id
+            )
         return action == "view"
-
-
-def in_district(actor, queryset):
-    return in_area(actor, queryset, "place_path")

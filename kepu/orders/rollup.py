@@ -53,8 +53,7 @@ def _day(order: Order) -> date:
 
 
 def dims(order: Order) -> tuple:
-    return (order.district_id, order.street_id, order.community_id or 0, order.unit_id or 0,
-            order.provider_id or 0)
+    return (order.district_id, order.street_id, order.community_id or 0, order.unit_id or 0, order.provider_id or 0)
 
 
 def snapshot(order: Order) -> Contribution:
@@ -67,12 +66,11 @@ def record(before: Contribution | None, order: Order) -> None:
     if before == after:
         return
     day = _day(order)
-    month = day.replace(day=1)
     deltas: dict[tuple, dict[str, int]] = {}
 
     def add(key_dims, values, sign):
-        for grain, period in ((RollupGrain.DAY, day), (RollupGrain.MONTH, month)):
-            key = (str(grain), period, *key_dims)
+        for grain, period, grain_dims in _grains(day, key_dims):
+            key = (str(grain), period, *grain_dims)
             row = deltas.setdefault(key, dict.fromkeys(COUNTERS, 0))
             for name, n in values.items():
                 row[name] += sign * n
@@ -85,6 +83,17 @@ def record(before: Contribution | None, order: Order) -> None:
     for key in sorted(deltas):
         if any(deltas[key].values()):
             _upsert(key, deltas[key])
+
+
+def _grains(day: date, key_dims: tuple):
+    """The rows one order counts in: its day's and its month's, and its street's month (finer dimensions 0)."""
+    month = day.replace(day=1)
+    street = (*key_dims[:2], 0, 0, 0)
+    return (
+        (RollupGrain.DAY, day, key_dims),
+        (RollupGrain.MONTH, month, key_dims),
+        (RollupGrain.STREET_MONTH, month, street),
+    )
 
 
 _COLUMNS = ("grain", "period", *DIMS, *COUNTERS)
@@ -104,8 +113,7 @@ def _upsert(key: tuple, delta: dict[str, int]) -> None:
     # One statement, atomic on both databases: two transactions adding to the same new row
     # cannot both insert it.
     grain, period, district_id, street_id, community_id, unit_id, provider_id = key
-    params = [grain, period, district_id, street_id, community_id, unit_id, provider_id,
-              *(delta[c] for c in COUNTERS)]
+    params = [grain, period, district_id, street_id, community_id, unit_id, provider_id, *(delta[c] for c in COUNTERS)]
     with connection.cursor() as cursor:
         cursor.execute(_upsert_sql(), params)
 
@@ -127,20 +135,26 @@ AGGREGATES = {
 
 def _orders_by_day():
     zero = Value(0, output_field=IntegerField())
-    return (Order.objects.order_by()
-            .annotate(r_period=TruncDate("created_at"), r_community=Coalesce("community_id", zero),
-                      r_unit=Coalesce("unit_id", zero), r_provider=Coalesce("provider_id", zero))
-            .values("r_period", "district_id", "street_id", "r_community", "r_unit", "r_provider")
-            .annotate(**AGGREGATES))
+    return (
+        Order.objects.order_by()
+        .annotate(
+            r_period=TruncDate("created_at"),
+            r_community=Coalesce("community_id", zero),
+            r_unit=Coalesce("unit_id", zero),
+            r_provider=Coalesce("provider_id", zero),
+        )
+        .values("r_period", "district_id", "street_id", "r_community", "r_unit", "r_provider")
+        .annotate(**AGGREGATES)
+    )
 
 
 def recompute() -> dict[tuple, dict[str, int]]:
     """{key: counters} of every non-empty row, computed from the orders (day and month rows)."""
     out: dict[tuple, dict[str, int]] = {}
     for r in _orders_by_day():
-        day = r["r_period"]
-        for grain, period in ((RollupGrain.DAY, day), (RollupGrain.MONTH, day.replace(day=1))):
-            key = (str(grain), period, r["street_id"], r["r_community"], r["r_unit"], r["r_provider"])
+        full = (r["district_id"], r["street_id"], r["r_community"], r["r_unit"], r["r_provider"])
+        for grain, period, dims in _grains(r["r_period"], full):
+            key = (str(grain), period, *dims[1:])
             row = out.setdefault(key, dict.fromkeys(COUNTERS, 0))
             for c in COUNTERS:
                 row[c] += r[c]
@@ -169,17 +183,57 @@ def rebuild() -> int:
     OrderRollup.objects.all().delete()
     sql, params = _orders_by_day().query.sql_with_params()
     cols = ", ".join(qn(c) for c in _COLUMNS)
-    picked = ", ".join(["s.r_period", "s.district_id", "s.street_id", "s.r_community", "s.r_unit", "s.r_provider",
-                        *(f"s.{c}" for c in COUNTERS)])
+    picked = ", ".join(
+        [
+            "s.r_period",
+            "s.district_id",
+            "s.street_id",
+            "s.r_community",
+            "s.r_unit",
+            "s.r_provider",
+            *(f"s.{c}" for c in COUNTERS),
+        ]
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(_TABLE)} ({cols}) SELECT %s, {picked} FROM ({sql}) s",
-                       [str(RollupGrain.DAY), *params])
-    months = (OrderRollup.objects.filter(grain=RollupGrain.DAY).order_by()
-              .annotate(r_period=TruncMonth("period"))
-              .values("r_period", *DIMS).annotate(**{f"s_{c}": Sum(c) for c in COUNTERS}))
+        cursor.execute(
+            f"INSERT INTO {qn(_TABLE)} ({cols}) SELECT %s, {picked} FROM ({sql}) s", [str(RollupGrain.DAY), *params]
+        )
+    months = (
+        OrderRollup.objects.filter(grain=RollupGrain.DAY)
+        .order_by()
+        .annotate(r_period=TruncMonth("period"))
+        .values("r_period", *DIMS)
+        .annotate(**{f"s_{c}": Sum(c) for c in COUNTERS})
+    )
     sql, params = months.query.sql_with_params()
     picked = ", ".join(["s.r_period", *(f"s.{d}" for d in DIMS), *(f"s.s_{c}" for c in COUNTERS)])
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(_TABLE)} ({cols}) SELECT %s, {picked} FROM ({sql}) s",
-                       [str(RollupGrain.MONTH), *params])
+        cursor.execute(
+            f"INSERT INTO {qn(_TABLE)} ({cols}) SELECT %s, {picked} FROM ({sql}) s", [str(RollupGrain.MONTH), *params]
+        )
+    fill_street_months()
     return OrderRollup.objects.count()
+
+
+def fill_street_months(model=OrderRollup) -> None:
+    """Add the street-month rows, summed from the month rows (none of them must exist yet): the rebuild, the
+    migration that introduced them (``model`` its historical one), the bench's generator."""
+    month_rows = (
+        model.objects.filter(grain=RollupGrain.MONTH)
+        .order_by()
+        .values("period", "district_id", "street_id")
+        .annotate(**{f"s_{c}": Sum(c) for c in COUNTERS})
+    )
+    batch = []
+    for r in month_rows.iterator(chunk_size=5000):
+        batch.append(
+            model(
+                grain=RollupGrain.STREET_MONTH, period=r["period"], district_id=r["district_id"],
+                street_id=r["street_id"], community_id=0, unit_id=0, provider_id=0,
+                **{c: r[f"s_{c}"] for c in COUNTERS},
+            )
+        )  # fmt: skip
+        if len(batch) >= 5000:
+            model.objects.bulk_create(batch)
+            batch = []
+    model.objects.bulk_create(batch)

@@ -9,9 +9,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from kepu.core import clock
 from kepu.core.seeding import SeedContext, seeder
 from kepu.orders.models import Order, OrderStatus, ServiceItem, ServiceKind, Topic, TopicUnit
-from kepu.orgs.models import Organization, OrgKind
+from kepu.orgs.choices import OrgKind
+from kepu.orgs.models import Organization
 
 MENU = (
     ("预防老年人跌倒健康讲座", ServiceKind.HEALTH_TALK, Topic.HEALTH, ["elderly"]),
@@ -37,8 +39,9 @@ def seed_orders(ctx: SeedContext) -> None:
     if ServiceItem.objects.exists():
         ctx.out("    orders exist; skipped")
         return
-    districts = {o.place_id: o.place for o in Organization.objects.filter(kind=OrgKind.MEMBER_UNIT)
-                 .select_related("place")}
+    districts = {
+        o.place_id: o.place for o in Organization.objects.filter(kind=OrgKind.MEMBER_UNIT).select_related("place")
+    }
     items, routes = [], []
     for district_id, district in sorted(districts.items()):
         units = list(Organization.objects.filter(kind=OrgKind.MEMBER_UNIT, place_id=district_id).order_by("pk"))
@@ -49,8 +52,17 @@ def seed_orders(ctx: SeedContext) -> None:
                 routes.append(TopicUnit(district=district, topic=topic, unit=unit))
         for title, kind, topic, pops in MENU:
             provider = _unit_for(units, topic) or (teams[0] if teams else units[0])
-            items.append(ServiceItem(title=title, kind=kind, topic=topic, populations=pops, provider=provider,
-                                     district=district, description=""))
+            items.append(
+                ServiceItem(
+                    title=title,
+                    kind=kind,
+                    topic=topic,
+                    populations=pops,
+                    provider=provider,
+                    district=district,
+                    description="",
+                )
+            )
     ServiceItem.objects.bulk_create(items)
     TopicUnit.objects.bulk_create(routes)
     ctx.out(f"    {len(items)} menu items, {len(routes)} topic routes")
@@ -81,18 +93,36 @@ def _demo_orders(ctx: SeedContext) -> None:
     steps = ("submitted", "dispatch", "claim", "pass_on", "accept", "schedule", "deliver", "rate")
     for i in range(len(steps)):
         o = services.order_place(
-            actor=resident, title=MENU[i % len(MENU)][0], kind=MENU[i % len(MENU)][1], topic=Topic.HEALTH,
-            population="elderly", place=resident.user.home_place, preferred_from=today + timedelta(days=3),
-            preferred_to=today + timedelta(days=30), expected_audience=30, address="社区活动中心")
-        for step in steps[1: i + 1]:
+            actor=resident,
+            title=MENU[i % len(MENU)][0],
+            kind=MENU[i % len(MENU)][1],
+            topic=Topic.HEALTH,
+            population="elderly",
+            place=resident.user.home_place,
+            preferred_from=today + timedelta(days=3),
+            preferred_to=today + timedelta(days=30),
+            expected_audience=30,
+            address="社区活动中心",
+        )
+        for step in steps[1 : i + 1]:
             if step == "dispatch":
-                services.order_transition(actor=community, order=o, action="dispatch", unit=unit.organization)
+                services.order_transition(actor=community, order=o, action="dispatch", unit_id=unit.organization.pk)
             elif step == "pass_on":
-                services.order_transition(actor=unit, order=o, action="pass_on", provider=team.organization)
+                services.order_transition(actor=unit, order=o, action="pass_on", provider_id=team.organization.pk)
             elif step == "schedule":
-                services.order_transition(actor=team, order=o, action="schedule",
-                                          scheduled_for=timezone.now() + timedelta(days=5),
-                                          scheduled_place="社区活动中心", scheduled_people="赵宇航等3人")
+                # An order that goes on to delivery was booked days ago for a session that has taken place
+                # (a delivery is recorded only after the service begins); one that stops here is ahead.
+                delivered_later = "deliver" in steps[1 : i + 1]
+                booked = timezone.now() - timedelta(days=3) if delivered_later else timezone.now()
+                with clock.frozen_at(booked):
+                    services.order_transition(
+                        actor=team,
+                        order=o,
+                        action="schedule",
+                        scheduled_for=booked + (timedelta(days=1) if delivered_later else timedelta(days=5)),
+                        scheduled_place="社区活动中心",
+                        scheduled_people="赵宇航等3人",
+                    )
             elif step == "deliver":
                 services.order_transition(actor=team, order=o, action="deliver", attendance={"elderly": 28})
             elif step == "rate":
@@ -107,8 +137,11 @@ def bulk_orders(ctx: SeedContext, count: int, batch: int = 10000) -> None:
     from kepu.accounts.models import Membership
 
     rng = ctx.rng
-    communities = list(Organization.objects.filter(kind=OrgKind.COMMUNITY).select_related("place__parent")
-                       .values_list("place_id", "place__path", "place__parent_id", "place__parent__parent_id"))
+    communities = list(
+        Organization.objects.filter(kind=OrgKind.COMMUNITY)
+        .select_related("place__parent")
+        .values_list("place_id", "place__path", "place__parent_id", "place__parent__parent_id")
+    )
     units = {}
     for pk, place_id in Organization.objects.filter(kind=OrgKind.MEMBER_UNIT).values_list("pk", "place_id"):
         units.setdefault(place_id, []).append(pk)
@@ -119,9 +152,18 @@ def bulk_orders(ctx: SeedContext, count: int, batch: int = 10000) -> None:
     if not communities or not residents:
         return
     now = timezone.now()
-    statuses = [OrderStatus.SUBMITTED] * 3 + [OrderStatus.DISPATCHED] * 3 + [OrderStatus.CLAIMED] * 4 + [
-        OrderStatus.ACCEPTED] * 3 + [OrderStatus.SCHEDULED] * 3 + [OrderStatus.DELIVERED] * 5 + [
-        OrderStatus.RATED] * 8 + [OrderStatus.CLOSED] * 60 + [OrderStatus.CANCELLED] * 6 + [OrderStatus.REJECTED] * 5
+    statuses = (
+        [OrderStatus.SUBMITTED] * 3
+        + [OrderStatus.DISPATCHED] * 3
+        + [OrderStatus.CLAIMED] * 4
+        + [OrderStatus.ACCEPTED] * 3
+        + [OrderStatus.SCHEDULED] * 3
+        + [OrderStatus.DELIVERED] * 5
+        + [OrderStatus.RATED] * 8
+        + [OrderStatus.CLOSED] * 60
+        + [OrderStatus.CANCELLED] * 6
+        + [OrderStatus.REJECTED] * 5
+    )
     kinds, topics = ServiceKind.values, Topic.values
     pops = ["youth", "farmers", "workers", "elderly", "officials"]
     # Bench data spreads orders over the past year, so creation times are set explicitly.
@@ -139,32 +181,52 @@ def bulk_orders(ctx: SeedContext, count: int, batch: int = 10000) -> None:
             created = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
             routed = status not in (OrderStatus.SUBMITTED, OrderStatus.REJECTED)
             claimed = status not in (OrderStatus.SUBMITTED, OrderStatus.REJECTED, OrderStatus.DISPATCHED)
-            has_provider = status in (OrderStatus.ACCEPTED, OrderStatus.SCHEDULED, OrderStatus.DELIVERED,
-                                      OrderStatus.RATED, OrderStatus.CLOSED)
+            has_provider = status in (
+                OrderStatus.ACCEPTED,
+                OrderStatus.SCHEDULED,
+                OrderStatus.DELIVERED,
+                OrderStatus.RATED,
+                OrderStatus.CLOSED,
+            )
             done = status in (OrderStatus.DELIVERED, OrderStatus.RATED, OrderStatus.CLOSED)
             rated = status in (OrderStatus.RATED, OrderStatus.CLOSED) and rng.random() < 0.8
             unit_list, team_list = units.get(district_id) or [None], teams.get(district_id) or [None]
-            rows.append(Order(
-                number=f"B{i:09d}", status=status, kind=rng.choice(kinds), topic=rng.choice(topics),
-                title="科普服务", population=rng.choice(pops), expected_audience=rng.randrange(10, 200),
-                district_id=district_id, street_id=street_id, community_id=place_id, place_path=path,
-                preferred_from=created.date(), preferred_to=created.date() + timedelta(days=30),
-                resident_id=residents[i % len(residents)], placed_by_id=residents[i % len(residents)],
-                contact_name="居民", contact_phone="",
-                unit_id=rng.choice(unit_list) if routed else None,
-                provider_id=rng.choice(team_list) if has_provider else None,
-                dispatched_at=created + timedelta(hours=5) if routed else None,
-                claim_due_at=created + timedelta(days=3) if routed else None,
-                claimed_at=created + timedelta(days=rng.choice((1, 1, 1, 2, 4))) if claimed else None,
-                claimed_on_time=(rng.random() < 0.85) if claimed else None,
-                delivered_at=created + timedelta(days=12) if done else None,
-                attendance={rng.choice(pops): rng.randrange(5, 120)} if done else {},
-                rating=rng.choice((5, 5, 5, 4, 4, 3, 2)) if rated else None,
-                due_at=created + timedelta(days=3) if status in ("submitted", "dispatched", "claimed",
-                                                                 "accepted", "scheduled") else None,
-                overdue=status in ("dispatched", "claimed") and rng.random() < 0.1,
-                created_at=created, updated_at=created,
-            ))
+            rows.append(
+                Order(
+                    number=f"B{i:09d}",
+                    status=status,
+                    kind=rng.choice(kinds),
+                    topic=rng.choice(topics),
+                    title="科普服务",
+                    population=rng.choice(pops),
+                    expected_audience=rng.randrange(10, 200),
+                    district_id=district_id,
+                    street_id=street_id,
+                    community_id=place_id,
+                    place_path=path,
+                    preferred_from=created.date(),
+                    preferred_to=created.date() + timedelta(days=30),
+                    resident_id=residents[i % len(residents)],
+                    placed_by_id=residents[i % len(residents)],
+                    contact_name="居民",
+                    contact_phone="",
+                    unit_id=rng.choice(unit_list) if routed else None,
+                    provider_id=rng.choice(team_list) if has_provider else None,
+                    dispatched_at=created + timedelta(hours=5) if routed else None,
+                    claim_due_at=created + timedelta(days=3) if routed else None,
+                    claimed_at=created + timedelta(days=rng.choice((1, 1, 1, 2, 4))) if claimed else None,
+                    claimed_on_time=(rng.random() < 0.85) if claimed else None,
+                    delivered_at=created + timedelta(days=12) if done else None,
+                    attendance={rng.choice(pops): rng.randrange(5, 120)} if done else {},
+                    rating=rng.choice((5, 5, 5, 4, 4, 3, 2)) if rated else None,
+                    due_at=created + timedelta(days=3)
+                    if status in ("submitted", "dispatched", "claimed", "accepted", "scheduled")
+                    else None,
+                    overdue=status in ("dispatched", "claimed") and rng.random() < 0.1,
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
         Order.objects.bulk_create(rows, batch_size=n)
         made += n
         if made % 100_000 == 0:

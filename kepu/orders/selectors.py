@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from kepu.core.actor import Actor
 from kepu.core.errors import NotAllowed
@@ -21,7 +22,7 @@ from kepu.orders.models import (
     RollupGrain,
     ServiceItem,
 )
-from kepu.places.models import PlaceLevel
+from kepu.places.choices import PlaceLevel
 
 COUNTERS = OrderRollup.COUNTERS
 
@@ -41,8 +42,7 @@ def _needs_me_q(actor: Actor) -> Q:
             q = (q & Q(community__isnull=True)) | Q(status__in=workflow.OPEN_STATES, escalation_level__gte=1)
         return q
     if role == Role.UNIT_STAFF:
-        return Q(status=S.DISPATCHED) | Q(status=S.CLAIMED, provider__isnull=True, expert__isnull=True,
-                                          in_pool=False)
+        return Q(status=S.DISPATCHED) | Q(status=S.CLAIMED, provider__isnull=True, expert__isnull=True, in_pool=False)
     if role in (Role.VOLUNTEER_ORG_STAFF, Role.EXPERT):
         return Q(status__in=(S.CLAIMED, S.ACCEPTED, S.SCHEDULED))
     if role == Role.RESIDENT:
@@ -50,11 +50,29 @@ def _needs_me_q(actor: Actor) -> Q:
     return Q(pk__in=[])
 
 
-def order_list(*, actor: Actor, status: str = "", q: str = "", needs_me: bool = False,
-               overdue: bool = False) -> QuerySet[Order]:
+def order_list(
+    *,
+    actor: Actor,
+    status: str = "",
+    q: str = "",
+    needs_me: bool = False,
+    overdue: bool = False,
+    place_path: str = "",
+    year: int | None = None,
+) -> QuerySet[Order]:
+    """The orders the actor may see; ``status`` "done" is every delivered one (delivered, rated, closed), as the
+    rates count them; ``place_path`` and ``year`` (placed that local year) give the orders a place's figure counts."""
     qs = scope(actor, Order.objects.all())
     if status in S.values:
         qs = qs.filter(status=status)
+    elif status == "done":
+        qs = qs.filter(status__in=(S.DELIVERED, S.RATED, S.CLOSED))
+    if place_path:
+        qs = qs.filter(place_path__startswith=place_path)
+    if year:
+        tz = timezone.get_current_timezone()
+        first = datetime(year, 1, 1, tzinfo=tz)
+        qs = qs.filter(created_at__gte=first, created_at__lt=first.replace(year=year + 1))
     if needs_me:
         qs = qs.filter(_needs_me_q(actor))
     if overdue:
@@ -67,10 +85,13 @@ def order_list(*, actor: Actor, status: str = "", q: str = "", needs_me: bool = 
 
 
 def order_get(*, actor: Actor, pk: int) -> Order:
-    qs = Order.objects.select_related("community", "street", "district", "unit", "provider", "expert", "resident",
-                                      "service_item").prefetch_related(
+    qs = Order.objects.select_related(
+        "community", "street", "district", "unit", "provider", "expert", "resident", "service_item"
+    ).prefetch_related(
         Prefetch("events", queryset=OrderEvent.objects.order_by("at", "id")),
-        Prefetch("volunteers", queryset=OrderVolunteer.objects.select_related("volunteer")), "photos")
+        Prefetch("volunteers", queryset=OrderVolunteer.objects.select_related("volunteer")),
+        "photos",
+    )
     return get_visible(actor, qs, pk=pk)
 
 
@@ -87,35 +108,15 @@ def menu(*, district_id: int | None = None, topic: str = "", population: str = "
     return items
 
 
-# --- Hand-offs to other apps ----------------------------------------------------------------
-def served_volunteers(*, order_ids=None, since: date | None = None) -> QuerySet[OrderVolunteer]:
-    """Who served on delivered orders and for how long: the hook that credits volunteer hours.
-
-    Rows carry ``volunteer_id``, ``hours``, ``order_id`` and ``order__delivered_at``; not scoped
-    (the volunteers app reads it for its own crediting job, which is system work).
-    """
-    qs = OrderVolunteer.objects.filter(order__status__in=(S.DELIVERED, S.RATED, S.CLOSED))
-    if order_ids is not None:
-        qs = qs.filter(order_id__in=order_ids)
-    if since is not None:
-        qs = qs.filter(order__delivered_at__date__gte=since)
-    return qs.select_related("order").order_by("order__delivered_at", "pk")
-
-
-def delivered_orders(*, since: date | None = None, district_code: str = "") -> QuerySet[Order]:
-    """Delivered orders as science activities (date, place, kind, topic, attendance by population)."""
-    qs = Order.objects.filter(status__in=(S.DELIVERED, S.RATED, S.CLOSED))
-    if since:
-        qs = qs.filter(delivered_at__date__gte=since)
-    if district_code:
-        qs = qs.filter(district__code=district_code)
-    return qs.select_related("district", "street", "community").order_by("delivered_at")
-
-
 # --- The three rates (三率) ---------------------------------------------------------------------
 #: The groups of the dashboard: the roll-up column each is read from.
-DIMENSIONS = {"community": "community_id", "street": "street_id", "unit": "unit_id", "provider": "provider_id",
-              "month": "period"}
+DIMENSIONS = {
+    "community": "community_id",
+    "street": "street_id",
+    "unit": "unit_id",
+    "provider": "provider_id",
+    "month": "period",
+}
 DONE = (S.DELIVERED, S.RATED, S.CLOSED)
 MAX_MONTHS = 24
 
@@ -138,8 +139,11 @@ def rollup_scope_q(actor: Actor) -> Q:
         return Q()
     role, place = actor.role, actor.place
     if role in AREA_ROLES and place is not None:
-        column = {PlaceLevel.DISTRICT: "district_id", PlaceLevel.STREET: "street_id",
-                  PlaceLevel.COMMUNITY: "community_id"}.get(place.level)
+        column = {
+            PlaceLevel.DISTRICT: "district_id",
+            PlaceLevel.STREET: "street_id",
+            PlaceLevel.COMMUNITY: "community_id",
+        }.get(place.level)
         if column:
             return Q(**{column: place.pk})
     if role == Role.UNIT_STAFF and actor.organization_id:
@@ -161,12 +165,21 @@ def _period_q(start: date | None, end: date | None) -> list[tuple[str, Q]]:
     if start is None and end is None:
         return [(RollupGrain.MONTH, month)]
     first_full = None if start is None else (start if start.day == 1 else _month_after(start))
-    after_full = None if end is None else (_month_after(end) if _month_after(end) - timedelta(days=1) == end
-                                           else end.replace(day=1))
+    after_full = (
+        None
+        if end is None
+        else (_month_after(end) if _month_after(end) - timedelta(days=1) == end else end.replace(day=1))
+    )
     if first_full is not None and after_full is not None and first_full >= after_full:
         return [(RollupGrain.DAY, day & Q(period__gte=start, period__lte=end))]
-    parts = [(RollupGrain.MONTH, month & Q(**({"period__gte": first_full} if first_full else {}))
-              & Q(**({"period__lt": after_full} if after_full else {})))]
+    parts = [
+        (
+            RollupGrain.MONTH,
+            month
+            & Q(**({"period__gte": first_full} if first_full else {}))
+            & Q(**({"period__lt": after_full} if after_full else {})),
+        )
+    ]
     if start is not None and start < first_full:
         parts.append((RollupGrain.DAY, day & Q(period__gte=start, period__lt=first_full)))
     if end is not None and after_full <= end:
@@ -175,11 +188,10 @@ def _period_q(start: date | None, end: date | None) -> list[tuple[str, Q]]:
 
 
 def _labels(by: str, ids) -> dict:
-    from kepu.orgs.models import Organization
-    from kepu.places.models import Place
+    from kepu.orgs.selectors import organization_names
+    from kepu.places.selectors import place_names_by_pk
 
-    model = Place if by in ("community", "street") else Organization
-    return dict(model.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
+    return place_names_by_pk(ids) if by in ("community", "street") else organization_names(ids)
 
 
 def rate_figures(*, actor: Actor, by: str = "street", start: date | None = None, end: date | None = None) -> dict:
@@ -215,6 +227,161 @@ def rate_figures(*, actor: Actor, by: str = "street", start: date | None = None,
         rows = [_rates({**acc, "label": f"{g:%Y-%m}"}) for g, acc in sorted(present.items())][-MAX_MONTHS:]
     else:
         names = _labels(by, present)
-        rows = sorted((_rates({**acc, "label": names.get(g, "—"), "id": g}) for g, acc in present.items()),
-                      key=lambda r: r["label"])
+        rows = sorted(
+            (_rates({**acc, "label": names.get(g, "—"), "id": g}) for g, acc in present.items()),
+            key=lambda r: r["label"],
+        )
     return {"overall": _rates(overall), "groups": rows, "by": by}
+
+
+def orders_delivered_for(*, organization_id: int, first_day: date, last_day: date) -> QuerySet[Order]:
+    """Service orders an organization delivered in the period (a science base's annual self-report): routed to
+    it as the member unit or the provider, or ordered from a menu item it offers; delivered means delivered,
+    rated or closed after delivery. Not scoped: the caller shows them to those who may see the organization."""
+    return (
+        Order.objects.filter(
+            Q(unit_id=organization_id) | Q(provider_id=organization_id) | Q(service_item__provider_id=organization_id),
+            status__in=(S.DELIVERED, S.RATED, S.CLOSED),
+            delivered_at__date__gte=first_day,
+            delivered_at__date__lte=last_day,
+        )
+        .select_related("street", "community")
+        .order_by("delivered_at", "pk")
+    )
+
+
+# --- Home pages: to-dos (待办) and the resident's orders -----------------------------------------------
+def list_url(**params) -> str:
+    """The order list filtered as the to-do says (its numbers link there)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    return reverse("orders:list") + "?" + urlencode(params)
+
+
+def _todo(label, qs, url: str, key: str):
+    from django.db.models import Count, Min
+
+    from kepu.core.home import Todo
+
+    row = qs.aggregate(n=Count("pk"), oldest=Min("created_at"), late=Count("pk", filter=Q(overdue=True)))
+    return Todo(
+        label=label,
+        count=row["n"],
+        url=url,
+        oldest=row["oldest"],
+        overdue=row["late"],
+        overdue_url=list_url(view="overdue"),
+        key=key,
+    )
+
+
+def worker_todos(actor: Actor) -> list:
+    """What waits for this actor's step on the orders, one line per kind of work, scoped like the list."""
+    from django.utils.translation import gettext_lazy as _
+
+    role = actor.role
+    base = scope(actor, Order.objects.all()).order_by()
+    out = []
+
+    def add(label, qs, status, key):
+        out.append(_todo(label, qs, list_url(view="todo", status=status), key))
+
+    if role == Role.UNIT_STAFF:
+        add(_("Orders to claim"), base.filter(status=S.DISPATCHED), S.DISPATCHED, "orders-claim")
+        unassigned = base.filter(status=S.CLAIMED, provider__isnull=True, expert__isnull=True, in_pool=False)
+        add(_("Claimed orders to pass on"), unassigned, S.CLAIMED, "orders-pass-on")
+    elif role in (Role.VOLUNTEER_ORG_STAFF, Role.EXPERT):
+        mine = base.filter(in_pool=False)
+        add(_("Orders to accept"), mine.filter(status=S.CLAIMED), S.CLAIMED, "orders-accept")
+        add(_("Orders to schedule"), mine.filter(status=S.ACCEPTED), S.ACCEPTED, "orders-schedule")
+        add(_("Services to record as delivered"), mine.filter(status=S.SCHEDULED), S.SCHEDULED, "orders-deliver")
+    elif role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF):
+        own = base.filter(community__isnull=role == Role.STREET_STAFF)
+        add(_("Orders to dispatch"), own.filter(status=S.SUBMITTED), S.SUBMITTED, "orders-dispatch")
+        add(_("Rated orders to close"), own.filter(status=S.RATED), S.RATED, "orders-close")
+    if role in (Role.STREET_STAFF, Role.DISTRICT_ADMIN):
+        level = 1 if role == Role.STREET_STAFF else 2
+        escalated = base.filter(status__in=workflow.OPEN_STATES, escalation_level__gte=level)
+        out.append(_todo(_("Late orders escalated to you"), escalated, list_url(view="todo"), "orders-escalated"))
+    if role in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN):
+        late = base.filter(status__in=workflow.OPEN_STATES, overdue=True)
+        out.append(_todo(_("Late orders in your area"), late, list_url(view="overdue"), "orders-late"))
+    return out
+
+
+def resident_todos(actor: Actor) -> list:
+    """A resident's next step on their orders: rate the services that took place."""
+    from django.db.models import Min
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from kepu.core.home import Todo
+
+    to_rate = Order.objects.filter(resident_id=actor.user_id, status=S.DELIVERED).order_by()
+    row = to_rate.aggregate(n=Count("pk"), oldest=Min("delivered_at"), first=Min("pk"))
+    if not row["n"]:
+        return []
+    url = reverse("orders:detail", args=[row["first"]]) if row["n"] == 1 else reverse("orders:list")
+    label = ngettext(
+        "A service took place: please rate it", "%(n)s services took place: please rate them", row["n"]
+    ) % {"n": row["n"]}
+    return [Todo(label=label, count=row["n"], url=url, oldest=row["oldest"], key="orders-rate")]
+
+
+def my_orders(*, actor: Actor, open_only: bool = False) -> QuerySet[Order]:
+    """The orders a resident placed, the ones that need them first (to rate), then the newest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    qs = Order.objects.filter(resident_id=actor.user_id) if actor.is_authenticated else Order.objects.none()
+    if open_only:  # still under way for the resident: a rated order is done for them
+        qs = qs.exclude(status__in=workflow.FINAL_STATES | {S.RATED})
+    first = Case(When(status=S.DELIVERED, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.select_related("community", "street").order_by(first, "-created_at", "-id")
+
+
+def resident_panel(actor: Actor) -> dict | None:
+    """The resident home's "my orders": the open ones with where they stand and what comes next."""
+    from kepu.orders import stepper
+
+    orders = list(my_orders(actor=actor, open_only=True)[:3])
+    if not orders:
+        return None
+    return {"orders": [(o, stepper.resident_status(o), stepper.next_step(o)) for o in orders]}
+
+
+def personal_data(user) -> list[dict]:
+    """The orders a person placed, for their own download ("My data")."""
+    return [
+        {
+            "number": o.number,
+            "what": o.title,
+            "kind": str(o.get_kind_display()),
+            "topic": str(o.get_topic_display()),
+            "for": str(o.get_population_display()),
+            "where": o.where.name if o.where else "",
+            "address": o.address,
+            "wanted_between": [o.preferred_from.isoformat(), o.preferred_to.isoformat()],
+            "contact": o.contact_name,
+            "contact_phone": o.contact_phone,
+            "status": str(o.get_status_display()),
+            "rating": o.rating,
+            "comment": o.rating_comment,
+            "placed_at": o.created_at.isoformat(),
+        }
+        for o in Order.objects.filter(resident=user).select_related("community", "street").order_by("created_at")
+    ]
+
+
+# --- The working-day calendar, for other apps' schedules ----------------------------------------------
+def first_working_day(year: int, month: int, district_id: int | None = None) -> date:
+    """The first working day of a month by the holiday calendar the offices keep (the district's entries over
+    the city's; Monday to Friday otherwise): the leaders' monthly report is written that day."""
+    from kepu.orders.calendar import _overrides, is_working_day
+
+    day = date(year, month, 1)
+    overrides = _overrides(district_id, day, day + timedelta(days=20))
+    while not is_working_day(day, overrides):
+        day += timedelta(days=1)
+    return day

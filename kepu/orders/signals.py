@@ -14,10 +14,3 @@ Sent once per order, after commit, with ``sender=Order`` and keyword arguments:
 
 Receivers must be idempotent on ``order.pk``.
 """
-
-order_transitioned = Signal()
-"""Any step of the workflow was taken (after commit).
-
-Keyword arguments: ``order``, ``action``, ``from_status``, ``to_status``, ``actor`` (an ``Actor``, or
-``None`` for a step the system takes: ``close_unrated``).
-"""

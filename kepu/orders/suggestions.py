@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from kepu.core.roles import Role
 from kepu.orders import workflow
 from kepu.orders.models import Order, OrderStatus, TopicUnit
-from kepu.orgs.models import Organization, OrgKind
+from kepu.orgs.choices import OrgKind
+from kepu.orgs.selectors import organizations_of_kind
 
 S = OrderStatus
 
@@ -32,6 +33,13 @@ class Candidate:
         self.score += points
         self.reasons.append(reason)
 
+    @property
+    def why(self) -> str:
+        """The reasons as one sentence in the current language (、 between them in Chinese)."""
+        from django.utils.translation import gettext
+
+        return gettext("; ").join(self.reasons)
+
 
 def _load_and_rating(field_name: str, ids: list[int]) -> dict[int, dict]:
     """Open orders and past ratings of each candidate: units and organizations from the roll-up
@@ -41,13 +49,25 @@ def _load_and_rating(field_name: str, ids: list[int]) -> dict[int, dict]:
     if not ids:
         return {}
     if field_name in ("unit_id", "provider_id"):
-        rows = (OrderRollup.objects.filter(grain=RollupGrain.MONTH, **{f"{field_name}__in": ids}).order_by()
-                .values(field_name).annotate(open=Sum("open"), rated=Sum("rated"), rating_sum=Sum("rating_sum")))
-        return {r[field_name]: {"open": r["open"], "rated": r["rated"],
-                                "avg": r["rating_sum"] / r["rated"] if r["rated"] else None} for r in rows}
-    rows = (Order.objects.filter(**{f"{field_name}__in": ids}).values(field_name)
-            .annotate(open=Count("pk", filter=Q(status__in=workflow.OPEN_STATES)), avg=Avg("rating"),
-                      rated=Count("rating")))
+        rows = (
+            OrderRollup.objects.filter(grain=RollupGrain.MONTH, **{f"{field_name}__in": ids})
+            .order_by()
+            .values(field_name)
+            .annotate(open=Sum("open"), rated=Sum("rated"), rating_sum=Sum("rating_sum"))
+        )
+        return {
+            r[field_name]: {
+                "open": r["open"],
+                "rated": r["rated"],
+                "avg": r["rating_sum"] / r["rated"] if r["rated"] else None,
+            }
+            for r in rows
+        }
+    rows = (
+        Order.objects.filter(**{f"{field_name}__in": ids})
+        .values(field_name)
+        .annotate(open=Count("pk", filter=Q(status__in=workflow.OPEN_STATES)), avg=Avg("rating"), rated=Count("rating"))
+    )
     return {r[field_name]: r for r in rows}
 
 
@@ -61,11 +81,48 @@ def _load_points(c: Candidate, stats: dict) -> None:
         c.add(0, _("no ratings yet"))
 
 
+RECENT_DAYS = 30
+
+
+def _recent_on_time(ids: list[int]) -> dict[int, tuple[int, int]]:
+    """``{unit id: (claimed on time, routed)}`` over the orders of the last 30 days (day rows of the roll-up)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kepu.orders.models import OrderRollup, RollupGrain
+
+    if not ids:
+        return {}
+    since = timezone.localdate() - timedelta(days=RECENT_DAYS)
+    rows = (
+        OrderRollup.objects.filter(grain=RollupGrain.DAY, period__gte=since, unit_id__in=ids)
+        .order_by()
+        .values("unit_id")
+        .annotate(on_time=Sum("on_time"), routed=Sum("routed"))
+    )
+    return {r["unit_id"]: (r["on_time"] or 0, r["routed"] or 0) for r in rows}
+
+
+def _on_time_points(c: Candidate, on_time: int, routed: int) -> None:
+    if routed:
+        rate = on_time / routed
+        c.add((rate - 0.8) * 20, _("claimed %(rate)s%% on time in the last 30 days") % {"rate": round(100 * rate)})
+    else:
+        c.add(0, _("no orders in the last 30 days"))
+
+
 def rank_units(order: Order) -> list[Candidate]:
-    units = list(Organization.objects.filter(kind=OrgKind.MEMBER_UNIT, is_active=True, place_id=order.district_id))
-    default = TopicUnit.objects.filter(district_id=order.district_id, topic=order.topic).values_list(
-        "unit_id", flat=True).first()
-    stats = _load_and_rating("unit_id", [u.pk for u in units])
+    """Member units of the order's district, best first, each with its reasons in words (no bare score)."""
+    units = list(organizations_of_kind(OrgKind.MEMBER_UNIT, place_id=order.district_id))
+    default = (
+        TopicUnit.objects.filter(district_id=order.district_id, topic=order.topic)
+        .values_list("unit_id", flat=True)
+        .first()
+    )
+    ids = [u.pk for u in units]
+    stats = _load_and_rating("unit_id", ids)
+    recent = _recent_on_time(ids)
     out = []
     for unit in units:
         c = Candidate("unit", unit.pk, unit.display_name)
@@ -75,6 +132,7 @@ def rank_units(order: Order) -> list[Candidate]:
             c.add(40, _("works in this topic"))
         else:
             c.add(0, _("not in this topic"))
+        _on_time_points(c, *recent.get(unit.pk, (0, 0)))
         _load_points(c, stats.get(unit.pk))
         out.append(c)
     return sorted(out, key=lambda c: (-c.score, c.name))
@@ -83,30 +141,42 @@ def rank_units(order: Order) -> list[Candidate]:
 def _distance(c: Candidate, place_path: str, order: Order) -> None:
     if order.community and place_path == order.community.path:
         c.add(30, _("in the same community"))
-    elif place_path == order.street.path or (order.community and order.community.path.startswith(place_path)
-                                              and place_path.count("/") >= order.street.path.count("/")):
+    elif place_path == order.street.path or (
+        order.community
+        and order.community.path.startswith(place_path)
+        and place_path.count("/") >= order.street.path.count("/")
+    ):
         c.add(20, _("in the same street"))
     elif order.place_path.startswith(place_path):
         c.add(10, _("in the same district"))
 
 
 def _busy(field_name: str, ids: list[int], order: Order) -> dict[int, int]:
-    rows = (Order.objects.filter(**{f"{field_name}__in": ids}, status__in=(S.ACCEPTED, S.SCHEDULED))
-            .filter(Q(scheduled_for__date__range=(order.preferred_from, order.preferred_to))
-                    | Q(scheduled_for__isnull=True, preferred_from__lte=order.preferred_to,
-                        preferred_to__gte=order.preferred_from))
-            .values(field_name).annotate(n=Count("pk")))
+    rows = (
+        Order.objects.filter(**{f"{field_name}__in": ids}, status__in=(S.ACCEPTED, S.SCHEDULED))
+        .filter(
+            Q(scheduled_for__date__range=(order.preferred_from, order.preferred_to))
+            | Q(
+                scheduled_for__isnull=True,
+                preferred_from__lte=order.preferred_to,
+                preferred_to__gte=order.preferred_from,
+            )
+        )
+        .values(field_name)
+        .annotate(n=Count("pk"))
+    )
     return {r[field_name]: r["n"] for r in rows}
 
 
 def rank_providers(order: Order) -> list[Candidate]:
-    from kepu.accounts.models import Membership
+    from kepu.accounts.selectors import memberships
 
-    orgs = [o for o in Organization.objects.filter(kind=OrgKind.VOLUNTEER_ORG, is_active=True).select_related("place")
-            .filter(place__path__in=_ancestor_paths(order.place_path))]
-    experts = list(Membership.objects.filter(role=Role.EXPERT, is_active=True,
-                                             organization__place__path__in=_ancestor_paths(order.place_path))
-                   .select_related("user", "organization__place"))
+    orgs = list(organizations_of_kind(OrgKind.VOLUNTEER_ORG, place_paths=_ancestor_paths(order.place_path)))
+    experts = list(
+        memberships(role=Role.EXPERT, place_paths=_ancestor_paths(order.place_path)).select_related(
+            "user", "organization__place"
+        )
+    )
     org_stats = _load_and_rating("provider_id", [o.pk for o in orgs])
     expert_stats = _load_and_rating("expert_id", [m.user_id for m in experts])
     org_busy = _busy("provider_id", [o.pk for o in orgs], order)

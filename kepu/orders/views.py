@@ -2,72 +2,121 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.dateparse import parse_datetime
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kepu.accounts.selectors import key_population_of
+from kepu.accounts.selectors import key_population_of, resident_membership_of
+from kepu.accounts.services import remember_membership, resident_complete_profile
+from kepu.core.actor import Actor
 from kepu.core.errors import DomainError, NotFound
-from kepu.core.http import role_required
+from kepu.core.http import errors_into, role_required
 from kepu.core.permissions import can
 from kepu.core.populations import Population
-from kepu.core.roles import Role
-from kepu.orders import charts, export, paging, selectors, services, suggestions, workflow
+from kepu.core.roles import PUBLIC_ROLES, Role
+from kepu.orders import charts, export, paging, selectors, services, stepper, workflow
 from kepu.orders.forms import HolidayForm, MenuItemForm, OrderForm
 from kepu.orders.models import Holiday, Order, OrderStatus, ServiceItem, Step, StepDeadline
 from kepu.orders.permissions import OrderAction
-from kepu.orders.services import MAX_PHOTOS
-from kepu.places.models import Place, PlaceLevel
+from kepu.orders.photos import MAX_PHOTOS
+from kepu.places import picker
+from kepu.places.choices import PlaceLevel
+from kepu.places.selectors import path_of, place_by_code, place_by_code_or_none, places_under
 
-ORDER_ROLES = (Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.UNIT_STAFF, Role.VOLUNTEER_ORG_STAFF,
-               Role.EXPERT, Role.VOLUNTEER, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
+ORDER_ROLES = (
+    Role.RESIDENT,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_STAFF,
+    Role.UNIT_STAFF,
+    Role.VOLUNTEER_ORG_STAFF,
+    Role.EXPERT,
+    Role.VOLUNTEER,
+    Role.DISTRICT_ADMIN,
+    Role.CITY_ADMIN,
+)
 DASHBOARD_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.UNIT_STAFF)
 
 
-@role_required(*ORDER_ROLES)
+@role_required(None, *ORDER_ROLES)
 def order_list(request):
     actor = request.actor
+    if actor.role is None or actor.role in PUBLIC_ROLES:
+        return _my_orders(request)
     view = request.GET.get("view", "todo")
     status = request.GET.get("status", "")
     q = request.GET.get("q", "").strip()[:40]
-    orders = selectors.order_list(actor=actor, status=status, q=q, needs_me=view == "todo",
-                                  overdue=view == "overdue")
+    # A leader's figure links here with its place and year: the list then says how many orders it holds.
+    code = request.GET.get("place", "")
+    place_path = (path_of(code) or "-") if code else ""  # an unknown place matches nothing rather than everything
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
+    orders = selectors.order_list(
+        actor=actor, status=status, q=q, needs_me=view == "todo", overdue=view == "overdue",
+        place_path=place_path, year=year,
+    )  # fmt: skip
     page = paging.window(orders, request.GET.get("page"))
-    context = {"page": page, "view": view, "status": status, "q": q, "statuses": OrderStatus.choices,
-               "may_order": can(actor, OrderAction.CREATE, Order()),
-               "query": f"view={view}&status={status}&q={q}&"}
+    context = {
+        "total": orders.count() if (code or year) else None,
+        "place": code,
+        "year": year or "",
+        "page": page,
+        "view": view,
+        "status": status,
+        "q": q,
+        "statuses": OrderStatus.choices,
+        "may_order": can(actor, OrderAction.CREATE, Order()),
+        "query": urlencode({"view": view, "status": status, "q": q, "place": code, "year": year or ""}) + "&",
+    }
     template = "orders/order_list.html#results" if request.htmx else "orders/order_list.html"
     return TemplateResponse(request, template, context)
 
 
+def _my_orders(request):
+    """A resident's own orders, in their words: where each stands and what comes next."""
+    orders = paging.window(selectors.my_orders(actor=request.actor), request.GET.get("page"))
+    rows = [(o, stepper.resident_status(o), stepper.next_step(o)) for o in orders]
+    return TemplateResponse(request, "orders/my_orders.html", {"page": orders, "rows": rows})
+
+
 def _places_for(actor) -> list[tuple[str, str]]:
-    """Where the actor may order for: a resident anywhere in their district, staff in their area."""
-    if actor.role == Role.RESIDENT:
-        home = actor.user.home_place or actor.place
-        if home is None:
-            return []
-        district_path = "/".join(home.path.split("/")[:2]) + "/"
-        qs = Place.objects.filter(level=PlaceLevel.COMMUNITY, path__startswith=district_path).order_by("path")
-        places = [(p.code, p.name) for p in qs]
-        places.sort(key=lambda item: item[0] != home.code)  # home first
-        return places
+    """Where staff may order for: the communities (and streets) of their area, each with its street."""
     area = actor.area_path or ""
-    qs = Place.objects.filter(path__startswith=area, level__in=(PlaceLevel.COMMUNITY, PlaceLevel.STREET))
-    return [(p.code, p.name if p.level == PlaceLevel.COMMUNITY else _("%(street)s (community not known)")
-             % {"street": p.name}) for p in qs.order_by("path")]
+    qs = places_under(area, levels=(PlaceLevel.COMMUNITY, PlaceLevel.STREET))
+    streets = dict(qs.filter(level=PlaceLevel.STREET).values_list("pk", "name"))
+    return [
+        (
+            p.code,
+            f"{streets.get(p.parent_id, '')} · {p.name}"
+            if p.level == PlaceLevel.COMMUNITY
+            else _("%(street)s (community not known)") % {"street": p.name},
+        )
+        for p in qs.order_by("path")
+    ]
 
 
-@role_required(Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_STAFF)
-def order_create(request):
+def _ordering_actor(request) -> Actor | None:
+    """Whom an order is placed as: staff as themselves; anyone holding a resident membership as that resident
+    (a resident who is also a volunteer need not switch roles); None for a newcomer without a community."""
     actor = request.actor
-    on_behalf = actor.role != Role.RESIDENT
+    if actor.role in (Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_STAFF):
+        return actor
+    membership = resident_membership_of(request.user)
+    return Actor(user=request.user, membership=membership) if membership is not None else None
+
+
+@role_required(None, Role.RESIDENT, Role.VOLUNTEER, Role.COMMUNITY_STAFF, Role.STREET_STAFF)
+def order_create(request):
+    """点单: a resident (also a newcomer, who names their community here) or staff for a resident."""
+    ordering = _ordering_actor(request)
+    newcomer = ordering is None
+    on_behalf = not newcomer and ordering.role != Role.RESIDENT
     item = None
     item_id = request.GET.get("item") or request.POST.get("service_item")
     if item_id and str(item_id).isdigit():
@@ -75,25 +124,71 @@ def order_create(request):
     initial = {"kind": item.kind, "topic": item.topic, "title": item.title, "service_item": item.pk} if item else {}
     own_population = "" if on_behalf else key_population_of(request.user)
     if own_population:
-        initial["population"] = own_population  # "for whom?": most often for people like the resident
-    form = OrderForm(request.POST or None, places=_places_for(actor), on_behalf=on_behalf, initial=initial)
+        initial["population"] = own_population  # "for whom?": most often for people like the resident, and said so
+    picker_scope = {}
+    if on_behalf:
+        form_kwargs = {"places": _places_for(ordering)}
+    else:
+        home = None if newcomer else (request.user.home_place or ordering.place)
+        within = home.district_code if home is not None and home.district_code else ""
+        picker_scope = {"within": within, "home": home.code if home is not None else ""}
+        form_kwargs = {"place_check": lambda code: picker.in_scope(code, within=within)}
+    form = OrderForm(
+        request.POST or None,
+        on_behalf=on_behalf,
+        newcomer=newcomer,
+        prefilled=bool(own_population),
+        initial=initial,
+        **form_kwargs,
+    )
+    place_picker = None
+    if not on_behalf:
+        label = "order"
+        if request.method == "POST":
+            place_picker = picker.from_request(request.POST, "place", label=label, **picker_scope)
+        else:
+            place_picker = picker.picker("place", label=label, **picker_scope)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        place = data.get("place_obj") or place_by_code(data["place"])
+        with errors_into(form) as failed:
+            if newcomer:
+                membership = resident_complete_profile(actor=request.actor, name=data["your_name"], community=place)
+                request.user.refresh_from_db()  # the order's contact is the name just given
+                ordering = Actor(user=request.user, membership=membership)
             order = services.order_place(
-                actor=actor, title=data["title"], kind=data["kind"], topic=data["topic"],
-                population=data["population"], place=Place.objects.get(code=data["place"]),
-                preferred_from=data["preferred_from"], preferred_to=data["preferred_to"],
-                expected_audience=data["expected_audience"], description=data["description"],
-                address=data["address"], service_item=item, contact_name=data.get("contact_name", ""),
-                contact_phone=data.get("contact_phone", ""))
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Your order %(number)s was sent. The community will answer within "
-                                        "a working day.") % {"number": order.number})
+                actor=ordering,
+                title=data["title"],
+                kind=data["kind"],
+                topic=data["topic"],
+                population=data["population"],
+                place=place,
+                preferred_from=data["preferred_from"],
+                preferred_to=data["preferred_to"],
+                expected_audience=data["expected_audience"],
+                description=data["description"],
+                address=data["address"],
+                service_item=item,
+                contact_name=data.get("contact_name", ""),
+                contact_phone=data.get("contact_phone", ""),
+            )
+        if failed.error is None:
+            if ordering.membership is not None and ordering.membership != request.actor.membership:
+                remember_membership(request.session, ordering.membership)  # see the order as the resident who placed it
+            messages.success(
+                request,
+                _("Your order %(number)s was sent. The community will answer within a working day.")
+                % {"number": order.number},
+            )
             return redirect("orders:detail", pk=order.pk)
-    return TemplateResponse(request, "orders/order_form.html", {"form": form, "item": item, "on_behalf": on_behalf})
+    context = {
+        "form": form,
+        "item": item,
+        "on_behalf": on_behalf,
+        "newcomer": newcomer,
+        "picker": place_picker,
+    }
+    return TemplateResponse(request, "orders/order_form.html", context)
 
 
 def _get(request, pk):
@@ -104,30 +199,30 @@ def _get(request, pk):
         raise Http404 from None
 
 
-def _detail_context(request, order) -> dict:
+def _detail_context(request, order, *, failed: str = "", failed_form=None) -> dict:
     actor = request.actor
-    names = {t.name for t in workflow.available(actor, order)}
-    ctx = {"order": order, "actions": workflow.available(actor, order), "names": names,
-           "may_reveal": can(actor, OrderAction.VIEW_CONTACT, order) and bool(order.contact_phone),
-           "populations": Population.choices, "ratings": [5, 4, 3, 2, 1]}
-    if names & {"dispatch", "redispatch"}:
-        ctx["unit_candidates"] = suggestions.rank_units(order)
-    if "pass_on" in names:
-        ctx["provider_candidates"] = suggestions.rank_providers(order)
-    if "deliver" in names:
-        ctx["team"] = _team_of(order)
-    ctx["may_add_photos"] = can(actor, OrderAction.ADD_PHOTOS, order) and len(order.photos.all()) < MAX_PHOTOS
-    return ctx
-
-
-def _team_of(order):
-    from kepu.accounts.models import Membership
-
-    if order.provider_id:
-        return [m.user for m in Membership.objects.filter(
-            organization_id=order.provider_id, is_active=True, role__in=(Role.VOLUNTEER, Role.VOLUNTEER_ORG_STAFF))
-            .select_related("user").order_by("user__name")]
-    return [order.expert] if order.expert_id else []
+    actions = workflow.ORDER.actions(
+        actor,
+        order,
+        failed=failed,
+        failed_form=failed_form,
+        url=lambda name: reverse("orders:act", args=[order.pk, name]),
+    )
+    resident_view = actor.role in PUBLIC_ROLES or (actor.user_id is not None and order.resident_id == actor.user_id)
+    return {
+        "order": order,
+        # Rating has its own card right under the stepper (orders/_rate_card.html).
+        "actions": [a for a in actions if a.name != "rate"],
+        "rate": next((a for a in actions if a.name == "rate"), None),
+        "waiting": workflow.ORDER.waiting(actor, order),
+        "failed_action": failed,
+        "resident_view": resident_view,
+        "resident_status": stepper.resident_status(order),
+        "order_steps": stepper.steps(order),
+        "ended_with_reason": order.status in (OrderStatus.REJECTED, OrderStatus.CANCELLED),
+        "may_reveal": can(actor, OrderAction.VIEW_CONTACT, order) and bool(order.contact_phone) and not resident_view,
+        "may_add_photos": can(actor, OrderAction.ADD_PHOTOS, order) and len(order.photos.all()) < MAX_PHOTOS,
+    }
 
 
 @role_required(*ORDER_ROLES)
@@ -136,55 +231,36 @@ def order_detail(request, pk):
     return TemplateResponse(request, "orders/order_detail.html", _detail_context(request, order))
 
 
-def _action_data(request, action) -> dict:
-    post = request.POST
-    data: dict = {"reason": post.get("reason", "")}
-    if action in ("dispatch", "redispatch"):
-        data["unit"] = post.get("unit") or None
-    elif action == "pass_on":
-        kind, _sep, pk = (post.get("to") or "").partition(":")
-        data["provider" if kind == "provider" else "expert"] = int(pk) if pk.isdigit() else None
-    elif action == "schedule":
-        raw = post.get("scheduled_for", "")
-        data["scheduled_for"] = parse_datetime(raw) if raw else None
-        if data["scheduled_for"] is None and raw:
-            try:
-                data["scheduled_for"] = datetime.fromisoformat(raw)
-            except ValueError:
-                data["scheduled_for"] = None
-        data["scheduled_place"] = post.get("scheduled_place", "")
-        data["scheduled_people"] = post.get("scheduled_people", "")
-    elif action == "deliver":
-        data["attendance"] = {p: post.get(f"attendance_{p}") or 0 for p in Population.values}
-        data["notes"] = post.get("notes", "")
-        data["photos"] = request.FILES.getlist("photos")
-        data["volunteers"] = [(int(u), post.get(f"hours_{u}") or "2") for u in post.getlist("volunteer")
-                              if u.isdigit()]
-    elif action == "rate":
-        data["rating"] = post.get("rating")
-        data["comment"] = post.get("comment", "")
-    return data
-
-
 @require_POST
 @role_required(*ORDER_ROLES)
 def order_act(request, pk, action):
+    """One step of the workflow, posted by that step's form on the order page."""
     order = _get(request, pk)
-    if action not in workflow.TRANSITIONS:
-        raise PermissionDenied
+    if action not in workflow.ORDER:
+        raise Http404
     try:
-        order = services.order_transition(actor=request.actor, order=order, action=action,
-                                          **_action_data(request, action))
-    except DomainError as exc:
-        if exc.status == 403:
-            raise PermissionDenied from None
-        messages.error(request, exc.message)
-        status = 409 if exc.status == 409 else 400
+        order = services.order_transition(
+            actor=request.actor,
+            order=order,
+            action=action,
+            reason=request.POST.get(f"{action}-reason", ""),
+            data=request.POST,
+            files=request.FILES,
+            prefixed=True,
+        )
+    except DomainError as exc:  # kept: the step's own form is bound again on the fresh order and shown open
+        if exc.status in (403, 404):
+            raise
         fresh = _get(request, pk)
-        ctx = _detail_context(request, fresh)
-        ctx["failed_action"] = action
-        return TemplateResponse(request, "orders/order_detail.html", ctx, status=status)
-    messages.success(request, _("Done: %(action)s.") % {"action": workflow.TRANSITIONS[action].label})
+        t = workflow.ORDER[action]
+        form = workflow.ORDER.bind(t, request.actor, fresh, request.POST, request.FILES, prefixed=True)
+        if form is None or not exc.data.get("fields"):
+            messages.error(request, exc.message)
+        ctx = _detail_context(request, fresh, failed=action, failed_form=form)
+        return TemplateResponse(
+            request, "orders/order_detail.html", ctx, status=exc.status if exc.status < 500 else 400
+        )
+    messages.success(request, _("Done: %(action)s.") % {"action": workflow.ORDER[action].label})
     if not can(request.actor, OrderAction.VIEW, order):
         return redirect("orders:list")
     return redirect("orders:detail", pk=order.pk)
@@ -196,7 +272,7 @@ def order_photos_add(request, pk):
     order = _get(request, pk)
     try:
         saved = services.order_add_photos(actor=request.actor, order=order, photos=request.FILES.getlist("photos"))
-    except DomainError as exc:
+    except DomainError as exc:  # kept: the order page comes back with the photo form open (no form object to fill)
         if exc.status == 403:
             raise PermissionDenied from None
         messages.error(request, exc.message)
@@ -220,7 +296,7 @@ def order_photo(request, pk, photo_pk):
 def photo_response(photo):
     from django.http import FileResponse
 
-    from kepu.orders.services import PHOTO_FORMATS
+    from kepu.orders.photos import PHOTO_FORMATS
 
     ext = photo.image.name.rsplit(".", 1)[-1].lower()
     types = {e: t for e, t in PHOTO_FORMATS.values()}
@@ -236,7 +312,7 @@ def order_contact(request, pk):
     order = _get(request, pk)
     try:
         phone = services.order_reveal_contact(actor=request.actor, order=order)
-    except DomainError as exc:
+    except DomainError as exc:  # kept: the answer is the contact fragment itself, in place of the button
         return TemplateResponse(request, "orders/contact_fragment.html", {"error": exc.message}, status=exc.status)
     return TemplateResponse(request, "orders/contact_fragment.html", {"phone": phone})
 
@@ -246,32 +322,36 @@ def menu(request):
     district_id = None
     if actor.is_authenticated and actor.place is not None and not actor.is_city:
         district = actor.user.home_place or actor.place
-        district_id = Place.objects.filter(code=district.path.split("/")[1]).values_list("pk", flat=True).first()
-    items = selectors.menu(district_id=district_id, topic=request.GET.get("topic", ""),
-                           population=request.GET.get("population", ""))
+        district_id = getattr(place_by_code_or_none(district.path.split("/")[1]), "pk", None)
+    items = selectors.menu(
+        district_id=district_id, topic=request.GET.get("topic", ""), population=request.GET.get("population", "")
+    )
     form = None
     if actor.is_authenticated and actor.role in (Role.UNIT_STAFF, Role.VOLUNTEER_ORG_STAFF):
         form = MenuItemForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
+            with errors_into(form):
                 services.service_item_publish(actor=actor, **form.cleaned_data)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
                 messages.success(request, _("The service is on the menu."))
                 return redirect("orders:menu")
     from kepu.orders.models import Topic
 
-    context = {"items": items, "form": form, "topics": Topic.choices, "populations": Population.choices,
-               "topic": request.GET.get("topic", ""), "population": request.GET.get("population", ""),
-               "may_order": actor.is_authenticated and can(actor, OrderAction.CREATE, Order())}
+    context = {
+        "items": items,
+        "form": form,
+        "topics": Topic.choices,
+        "populations": Population.choices,
+        "topic": request.GET.get("topic", ""),
+        "population": request.GET.get("population", ""),
+        "may_order": actor.is_authenticated and can(actor, OrderAction.CREATE, Order()),
+    }
     return TemplateResponse(request, "orders/menu.html", context)
 
 
 def _period(request):
     from django.utils.dateparse import parse_date
 
-    return parse_date(request.GET.get("start", "") or "") , parse_date(request.GET.get("end", "") or "")
+    return parse_date(request.GET.get("start", "") or ""), parse_date(request.GET.get("end", "") or "")
 
 
 @role_required(*DASHBOARD_ROLES)
@@ -279,12 +359,21 @@ def dashboard(request):
     start, end = _period(request)
     by = request.GET.get("by", "street")
     figures = selectors.rate_figures(actor=request.actor, by=by, start=start, end=end)
-    context = {"figures": figures, "chart": charts.rate_bars(figures["groups"][:30]),
-               "table": charts.rate_table(figures["groups"]),
-               "dimensions": [("community", _("Community")), ("street", _("Street/town")),
-                              ("unit", _("Member unit")), ("provider", _("Volunteer organization")),
-                              ("month", _("Month"))],
-               "by": figures["by"], "start": request.GET.get("start", ""), "end": request.GET.get("end", "")}
+    context = {
+        "figures": figures,
+        "chart": charts.rate_bars(figures["groups"][:30]),
+        "table": charts.rate_table(figures["groups"]),
+        "dimensions": [
+            ("community", _("Community")),
+            ("street", _("Street/town")),
+            ("unit", _("Member unit")),
+            ("provider", _("Volunteer organization")),
+            ("month", _("Month")),
+        ],
+        "by": figures["by"],
+        "start": request.GET.get("start", ""),
+        "end": request.GET.get("end", ""),
+    }
     return TemplateResponse(request, "orders/dashboard.html", context)
 
 
@@ -307,8 +396,12 @@ def calendar_view(request):
         try:
             if "date" in request.POST:
                 if form.is_valid():
-                    services.holiday_set(actor=actor, day=form.cleaned_data["date"], name=form.cleaned_data["name"],
-                                         is_workday=form.cleaned_data["is_workday"])
+                    services.holiday_set(
+                        actor=actor,
+                        day=form.cleaned_data["date"],
+                        name=form.cleaned_data["name"],
+                        is_workday=form.cleaned_data["is_workday"],
+                    )
                     messages.success(request, _("The calendar was updated."))
                     return redirect("orders:calendar")
             else:

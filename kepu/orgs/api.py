@@ -1,7 +1,7 @@
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from kepu.core.api import actor_of
+from kepu.core.api import Pages, actor_of
 from kepu.orgs import selectors
 
 router = Router(tags=["organizations"])
@@ -25,7 +25,7 @@ class OrganizationOut(Schema):
 
 
 @router.get("/", response=list[OrganizationOut], summary="Organizations the caller may see")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def organization_list(request, kind: str | None = None, q: str | None = None, place: str | None = None):
     return selectors.organization_list(actor=actor_of(request), kind=kind, q=q, place_code=place)
 

@@ -12,6 +12,8 @@ class OrgsConfig(AppConfig):
 
         from kepu.core.nav import register_nav
         from kepu.core.roles import STAFF_ROLES
+        from kepu.orgs import measures as figures
         from kepu.orgs import permissions, seed  # noqa: F401
 
         register_nav(_("Organizations"), "orgs:list", STAFF_ROLES, order=85, hint=_("Offices, units, teams, bases"))
+        figures.register()

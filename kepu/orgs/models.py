@@ -4,20 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kepu.core.models import TimeStampedModel
-
-
-class OrgKind(models.TextChoices):
-    CITY_OFFICE = "city_office", _("City office (市科协)")
-    DISTRICT_OFFICE = "district_office", _("District office (区科协 / joint-meeting office)")
-    MEMBER_UNIT = "member_unit", _("Member unit (成员单位)")
-    STREET_OFFICE = "street_office", _("Street/town office")
-    COMMUNITY = "community", _("Community/village committee")
-    PRACTICE_CENTER = "practice_center", _("Civilization-practice center")
-    PRACTICE_STATION = "practice_station", _("Civilization-practice station")
-    VOLUNTEER_ORG = "volunteer_org", _("Volunteer organization")
-    SCIENCE_BASE = "science_base", _("Science base (科普基地)")
-    SCHOOL = "school", _("School")
-    ENTERPRISE = "enterprise", _("Enterprise")
+from kepu.orgs.choices import OrgKind  # noqa: F401 - the vocabulary other apps share
 
 
 class Organization(TimeStampedModel):
@@ -33,8 +20,12 @@ class Organization(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=OrgKind.choices, db_index=True)
     place = models.ForeignKey("places.Place", verbose_name=_("place"), on_delete=models.PROTECT, related_name="+")
     parent = models.ForeignKey(
-        "self", verbose_name=_("supervising organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("supervising organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     aliases = models.JSONField(_("other names"), default=list, blank=True)
     topics = models.JSONField(_("fields"), default=list, blank=True)

@@ -36,7 +36,9 @@ class OrganizationPolicy(Policy):
             # obj is the organization (CHANGE) or an unsaved one carrying its place (CREATE).
             if actor.is_city:
                 return True
-            return actor.has_role(Role.DISTRICT_ADMIN, Role.STREET_STAFF) and covers(actor, obj.place.path) and (
-                obj.pk != actor.organization_id
+            return (
+                actor.has_role(Role.DISTRICT_ADMIN, Role.STREET_STAFF)
+                and covers(actor, obj.place.path)
+                and (obj.pk != actor.organization_id)
             )
         return False

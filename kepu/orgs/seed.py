@@ -2,7 +2,8 @@
 
 from kepu.core.seeding import SeedContext, seeder
 from kepu.orgs.models import Organization, OrgKind
-from kepu.places.models import Place, PlaceLevel
+from kepu.places.choices import PlaceLevel
+from kepu.places.models import Place
 from kepu.places.seed import DEMO_DISTRICTS
 
 #: (short name, full name pattern, aliases, fields it is in charge of)
@@ -50,16 +51,39 @@ def seed_orgs(ctx: SeedContext) -> None:
     districts = list(Place.objects.filter(level=PlaceLevel.DISTRICT).order_by("code"))
     seeded = districts if ctx.is_city else [d for d in districts if d.code in DEMO_DISTRICTS]
     for d in districts:
-        orgs.append(Organization(name=f"{d.name}科学技术协会", short_name="区科协", kind=OrgKind.DISTRICT_OFFICE,
-                                 place=d, parent=city_office, aliases=["区科协", "区科普工作联席会议办公室"]))
+        orgs.append(
+            Organization(
+                name=f"{d.name}科学技术协会",
+                short_name="区科协",
+                kind=OrgKind.DISTRICT_OFFICE,
+                place=d,
+                parent=city_office,
+                aliases=["区科协", "区科普工作联席会议办公室"],
+            )
+        )
     for d in seeded:
         for short, pattern, aliases, topics in MEMBER_UNITS:
-            orgs.append(Organization(name=pattern.format(d=d.name), short_name=short, kind=OrgKind.MEMBER_UNIT,
-                                     place=d, aliases=aliases, topics=topics))
+            orgs.append(
+                Organization(
+                    name=pattern.format(d=d.name),
+                    short_name=short,
+                    kind=OrgKind.MEMBER_UNIT,
+                    place=d,
+                    aliases=aliases,
+                    topics=topics,
+                )
+            )
         orgs.append(Organization(name=f"{d.name}新时代文明实践中心", kind=OrgKind.PRACTICE_CENTER, place=d))
         for i in range(1, 3 if not ctx.is_city else 6):
-            orgs.append(Organization(name=f"{d.name}科普志愿服务{'一二三四五六'[i - 1]}队", short_name=f"科普志愿服务{i}队",
-                                     kind=OrgKind.VOLUNTEER_ORG, place=d, topics=["health", "safety", "elderly_digital"]))
+            orgs.append(
+                Organization(
+                    name=f"{d.name}科普志愿服务{'一二三四五六'[i - 1]}队",
+                    short_name=f"科普志愿服务{i}队",
+                    kind=OrgKind.VOLUNTEER_ORG,
+                    place=d,
+                    topics=["health", "safety", "elderly_digital"],
+                )
+            )
         for base in ("科技馆", "青少年科技活动中心", "现代农业科普园"):
             orgs.append(Organization(name=f"{d.name}{base}", kind=OrgKind.SCIENCE_BASE, place=d))
     Organization.objects.bulk_create(orgs, batch_size=2000)
@@ -75,7 +99,10 @@ def seed_orgs(ctx: SeedContext) -> None:
     for d in seeded:
         first_street = streets.filter(district_code=d.code).order_by("code").first()
         more.append(Organization(name=f"北京市{d.name}实验小学", kind=OrgKind.SCHOOL, place=first_street))
-        more.append(Organization(name=f"北京{d.name.removesuffix('区')}智能科技有限公司", kind=OrgKind.ENTERPRISE,
-                                 place=first_street))
+        more.append(
+            Organization(
+                name=f"北京{d.name.removesuffix('区')}智能科技有限公司", kind=OrgKind.ENTERPRISE, place=first_street
+            )
+        )
     Organization.objects.bulk_create(more, batch_size=2000)
     ctx.out(f"    {Organization.objects.count()} organizations")

@@ -3,13 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class PlaceLevel(models.TextChoices):
-    CITY = "city", _("City")
-    DISTRICT = "district", _("District")
-    STREET = "street", _("Street/town")
-    COMMUNITY = "community", _("Community/village")
-
+from kepu.places.choices import PlaceLevel  # noqa: F401 - the vocabulary other apps share
 
 LEVEL_DEPTH = {PlaceLevel.CITY: 0, PlaceLevel.DISTRICT: 1, PlaceLevel.STREET: 2, PlaceLevel.COMMUNITY: 3}
 PARENT_LEVEL = {
@@ -45,8 +39,8 @@ class Place(models.Model):
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(level="city", parent__isnull=True) | models.Q(parent__isnull=False)
-                & ~models.Q(level="city"),
+                condition=models.Q(level="city", parent__isnull=True)
+                | models.Q(parent__isnull=False) & ~models.Q(level="city"),
                 name="place_only_city_is_root",
             )
         ]
@@ -54,12 +48,8 @@ class Place(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def depth(self) -> int:
-        return LEVEL_DEPTH[self.level]
-
     def full_name(self) -> str:
-        """北京市 大兴区 清源街道 …, built from the path without extra queries when ancestors are cached."""
+        """北京市 大兴区 清源街道 …: the names along the path (one query)."""
         return " ".join(p.name for p in self.ancestors(include_self=True))
 
     def ancestors(self, include_self=False):
@@ -68,6 +58,3 @@ class Place(models.Model):
             codes = codes[:-1]
         by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
         return [by_code[c] for c in codes if c in by_code]
-
-    def is_within(self, other: "Place") -> bool:
-        return self.path.startswith(other.path)

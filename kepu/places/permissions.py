@@ -26,8 +26,10 @@ class PlacePolicy(Policy):
             if actor.is_city:
                 return True
             # A district office keeps its streets and communities; a street office its communities.
-            return actor.has_role(Role.DISTRICT_ADMIN, Role.STREET_STAFF) and covers(actor, obj.path) and (
-                action == PlaceAction.ADD_CHILD or obj.path != actor.area_path
+            return (
+                actor.has_role(Role.DISTRICT_ADMIN, Role.STREET_STAFF)
+                and covers(actor, obj.path)
+                and (action == PlaceAction.ADD_CHILD or obj.path != actor.area_path)
             )
         return False
 

@@ -9,8 +9,34 @@ from kepu.places.services import import_csv
 DEMO_DISTRICTS = ("110102", "110108", "110115", "110118")  # 西城 海淀 大兴 密云
 COMMUNITY_SUFFIXES = ("社区", "社区", "社区", "村")
 COMMUNITY_STEMS = (
-    "兴华", "清源", "枣园", "康庄", "绿地", "金星", "和义", "永华", "林校", "三合", "观音寺", "高米店", "车站", "滨河",
-    "月季", "宏大", "丽园", "双河", "新源", "富强", "育新", "学院", "花园", "长安", "银河", "东湖", "南苑", "西红门",
+    "兴华",
+    "清源",
+    "枣园",
+    "康庄",
+    "绿地",
+    "金星",
+    "和义",
+    "永华",
+    "林校",
+    "三合",
+    "观音寺",
+    "高米店",
+    "车站",
+    "滨河",
+    "月季",
+    "宏大",
+    "丽园",
+    "双河",
+    "新源",
+    "富强",
+    "育新",
+    "学院",
+    "花园",
+    "长安",
+    "银河",
+    "东湖",
+    "南苑",
+    "西红门",
 )
 
 
@@ -29,9 +55,14 @@ def seed_places(ctx: SeedContext) -> None:
             suffix = COMMUNITY_SUFFIXES[i % len(COMMUNITY_SUFFIXES)] if street.name.endswith("镇") else "社区"
             new.append(
                 Place(
-                    code=code, official=False, name=f"{stem}{'' if i <= len(COMMUNITY_STEMS) else i}{suffix}"
-                    if i > 1 else f"{street.name.removesuffix('街道').removesuffix('镇').removesuffix('地区')}{suffix}",
-                    level=PlaceLevel.COMMUNITY, parent=street, path=f"{street.path}{code}/",
+                    code=code,
+                    official=False,
+                    name=f"{stem}{'' if i <= len(COMMUNITY_STEMS) else i}{suffix}"
+                    if i > 1
+                    else f"{street.name.removesuffix('街道').removesuffix('镇').removesuffix('地区')}{suffix}",
+                    level=PlaceLevel.COMMUNITY,
+                    parent=street,
+                    path=f"{street.path}{code}/",
                     district_code=street.district_code,
                 )
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -12,9 +13,24 @@ from django.utils.translation import gettext as _
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
 from kepu.core.errors import DomainError
-from kepu.core.permissions import require
+from kepu.core.permissions import can, require
 from kepu.places.models import LEVEL_DEPTH, PARENT_LEVEL, Place, PlaceLevel
 from kepu.places.permissions import PlaceAction
+
+#: A code is one segment of the materialized path of every place below it: no "/" nor spaces.
+CODE_RE = re.compile(r"[0-9A-Za-z_-]{1,20}")
+NAME_MAX = Place._meta.get_field("name").max_length
+
+
+def _invalid(code: str, name: str) -> str | None:
+    """Why a place with this code and name cannot be stored, or None."""
+    if not code or not name:
+        return _("code and name are required")
+    if not CODE_RE.fullmatch(code):
+        return _("code %(code)s may hold only letters, digits, - and _, 20 at most") % {"code": code}
+    if len(name) > NAME_MAX:
+        return _("the name is longer than %(max)d characters") % {"max": NAME_MAX}
+    return None
 
 
 def _path_for(parent: Place | None, code: str) -> str:
@@ -48,13 +64,22 @@ def place_create(*, actor: Actor, parent: Place | None, code: str, name: str, le
     elif not actor.is_city:
         require(actor, PlaceAction.ADD_CHILD, Place(path=""))
     _check_level(parent, level)
+    code, name = (code or "").strip(), (name or "").strip()
+    problem = _invalid(code, name)
+    if problem:
+        raise DomainError(problem, code="place_invalid")
     if Place.objects.filter(code=code).exists():
         raise DomainError(_("A place with code %(code)s exists already.") % {"code": code}, code="place_exists")
     place = Place.objects.create(
-        code=code, name=name.strip(), level=level, parent=parent, official=official,
-        path=_path_for(parent, code), district_code=_district_code(parent, level, code),
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        official=official,
+        path=_path_for(parent, code),
+        district_code=_district_code(parent, level, code),
     )
-    log_action(actor, "kepu.place.created", place)
+    log_action(actor, "kepu.places.created", place)
     return place
 
 
@@ -77,6 +102,8 @@ def bulk_import_rows(rows: list[dict], *, actor: Actor | None = None, system: bo
 
     Rows may come in any order as long as each parent is either in the file or already in
     the database. Existing codes are updated in name only, so a re-import is harmless.
+    ``system=True`` is the platform's own import (the shipped tree, the seed); otherwise every
+    row must lie in ``actor``'s area, and a root only the city may add.
     """
     errors: list[RowError] = []
     existing = {p.code: p for p in Place.objects.all()}
@@ -86,8 +113,9 @@ def bulk_import_rows(rows: list[dict], *, actor: Actor | None = None, system: bo
         name = (row.get("name") or "").strip()
         level = (row.get("level") or "").strip()
         parent_code = (row.get("parent_code") or "").strip()
-        if not code or not name:
-            errors.append(RowError(i, _("code and name are required")))
+        problem = _invalid(code, name)
+        if problem:
+            errors.append(RowError(i, problem))
             continue
         if level not in PlaceLevel.values:
             errors.append(RowError(i, _("unknown level %(level)s") % {"level": level}))
@@ -112,12 +140,10 @@ def bulk_import_rows(rows: list[dict], *, actor: Actor | None = None, system: bo
             except DomainError as exc:
                 errors.append(RowError(line, str(exc.message)))
                 continue
-            if actor is not None and not system and parent is not None:
-                from kepu.core.permissions import can
-
-                if not can(actor, PlaceAction.ADD_CHILD, parent):
-                    errors.append(RowError(line, _("outside your area")))
-                    continue
+            # Without the system's say-so every row needs an actor entitled to it (a root: the city only).
+            if not system and not can(actor or Actor(), PlaceAction.ADD_CHILD, parent or Place(path="")):
+                errors.append(RowError(line, _("outside your area")))
+                continue
             place = existing.get(code)
             if place is not None:
                 if place.name != name:
@@ -125,8 +151,13 @@ def bulk_import_rows(rows: list[dict], *, actor: Actor | None = None, system: bo
                     place.save(update_fields=["name"])
                 continue
             place = Place.objects.create(
-                code=code, name=name, level=level, parent=parent, official=official,
-                path=_path_for(parent, code), district_code=_district_code(parent, level, code),
+                code=code,
+                name=name,
+                level=level,
+                parent=parent,
+                official=official,
+                path=_path_for(parent, code),
+                district_code=_district_code(parent, level, code),
             )
             existing[code] = place
             created += 1
@@ -135,7 +166,7 @@ def bulk_import_rows(rows: list[dict], *, actor: Actor | None = None, system: bo
             transaction.set_rollback(True)
             raise ImportRejected(errors)
         if actor is not None:
-            log_action(actor, "kepu.place.imported", None, data={"created": created, "rows": len(rows)})
+            log_action(actor, "kepu.places.imported", None, data={"created": created, "rows": len(rows)})
     return created
 
 

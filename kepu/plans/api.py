@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from kepu.core.api import actor_of
 from kepu.core.errors import NotFound
 from kepu.core.permissions import get_visible, scope
-from kepu.plans import selectors, services
+from kepu.plans import review, selectors, services
 from kepu.plans.evaluation import evaluate
 from kepu.plans.measures import measures
 from kepu.plans.models import NodeKind, Target
@@ -41,7 +41,10 @@ class TargetOut(Schema):
     comparator: str
     quantity: Decimal
     unit_of_measure: str
-    period: str
+    period: str = Field(..., description="total (the whole plan), year, by_year (due_date's year), quarter …")
+    due_date: date | None
+    baseline: Decimal | None
+    baseline_year: int | None
     current: Decimal | None
     met: bool
     measure: str
@@ -51,7 +54,7 @@ class TargetOut(Schema):
 class NodeOut(Schema):
     id: int
     parent_id: int | None
-    kind: str
+    kind: str = Field(..., description="section, task, or text (the plan's own text: not supervised)")
     marker: str
     title: str
     weight: Decimal
@@ -115,14 +118,35 @@ class ScoreOut(Schema):
 
 def _node_out(n) -> dict:
     return {
-        "id": n.node.pk, "parent_id": n.node.parent_id, "kind": n.node.kind, "marker": n.node.marker,
-        "title": n.node.title, "weight": n.node.weight, "lead_unit_id": n.node.lead_unit_id,
-        "unit_ids": [u.pk for u in n.units], "deadline": n.node.deadline, "progress": round(n.progress, 4),
-        "status": n.status, "targets": [{
-            "id": tv.target.pk, "label": tv.target.label, "comparator": tv.target.comparator,
-            "quantity": tv.target.quantity, "unit_of_measure": tv.target.unit_of_measure,
-            "period": tv.target.period, "current": tv.current, "met": tv.met, "measure": tv.target.measure_key,
-            "records_url": tv.records_url} for tv in n.targets],
+        "id": n.node.pk,
+        "parent_id": n.node.parent_id,
+        "kind": n.node.kind,
+        "marker": n.node.marker,
+        "title": n.node.title,
+        "weight": n.node.weight,
+        "lead_unit_id": n.node.lead_unit_id,
+        "unit_ids": [u.pk for u in n.units],
+        "deadline": n.node.deadline,
+        "progress": round(n.progress, 4),
+        "status": n.status,
+        "targets": [
+            {
+                "id": tv.target.pk,
+                "label": tv.target.label,
+                "comparator": tv.target.comparator,
+                "quantity": tv.target.quantity,
+                "unit_of_measure": tv.target.unit_of_measure,
+                "period": tv.target.period,
+                "due_date": tv.target.due_date,
+                "baseline": tv.target.baseline,
+                "baseline_year": tv.target.baseline_year,
+                "current": tv.current,
+                "met": tv.met,
+                "measure": tv.target.measure_key,
+                "records_url": tv.records_url,
+            }
+            for tv in n.targets
+        ],
     }
 
 
@@ -157,8 +181,9 @@ def report_create(request, task_id: int, payload: ReportIn):
         target = Target.objects.filter(pk=payload.target_id, task=task).first()
         if target is None:
             raise NotFound()
-    report = services.report_create(actor=actor, task=task, text=payload.text, percent=payload.percent,
-                                    target=target, value=payload.value)
+    report = services.report_create(
+        actor=actor, task=task, text=payload.text, percent=payload.percent, target=target, value=payload.value
+    )
     return Status(201, report)
 
 
@@ -169,8 +194,13 @@ def plan_get(request, plan_id: int):
     view = selectors.plan_progress(plan)
     visible = set(scope(actor, plan.nodes.all()).values_list("pk", flat=True))
     return {
-        "id": plan.pk, "title": plan.title, "year": plan.year, "status": plan.status, "owner_id": plan.owner_id,
-        "owner_name": plan.owner.name, "progress": round(view.progress, 4),
+        "id": plan.pk,
+        "title": plan.title,
+        "year": plan.year,
+        "status": plan.status,
+        "owner_id": plan.owner_id,
+        "owner_name": plan.owner.name,
+        "progress": round(view.progress, 4),
         "nodes": [_node_out(n) for n in view.nodes if n.node.pk in visible],
     }
 
@@ -182,8 +212,15 @@ def plan_evaluation(request, plan_id: int):
     actor = actor_of(request)
     plan = selectors.plan_get(actor=actor, pk=plan_id)
     only = actor.organization_id if actor.role in UNIT_ROLES else None
-    return [{"organization_id": s.organization.pk, "organization_name": s.organization.name, "total": s.total,
-             "parts": [p.__dict__ for p in s.parts]} for s in evaluate(selectors.plan_progress(plan), only_org=only)]
+    return [
+        {
+            "organization_id": s.organization.pk,
+            "organization_name": s.organization.name,
+            "total": s.total,
+            "parts": [p.__dict__ for p in s.parts],
+        }
+        for s in evaluate(selectors.plan_progress(plan), only_org=only)
+    ]
 
 
 class ReopenIn(Schema):
@@ -211,8 +248,12 @@ class PlanIn(Schema):
 
 @router.post("/", response={201: PlanOut}, summary="Start an empty plan (the office's own)")
 def plan_create(request, payload: PlanIn):
-    return Status(201, services.plan_create(actor=actor_of(request), title=payload.title, year=payload.year,
-                                            end_year=payload.end_year))
+    return Status(
+        201,
+        services.plan_create(
+            actor=actor_of(request), title=payload.title, year=payload.year, end_year=payload.end_year
+        ),
+    )
 
 
 class NodeIn(Schema):
@@ -240,10 +281,21 @@ def node_add(request, plan_id: int, payload: NodeIn):
     actor = actor_of(request)
     plan = selectors.plan_get(actor=actor, pk=plan_id)
     parent = selectors.node_get(actor=actor, pk=payload.parent_id) if payload.parent_id else None
-    return Status(201, services.node_add(
-        actor=actor, plan=plan, kind=payload.kind, title=payload.title, parent=parent, marker=payload.marker,
-        text=payload.text, lead_unit_id=payload.lead_unit_id, co_unit_ids=payload.co_unit_ids,
-        deadline=payload.deadline))
+    return Status(
+        201,
+        services.node_add(
+            actor=actor,
+            plan=plan,
+            kind=payload.kind,
+            title=payload.title,
+            parent=parent,
+            marker=payload.marker,
+            text=payload.text,
+            lead_unit_id=payload.lead_unit_id,
+            co_unit_ids=payload.co_unit_ids,
+            deadline=payload.deadline,
+        ),
+    )
 
 
 @router.delete("/nodes/{int:node_id}", response={204: None}, summary="Remove a task or an empty section")
@@ -289,12 +341,17 @@ def target_add(request, task_id: int, payload: TargetIn):
 
 
 class BindIn(Schema):
-    measure: str = ""
+    """``{"measure": ""}`` unbinds; any other body than this object (``false``, ``[]``) is refused (400)."""
+
+    measure: str = Field("", max_length=80)
     filters: dict[str, str] = {}
 
 
-@router.post("/targets/{int:target_id}/bind", response=NodeOut,
-             summary="Bind a target to a measure the platform computes (empty measure: unbind)")
+@router.post(
+    "/targets/{int:target_id}/bind",
+    response=NodeOut,
+    summary="Bind a target to a measure the platform computes (empty measure: unbind)",
+)
 def target_bind(request, target_id: int, payload: BindIn):
     actor = actor_of(request)
     target = get_visible(actor, Target.objects.select_related("task__plan"), pk=target_id)
@@ -310,8 +367,9 @@ class MilestoneIn(Schema):
 @router.post("/tasks/{int:task_id}/milestones", response={201: NodeOut}, summary="Add a milestone to a task")
 def milestone_add(request, task_id: int, payload: MilestoneIn):
     actor = actor_of(request)
-    services.milestone_add(actor=actor, task=selectors.task_get(actor=actor, pk=task_id), title=payload.title,
-                           due_date=payload.due_date)
+    services.milestone_add(
+        actor=actor, task=selectors.task_get(actor=actor, pk=task_id), title=payload.title, due_date=payload.due_date
+    )
     return Status(201, task_get(request, task_id))
 
 
@@ -326,8 +384,9 @@ class RemindOut(Schema):
 @router.post("/tasks/{int:task_id}/remind", response=RemindOut, summary="Remind a task's units (or one of them)")
 def task_remind(request, task_id: int, payload: RemindIn):
     actor = actor_of(request)
-    sent = services.reminder_send(actor=actor, task=selectors.task_get(actor=actor, pk=task_id),
-                                  organization_id=payload.organization_id)
+    sent = services.reminder_send(
+        actor=actor, task=selectors.task_get(actor=actor, pk=task_id), organization_id=payload.organization_id
+    )
     return {"sent": sent}
 
 
@@ -362,39 +421,142 @@ class DraftTaskOut(Schema):
     units: list[DraftUnitOut]
 
 
+class DraftTargetOut(Schema):
+    key: str = Field(..., description="the part the target stands in (a point's key when folded into a task)")
+    index: int
+    label: str
+    comparator: str
+    value: str = Field(..., description="as plans write it: 2.5亿, 20万, 800")
+    unit: str
+    text: str
+    period: str = Field(..., description="what it will be published with: total, year, by_year, quarter …")
+    period_stated: bool = Field(..., description="whether the document says the period (else: the whole plan)")
+    period_text: str
+    by_year: int | None
+    baseline: str
+    baseline_year: int | None
+    is_baseline: bool = Field(..., description="where things stood, shown but not published as a target")
+
+
+class DraftNodeOut(Schema):
+    key: str = Field(..., description="position in the tree, or 'preamble' for the text above the first section")
+    kind: str
+    marker: str
+    title: str
+    role: str = Field(..., description="task, text (the plan's own text), or section")
+    role_choice: str | None
+    plan_text: bool = Field(..., description="read as the plan's text from its heading (指导思想, 保障措施 …)")
+    depth: int
+    line_start: int
+    line_end: int
+    points: int
+    targets: list[DraftTargetOut]
+    units: list[DraftUnitOut]
+
+
+class DraftSummaryOut(Schema):
+    tasks: int
+    text_parts: int
+    targets: int
+    baselines: int
+    matched: int
+    left_out: int
+    pending: int
+    tasks_without_units: int
+
+
+class NameToResolveOut(Schema):
+    name: str
+    count: int = Field(..., description="how many places (task × unit) name it")
+    candidates: list[dict]
+    preselect: int | None = Field(..., description="pre-selected only when one candidate is ≥ 85% alike")
+
+
+class WarningOut(Schema):
+    code: str
+    line: int | None
+    message: str
+
+
 class DraftOut(Schema):
     id: int
     filename: str
     title: str | None
     year: int | None
+    end_year: int | None
+    bullets_as_tasks: bool
+    bullets_default: bool
+    summary: DraftSummaryOut
+    nodes: list[DraftNodeOut]
     tasks: list[DraftTaskOut]
     unresolved: list[str]
-    warnings: list[str]
+    names_to_resolve: list[NameToResolveOut]
+    warnings: list[WarningOut]
 
 
 def _draft_out(draft) -> dict:
-    tasks = []
+    shown = review.review(draft)
+    parsed = shown.parsed
+    nodes = []
+    for row in shown.rows:
+        units = [
+            {
+                "index": u.index,
+                "part": u.part,
+                "status": u.status,
+                "lead": u.lead,
+                "choice": u.chosen,
+                "candidates": draft.matches.get(row.key, [])[u.index].get("candidates", []),
+            }
+            for u in row.units
+        ]
+        nodes.append(
+            {
+                "key": row.key,
+                "kind": row.kind,
+                "marker": row.marker,
+                "title": row.title,
+                "role": row.role,
+                "role_choice": row.role_choice,
+                "plan_text": row.plan_text,
+                "depth": row.depth,
+                "line_start": row.line_start,
+                "line_end": row.line_end,
+                "points": row.points,
+                "targets": [{**t.__dict__, "period_stated": t.stated} for t in row.targets],
+                "units": units,
+            }
+        )
+    summary = shown.summary()
+    return {
+        "id": draft.pk,
+        "filename": draft.filename,
+        "title": parsed.title,
+        "year": parsed.year,
+        "end_year": parsed.end_year,
+        "bullets_as_tasks": parsed.bullets_as_tasks,
+        "bullets_default": parsed.bullets_default,
+        "summary": {k: getattr(summary, k) for k in DraftSummaryOut.model_fields},
+        "nodes": nodes,
+        "tasks": [
+            {"key": n["key"], "marker": n["marker"], "title": n["title"], "units": n["units"]}
+            for n in nodes
+            if n["role"] == "task"
+        ],
+        "unresolved": [p[2] for p in services.unresolved_units(draft)],
+        "names_to_resolve": [
+            {"name": n.name, "count": n.count, "candidates": n.candidates, "preselect": n.preselect}
+            for n in shown.names_to_resolve()
+        ],
+        "warnings": shown.warnings(),
+    }
 
-    def walk(nodes):
-        for node in nodes:
-            rows = draft.matches.get(node["key"])
-            if rows is not None:
-                lead = services.lead_row(rows)
-                tasks.append({"key": node["key"], "marker": node.get("marker", ""), "title": node.get("title", ""),
-                              "units": [{"index": i, "part": r["part"], "status": r["status"], "lead": i == lead,
-                                         "choice": r.get("choice"), "candidates": r.get("candidates", [])}
-                                        for i, r in enumerate(rows)]})
-            walk(node.get("children", []))
 
-    walk(draft.data["nodes"])
-    return {"id": draft.pk, "filename": draft.filename, "title": draft.data.get("title"),
-            "year": draft.data.get("year"), "tasks": tasks,
-            "unresolved": [p[2] for p in services.unresolved_units(draft)],
-            "warnings": [str(w) for w in draft.data.get("warnings", [])]}
-
-
-@router.post("/drafts", response={201: DraftOut},
-             summary="Read a plan document (.docx or .txt) into a draft to correct before publishing")
+@router.post(
+    "/drafts",
+    response={201: DraftOut},
+    summary="Read a plan document (.docx or .txt) into a draft to correct before publishing",
+)
 def draft_create(request, document: UploadedFile = File(...)):  # noqa: B008 (ninja's way to declare a file)
     draft = services.draft_create(actor=actor_of(request), data=document.read(), filename=document.name or "")
     return Status(201, _draft_out(draft))
@@ -408,29 +570,137 @@ def draft_get(request, draft_id: int):
 class DraftUnitIn(Schema):
     key: str
     index: int
-    choice: str = Field(..., description="an organization id, 'skip' to leave the unit out, "
-                                         "or 'lead' to make it the lead unit")
+    choice: str = Field(
+        ..., description="an organization id, 'skip' to leave the unit out, or 'lead' to make it the lead unit"
+    )
 
 
-@router.post("/drafts/{int:draft_id}/units", response=DraftOut,
-             summary="Choose the organization(s) for one unit of a task, skip it, or make it the lead")
+@router.post(
+    "/drafts/{int:draft_id}/units",
+    response=DraftOut,
+    summary="Choose the organization(s) for one unit of a task, skip it, or make it the lead",
+)
 def draft_choose_unit(request, draft_id: int, payload: DraftUnitIn):
     actor = actor_of(request)
     draft = selectors.draft_get(actor=actor, pk=draft_id)
     if payload.choice == "lead":
         draft = services.draft_set_lead(actor=actor, draft=draft, task_key=payload.key, index=payload.index)
     else:
-        draft = services.draft_choose_unit(actor=actor, draft=draft, task_key=payload.key, index=payload.index,
-                                           choice=payload.choice)
+        draft = services.draft_choose_unit(
+            actor=actor, draft=draft, task_key=payload.key, index=payload.index, choice=payload.choice
+        )
     return _draft_out(draft)
+
+
+class DraftNameIn(Schema):
+    name: str = Field(..., description="a written unit name as the draft lists it under names_to_resolve")
+    choice: str = Field(..., description="an organization id, or 'skip' to leave the unit out")
+
+
+@router.post(
+    "/drafts/{int:draft_id}/names",
+    response=DraftOut,
+    summary="Say once which organization a written name means, for every task that names it",
+)
+def draft_resolve_name(request, draft_id: int, payload: DraftNameIn):
+    return _draft_change(
+        request,
+        draft_id,
+        lambda actor, draft: services.draft_resolve_name(
+            actor=actor, draft=draft, name=payload.name, choice=payload.choice
+        ),
+    )
+
+
+def _draft_change(request, draft_id: int, change) -> dict:
+    """Find the caller's draft, let ``change(actor, draft)`` call a service, answer with the draft as it now is."""
+    actor = actor_of(request)
+    draft = selectors.draft_get(actor=actor, pk=draft_id)
+    change(actor, draft)
+    draft.refresh_from_db()
+    return _draft_out(draft)
+
+
+class DraftRoleIn(Schema):
+    key: str
+    role: str = Field(..., description="'task', 'text' (the plan's own text) or 'auto' (as read); applies below too")
+
+
+@router.post("/drafts/{int:draft_id}/roles", response=DraftOut, summary="Make a part a task or the plan's text")
+def draft_set_role(request, draft_id: int, payload: DraftRoleIn):
+    return _draft_change(
+        request,
+        draft_id,
+        lambda actor, draft: services.draft_set_role(actor=actor, draft=draft, key=payload.key, role=payload.role),
+    )
+
+
+class DraftBulletsIn(Schema):
+    as_tasks: bool = Field(..., description="whether the document's “——” items are tasks of their own")
+
+
+@router.post("/drafts/{int:draft_id}/bullets", response=DraftOut, summary="Say whether “——” items are tasks")
+def draft_set_bullets(request, draft_id: int, payload: DraftBulletsIn):
+    return _draft_change(
+        request,
+        draft_id,
+        lambda actor, draft: services.draft_set_bullets(actor=actor, draft=draft, as_tasks=payload.as_tasks),
+    )
+
+
+class DraftTargetIn(Schema):
+    key: str = Field(..., description="the target's key as the draft gives it ('preamble' for the head)")
+    index: int
+    period: str = Field(..., description="total, year, by_year, quarter, month, term, week, day; or 'drop'")
+    by_year: int | None = None
+
+
+@router.post(
+    "/drafts/{int:draft_id}/targets",
+    response=DraftOut,
+    summary="Confirm or correct a target's period, or take out what is not a target",
+)
+def draft_set_target(request, draft_id: int, payload: DraftTargetIn):
+    return _draft_change(
+        request,
+        draft_id,
+        lambda actor, draft: services.draft_set_target(
+            actor=actor,
+            draft=draft,
+            key=payload.key,
+            index=payload.index,
+            period=payload.period,
+            by_year=payload.by_year,
+        ),
+    )
+
+
+class DraftTitleIn(Schema):
+    key: str
+    title: str
+
+
+@router.post("/drafts/{int:draft_id}/titles", response=DraftOut, summary="Correct the title of a part")
+def draft_edit_title(request, draft_id: int, payload: DraftTitleIn):
+    return _draft_change(
+        request,
+        draft_id,
+        lambda actor, draft: services.draft_edit_title(
+            actor=actor, draft=draft, task_key=payload.key, title=payload.title
+        ),
+    )
 
 
 @router.post("/drafts/{int:draft_id}/publish", response={201: PlanOut}, summary="Publish a corrected draft as a plan")
 def draft_publish(request, draft_id: int, payload: PlanIn):
     actor = actor_of(request)
     draft = selectors.draft_get(actor=actor, pk=draft_id)
-    return Status(201, services.plan_publish(actor=actor, draft=draft, title=payload.title, year=payload.year,
-                                             end_year=payload.end_year))
+    return Status(
+        201,
+        services.plan_publish(
+            actor=actor, draft=draft, title=payload.title, year=payload.year, end_year=payload.end_year
+        ),
+    )
 
 
 @router.delete("/drafts/{int:draft_id}", response={204: None}, summary="Discard a draft")

@@ -57,7 +57,8 @@ def evaluate(view: PlanView, *, only_org: int | None = None) -> list[UnitScore]:
     plan = view.plan
     weights = plan.score_weights
     reports = ProgressReport.objects.filter(task__plan=plan).values(
-        "task_id", "organization_id", "on_time", "quality_mark")
+        "task_id", "organization_id", "on_time", "quality_mark"
+    )
     on_time_tasks: dict[int, set[int]] = defaultdict(set)
     marks: dict[int, list[int]] = defaultdict(list)
     for r in reports:
@@ -84,17 +85,29 @@ def evaluate(view: PlanView, *, only_org: int | None = None) -> list[UnitScore]:
 
         w = Decimal(weights.get("on_time", 0))
         reported = len({t.node.pk for t in row.tasks} & on_time_tasks[org.pk])
-        score.parts.append(ScorePart(
-            "on_time", _("Reports on time"), _round(w * reported / len(row.tasks)), int(w),
-            _("reported on time on %(n)s of %(total)s tasks") % {"n": reported, "total": len(row.tasks)}))
+        score.parts.append(
+            ScorePart(
+                "on_time",
+                _("Reports on time"),
+                _round(w * reported / len(row.tasks)),
+                int(w),
+                _("reported on time on %(n)s of %(total)s tasks") % {"n": reported, "total": len(row.tasks)},
+            )
+        )
 
         w = Decimal(weights.get("quality", 0))
         unit_marks = marks[org.pk]
         if unit_marks:
             mean_mark = Decimal(sum(unit_marks)) / len(unit_marks)
-            score.parts.append(ScorePart(
-                "quality", _("Quality marks"), _round(w * mean_mark / 5), int(w),
-                _("mean mark %(mean)s of 5 over %(n)s reports") % {"mean": _round(mean_mark), "n": len(unit_marks)}))
+            score.parts.append(
+                ScorePart(
+                    "quality",
+                    _("Quality marks"),
+                    _round(w * mean_mark / 5),
+                    int(w),
+                    _("mean mark %(mean)s of 5 over %(n)s reports") % {"mean": _round(mean_mark), "n": len(unit_marks)},
+                )
+            )
         else:
             score.parts.append(ScorePart("quality", _("Quality marks"), ZERO, int(w), _("no reports marked yet")))
         for t in row.tasks:

@@ -5,23 +5,29 @@ from kepu.plans.models import Comparator, NodeKind
 
 
 class UploadForm(forms.Form):
-    document = forms.FileField(label=_("Plan document (.docx or .txt)"),
-                               help_text=_("The work plan as published: Word (.docx) or plain text."))
+    document = forms.FileField(
+        label=_("Plan document (.docx or .txt)"), help_text=_("The work plan as published: Word (.docx) or plain text.")
+    )
 
 
 class PublishForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    end_year = forms.IntegerField(label=_("Last year (for a plan over several years)"), required=False,
-                                  min_value=2000, max_value=2110,
-                                  help_text=_("Leave empty for a plan of one year."))
+    end_year = forms.IntegerField(
+        label=_("Last year (for a plan over several years)"),
+        required=False,
+        min_value=2000,
+        max_value=2110,
+        help_text=_("Leave empty for a plan of one year."),
+    )
 
 
 class NodeAddForm(forms.Form):
     kind = forms.ChoiceField(label=_("What to add"), choices=NodeKind.choices, initial=NodeKind.TASK)
     parent = forms.TypedChoiceField(label=_("Under"), required=False, coerce=int, empty_value=None)
-    marker = forms.CharField(label=_("Number"), max_length=20, required=False,
-                             help_text=_("As the document numbers it, e.g. （三） or 4."))
+    marker = forms.CharField(
+        label=_("Number"), max_length=20, required=False, help_text=_("As the document numbers it, e.g. （三） or 4.")
+    )
     title = forms.CharField(label=_("Title"), max_length=500)
     text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     lead_unit = forms.TypedChoiceField(label=_("Lead unit"), required=False, coerce=int, empty_value=None)
@@ -29,7 +35,8 @@ class NodeAddForm(forms.Form):
     def __init__(self, *args, sections=(), units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].choices = [("", _("— top level —"))] + [
-            (s.pk, f"{s.marker}{s.title}"[:80]) for s in sections]
+            (s.pk, f"{s.marker}{s.title}"[:80]) for s in sections
+        ]
         self.fields["lead_unit"].choices = [("", _("— none —"))] + [(o.pk, o.name) for o in units]
 
 
@@ -51,12 +58,14 @@ class MultipleFileField(forms.FileField):
 
 class ReportForm(forms.Form):
     text = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4}))
-    percent = forms.DecimalField(label=_("Progress (%)"), required=False, min_value=0, max_value=100,
-                                 decimal_places=1)
+    percent = forms.DecimalField(label=_("Progress (%)"), required=False, min_value=0, max_value=100, decimal_places=1)
     target = forms.TypedChoiceField(label=_("Target"), required=False, coerce=int, empty_value=None)
     value = forms.DecimalField(label=_("Value reached so far"), required=False, min_value=0)
-    files = MultipleFileField(label=_("Evidence (photos, documents)"), required=False,
-                              help_text=_("PDF, pictures, Word or Excel files, up to 20 MB each."))
+    files = MultipleFileField(
+        label=_("Evidence (photos, documents)"),
+        required=False,
+        help_text=_("PDF, pictures, Word or Excel files, up to 20 MB each."),
+    )
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,8 +76,9 @@ class TaskEditForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=500, required=False)
     text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     lead_unit = forms.TypedChoiceField(label=_("Lead unit"), required=False, coerce=int, empty_value=None)
-    co_units = forms.TypedMultipleChoiceField(label=_("Co-units"), required=False, coerce=int,
-                                              widget=forms.SelectMultiple(attrs={"size": 6}))
+    co_units = forms.TypedMultipleChoiceField(
+        label=_("Co-units"), required=False, coerce=int, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
     deadline = forms.DateField(label=_("Deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     weight = forms.DecimalField(label=_("Weight"), required=False, min_value=0)
     budget = forms.DecimalField(label=_("Budget (10k yuan)"), required=False, min_value=0)

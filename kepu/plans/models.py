@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kepu.core.models import TimeStampedModel
+from kepu.plans.importer.numbers import format_quantity
 
 
 class PlanStatus(models.TextChoices):
@@ -45,11 +46,15 @@ class Plan(TimeStampedModel):
     source_text = models.TextField(_("source document"), blank=True)
     score_weights = models.JSONField(_("evaluation weights"), default=default_score_weights)
     report_interval_days = models.PositiveSmallIntegerField(
-        _("report every (days)"), default=90,
+        _("report every (days)"),
+        default=90,
         help_text=_("A task whose units have not reported for this long counts as not reported."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -76,6 +81,8 @@ class Plan(TimeStampedModel):
 class NodeKind(models.TextChoices):
     SECTION = "section", _("Section")
     TASK = "task", _("Task")
+    # The plan's own text (指导思想, 基本原则, 发展目标, 保障措施 …): kept with the plan, not supervised.
+    TEXT = "text", _("Plan text")
 
 
 class PlanNode(TimeStampedModel):
@@ -98,7 +105,11 @@ class PlanNode(TimeStampedModel):
         _("weight"), max_digits=8, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
     lead_unit = models.ForeignKey(
-        "orgs.Organization", verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT,
+        "orgs.Organization",
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="led_plan_tasks",
     )
     co_units = models.ManyToManyField(
@@ -124,6 +135,10 @@ class PlanNode(TimeStampedModel):
     @property
     def is_task(self) -> bool:
         return self.kind == NodeKind.TASK
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind == NodeKind.TEXT
 
     @property
     def effective_deadline(self):
@@ -157,10 +172,16 @@ class Comparator(models.TextChoices):
 
 
 class TargetPeriod(models.TextChoices):
+    """Over which time a target's quantity is meant (the importer's ``Period``, the same codes)."""
+
+    TOTAL = "total", _("over the whole plan")
     YEAR = "year", _("per year")
+    BY_YEAR = "by_year", _("by a given year")
     QUARTER = "quarter", _("per quarter")
     MONTH = "month", _("per month")
-    TOTAL = "total", _("in total")
+    TERM = "term", _("per school term")
+    WEEK = "week", _("per week")
+    DAY = "day", _("per day")
 
 
 class Target(models.Model):
@@ -179,6 +200,9 @@ class Target(models.Model):
     period = models.CharField(_("period"), max_length=10, choices=TargetPeriod.choices, default=TargetPeriod.YEAR)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     text = models.CharField(_("as written"), max_length=300, blank=True)
+    # Where the document also says where things stood: "2022年…达到21.5%" before "到2025年达到28%".
+    baseline = models.DecimalField(_("baseline"), max_digits=18, decimal_places=4, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
     measure_key = models.CharField(_("measure"), max_length=80, blank=True)
     measure_filters = models.JSONField(_("measure filters"), default=dict, blank=True)
     # A live target's value when its plan was closed: the evaluation of a closed plan must not move
@@ -191,11 +215,27 @@ class Target(models.Model):
         ordering = ["task", "pk"]
 
     def __str__(self):
-        return f"{self.label} {self.comparator}{self.quantity.normalize():f}{self.unit_of_measure}"
+        return f"{self.label} {self.comparator}{self.quantity_display}{self.unit_of_measure}"
 
     @property
     def is_live(self) -> bool:
         return bool(self.measure_key)
+
+    @property
+    def quantity_display(self) -> str:
+        """The quantity as plans write it: 2.5亿, 20万, 800."""
+        return format_quantity(self.quantity)
+
+    @property
+    def baseline_display(self) -> str:
+        return format_quantity(self.baseline) if self.baseline is not None else ""
+
+    @property
+    def period_label(self) -> str:
+        """'per year', 'over the whole plan', or 'by 2027' for a target due by a year."""
+        if self.period == TargetPeriod.BY_YEAR and self.due_date:
+            return _("by %(year)s") % {"year": self.due_date.year}
+        return str(self.get_period_display())
 
 
 class ProgressReport(models.Model):
@@ -206,12 +246,19 @@ class ProgressReport(models.Model):
         "orgs.Organization", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="plan_reports"
     )
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("reported at"), auto_now_add=True, db_index=True)
     percent = models.DecimalField(
-        _("progress (%)"), max_digits=5, decimal_places=1, null=True, blank=True,
+        _("progress (%)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     target = models.ForeignKey(
@@ -224,7 +271,11 @@ class ProgressReport(models.Model):
         _("quality mark"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(5)]
     )
     marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("marked by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

@@ -26,6 +26,10 @@ class PlanAction:
     MANAGE = "manage"
     REPORT = "report"  # on a task
     MARK = "mark"  # quality mark on a report
+    #: Start a plan of one's own, imported from a document or empty (a district office).
+    CREATE = "create"
+    #: Every unit's score in the evaluation; a unit sees its own row only.
+    VIEW_ALL_SCORES = "view_all_scores"
 
 
 def _is_owner_office(actor, plan) -> bool:
@@ -61,9 +65,16 @@ class PlanPolicy(Policy):
             return False
         if action == PlanAction.VIEW:
             return self.scope(actor, Plan.objects.filter(pk=obj.pk)).exists()
+        if action == PlanAction.CREATE:
+            return actor.has_role(Role.DISTRICT_ADMIN)
+        if action == PlanAction.VIEW_ALL_SCORES:
+            return actor.role not in UNIT_ROLES and self.can(actor, PlanAction.VIEW, obj)
         if action == PlanAction.IMPORT:
-            return (actor.has_role(Role.DISTRICT_ADMIN) and obj.owner_id == actor.organization_id
-                    and covers(actor, obj.place.path))
+            return (
+                actor.has_role(Role.DISTRICT_ADMIN)
+                and obj.owner_id == actor.organization_id
+                and covers(actor, obj.place.path)
+            )
         if action == PlanAction.MANAGE:
             return _is_owner_office(actor, obj)
         return False
@@ -92,8 +103,12 @@ class PlanNodePolicy(Policy):
                 return False
             # The office itself is often a responsible unit (区科协) and reports like any other.
             if actor.role in UNIT_ROLES or actor.has_role(Role.DISTRICT_ADMIN):
-                return obj.lead_unit_id == actor.organization_id or PlanNode.co_units.through.objects.filter(
-                    plannode_id=obj.pk, organization_id=actor.organization_id).exists()
+                return (
+                    obj.lead_unit_id == actor.organization_id
+                    or PlanNode.co_units.through.objects.filter(
+                        plannode_id=obj.pk, organization_id=actor.organization_id
+                    ).exists()
+                )
             return False
         if action == PlanAction.MANAGE:
             return _may_change(actor, obj.plan)
@@ -154,5 +169,9 @@ class ImportDraftPolicy(Policy):
     def can(self, actor, action, obj=None):
         if obj is None:
             return False
-        return (action in (PlanAction.VIEW, PlanAction.MANAGE) and actor.has_role(Role.DISTRICT_ADMIN)
-                and obj.created_by_id == actor.user.pk and obj.owner_id == actor.organization_id)
+        return (
+            action in (PlanAction.VIEW, PlanAction.MANAGE)
+            and actor.has_role(Role.DISTRICT_ADMIN)
+            and obj.created_by_id == actor.user.pk
+            and obj.owner_id == actor.organization_id
+        )

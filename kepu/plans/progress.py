@@ -96,8 +96,16 @@ def expected_progress(start: date, deadline: date, today: date) -> Decimal:
     return clamp(Decimal((today - start).days) / Decimal((deadline - start).days))
 
 
-def task_status(*, progress: Decimal, deadline: date, start: date, today: date, last_report: date | None,
-                is_live: bool, report_interval_days: int) -> str:
+def task_status(
+    *,
+    progress: Decimal,
+    deadline: date,
+    start: date,
+    today: date,
+    last_report: date | None,
+    is_live: bool,
+    report_interval_days: int,
+) -> str:
     if progress >= ONE:
         return Status.DONE
     if today > deadline:

@@ -15,7 +15,8 @@ from kepu.accounts.services import phone_index
 from kepu.core.actor import Actor
 from kepu.core.roles import Role
 from kepu.core.seeding import SeedContext, seeder
-from kepu.orgs.models import Organization, OrgKind
+from kepu.orgs.choices import OrgKind
+from kepu.orgs.models import Organization
 from kepu.plans import services
 from kepu.plans.models import Plan
 
@@ -87,26 +88,56 @@ def seed_current_plan(ctx: SeedContext) -> None:
     district = office_m.organization.place.code
     plan = services.plan_create(actor=office, title=f"{year}年大兴区科普工作要点", year=year)
     one = services.node_add(actor=office, plan=plan, kind=NodeKind.SECTION, marker="一、", title="办好品牌科普活动")
-    held = services.node_add(actor=office, plan=plan, kind=NodeKind.TASK, parent=one, marker="（一）",
-                             title="办好全国科普日系列活动", lead_unit_id=office_m.organization_id)
-    target = services.target_add(actor=office, task=held, label="全国科普日科普活动", quantity=50,
-                                 unit_of_measure="场")
-    services.target_bind(actor=office, target=target, measure_key="activities.held",
-                         filters={"place": district, "theme": "national-science-day", "year": str(year)})
-    orders = services.node_add(actor=office, plan=plan, kind=NodeKind.TASK, parent=one, marker="（二）",
-                               title="推行科普服务“订单认领”", lead_unit_id=office_m.organization_id)
+    held = services.node_add(
+        actor=office,
+        plan=plan,
+        kind=NodeKind.TASK,
+        parent=one,
+        marker="（一）",
+        title="办好全国科普日系列活动",
+        lead_unit_id=office_m.organization_id,
+    )
+    target = services.target_add(actor=office, task=held, label="全国科普日科普活动", quantity=50, unit_of_measure="场")
+    services.target_bind(
+        actor=office,
+        target=target,
+        measure_key="activities.held",
+        filters={"place": district, "theme": "national-science-day", "year": str(year)},
+    )
+    orders = services.node_add(
+        actor=office,
+        plan=plan,
+        kind=NodeKind.TASK,
+        parent=one,
+        marker="（二）",
+        title="推行科普服务“订单认领”",
+        lead_unit_id=office_m.organization_id,
+    )
     target = services.target_add(actor=office, task=orders, label="完成群众点单", quantity=100, unit_of_measure="单")
-    services.target_bind(actor=office, target=target, measure_key="orders.completed",
-                         filters={"place": district, "year": str(year)})
+    services.target_bind(
+        actor=office, target=target, measure_key="orders.completed", filters={"place": district, "year": str(year)}
+    )
     two = services.node_add(actor=office, plan=plan, kind=NodeKind.SECTION, marker="二、", title="提升重点人群科学素质")
-    health = services.node_add(actor=office, plan=plan, kind=NodeKind.TASK, parent=two, marker="（一）",
-                               title="开展老年人健康科普进社区",
-                               lead_unit_id=unit_m.organization_id if unit_m else None,
-                               deadline=date(year, 12, 31))
-    lectures = services.target_add(actor=office, task=health, label="健康科普讲座", quantity=40,
-                                   unit_of_measure="场", comparator="≥")
+    health = services.node_add(
+        actor=office,
+        plan=plan,
+        kind=NodeKind.TASK,
+        parent=two,
+        marker="（一）",
+        title="开展老年人健康科普进社区",
+        lead_unit_id=unit_m.organization_id if unit_m else None,
+        deadline=date(year, 12, 31),
+    )
+    lectures = services.target_add(
+        actor=office, task=health, label="健康科普讲座", quantity=40, unit_of_measure="场", comparator="≥"
+    )
     if unit_m is not None:
         unit = Actor(user=unit_m.user, membership=unit_m)
-        services.report_create(actor=unit, task=health, text="已在各街道开展健康科普讲座28场，覆盖老年人约1500人次。",
-                               target=lectures, value=28)
+        services.report_create(
+            actor=unit,
+            task=health,
+            text="已在各街道开展健康科普讲座28场，覆盖老年人约1500人次。",
+            target=lectures,
+            value=28,
+        )
     ctx.out(f"    {plan.title}: 3 tasks, 2 live targets")

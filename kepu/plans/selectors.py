@@ -6,16 +6,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from kepu.core.actor import Actor
 from kepu.core.permissions import get_visible, scope
-from kepu.orgs.models import Organization
+from kepu.orgs.selectors import organizations_named
 from kepu.plans.measures import compute_measure, get_measure, measure_records_url
 from kepu.plans.models import ImportDraft, NodeKind, Plan, PlanNode, ProgressReport, Target
 from kepu.plans.progress import ZERO, Status, target_met, target_ratio, task_progress, task_status, weighted_progress
+
+if TYPE_CHECKING:
+    from kepu.orgs.models import Organization
 
 
 def plan_list(*, actor: Actor, year: int | None = None) -> QuerySet[Plan]:
@@ -30,8 +34,12 @@ def plan_get(*, actor: Actor, pk: int) -> Plan:
 
 
 def task_get(*, actor: Actor, pk: int) -> PlanNode:
-    return get_visible(actor, PlanNode.objects.select_related("plan__owner", "plan__place", "lead_unit", "parent"),
-                       pk=pk, kind=NodeKind.TASK)
+    return get_visible(
+        actor,
+        PlanNode.objects.select_related("plan__owner", "plan__place", "lead_unit", "parent"),
+        pk=pk,
+        kind=NodeKind.TASK,
+    )
 
 
 def node_get(*, actor: Actor, pk: int) -> PlanNode:
@@ -48,8 +56,11 @@ def draft_list(*, actor: Actor) -> QuerySet[ImportDraft]:
 
 
 def task_reports(*, actor: Actor, task: PlanNode) -> QuerySet[ProgressReport]:
-    return scope(actor, ProgressReport.objects.filter(task=task)).select_related(
-        "organization", "reported_by", "target").prefetch_related("attachments")
+    return (
+        scope(actor, ProgressReport.objects.filter(task=task))
+        .select_related("organization", "reported_by", "target")
+        .prefetch_related("attachments")
+    )
 
 
 def report_get(*, actor: Actor, pk: int) -> ProgressReport:
@@ -104,6 +115,11 @@ class NodeView:
         return str(Status(self.status).label) if self.status else ""
 
     @property
+    def may_remind(self) -> bool:
+        """A task not yet done, with units to remind."""
+        return self.status != Status.DONE and bool(self.units)
+
+    @property
     def is_live(self) -> bool:
         return bool(self.targets) and all(t.target.is_live for t in self.targets)
 
@@ -148,9 +164,9 @@ def plan_progress(plan: Plan, *, today: date | None = None) -> PlanView:
         targets_of[t.task_id].append(t)
     through = PlanNode.co_units.through.objects.filter(plannode__plan=plan)
     leads = PlanNode.objects.filter(plan=plan).values("lead_unit_id")
-    orgs = {o.pk: o for o in Organization.objects.filter(
-        Q(pk__in=through.values("organization_id")) | Q(pk__in=leads)
-    ).only("id", "name", "short_name", "kind", "place_id")}
+    orgs = organizations_named(
+        set(through.values_list("organization_id", flat=True)) | set(leads.values_list("lead_unit_id", flat=True))
+    )
     co_units_of: dict[int, list[Organization]] = defaultdict(list)
     for node_id, org_id in through.values_list("plannode_id", "organization_id"):
         co_units_of[node_id].append(orgs[org_id])
@@ -163,7 +179,8 @@ def plan_progress(plan: Plan, *, today: date | None = None) -> PlanView:
     latest_percent: dict[int, Decimal] = {}
     latest_value: dict[int, Decimal] = {}
     for task_id, target_id, percent, value in reports.order_by("created_at", "pk").values_list(
-            "task_id", "target_id", "percent", "value"):
+        "task_id", "target_id", "percent", "value"
+    ):
         if percent is not None:
             latest_percent[task_id] = percent
         if target_id is not None and value is not None:
@@ -193,35 +210,49 @@ def plan_progress(plan: Plan, *, today: date | None = None) -> PlanView:
     roots = children_of.get(None, [])
     walk(roots, 0)
 
+    def target_view(t: Target) -> TargetView:
+        if t.is_live:
+            frozen = plan.is_closed and t.closed_value is not None
+            current = t.closed_value if frozen else compute_measure(t.measure_key, t.measure_filters)
+            measure = get_measure(t.measure_key)
+            return TargetView(
+                t,
+                current,
+                target_ratio(t.comparator, t.quantity, current),
+                target_met(t.comparator, t.quantity, current),
+                measure_records_url(t.measure_key, t.measure_filters),
+                str(measure.label) if measure else "",
+            )
+        current = latest_value.get(t.pk)
+        return TargetView(
+            t, current, target_ratio(t.comparator, t.quantity, current), target_met(t.comparator, t.quantity, current)
+        )
+
+    def counted(items: list[NodeView]):
+        # The plan's text is kept with the plan but is not work: it weighs nothing in progress.
+        return ((c.node.weight, c.progress) for c in items if c.node.kind != NodeKind.TEXT)
+
     for v in reversed(ordered):  # children before parents
         n = v.node
+        v.targets = [target_view(t) for t in targets_of[n.pk]]
         if n.is_task:
-            for t in targets_of[n.pk]:
-                if t.is_live:
-                    frozen = plan.is_closed and t.closed_value is not None
-                    current = t.closed_value if frozen else compute_measure(t.measure_key, t.measure_filters)
-                    measure = get_measure(t.measure_key)
-                    tv = TargetView(t, current, target_ratio(t.comparator, t.quantity, current),
-                                    target_met(t.comparator, t.quantity, current),
-                                    measure_records_url(t.measure_key, t.measure_filters),
-                                    str(measure.label) if measure else "")
-                else:
-                    current = latest_value.get(t.pk)
-                    tv = TargetView(t, current, target_ratio(t.comparator, t.quantity, current),
-                                    target_met(t.comparator, t.quantity, current))
-                v.targets.append(tv)
             co_units = sorted(co_units_of[n.pk], key=lambda o: o.name)
             v.units = [u for u in [n.lead_unit, *co_units] if u is not None]
             v.latest_percent = latest_percent.get(n.pk)
             v.last_report = last_report.get(n.pk)
             v.progress = task_progress([tv.ratio for tv in v.targets], v.latest_percent)
             v.status = task_status(
-                progress=v.progress, deadline=n.deadline or plan.period_end, start=plan.period_start, today=today,
-                last_report=v.last_report, is_live=v.is_live, report_interval_days=plan.report_interval_days,
+                progress=v.progress,
+                deadline=n.deadline or plan.period_end,
+                start=plan.period_start,
+                today=today,
+                last_report=v.last_report,
+                is_live=v.is_live,
+                report_interval_days=plan.report_interval_days,
             )
-        else:
-            v.progress = weighted_progress((c.node.weight, c.progress) for c in v.children)
-    progress = weighted_progress((r.node.weight, r.progress) for r in roots)
+        elif n.kind != NodeKind.TEXT:
+            v.progress = weighted_progress(counted(v.children))
+    progress = weighted_progress(counted(roots))
     return PlanView(plan=plan, roots=roots, nodes=ordered, progress=progress, today=today)
 
 
@@ -259,3 +290,67 @@ def supervision_by_unit(view: PlanView, *, only_org: int | None = None) -> list[
                 continue
             rows.setdefault(u.pk, UnitRow(u)).tasks.append(t)
     return sorted(rows.values(), key=lambda r: (-r.overdue, -r.not_reported, -r.at_risk, r.organization.name))
+
+
+# --- Home pages: to-dos (待办) ---------------------------------------------------------------------
+def _since(day: date | None):
+    from datetime import datetime, time
+
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone()) if day else None
+
+
+def worker_todos(actor: Actor) -> list:
+    """Units and streets: tasks whose progress report is due, and late tasks. Offices: late tasks of their
+    active plans, and imported drafts waiting to be checked and published."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+
+    from kepu.core.home import Todo
+    from kepu.core.roles import Role
+
+    out = []
+    if actor.role in (Role.UNIT_STAFF, Role.STREET_STAFF):
+        tasks = my_tasks(actor=actor)
+        due = [t for t in tasks if t.status == Status.NOT_REPORTED]
+        late = [t for t in tasks if t.status == Status.OVERDUE]
+        url = reverse("plans:my_tasks")
+        oldest = min((t.node.effective_deadline for t in due + late), default=None)
+        out.append(
+            Todo(
+                _("Plan tasks to report on"),
+                len(due) + len(late),
+                url,
+                _since(oldest),
+                overdue=len(late),
+                overdue_url=url,
+                key="plans-report",
+            )
+        )
+    elif actor.role in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN):
+        for plan in plan_list(actor=actor).filter(status="active"):
+            if not actor.is_city and plan.owner_id != actor.organization_id:
+                continue
+            late = [t for t in plan_progress(plan).tasks if t.status == Status.OVERDUE]
+            url = reverse("plans:supervision", args=[plan.pk])
+            out.append(
+                Todo(
+                    _("Late tasks in %(plan)s") % {"plan": plan.title},
+                    len(late),
+                    url,
+                    _since(min((t.node.effective_deadline for t in late), default=None)),
+                    overdue=len(late),
+                    overdue_url=url,
+                    key=f"plans-late-{plan.pk}",
+                )
+            )
+        drafts = list(draft_list(actor=actor))
+        out.append(
+            Todo(
+                _("Imported plans to check and publish"),
+                len(drafts),
+                reverse("plans:list"),
+                min((d.created_at for d in drafts), default=None),
+                key="plans-drafts",
+            )
+        )
+    return out

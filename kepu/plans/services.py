@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -20,11 +21,14 @@ from kepu.core.audit import log_action
 from kepu.core.errors import Conflict, DomainError, NotAllowed
 from kepu.core.permissions import require
 from kepu.core.roles import Role
-from kepu.orgs.models import Organization, OrgKind
-from kepu.plans import signals
+from kepu.orgs.choices import OrgKind
+from kepu.orgs.selectors import organizations_of_kind
 from kepu.plans.importer import PlanDraft, PlanImportError, match_units, parse_upload
-from kepu.plans.measures import compute_measure, filter_options, get_measure
+from kepu.plans.importer.draft import NodeRole
+from kepu.plans.importer.lines import first_sentence
+from kepu.plans.measures import filter_options, get_measure
 from kepu.plans.models import (
+    Comparator,
     ImportDraft,
     Milestone,
     NodeKind,
@@ -37,6 +41,10 @@ from kepu.plans.models import (
     TargetPeriod,
 )
 from kepu.plans.permissions import PlanAction
+from kepu.plans.workflow import PLAN
+
+if TYPE_CHECKING:
+    from kepu.orgs.models import Organization
 
 #: Largest plan document accepted (a plan is a few pages).
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -48,6 +56,8 @@ ATTACHMENT_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx", ".txt"
 UNIT_KINDS = (OrgKind.MEMBER_UNIT, OrgKind.DISTRICT_OFFICE, OrgKind.STREET_OFFICE)
 #: What a person picks to leave a written unit name out of the plan.
 SKIP = "skip"
+#: The longest a plan runs, in years: the 纲要 outlines span fifteen (2021–2035).
+MAX_PLAN_YEARS = 15
 
 
 class PlanError(DomainError):
@@ -57,32 +67,46 @@ class PlanError(DomainError):
 # --- Import: upload, correct, publish ---------------------------------------------------------
 def unit_candidates(owner: Organization):
     """The organizations a plan of ``owner`` may name: units and offices of its district."""
-    return Organization.objects.filter(
-        place__path__startswith=owner.place.path, kind__in=UNIT_KINDS, is_active=True
-    ).select_related("place").order_by("kind", "name")
+    return organizations_of_kind(UNIT_KINDS, under_path=owner.place.path).order_by("kind", "name")
 
 
 def _expand_group(group: dict, orgs: list[Organization]) -> list[int]:
     kinds = set(group["kinds"])
     suffixes = tuple(group.get("name_suffixes") or ())
     return [
-        o.pk for o in orgs
-        if o.kind in kinds and (not suffixes or o.name.endswith(suffixes) or (o.short_name or "").endswith(suffixes)
-                                or (o.kind == OrgKind.STREET_OFFICE and o.place.name.endswith(suffixes)))
+        o.pk
+        for o in orgs
+        if o.kind in kinds
+        and (
+            not suffixes
+            or o.name.endswith(suffixes)
+            or (o.short_name or "").endswith(suffixes)
+            or (o.kind == OrgKind.STREET_OFFICE and o.place.name.endswith(suffixes))
+        )
     ]
 
 
-def _initial_matches(draft: PlanDraft, orgs: list[Organization]) -> dict:
-    """For each task key: the importer's matches with the organizations chosen so far."""
-    result = {}
-    for node in draft.tasks():
-        units = _units_of(draft, node)
+def _initial_matches(draft: PlanDraft, orgs: list[Organization], known: dict | None = None) -> dict:
+    """For each task key: the importer's matches with the organizations chosen so far.
+
+    Tasks already in ``known`` keep their rows (and the person's choices in them), so a
+    node flipped to text and back, or bullets switched off and on, loses nothing.
+    """
+    result = dict(known or {})
+    index = draft.index()
+    wanted = {node.key: draft.units_of(node, index) for node in draft.tasks() if node.key not in result}
+    # Each written name is matched once, however many tasks name it (a plan names 区科协 in most of them).
+    names = list(dict.fromkeys(n.strip() for units in wanted.values() if units for n in units.names))
+    matched: dict[str, list] = {}
+    for match in match_units(names, orgs):
+        matched.setdefault(match.raw, []).append(match)
+    for key, units in wanted.items():
         if units is None:
-            result[node.key] = []
+            result[key] = []
             continue
         lead = set(units.lead)
         rows = []
-        for match in match_units(units.names, orgs):
+        for match in (m for name in units.names for m in matched.get(name.strip(), [])):
             row = match.to_dict()
             row["lead"] = match.raw in lead
             if match.status == "matched":
@@ -92,25 +116,90 @@ def _initial_matches(draft: PlanDraft, orgs: list[Organization]) -> dict:
             else:
                 row["choice"] = None
             rows.append(row)
-        result[node.key] = rows
+        result[key] = rows
     return result
 
 
-def _units_of(draft: PlanDraft, node):
-    """A task's units as written, or those of the nearest part above it that names some."""
-    if node.units is not None:
-        return node.units
-    parts = node.key.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        above = draft.find(".".join(parts[:i]))
-        if above is not None and above.units is not None:
-            return above.units
-    return None
+def task_keys(data: dict) -> list[str]:
+    """The keys of the draft's current tasks, in document order (from its stored JSON)."""
+    if any("role" not in node for node in data.get("nodes", [])):
+        # Stored before roles were: read it to give its nodes their roles.
+        return [t.key for t in PlanDraft.from_dict(data).tasks()]
+    keys: list[str] = []
+
+    def walk(nodes):
+        for node in nodes:
+            if node.get("role") == NodeRole.TASK:
+                keys.append(node["key"])
+            walk(node.get("children", []))
+
+    walk(data.get("nodes", []))
+    return keys
 
 
-@transaction.atomic
+#: A .docx unpacks to at most this much XML (a work plan of a few pages is well under 1 MB).
+MAX_DOCX_UNPACKED_BYTES = 16 * 1024 * 1024
+
+
+def _docx_text_length(data: bytes) -> int:
+    """Characters of text in a .docx body, counted while streaming its XML (no tree, nothing kept)."""
+    import io
+    import zipfile
+    from xml.parsers import expat
+
+    count = 0
+
+    def chars(text):
+        nonlocal count
+        count += len(text)
+
+    parser = expat.ParserCreate()
+    parser.CharacterDataHandler = chars
+    with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open("word/document.xml") as fh:
+        while chunk := fh.read(1 << 16):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    return count
+
+
+def _parse_upload(data: bytes, filename: str) -> PlanDraft:
+    """The importer's draft of an upload, with every way a file can be broken turned into a clear refusal.
+
+    Runs outside any transaction (the caller's first write comes after it), so a slow document never
+    holds the database's write lock; a .docx is measured like text before it is parsed.
+    """
+    import io
+    import zipfile
+    from pathlib import PurePath
+    from xml.parsers.expat import ExpatError
+
+    from kepu.core.uploads import UploadError, check_zip
+    from kepu.plans.importer.parser import MAX_INPUT_CHARS
+
+    unreadable = _("The document could not be read. Save it again as .docx and retry.")
+    try:
+        if PurePath(filename).suffix.lower() == ".docx":
+            check_zip(io.BytesIO(data), max_uncompressed=MAX_DOCX_UNPACKED_BYTES, code="input_too_large")
+            if _docx_text_length(data) > MAX_INPUT_CHARS:
+                raise PlanError(_("The document is too long for a work plan."), code="input_too_large")
+        return parse_upload(data, filename)
+    except PlanImportError as exc:
+        raise PlanError(_import_message(exc), code=exc.code) from None
+    except UploadError as exc:
+        if exc.code == "archive_unreadable":
+            raise PlanError(unreadable, code="unreadable_document") from None
+        raise PlanError(_("The document is too long for a work plan."), code="input_too_large") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError, ExpatError, RecursionError, OSError):
+        # A broken document.xml (lxml's XMLSyntaxError is a SyntaxError), a missing part, a bad number.
+        raise PlanError(unreadable, code="unreadable_document") from None
+
+
 def draft_create(*, actor: Actor, data: bytes, filename: str) -> ImportDraft:
-    """Parse an uploaded plan into a draft for the actor to correct. Nothing of a plan is saved."""
+    """Parse an uploaded plan into a draft for the actor to correct. Nothing of a plan is saved.
+
+    The document is parsed and its units matched before the transaction opens: only the draft's
+    one insert holds the write lock.
+    """
     owner = actor.organization
     probe = Plan(owner=owner, place=owner.place if owner else None)
     if owner is None or not actor.has_role(Role.DISTRICT_ADMIN):
@@ -118,17 +207,24 @@ def draft_create(*, actor: Actor, data: bytes, filename: str) -> ImportDraft:
     require(actor, PlanAction.IMPORT, probe)
     if len(data) > MAX_UPLOAD_BYTES:
         raise PlanError(_("The file is larger than 5 MB; a work plan is a few pages."), code="input_too_large")
-    try:
-        draft = parse_upload(data, filename)
-    except PlanImportError as exc:
-        raise PlanError(_import_message(exc), code=exc.code) from None
+    draft = _parse_upload(data, filename)
     orgs = list(unit_candidates(owner))
-    row = ImportDraft.objects.create(
-        owner=owner, created_by=actor.user, filename=filename[:200], data=draft.to_dict(),
-        matches=_initial_matches(draft, orgs),
-    )
-    log_action(actor, "kepu.plans.draft_created", row, place=owner.place,
-               data={"filename": filename, "tasks": len(row.matches)})
+    matches = _initial_matches(draft, orgs)
+    with transaction.atomic():
+        row = ImportDraft.objects.create(
+            owner=owner,
+            created_by=actor.user,
+            filename=filename[:200],
+            data=draft.to_dict(),
+            matches=matches,
+        )
+        log_action(
+            actor,
+            "kepu.plans.draft_created",
+            row,
+            place=owner.place,
+            data={"filename": filename, "tasks": len(row.matches)},
+        )
     return row
 
 
@@ -141,6 +237,12 @@ def _import_message(exc: PlanImportError) -> str:
         "input_too_large": _("The document is too long for a work plan."),
         "unsupported_format": _("Plans are read from .docx or .txt files. Save the document as .docx first."),
         "invalid_draft": _("The draft is damaged. Upload the document again."),
+        "too_many_parts": _(
+            "The document has more numbered parts than a work plan has (at most 1,000). Import the plan itself."
+        ),
+        "unsupported_encoding": _(
+            "The text file is in traditional Chinese (Big5), which is not read. Save it as UTF-8 and retry."
+        ),
     }
     return messages.get(exc.code, exc.message)
 
@@ -161,18 +263,48 @@ def draft_choose_unit(*, actor: Actor, draft: ImportDraft, task_key: str, index:
     rows = draft.matches.get(task_key)
     if rows is None or not 0 <= index < len(rows):
         raise PlanError(_("That unit is not in the draft."), code="unknown_unit")
-    if choice == SKIP:
-        rows[index]["choice"] = []
-    else:
-        try:
-            org_id = int(choice)
-        except (TypeError, ValueError):
-            raise PlanError(_("Pick an organization from the list."), code="invalid_choice") from None
-        if not unit_candidates(draft.owner).filter(pk=org_id).exists():
-            raise PlanError(_("Pick an organization from the list."), code="invalid_choice")
-        rows[index]["choice"] = [org_id]
+    rows[index]["choice"] = _checked_choice(draft, choice)
+    rows[index]["by"] = "person"
     draft.save(update_fields=["matches"])
     return draft
+
+
+def _checked_choice(draft: ImportDraft, choice: str) -> list[int]:
+    """A unit choice as stored: [] to leave the unit out, [organization id] for one of the district's units."""
+    if choice == SKIP:
+        return []
+    try:
+        org_id = int(choice)
+    except (TypeError, ValueError):
+        raise PlanError(_("Pick an organization from the list."), code="invalid_choice") from None
+    if not unit_candidates(draft.owner).filter(pk=org_id).exists():
+        raise PlanError(_("Pick an organization from the list."), code="invalid_choice")
+    return [org_id]
+
+
+@transaction.atomic
+def draft_resolve_name(*, actor: Actor, draft: ImportDraft, name: str, choice: str) -> int:
+    """Say once which organization a written name means, for every task that names it.
+
+    Applies to each place the name was not recognized, and to places this was said for
+    before; a choice made on one task alone stays. Returns how many places changed.
+    """
+    draft = _locked_draft(actor, draft)
+    chosen = _checked_choice(draft, choice)
+    current = set(task_keys(draft.data))
+    changed = 0
+    for key, rows in draft.matches.items():
+        if key not in current:
+            continue
+        for row in rows:
+            if row.get("part") == name and row.get("status") != "matched" and row.get("by") != "person":
+                row["choice"] = list(chosen)
+                row["by"] = "name"
+                changed += 1
+    if not changed:
+        raise PlanError(_("That unit is not in the draft."), code="unknown_unit")
+    draft.save(update_fields=["matches"])
+    return changed
 
 
 @transaction.atomic
@@ -216,6 +348,77 @@ def draft_edit_title(*, actor: Actor, draft: ImportDraft, task_key: str, title: 
     return draft
 
 
+def _edit_parsed(actor: Actor, draft: ImportDraft, change) -> tuple[ImportDraft, PlanDraft]:
+    """Lock the draft, apply ``change`` to its parsed form, store it and the matches of new tasks."""
+    draft = _locked_draft(actor, draft)
+    try:
+        parsed = PlanDraft.from_dict(draft.data)
+        change(parsed)
+    except PlanImportError as exc:
+        raise PlanError(_("That part is not in the draft."), code="unknown_node") from exc
+    draft.data = parsed.to_dict()
+    draft.matches = _initial_matches(parsed, list(unit_candidates(draft.owner)), known=draft.matches)
+    draft.save(update_fields=["data", "matches"])
+    return draft, parsed
+
+
+#: What a person may say a node is: a task, the plan's text, or as the importer read it.
+ROLE_CHOICES = (NodeRole.TASK, NodeRole.TEXT, "auto")
+
+
+@transaction.atomic
+def draft_set_role(*, actor: Actor, draft: ImportDraft, key: str, role: str) -> ImportDraft:
+    """Make a part of the draft (and everything below it) a task or the plan's text, or as read ("auto")."""
+    if role not in ROLE_CHOICES:
+        raise PlanError(_("Choose task or text."), code="invalid_choice")
+    draft, _parsed = _edit_parsed(actor, draft, lambda p: p.set_role(key, None if role == "auto" else role))
+    return draft
+
+
+@transaction.atomic
+def draft_set_bullets(*, actor: Actor, draft: ImportDraft, as_tasks: bool) -> ImportDraft:
+    """Say whether the document's "——" items are tasks of their own (an outline's measures) or points."""
+    draft, _parsed = _edit_parsed(actor, draft, lambda p: p.set_bullets_as_tasks(as_tasks))
+    return draft
+
+
+#: Not a target after all: the person takes it out of the draft.
+DROP = "drop"
+
+
+@transaction.atomic
+def draft_set_target(
+    *, actor: Actor, draft: ImportDraft, key: str, index: int, period: str, by_year: int | None = None
+) -> ImportDraft:
+    """Confirm or correct a target's period (whole plan, per year, by a year …), or take it out (``drop``).
+
+    ``key`` is the node's key, or ``preamble`` for a target of the text above the first section.
+    """
+    if period != DROP and period not in TargetPeriod.values:
+        raise PlanError(_("Choose the period the target is for."), code="invalid_period")
+    if period == TargetPeriod.BY_YEAR and (not isinstance(by_year, int) or not 2000 <= by_year <= 2100):
+        raise PlanError(_("Give the year by which the target is to be reached."), code="year_required")
+
+    def change(parsed: PlanDraft) -> None:
+        node = None if key == "preamble" else parsed.find(key)
+        targets = parsed.preamble_targets if key == "preamble" else (node.targets if node else None)
+        if targets is None or not 0 <= index < len(targets):
+            raise PlanImportError("invalid_draft", f"no target {index} at {key!r}")
+        if period == DROP:
+            del targets[index]
+            return
+        target = targets[index]
+        target.period = period
+        target.is_baseline = False
+        if period == TargetPeriod.BY_YEAR:
+            target.by_year = by_year
+        elif period == TargetPeriod.TOTAL:
+            target.by_year = None  # over the whole plan: due when the plan ends
+
+    draft, _parsed = _edit_parsed(actor, draft, change)
+    return draft
+
+
 @transaction.atomic
 def draft_discard(*, actor: Actor, draft: ImportDraft) -> None:
     draft = _locked_draft(actor, draft)
@@ -224,11 +427,11 @@ def draft_discard(*, actor: Actor, draft: ImportDraft) -> None:
 
 
 def unresolved_units(draft: ImportDraft) -> list[tuple[str, int, str]]:
-    """``(task key, index, name)`` of every written unit still waiting for a person to pick."""
+    """``(task key, index, name)`` of every written unit of a task still waiting for a person to pick."""
     return [
         (key, i, row["part"])
-        for key, rows in draft.matches.items()
-        for i, row in enumerate(rows)
+        for key in task_keys(draft.data)
+        for i, row in enumerate(draft.matches.get(key, []))
         if row.get("choice") is None
     ]
 
@@ -242,9 +445,12 @@ def _plan_period(title: str, year, end_year) -> tuple[str, date, date]:
         raise PlanError(_("Give the year the plan is for."), code="year_required")
     if end_year in (None, ""):
         end_year = year
-    if not isinstance(end_year, int) or not year <= end_year <= year + 10:
-        raise PlanError(_("The last year must be the first year or up to ten years after it."),
-                        code="invalid_period")
+    if not isinstance(end_year, int) or not year <= end_year < year + MAX_PLAN_YEARS:
+        raise PlanError(
+            _("A plan runs from its first year over at most %(n)s years (an outline such as 2021–2035).")
+            % {"n": MAX_PLAN_YEARS},
+            code="invalid_period",
+        )
     return title[:200], date(year, 1, 1), date(end_year, 12, 31)
 
 
@@ -256,10 +462,16 @@ def plan_create(*, actor: Actor, title: str, year: int, end_year: int | None = N
         raise NotAllowed()
     require(actor, PlanAction.IMPORT, Plan(owner=owner, place=owner.place))
     title, start, end = _plan_period(title, year, end_year)
-    plan = Plan.objects.create(owner=owner, place=owner.place, title=title, year=year, period_start=start,
-                               period_end=end, created_by=actor.user)
+    plan = Plan.objects.create(
+        owner=owner,
+        place=owner.place,
+        title=title,
+        year=year,
+        period_start=start,
+        period_end=end,
+        created_by=actor.user,
+    )
     log_action(actor, "kepu.plans.plan_created", plan, data={"title": title, "from": str(start), "to": str(end)})
-    transaction.on_commit(lambda: signals.plan_published.send(sender=Plan, plan=plan, actor=actor))
     return plan
 
 
@@ -271,50 +483,99 @@ def plan_publish(*, actor: Actor, draft: ImportDraft, title: str, year: int, end
     pending = unresolved_units(draft)
     if pending:
         names = "、".join(dict.fromkeys(p[2] for p in pending))
-        raise PlanError(_("Pick an organization (or leave it out) for: %(names)s") % {"names": names},
-                        code="units_unresolved", data={"unresolved": [p[2] for p in pending]})
+        raise PlanError(
+            _("Pick an organization (or leave it out) for: %(names)s") % {"names": names},
+            code="units_unresolved",
+            data={"unresolved": [p[2] for p in pending]},
+        )
     try:
         parsed = PlanDraft.from_dict(draft.data)
     except PlanImportError as exc:
         raise PlanError(_import_message(exc), code=exc.code) from None
     owner = draft.owner
     plan = Plan.objects.create(
-        owner=owner, place=owner.place, title=title, year=year, period_start=period_start,
-        period_end=period_end, source_name=draft.filename, source_text="\n".join(parsed.source_lines),
+        owner=owner,
+        place=owner.place,
+        title=title,
+        year=year,
+        period_start=period_start,
+        period_end=period_end,
+        source_name=draft.filename,
+        source_text="\n".join(parsed.source_lines),
         created_by=actor.user,
     )
     valid_ids = set(unit_candidates(owner).values_list("pk", flat=True))
-    counter = {"position": 0, "tasks": 0, "targets": 0}
+    counter = {"position": 0, "tasks": 0, "text": 0, "targets": 0}
+    index = parsed.index()
+    kinds = {NodeRole.TASK: NodeKind.TASK, NodeRole.TEXT: NodeKind.TEXT, NodeRole.SECTION: NodeKind.SECTION}
+
+    def add(parent, kind, *, marker="", title, text, units_text="", lines=(None, None), targets=()):
+        counter["position"] += 1
+        row = PlanNode.objects.create(
+            plan=plan,
+            parent=parent,
+            kind=kind,
+            position=counter["position"],
+            marker=marker[:20],
+            title=title[:500],
+            text=text,
+            units_text=units_text[:500],
+            source_line_start=lines[0],
+            source_line_end=lines[1],
+        )
+        # Every target shown on the review page is kept where it was shown; a baseline without its
+        # target is not a target. A task's targets count in its progress; those of the plan's text
+        # and of sections are the plan's goals at that level, shown with it.
+        for t in targets:
+            if not t.is_baseline:
+                _target_from_draft(row, t, plan)
+                counter["targets"] += 1
+        return row
+
+    if parsed.preamble.strip():
+        counter["text"] += 1
+        add(
+            None,
+            NodeKind.TEXT,
+            title=first_sentence(parsed.preamble)[:200] or parsed.preamble[:200],
+            text=parsed.preamble,
+            lines=parsed.preamble_lines or (None, None),
+            targets=parsed.preamble_targets,
+        )
 
     def build(nodes, parent):
         for node in nodes:
-            if node.kind == "bullet":
+            if node.role == NodeRole.POINT:
                 continue
-            counter["position"] += 1
-            text = node.text
-            bullets = [c for c in node.children if c.kind == "bullet"]
-            if bullets:
-                text = "\n".join([text, *(f"{b.marker}{b.text}" for b in bullets)])
-            units = _units_of(parsed, node) if node.is_task else node.units
-            row = PlanNode.objects.create(
-                plan=plan, parent=parent, kind=NodeKind.TASK if node.is_task else NodeKind.SECTION,
-                position=counter["position"], marker=node.marker[:20], title=node.title[:500] or node.text[:500],
-                text=text, units_text=(units.raw if units else "")[:500],
-                source_line_start=node.line_start, source_line_end=node.line_end,
+            kind = kinds[node.role]
+            points = parsed.points_of(node)
+            text = "\n".join([node.text, *(f"{p.marker}{p.text}" for p in points)]) if points else node.text
+            units = parsed.units_of(node, index) if kind == NodeKind.TASK else node.units
+            row = add(
+                parent,
+                kind,
+                marker=node.marker,
+                title=node.title or node.text[:500],
+                text=text,
+                units_text=units.raw if units and kind != NodeKind.TEXT else "",
+                lines=(node.line_start, node.line_end),
+                targets=parsed.targets_of(node),
             )
-            if node.is_task:
+            if kind == NodeKind.TASK:
                 counter["tasks"] += 1
                 _attach_units(row, draft.matches.get(node.key, []), valid_ids)
-                for t in node.targets:
-                    _target_from_draft(row, t, plan)
-                    counter["targets"] += 1
+            elif kind == NodeKind.TEXT:
+                counter["text"] += 1
             build(node.children, row)
 
     build(parsed.nodes, None)
-    log_action(actor, "kepu.plans.plan_published", plan,
-               data={"title": plan.title, "year": year, "to": str(period_end), "source": draft.filename, **counter})
+    log_action(
+        actor,
+        "kepu.plans.plan_published",
+        plan,
+        data={"title": plan.title, "year": year, "to": str(period_end), "source": draft.filename, **counter},
+    )
     draft.delete()
-    transaction.on_commit(lambda: signals.plan_published.send(sender=Plan, plan=plan, actor=actor))
     return plan
 
 
@@ -341,24 +602,28 @@ def _attach_units(task: PlanNode, rows: list[dict], valid_ids: set[int]) -> None
     task.co_units.set([o for o in chosen if o != task.lead_unit_id])
 
 
-_PERIODS = {"year": TargetPeriod.YEAR, "quarter": TargetPeriod.QUARTER, "month": TargetPeriod.MONTH,
-            "total": TargetPeriod.TOTAL}
-
-
 def _target_from_draft(task: PlanNode, t, plan: Plan) -> Target:
+    # The period as read (and confirmed on the review page); unstated means over the whole plan.
     # "到2025年…" names its own year; otherwise a target is due when the plan ends.
+    period = t.period if t.period in TargetPeriod.values else TargetPeriod.TOTAL
     return Target.objects.create(
-        task=task, label=(t.label or t.text)[:200], quantity=t.value, unit_of_measure=t.unit[:20],
-        comparator=t.comparator, period=_PERIODS.get(t.period or "year", TargetPeriod.YEAR),
-        due_date=date(t.by_year, 12, 31) if t.by_year else plan.period_end, text=t.text[:300],
+        task=task,
+        label=(t.label or t.text)[:200],
+        quantity=t.value,
+        unit_of_measure=t.unit[:20],
+        comparator=t.comparator,
+        period=period,
+        due_date=date(t.by_year, 12, 31) if t.by_year else plan.period_end,
+        text=t.text[:300],
+        baseline=t.baseline,
+        baseline_year=t.baseline_year,
     )
 
 
 # --- Tasks and targets --------------------------------------------------------------------
 def _co_unit_ids(task: PlanNode) -> list[int]:
     # From the link table alone: the related manager would join organizations and places only to sort them.
-    return list(PlanNode.co_units.through.objects.filter(plannode_id=task.pk).values_list("organization_id",
-                                                                                          flat=True))
+    return list(PlanNode.co_units.through.objects.filter(plannode_id=task.pk).values_list("organization_id", flat=True))
 
 
 def _locked_task(actor: Actor, task: PlanNode, action: str) -> PlanNode:
@@ -385,8 +650,19 @@ _UNSET = object()
 
 
 @transaction.atomic
-def task_update(*, actor: Actor, task: PlanNode, lead_unit_id=_UNSET, co_unit_ids=_UNSET, deadline=_UNSET,
-                weight=_UNSET, budget=_UNSET, spent=_UNSET, title=_UNSET, text=_UNSET) -> PlanNode:
+def task_update(
+    *,
+    actor: Actor,
+    task: PlanNode,
+    lead_unit_id=_UNSET,
+    co_unit_ids=_UNSET,
+    deadline=_UNSET,
+    weight=_UNSET,
+    budget=_UNSET,
+    spent=_UNSET,
+    title=_UNSET,
+    text=_UNSET,
+) -> PlanNode:
     """Change a task (or section) of a plan; every changed field goes into the audit entry."""
     task = _locked_task(actor, task, PlanAction.MANAGE)
     changes: dict = {}
@@ -438,8 +714,19 @@ def task_update(*, actor: Actor, task: PlanNode, lead_unit_id=_UNSET, co_unit_id
 
 
 @transaction.atomic
-def node_add(*, actor: Actor, plan: Plan, kind: str, title: str, parent: PlanNode | None = None, marker: str = "",
-             text: str = "", lead_unit_id: int | None = None, co_unit_ids=(), deadline: date | None = None) -> PlanNode:
+def node_add(
+    *,
+    actor: Actor,
+    plan: Plan,
+    kind: str,
+    title: str,
+    parent: PlanNode | None = None,
+    marker: str = "",
+    text: str = "",
+    lead_unit_id: int | None = None,
+    co_unit_ids=(),
+    deadline: date | None = None,
+) -> PlanNode:
     """Add a section or a task at the end of the plan or of one of its sections.
 
     Tasks are the leaves units report on, so only a section can take children.
@@ -456,16 +743,28 @@ def node_add(*, actor: Actor, plan: Plan, kind: str, title: str, parent: PlanNod
     if parent is not None:
         parent = PlanNode.objects.filter(pk=parent.pk, plan=plan).first()
         if parent is None or parent.kind != NodeKind.SECTION:
-            raise PlanError(_("A task or section can only be added under a section of the same plan."),
-                            code="invalid_parent")
+            raise PlanError(
+                _("A task or section can only be added under a section of the same plan."), code="invalid_parent"
+            )
     last = PlanNode.objects.filter(plan=plan).order_by("-position").values_list("position", flat=True).first()
-    node = PlanNode.objects.create(plan=plan, parent=parent, kind=kind, position=(last or 0) + 1,
-                                   marker=(marker or "").strip()[:20], title=title[:500], text=(text or "").strip())
-    log_action(actor, "kepu.plans.node_added", node, place=plan.place,
-               data={"kind": kind, "title": node.title, "parent": parent.pk if parent else None})
+    node = PlanNode.objects.create(
+        plan=plan,
+        parent=parent,
+        kind=kind,
+        position=(last or 0) + 1,
+        marker=(marker or "").strip()[:20],
+        title=title[:500],
+        text=(text or "").strip(),
+    )
+    log_action(
+        actor,
+        "kepu.plans.node_added",
+        node,
+        place=plan.place,
+        data={"kind": kind, "title": node.title, "parent": parent.pk if parent else None},
+    )
     if kind == NodeKind.TASK and (lead_unit_id is not None or co_unit_ids or deadline is not None):
-        task_update(actor=actor, task=node, lead_unit_id=lead_unit_id, co_unit_ids=co_unit_ids,
-                    deadline=deadline)
+        task_update(actor=actor, task=node, lead_unit_id=lead_unit_id, co_unit_ids=co_unit_ids, deadline=deadline)
     return node
 
 
@@ -479,10 +778,20 @@ def node_remove(*, actor: Actor, node: PlanNode) -> None:
     if node.children.exists():
         raise Conflict(_("Remove the tasks of this section first."), code="section_not_empty")
     if ProgressReport.objects.filter(task=node).exists():
-        raise Conflict(_("Units have reported on this task, so it stays in the plan; give it a weight of 0 "
-                         "to leave it out of the progress."), code="task_has_reports")
-    log_action(actor, "kepu.plans.node_removed", node, place=node.plan.place,
-               data={"kind": node.kind, "marker": node.marker, "title": node.title})
+        raise Conflict(
+            _(
+                "Units have reported on this task, so it stays in the plan; give it a weight of 0 "
+                "to leave it out of the progress."
+            ),
+            code="task_has_reports",
+        )
+    log_action(
+        actor,
+        "kepu.plans.node_removed",
+        node,
+        place=node.plan.place,
+        data={"kind": node.kind, "marker": node.marker, "title": node.title},
+    )
     node.delete()
 
 
@@ -492,21 +801,43 @@ def milestone_add(*, actor: Actor, task: PlanNode, title: str, due_date: date) -
     if not (title or "").strip():
         raise PlanError(_("A milestone needs a title."), code="title_required")
     milestone = Milestone.objects.create(task=task, title=title.strip()[:200], due_date=due_date)
-    log_action(actor, "kepu.plans.milestone_added", task, place=task.plan.place,
-               data={"title": milestone.title, "due_date": due_date.isoformat()})
+    log_action(
+        actor,
+        "kepu.plans.milestone_added",
+        task,
+        place=task.plan.place,
+        data={"title": milestone.title, "due_date": due_date.isoformat()},
+    )
     return milestone
 
 
 @transaction.atomic
-def target_add(*, actor: Actor, task: PlanNode, label: str, quantity, unit_of_measure: str,
-               comparator: str = "≥", period: str = TargetPeriod.YEAR, due_date: date | None = None) -> Target:
+def target_add(
+    *,
+    actor: Actor,
+    task: PlanNode,
+    label: str,
+    quantity,
+    unit_of_measure: str,
+    comparator: str = "≥",
+    period: str = TargetPeriod.YEAR,
+    due_date: date | None = None,
+) -> Target:
     task = _locked_task(actor, task, PlanAction.MANAGE)
     qty = _decimal(quantity, _("Quantity"))
     if qty is None or not (label or "").strip() or not (unit_of_measure or "").strip():
         raise PlanError(_("A target needs what is measured, a quantity and a unit."), code="target_incomplete")
-    target = Target.objects.create(task=task, label=label.strip()[:200], quantity=qty,
-                                   unit_of_measure=unit_of_measure.strip()[:20], comparator=comparator,
-                                   period=period, due_date=due_date or task.plan.period_end)
+    if period not in TargetPeriod.values or comparator not in Comparator.values:
+        raise PlanError(_("Choose the period the target is for."), code="invalid_period")
+    target = Target.objects.create(
+        task=task,
+        label=label.strip()[:200],
+        quantity=qty,
+        unit_of_measure=unit_of_measure.strip()[:20],
+        comparator=comparator,
+        period=period,
+        due_date=due_date or task.plan.period_end,
+    )
     log_action(actor, "kepu.plans.target_added", target, place=task.plan.place, data={"target": str(target)})
     return target
 
@@ -525,32 +856,39 @@ def target_bind(*, actor: Actor, target: Target, measure_key: str, filters: dict
     target.measure_key = measure_key or ""
     target.measure_filters = clean if measure_key else {}
     target.save(update_fields=["measure_key", "measure_filters"])
-    log_action(actor, "kepu.plans.target_bound", target, place=target.task.plan.place,
-               data={"from": old, "to": {"measure": target.measure_key, "filters": target.measure_filters}})
+    log_action(
+        actor,
+        "kepu.plans.target_bound",
+        target,
+        place=target.task.plan.place,
+        data={"from": old, "to": {"measure": target.measure_key, "filters": target.measure_filters}},
+    )
     return target
 
 
 def place_options(plan: Plan) -> list[tuple[str, str]]:
     """Places a target of ``plan`` may count in: the plan's own area and each street or town in it."""
-    from kepu.places.models import Place
+    from kepu.places.selectors import children_of
 
-    children = Place.objects.filter(parent=plan.place).order_by("code").values_list("code", "name")
+    children = children_of(plan.place.code).values_list("code", "name")
     return [(plan.place.code, plan.place.name), *children]
 
 
 def _clean_filters(plan: Plan, filters: dict) -> dict:
     """The filters of a binding, each checked against what may be picked for it; unknown keys are dropped."""
     clean: dict = {}
-    choices = {"place": place_options(plan), "theme": filter_options("theme"),
-               "population": filter_options("population")}
+    choices = {
+        "place": place_options(plan),
+        "theme": filter_options("theme"),
+        "population": filter_options("population"),
+    }
     labels = {"place": _("Area"), "theme": _("Theme"), "population": _("Population")}
     for key, options in choices.items():
         value = str(filters.get(key) or "").strip()
         if not value:
             continue
         if options is not None and value not in {v for v, _label in options}:
-            raise PlanError(_("%(field)s: pick a value from the list.") % {"field": labels[key]},
-                            code="invalid_filter")
+            raise PlanError(_("%(field)s: pick a value from the list.") % {"field": labels[key]}, code="invalid_filter")
         clean[key] = value
     if filters.get("organization") not in (None, ""):
         org = str(filters["organization"])
@@ -567,8 +905,9 @@ def _clean_filters(plan: Plan, filters: dict) -> dict:
 
 # --- Progress reports ---------------------------------------------------------------------
 @transaction.atomic
-def report_create(*, actor: Actor, task: PlanNode, text: str, percent=None, target: Target | None = None,
-                  value=None, files=()) -> ProgressReport:
+def report_create(
+    *, actor: Actor, task: PlanNode, text: str, percent=None, target: Target | None = None, value=None, files=()
+) -> ProgressReport:
     """A responsible unit reports progress on its task, with evidence attached."""
     task = _locked_task(actor, task, PlanAction.REPORT)
     text = (text or "").strip()
@@ -581,8 +920,9 @@ def report_create(*, actor: Actor, task: PlanNode, text: str, percent=None, targ
     if target is not None and target.task_id != task.pk:
         raise PlanError(_("That target belongs to another task."), code="invalid_target")
     if target is not None and target.is_live:
-        raise PlanError(_("This target is counted from the platform's records; it is not reported."),
-                        code="target_is_live")
+        raise PlanError(
+            _("This target is counted from the platform's records; it is not reported."), code="target_is_live"
+        )
     if val is not None and target is None:
         raise PlanError(_("Say which target the value is for."), code="target_required")
     files = list(files)
@@ -590,21 +930,35 @@ def report_create(*, actor: Actor, task: PlanNode, text: str, percent=None, targ
         if f.size > MAX_ATTACHMENT_BYTES:
             raise PlanError(_("%(name)s is larger than 20 MB.") % {"name": f.name}, code="attachment_too_large")
         if not f.name.lower().endswith(ATTACHMENT_SUFFIXES):
-            raise PlanError(_("%(name)s is not a document or picture we accept.") % {"name": f.name},
-                            code="attachment_type")
+            raise PlanError(
+                _("%(name)s is not a document or picture we accept.") % {"name": f.name}, code="attachment_type"
+            )
     today = timezone.localdate()
     report = ProgressReport.objects.create(
-        task=task, organization_id=actor.organization_id, reported_by=actor.user, percent=pct, target=target,
-        value=val, text=text, on_time=today <= task.effective_deadline,
+        task=task,
+        organization_id=actor.organization_id,
+        reported_by=actor.user,
+        percent=pct,
+        target=target,
+        value=val,
+        text=text,
+        on_time=today <= task.effective_deadline,
     )
     for f in files:
         ReportAttachment.objects.create(report=report, file=f, name=f.name[:200], size=f.size)
-    log_action(actor, "kepu.plans.progress_reported", report, place=task.plan.place, data={
-        "task": task.pk, "percent": str(pct) if pct is not None else None,
-        "target": target.pk if target else None, "value": str(val) if val is not None else None,
-        "attachments": [f.name for f in files],
-    })
-    transaction.on_commit(lambda: signals.progress_reported.send(sender=ProgressReport, report=report, actor=actor))
+    log_action(
+        actor,
+        "kepu.plans.progress_reported",
+        report,
+        place=task.plan.place,
+        data={
+            "task": task.pk,
+            "percent": str(pct) if pct is not None else None,
+            "target": target.pk if target else None,
+            "value": str(val) if val is not None else None,
+            "attachments": [f.name for f in files],
+        },
+    )
     return report
 
 
@@ -621,8 +975,7 @@ def report_mark(*, actor: Actor, report: ProgressReport, mark: int) -> ProgressR
     report.quality_mark = mark
     report.marked_by = actor.user
     report.save(update_fields=["quality_mark", "marked_by"])
-    log_action(actor, "kepu.plans.report_marked", report, place=report.task.plan.place,
-               data={"from": old, "to": mark})
+    log_action(actor, "kepu.plans.report_marked", report, place=report.task.plan.place, data={"from": old, "to": mark})
     return report
 
 
@@ -633,8 +986,14 @@ def _remind(task: PlanNode, org_ids, title: str, body: str) -> int:
     from kepu.notifications.services import INBOX, SMS, WECHAT, notify
 
     people = staff_of(org_ids, (Role.UNIT_STAFF, Role.STREET_STAFF))
-    notify(people, title=title, body=body, url=reverse("plans:task", args=[task.pk]), kind="plan_reminder",
-           channels=(INBOX, SMS, WECHAT))
+    notify(
+        people,
+        title=title,
+        body=body,
+        url=reverse("plans:task", args=[task.pk]),
+        kind="plan_reminder",
+        channels=(INBOX, SMS, WECHAT),
+    )
     return len(people)
 
 
@@ -650,11 +1009,15 @@ def reminder_send(*, actor: Actor, task: PlanNode, organization_id: int | None =
         units = [organization_id]
     if not units:
         raise PlanError(_("This task has no responsible unit yet."), code="no_units")
-    text = _("Reminder from %(office)s: please report progress on the task \"%(task)s\" of %(plan)s.") % {
-        "office": task.plan.owner.display_name, "task": task.title[:40], "plan": task.plan.title}
+    text = _('Reminder from %(office)s: please report progress on the task "%(task)s" of %(plan)s.') % {
+        "office": task.plan.owner.display_name,
+        "task": task.title[:40],
+        "plan": task.plan.title,
+    }
     sent = _remind(task, units, _("Please report progress"), text)
-    log_action(actor, "kepu.plans.reminder_sent", task, place=task.plan.place,
-               data={"units": units, "recipients": sent})
+    log_action(
+        actor, "kepu.plans.reminder_sent", task, place=task.plan.place, data={"units": units, "recipients": sent}
+    )
     return sent
 
 
@@ -682,11 +1045,19 @@ def flag_overdue(*, today: date | None = None) -> list[int]:
                     continue
                 task.overdue_flagged_at = timezone.now()
                 task.save(update_fields=["overdue_flagged_at"])
-                log_action(None, "kepu.plans.task_overdue", task, place=plan.place,
-                           data={"deadline": task.effective_deadline.isoformat()})
+                log_action(
+                    None,
+                    "kepu.plans.task_overdue",
+                    task,
+                    place=plan.place,
+                    data={"deadline": task.effective_deadline.isoformat()},
+                )
                 units = [u.pk for u in node_view.units]
-                text = _("%(office)s: the task \"%(task)s\" of %(plan)s is past its deadline. Please report.") % {
-                    "office": plan.owner.display_name, "task": task.title[:40], "plan": plan.title}
+                text = _('%(office)s: the task "%(task)s" of %(plan)s is past its deadline. Please report.') % {
+                    "office": plan.owner.display_name,
+                    "task": task.title[:40],
+                    "plan": plan.title,
+                }
                 _remind(task, units, _("A task is past its deadline"), text)
                 flagged.append(task.pk)
     return flagged
@@ -713,42 +1084,21 @@ def _ensure_open(plan: Plan) -> None:
         raise PlanError(_("This plan is closed; reopen it to change anything."), code="plan_closed", status=409)
 
 
-@transaction.atomic
 def plan_close(*, actor: Actor, plan: Plan) -> Plan:
     """Close a plan at its period's end: reports stop, and live targets keep the value they had now.
 
     Freezing the measured values makes the evaluation final: records of the period entered or
-    corrected later do not move a closed plan's scores.
+    corrected later do not move a closed plan's scores (``workflow.PLAN``).
     """
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
     require(actor, PlanAction.MANAGE, plan)
     if plan.status == PlanStatus.CLOSED:
         raise PlanError(_("The plan is already closed."), code="already_closed", status=409)
-    frozen = {}
-    for target in Target.objects.select_for_update().filter(task__plan=plan).exclude(measure_key=""):
-        target.closed_value = compute_measure(target.measure_key, target.measure_filters)
-        target.save(update_fields=["closed_value"])
-        frozen[target.pk] = str(target.closed_value)
-    plan.status = PlanStatus.CLOSED
-    plan.closed_at = timezone.now()
-    plan.save(update_fields=["status", "closed_at", "updated_at"])
-    log_action(actor, "kepu.plans.plan_closed", plan, place=plan.place, data={"frozen_targets": frozen})
-    return plan
+    return PLAN.run(actor=actor, obj=plan, name="close")
 
 
-@transaction.atomic
 def plan_reopen(*, actor: Actor, plan: Plan, reason: str) -> Plan:
     """Reopen a closed plan, e.g. to correct a mistake found after closing; the reason is audited."""
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
     require(actor, PlanAction.MANAGE, plan)
     if plan.status != PlanStatus.CLOSED:
         raise PlanError(_("The plan is not closed."), code="not_closed", status=409)
-    reason = (reason or "").strip()
-    if not reason:
-        raise PlanError(_("Say why the plan is reopened."), code="reason_required")
-    Target.objects.filter(task__plan=plan).update(closed_value=None)
-    plan.status = PlanStatus.ACTIVE
-    plan.closed_at = None
-    plan.save(update_fields=["status", "closed_at", "updated_at"])
-    log_action(actor, "kepu.plans.plan_reopened", plan, place=plan.place, data={"reason": reason[:500]})
-    return plan
+    return PLAN.run(actor=actor, obj=plan, name="reopen", reason=reason)

@@ -55,19 +55,54 @@ class Dataset:
 
 def dataset(round_: Round, bank: literacy.QuestionBank) -> Dataset:
     ids, rows = [], []
-    cols: dict[str, list[Any]] = {k: [] for k in (
-        "stratum", "psu", "ssu", "weight", "psu_population", "district", "sex", "age_group", "education", "area",
-        "key_population",
-    )}
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "stratum",
+            "psu",
+            "ssu",
+            "weight",
+            "psu_population",
+            "district",
+            "sex",
+            "age_group",
+            "education",
+            "area",
+            "key_population",
+        )
+    }
     qids = bank.ids
     # Plain tuples, not model instances: a round has tens of thousands of questionnaires.
     rows_qs = approved_responses(round_).values_list(
-        "pk", "answers", "unit__street__stratum__code", "unit__street_id", "unit_id", "unit__base_weight",
-        "unit__street__stratum__psu_population", "place__district_code", "sex", "age", "education", "area",
+        "pk",
+        "answers",
+        "unit__street__stratum__code",
+        "unit__street_id",
+        "unit_id",
+        "unit__base_weight",
+        "unit__street__stratum__psu_population",
+        "place__district_code",
+        "sex",
+        "age",
+        "education",
+        "area",
         "key_population",
     )
-    for (pk, answers, stratum, psu, ssu, weight, psu_pop, district, sex, age, education, area,
-         key_population) in rows_qs.iterator(chunk_size=5000):
+    for (
+        pk,
+        answers,
+        stratum,
+        psu,
+        ssu,
+        weight,
+        psu_pop,
+        district,
+        sex,
+        age,
+        education,
+        area,
+        key_population,
+    ) in rows_qs.iterator(chunk_size=5000):
         ids.append(pk)
         rows.append([answers.get(q) for q in qids])
         cols["stratum"].append(stratum)
@@ -127,10 +162,19 @@ def run(round_: Round) -> Outcome:
     # The engine's one-call pipeline, the same code path as its command line.
     result = literacy.estimate_round(
         columns,
-        design={"strata": "stratum", "clusters": ["psu", "ssu"], "weights": "weight",
-                "fpc": "psu_population" if data.fpc else None, "lonely_psu": LONELY_PSU},
-        margins=margins, calibration="rake", variables=("literate",), statistic="proportion",
-        domains=[column for _kind, column in GROUPS], deff=True,
+        design={
+            "strata": "stratum",
+            "clusters": ["psu", "ssu"],
+            "weights": "weight",
+            "fpc": "psu_population" if data.fpc else None,
+            "lonely_psu": LONELY_PSU,
+        },
+        margins=margins,
+        calibration="rake",
+        variables=("literate",),
+        statistic="proportion",
+        domains=[column for _kind, column in GROUPS],
+        deff=True,
     )
     estimates: list[tuple[str, literacy.Estimate]] = []
     for (kind, _column), table in zip(GROUPS, result.tables, strict=True):

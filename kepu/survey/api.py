@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from kepu.core.api import actor_of
+from kepu.core.api import Pages, actor_of
 from kepu.core.errors import NotFound
 from kepu.core.permissions import can
-from kepu.places.models import Place
+from kepu.places.selectors import place_by_code_or_none
 from kepu.survey import selectors, services
 from kepu.survey.permissions import ResponseAction
 from kepu.survey.workflow import REVIEWER_ROLES
@@ -141,9 +140,17 @@ def round_progress(request, round_id: int):
     actor = actor_of(request)
     round_ = selectors.round_get(actor=actor, pk=round_id)
     return [
-        {"stratum": p["stratum"].code, "district": p["stratum"].district.code, "area": p["stratum"].area,
-         "quota": p["quota"], "submitted": p["submitted"], "approved": p["approved"], "on_hold": p["on_hold"],
-         "rejected": p["rejected"], "in_progress": p["in_progress"]}
+        {
+            "stratum": p["stratum"].code,
+            "district": p["stratum"].district.code,
+            "area": p["stratum"].area,
+            "quota": p["quota"],
+            "submitted": p["submitted"],
+            "approved": p["approved"],
+            "on_hold": p["on_hold"],
+            "rejected": p["rejected"],
+            "in_progress": p["in_progress"],
+        }
         for p in selectors.round_progress(actor=actor, round_=round_)
     ]
 
@@ -156,8 +163,14 @@ def round_results(request, round_id: int):
     if results is None:
         raise NotFound()
     run = results["run"]
-    return {"round_id": round_.pk, "run_id": run.pk, "respondents": run.respondents, "calibrated": run.calibrated,
-            "finished_at": run.finished_at, "estimates": results["estimates"]}
+    return {
+        "round_id": round_.pk,
+        "run_id": run.pk,
+        "respondents": run.respondents,
+        "calibrated": run.calibrated,
+        "finished_at": run.finished_at,
+        "estimates": results["estimates"],
+    }
 
 
 @router.post("/rounds/{round_id}/estimate", response={202: RunOut}, summary="Start scoring and estimation")
@@ -173,16 +186,25 @@ def round_estimate(request, round_id: int):
 def response_start(request, round_id: int, payload: ResponseStartIn):
     actor = actor_of(request)
     round_ = selectors.round_get(actor=actor, pk=round_id)
-    community = get_object_or_404(Place, code=payload.community)
-    response = services.response_start(actor=actor, round_=round_, community=community, sex=payload.sex,
-                                       age=payload.age, education=payload.education, area=payload.area,
-                                       key_population=payload.key_population,
-                                       respondent_label=payload.respondent_label)
+    community = place_by_code_or_none(payload.community)
+    if community is None:
+        raise NotFound()
+    response = services.response_start(
+        actor=actor,
+        round_=round_,
+        community=community,
+        sex=payload.sex,
+        age=payload.age,
+        education=payload.education,
+        area=payload.area,
+        key_population=payload.key_population,
+        respondent_label=payload.respondent_label,
+    )
     return Status(201, response)
 
 
 @router.get("/responses", response=list[ResponseOut], summary="Responses the caller may see")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def response_list(request, round: int | None = None, status: str = ""):
     actor = actor_of(request)
     round_ = selectors.round_get(actor=actor, pk=round) if round else None
@@ -199,8 +221,9 @@ def response_get(request, response_id: int):
 def response_answer(request, response_id: int, payload: AnswerIn):
     actor = actor_of(request)
     response = selectors.response_get(actor=actor, pk=response_id)
-    response = services.response_answer(actor=actor, response=response, question_code=payload.question,
-                                        value=payload.answer)
+    response = services.response_answer(
+        actor=actor, response=response, question_code=payload.question, value=payload.answer
+    )
     return response
 
 

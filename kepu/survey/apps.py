@@ -13,7 +13,28 @@ class SurveyConfig(AppConfig):
         from kepu.survey import measures, permissions, seed, tasks  # noqa: F401
 
         measures.register()
+        from kepu.survey import leader_figures
 
-        register_nav(_("Literacy survey"), "survey:home",
-                     {Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.RESIDENT},
-                     order=60, hint=_("Scientific literacy survey: answer, interview, review, results"))
+        leader_figures.register()
+
+        register_nav(
+            _("Literacy survey"),
+            "survey:home",
+            {Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.RESIDENT},
+            order=60,
+            hint=_("Scientific literacy survey: answer, interview, review, results"),
+        )
+
+        from kepu.core.home import register_card, register_todos
+        from kepu.survey import selectors
+        from kepu.survey.workflow import REVIEWER_ROLES
+
+        register_todos(selectors.worker_todos, REVIEWER_ROLES)
+        register_card(
+            _("Science literacy questionnaire"),
+            "survey:home",
+            icon="science",
+            audience={Role.RESIDENT},
+            hint=_("Answer a few questions when your community is in the survey"),
+            order=70,
+        )

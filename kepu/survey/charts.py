@@ -29,8 +29,9 @@ def _ticks(axis_max: float) -> list[float]:
 def interval_chart(rows, *, target: float | None = None) -> dict:
     """Horizontal point-and-interval chart: one row per estimate (label, estimate, ci_low, ci_high)."""
     rows = list(rows)
-    axis_max = _axis_max([r.ci_high if r.ci_high is not None else r.estimate for r in rows]
-                         + ([target] if target else []))
+    axis_max = _axis_max(
+        [r.ci_high if r.ci_high is not None else r.estimate for r in rows] + ([target] if target else [])
+    )
 
     def x(v: float) -> float:
         return round(LABEL_W + PLOT_W * max(0.0, min(v, axis_max)) / axis_max, 1)
@@ -39,18 +40,34 @@ def interval_chart(rows, *, target: float | None = None) -> dict:
     items = []
     for i, r in enumerate(rows):
         y = TOP + ROW_H * i + ROW_H / 2
-        items.append({
-            "label": r.label, "y": round(y, 1), "text_y": round(y + 5, 1), "x": x(r.estimate),
-            "x_low": x(r.ci_low) if r.ci_low is not None else None,
-            "x_high": x(r.ci_high) if r.ci_high is not None else None,
-            "value": r.estimate, "low": r.ci_low, "high": r.ci_high,
-            "bar_y1": round(y - 7, 1), "bar_y2": round(y + 7, 1),
-        })
+        items.append(
+            {
+                "label": r.label,
+                "y": round(y, 1),
+                "text_y": round(y + 5, 1),
+                "x": x(r.estimate),
+                "x_low": x(r.ci_low) if r.ci_low is not None else None,
+                "x_high": x(r.ci_high) if r.ci_high is not None else None,
+                "value": r.estimate,
+                "low": r.ci_low,
+                "high": r.ci_high,
+                "bar_y1": round(y - 7, 1),
+                "bar_y2": round(y + 7, 1),
+            }
+        )
     ticks = [{"x": x(t), "label": f"{t:.0%}"} for t in _ticks(axis_max)]
     return {
-        "width": LABEL_W + PLOT_W + VALUE_W, "height": height, "rows": items, "ticks": ticks,
-        "plot_left": LABEL_W, "plot_right": LABEL_W + PLOT_W, "axis_y": height - 20, "value_x": LABEL_W + PLOT_W + 10,
-        "target_x": x(target) if target else None, "target": target, "top": TOP - 8,
+        "width": LABEL_W + PLOT_W + VALUE_W,
+        "height": height,
+        "rows": items,
+        "ticks": ticks,
+        "plot_left": LABEL_W,
+        "plot_right": LABEL_W + PLOT_W,
+        "axis_y": height - 20,
+        "value_x": LABEL_W + PLOT_W + 10,
+        "target_x": x(target) if target else None,
+        "target": target,
+        "top": TOP - 8,
     }
 
 
@@ -78,8 +95,16 @@ def trend_chart(points: list[dict], *, target: float | None = None) -> dict:
 
     out = []
     for p in points:
-        out.append({**p, "x": px(p["year"]), "y": py(p["rate"]), "y_low": py(p["low"]) if p["low"] else None,
-                    "y_high": py(p["high"]) if p["high"] else None, "label_y": py(p["rate"]) - 12})
+        out.append(
+            {
+                **p,
+                "x": px(p["year"]),
+                "y": py(p["rate"]),
+                "y_low": py(p["low"]) if p["low"] else None,
+                "y_high": py(p["high"]) if p["high"] else None,
+                "label_y": py(p["rate"]) - 12,
+            }
+        )
     line = " ".join(f"{p['x']},{p['y']}" for p in out)
     step = 0.05
     ticks, v = [], vmin
@@ -87,8 +112,16 @@ def trend_chart(points: list[dict], *, target: float | None = None) -> dict:
         ticks.append({"y": py(v), "label": f"{v:.0%}", "text_y": py(v) + 4})
         v = round(v + step, 4)
     return {
-        "width": width, "height": height, "points": out, "line": line, "ticks": ticks, "left": left,
-        "right": width - right, "bottom": height - bottom, "year_y": height - bottom + 20,
-        "target": target, "target_y": py(target) if target else None,
+        "width": width,
+        "height": height,
+        "points": out,
+        "line": line,
+        "ticks": ticks,
+        "left": left,
+        "right": width - right,
+        "bottom": height - bottom,
+        "year_y": height - bottom + 20,
+        "target": target,
+        "target_y": py(target) if target else None,
         "target_label_y": (py(target) - 6) if target else None,
     }

@@ -2,7 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kepu.core.errors import Conflict, DomainError
+from kepu.core.errors import Conflict, DomainError  # noqa: F401 - Conflict for callers
+from kepu.core.workflow import WrongState
 
 
 class SurveyError(DomainError):
@@ -24,7 +25,7 @@ class AlreadyAnswered(SurveyError):
     default_message = _("You have already answered this round.")
 
 
-class BadTransition(Conflict):
+class BadTransition(WrongState):
     code = "survey_bad_transition"
     default_message = _("This change is not possible in the current state.")
 
@@ -42,8 +43,3 @@ class Incomplete(SurveyError):
 class ImportInvalid(SurveyError):
     code = "survey_import_invalid"
     default_message = _("The file could not be imported; nothing was changed.")
-
-
-class EstimationFailed(SurveyError):
-    code = "survey_estimation_failed"
-    default_message = _("The estimates could not be computed.")

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from kepu.places.models import Place, PlaceLevel
+from kepu.places.choices import PlaceLevel
+from kepu.places.selectors import place_by_code_or_none
 from kepu.survey.models import EstimationRun, GroupKind, LiteracyEstimate, Round, RunStatus
 
 
@@ -23,7 +24,7 @@ def _group(filters: dict) -> tuple[str, str] | None:
     code = filters.get("place")
     if not code:
         return GroupKind.CITY, ""
-    place = Place.objects.filter(code=str(code)).only("level").first()
+    place = place_by_code_or_none(code)
     if place is None:
         return None
     if place.level == PlaceLevel.DISTRICT:
@@ -52,8 +53,9 @@ def literacy_rate(filters: dict) -> Decimal:
     found: list[tuple[int, int, float]] = []  # (round year, preference, rate): a measured run beats a recorded one
     run = _latest_run(filters)
     if run is not None:
-        estimate = LiteracyEstimate.objects.filter(run=run, kind=kind, level=level).values_list(
-            "estimate", flat=True).first()
+        estimate = (
+            LiteracyEstimate.objects.filter(run=run, kind=kind, level=level).values_list("estimate", flat=True).first()
+        )
         if estimate is not None:
             found.append((run.round.year, 1, estimate))
     if kind == GroupKind.CITY:
@@ -74,11 +76,10 @@ def _records_url(filters: dict) -> str:
 def register() -> bool:
     """Offer the measure to plans when the plans app is installed."""
     try:
-        from kepu.plans.measures import register_measure
+        from kepu.core.measures import register_measure
     except ImportError:
         return False
     from django.utils.translation import gettext_lazy as _
 
-    register_measure("survey.literacy_rate", _("Citizens' scientific literacy rate"), "%", literacy_rate,
-                     _records_url)
+    register_measure("survey.literacy_rate", _("Citizens' scientific literacy rate"), "%", literacy_rate, _records_url)
     return True

@@ -99,8 +99,9 @@ class QuestionBank(TimeStampedModel):
 
 
 class Question(models.Model):
-    bank = models.ForeignKey(QuestionBank, verbose_name=_("question bank"), on_delete=models.CASCADE,
-                             related_name="questions")
+    bank = models.ForeignKey(
+        QuestionBank, verbose_name=_("question bank"), on_delete=models.CASCADE, related_name="questions"
+    )
     code = models.CharField(_("code"), max_length=20)
     position = models.PositiveSmallIntegerField(pgettext_lazy("ordering", "position"))
     dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
@@ -140,21 +141,30 @@ class Round(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=120)
     year = models.PositiveSmallIntegerField(_("year"))
-    owner = models.ForeignKey("orgs.Organization", verbose_name=_("run by"), on_delete=models.PROTECT,
-                              related_name="+")
-    bank = models.ForeignKey(QuestionBank, verbose_name=_("question bank"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="rounds")
-    rule = models.CharField(_("scoring rule"), max_length=20, choices=ScoringRuleChoice.choices,
-                            default=ScoringRuleChoice.CURRENT)
-    status = models.CharField(_("status"), max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT,
-                              db_index=True)
+    owner = models.ForeignKey("orgs.Organization", verbose_name=_("run by"), on_delete=models.PROTECT, related_name="+")
+    bank = models.ForeignKey(
+        QuestionBank,
+        verbose_name=_("question bank"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rounds",
+    )
+    rule = models.CharField(
+        _("scoring rule"), max_length=20, choices=ScoringRuleChoice.choices, default=ScoringRuleChoice.CURRENT
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT, db_index=True
+    )
     opens_on = models.DateField(_("opens on"), null=True, blank=True)
     closes_on = models.DateField(_("closes on"), null=True, blank=True)
     show_score = models.BooleanField(_("respondents see their score"), default=False)
-    target_rate = models.FloatField(_("target literacy rate"), null=True, blank=True,
-                                    validators=[MinValueValidator(0), MaxValueValidator(1)])
-    recorded_rate = models.FloatField(_("recorded literacy rate"), null=True, blank=True,
-                                      validators=[MinValueValidator(0), MaxValueValidator(1)])
+    target_rate = models.FloatField(
+        _("target literacy rate"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    recorded_rate = models.FloatField(
+        _("recorded literacy rate"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
     source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
@@ -169,17 +179,27 @@ class Round(TimeStampedModel):
     def is_open(self) -> bool:
         return self.status == RoundStatus.OPEN
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == RoundStatus.DRAFT
+
+    @property
+    def is_historic(self) -> bool:
+        """A recorded figure of an earlier survey, not a round run here."""
+        return self.status == RoundStatus.HISTORIC
+
 
 class Stratum(models.Model):
     """A stratum of the first sampling stage, e.g. 大兴区 · 城镇 (district × urban/rural)."""
 
     round = models.ForeignKey(Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="strata")
     code = models.CharField(_("code"), max_length=40)
-    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.PROTECT,
-                                 related_name="+")
+    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
     area = models.CharField(_("urban/rural"), max_length=8, choices=Area.choices)
     psu_population = models.PositiveIntegerField(
-        _("streets in the population"), null=True, blank=True,
+        _("streets in the population"),
+        null=True,
+        blank=True,
         help_text=_("Number of streets/towns in this stratum's population, for the finite population correction."),
     )
     quota = models.PositiveIntegerField(_("quota (respondents)"), default=0)
@@ -198,8 +218,7 @@ class SampledStreet(models.Model):
     """A primary sampling unit (PSU): a street or town drawn in a stratum."""
 
     stratum = models.ForeignKey(Stratum, verbose_name=_("stratum"), on_delete=models.CASCADE, related_name="streets")
-    place = models.ForeignKey("places.Place", verbose_name=_("street/town"), on_delete=models.PROTECT,
-                              related_name="+")
+    place = models.ForeignKey("places.Place", verbose_name=_("street/town"), on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("sampled street")
@@ -213,15 +232,19 @@ class SampledStreet(models.Model):
 class SampledCommunity(models.Model):
     """A secondary sampling unit (SSU): a community drawn in a sampled street, with its base weight."""
 
-    street = models.ForeignKey(SampledStreet, verbose_name=_("sampled street"), on_delete=models.CASCADE,
-                               related_name="communities")
-    place = models.ForeignKey("places.Place", verbose_name=_("community/village"), on_delete=models.PROTECT,
-                              related_name="+")
+    street = models.ForeignKey(
+        SampledStreet, verbose_name=_("sampled street"), on_delete=models.CASCADE, related_name="communities"
+    )
+    place = models.ForeignKey(
+        "places.Place", verbose_name=_("community/village"), on_delete=models.PROTECT, related_name="+"
+    )
     # Denormalized so that a resident's community finds its round sample in one query.
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", editable=False)
-    base_weight = models.FloatField(_("base weight"), validators=[MinValueValidator(0)],
-                                    help_text=_("Residents represented by each respondent (inverse inclusion "
-                                                "probability)."))
+    base_weight = models.FloatField(
+        _("base weight"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Residents represented by each respondent (inverse inclusion probability)."),
+    )
 
     class Meta:
         verbose_name = _("sampled community")
@@ -259,12 +282,16 @@ class PopulationMargin(models.Model):
         verbose_name = _("population margin")
         verbose_name_plural = _("population margins")
         ordering = ["round", "variable", "level"]
-        constraints = [
-            models.UniqueConstraint(fields=["round", "variable", "level"], name="survey_margin_unique_cell")
-        ]
+        constraints = [models.UniqueConstraint(fields=["round", "variable", "level"], name="survey_margin_unique_cell")]
 
     def __str__(self):
         return f"{self.variable}={self.level}: {self.total:.0f}"
+
+    @property
+    def level_display(self) -> str:
+        """The level in words: "110115|female" reads 110115 · 女 (codes of sex, education and area named)."""
+        names = {**dict(Sex.choices), **dict(Education.choices), **dict(Area.choices)}
+        return " · ".join(str(names.get(part, part)) for part in self.level.split("|"))
 
 
 class ResponseStatus(models.TextChoices):
@@ -283,29 +310,50 @@ class Response(TimeStampedModel):
     """
 
     round = models.ForeignKey(Round, verbose_name=_("round"), on_delete=models.PROTECT, related_name="responses")
-    unit = models.ForeignKey(SampledCommunity, verbose_name=_("sampled community"), on_delete=models.PROTECT,
-                             related_name="responses")
-    place = models.ForeignKey("places.Place", verbose_name=_("community/village"), on_delete=models.PROTECT,
-                              related_name="+")
-    respondent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("respondent"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="survey_responses")
-    interviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("interviewer"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="survey_interviews")
+    unit = models.ForeignKey(
+        SampledCommunity, verbose_name=_("sampled community"), on_delete=models.PROTECT, related_name="responses"
+    )
+    place = models.ForeignKey(
+        "places.Place", verbose_name=_("community/village"), on_delete=models.PROTECT, related_name="+"
+    )
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("respondent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_responses",
+    )
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("interviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_interviews",
+    )
     respondent_label = models.CharField(_("respondent (as noted by the interviewer)"), max_length=50, blank=True)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
-    age = models.PositiveSmallIntegerField(_("age"), validators=[MinValueValidator(MIN_AGE),
-                                                                  MaxValueValidator(MAX_AGE)])
+    age = models.PositiveSmallIntegerField(
+        _("age"), validators=[MinValueValidator(MIN_AGE), MaxValueValidator(MAX_AGE)]
+    )
     education = models.CharField(_("education"), max_length=16, choices=Education.choices)
     area = models.CharField(_("urban/rural"), max_length=8, choices=Area.choices)
-    key_population = models.CharField(_("key population"), max_length=12, choices=KeyPopulation.choices,
-                                      blank=True)
+    key_population = models.CharField(_("key population"), max_length=12, choices=KeyPopulation.choices, blank=True)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     position = models.PositiveSmallIntegerField(_("current question"), default=0)
-    status = models.CharField(_("status"), max_length=12, choices=ResponseStatus.choices,
-                              default=ResponseStatus.IN_PROGRESS, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ResponseStatus.choices, default=ResponseStatus.IN_PROGRESS, db_index=True
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_reason = models.CharField(_("reason"), max_length=300, blank=True)
     # Written by the scoring job.
@@ -320,13 +368,20 @@ class Response(TimeStampedModel):
         ordering = ["-created_at", "-pk"]
         constraints = [
             # A resident answers a round once; interviewer entries without an account are many.
-            models.UniqueConstraint(fields=["round", "respondent"], condition=models.Q(respondent__isnull=False),
-                                    name="survey_one_response_per_resident"),
+            models.UniqueConstraint(
+                fields=["round", "respondent"],
+                condition=models.Q(respondent__isnull=False),
+                name="survey_one_response_per_resident",
+            ),
         ]
         indexes = [models.Index(fields=["round", "status"])]
 
     def __str__(self):
         return f"#{self.pk} {self.round}"
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status == ResponseStatus.IN_PROGRESS
 
     @property
     def age_group(self) -> str:
@@ -345,8 +400,14 @@ class EstimationRun(TimeStampedModel):
 
     round = models.ForeignKey(Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
-                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     rule = models.CharField(_("scoring rule"), max_length=20, blank=True)
@@ -363,6 +424,10 @@ class EstimationRun(TimeStampedModel):
 
     def __str__(self):
         return f"{self.round} · {self.get_status_display()}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == RunStatus.DONE
 
 
 class GroupKind(models.TextChoices):

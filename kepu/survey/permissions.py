@@ -25,6 +25,16 @@ class RoundAction:
     INTERVIEW = "interview"
     VIEW_PROGRESS = "view_progress"
     VIEW_RESULTS = "view_results"
+    #: Start a new round (the city office designs them).
+    CREATE = "create"
+    #: Answer rounds for oneself (a resident): the survey's home lists one's own questionnaires.
+    RESPOND = "respond"
+    #: Enter questionnaires for residents (an interviewer): the home lists one's entries.
+    ENTER = "enter"
+    #: Run a round from the office side (progress, review queue, results): the home links there.
+    OVERSEE = "oversee"
+    #: The population margins the weights are raked to (the city office imports and checks them).
+    VIEW_MARGINS = "view_margins"
 
 
 class ResponseAction:
@@ -32,6 +42,10 @@ class ResponseAction:
     EDIT = "edit"
     REVIEW = "review"
     VIEW_SCORE = "view_score"
+    #: The answer key, the score and who reviewed it: the offices, not the people who answered.
+    VIEW_KEY = "view_key"
+    #: The response is the actor's own answer (the page thanks them once it is submitted).
+    ANSWERED_BY = "answered_by"
 
 
 @register
@@ -55,6 +69,16 @@ class RoundPolicy(Policy):
     def can(self, actor, action, obj=None):
         if obj is None:
             return False
+        if action == RoundAction.CREATE:
+            return actor.is_city
+        if action == RoundAction.RESPOND:
+            return actor.role == Role.RESIDENT
+        if action == RoundAction.ENTER:
+            return actor.role in INTERVIEWER_ROLES
+        if action == RoundAction.OVERSEE:
+            return actor.role in REVIEWER_ROLES
+        if action == RoundAction.VIEW_MARGINS:
+            return actor.is_city
         if action == RoundAction.MANAGE:
             return actor.is_city and obj.status != RoundStatus.HISTORIC
         if action == RoundAction.VIEW:
@@ -64,8 +88,11 @@ class RoundPolicy(Policy):
         if action == RoundAction.INTERVIEW:
             return actor.role in INTERVIEWER_ROLES and obj.is_open
         if action == RoundAction.VIEW_PROGRESS:
-            return actor.role in REVIEWER_ROLES and obj.status != RoundStatus.HISTORIC and (
-                actor.is_city or obj.status != RoundStatus.DRAFT)
+            return (
+                actor.role in REVIEWER_ROLES
+                and obj.status != RoundStatus.HISTORIC
+                and (actor.is_city or obj.status != RoundStatus.DRAFT)
+            )
         if action == RoundAction.VIEW_RESULTS:
             return actor.role in REVIEWER_ROLES and (actor.is_city or obj.status != RoundStatus.DRAFT)
         return False
@@ -101,9 +128,17 @@ class ResponsePolicy(Policy):
             return False
         if action == ResponseAction.REVIEW:
             return actor.role in REVIEWER_ROLES and covers(actor, obj.place.path)
+        if action == ResponseAction.VIEW_KEY:
+            return actor.role in REVIEWER_ROLES
+        if action == ResponseAction.ANSWERED_BY:
+            return actor.role == Role.RESIDENT and obj.respondent_id == actor.user.pk
         if action == ResponseAction.VIEW_SCORE:
-            return (actor.role == Role.RESIDENT and obj.respondent_id == actor.user.pk and obj.round.show_score
-                    and obj.total_score is not None)
+            return (
+                actor.role == Role.RESIDENT
+                and obj.respondent_id == actor.user.pk
+                and obj.round.show_score
+                and obj.total_score is not None
+            )
         return False
 
 
@@ -121,5 +156,8 @@ class EstimatePolicy(Policy):
         return queryset.none()
 
     def can(self, actor, action, obj=None):
-        return action == "view" and obj is not None and self.scope(
-            actor, LiteracyEstimate.objects.filter(pk=obj.pk)).exists()
+        return (
+            action == "view"
+            and obj is not None
+            and self.scope(actor, LiteracyEstimate.objects.filter(pk=obj.pk)).exists()
+        )

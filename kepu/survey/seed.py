@@ -18,7 +18,8 @@ from kepu.accounts.models import Membership, User
 from kepu.core.actor import Actor
 from kepu.core.roles import Role
 from kepu.core.seeding import SeedContext, seeder
-from kepu.places.models import Place, PlaceLevel
+from kepu.places.choices import PlaceLevel
+from kepu.places.models import Place
 from kepu.places.seed import DEMO_DISTRICTS
 from kepu.survey import services
 from kepu.survey.models import (
@@ -33,9 +34,22 @@ from kepu.survey.models import (
 BANK_FILE = Path(__file__).parent / "data" / "bank_2026.json"
 #: Residents aged 18-69 by district (approximate, in thousands), for the demo margins.
 ADULTS = {
-    "110101": 480, "110102": 760, "110105": 2400, "110106": 1400, "110107": 390, "110108": 2250,
-    "110109": 270, "110111": 920, "110112": 1350, "110113": 980, "110114": 1600, "110115": 1450,
-    "110116": 320, "110117": 330, "110118": 390, "110119": 250,
+    "110101": 480,
+    "110102": 760,
+    "110105": 2400,
+    "110106": 1400,
+    "110107": 390,
+    "110108": 2250,
+    "110109": 270,
+    "110111": 920,
+    "110112": 1350,
+    "110113": 980,
+    "110114": 1600,
+    "110115": 1450,
+    "110116": 320,
+    "110117": 330,
+    "110118": 390,
+    "110119": 250,
 }
 AGE_SHARES = {"18-29": 0.19, "30-39": 0.25, "40-49": 0.21, "50-59": 0.19, "60-69": 0.16}
 EDU_SHARES = {"primary": 0.07, "junior_high": 0.24, "senior_high": 0.22, "college": 0.47}
@@ -64,8 +78,9 @@ def _sample_rows(ctx: SeedContext, districts: list[Place], per_street: int, stre
             # The first street is always drawn so that the demo logins' community is in the sample.
             chosen = in_stratum[:1] + ctx.rng.sample(in_stratum[1:], min(streets_per_stratum - 1, len(in_stratum) - 1))
             for street in chosen:
-                communities = list(Place.objects.filter(parent=street, level=PlaceLevel.COMMUNITY)
-                                   .order_by("code")[:per_street])
+                communities = list(
+                    Place.objects.filter(parent=street, level=PlaceLevel.COMMUNITY).order_by("code")[:per_street]
+                )
                 for c in communities:
                     plan.append((district, area, street, c, len(in_stratum)))
     return rows, plan
@@ -113,9 +128,14 @@ def _demographics(rng, area: str) -> dict:
 
 
 def _answers(rng, questions, demo: dict, community_effect: float) -> dict:
-    ability = (-0.75 + {"primary": -1.2, "junior_high": -0.55, "senior_high": 0.1, "college": 0.75}[demo["education"]]
-               + (0.25 if demo["area"] == "urban" else -0.2) - 0.012 * (demo["age"] - 40) + community_effect
-               + rng.gauss(0, 0.75))
+    ability = (
+        -0.75
+        + {"primary": -1.2, "junior_high": -0.55, "senior_high": 0.1, "college": 0.75}[demo["education"]]
+        + (0.25 if demo["area"] == "urban" else -0.2)
+        - 0.012 * (demo["age"] - 40)
+        + community_effect
+        + rng.gauss(0, 0.75)
+    )
     out = {}
     for j, q in enumerate(questions):
         easiness = 1.5 - 0.09 * j if q.dimension == "knowledge" else 0.9 - 0.05 * j
@@ -136,17 +156,30 @@ def seed_survey(ctx: SeedContext) -> None:
     bank = services.bank_import(actor=city, data=json.loads(BANK_FILE.read_text(encoding="utf-8")))
     # Only the figures the city has published are recorded (see docs/DOMAIN.md).
     for year, rate, source in ((2020, 0.2407, "北京市科协发布"), (2023, 0.2768, "北京市科协发布")):
-        services.round_record_historic(actor=city, name=f"{year}年北京市公民科学素质调查", year=year,
-                                       rate=round(rate, 4), source=source, target_rate=0.28)
+        services.round_record_historic(
+            actor=city,
+            name=f"{year}年北京市公民科学素质调查",
+            year=year,
+            rate=round(rate, 4),
+            source=source,
+            target_rate=0.28,
+        )
     round_ = services.round_create(
-        actor=city, name="2026年北京市公民科学素质调查", year=2026, bank=bank, show_score=True, target_rate=0.28,
-        opens_on=date(2026, 9, 1), closes_on=date(2026, 12, 31))
+        actor=city,
+        name="2026年北京市公民科学素质调查",
+        year=2026,
+        bank=bank,
+        show_score=True,
+        target_rate=0.28,
+        opens_on=date(2026, 9, 1),
+        closes_on=date(2026, 12, 31),
+    )
     codes = None if ctx.is_city else DEMO_DISTRICTS
-    districts = list(Place.objects.filter(level=PlaceLevel.DISTRICT, **({"code__in": codes} if codes else {}))
-                     .order_by("code"))
+    districts = list(
+        Place.objects.filter(level=PlaceLevel.DISTRICT, **({"code__in": codes} if codes else {})).order_by("code")
+    )
     per_community = 30 if ctx.is_city else 25
-    header, plan = _sample_rows(ctx, districts, per_street=4,
-                                streets_per_stratum=4)
+    header, plan = _sample_rows(ctx, districts, per_street=4, streets_per_stratum=4)
     adults = {d.code: ADULTS.get(d.code, 500) * 1000 for d in districts}
     stratum_communities: dict[tuple, int] = {}
     for district, area, *_rest in plan:
@@ -166,18 +199,28 @@ def seed_survey(ctx: SeedContext) -> None:
     run = EstimationRun.objects.create(round=round_, requested_by=city.user, rule=round_.rule)
     run = services.estimation_execute(run_id=run.pk)
     city_row = run.estimates.filter(kind="city").first()
-    ctx.out(f"    {n} questionnaires; estimation {run.status}"
-            + (f": {city_row.estimate:.2%} literate" if city_row else f" ({run.error_message})"))
+    ctx.out(
+        f"    {n} questionnaires; estimation {run.status}"
+        + (f": {city_row.estimate:.2%} literate" if city_row else f" ({run.error_message})")
+    )
 
 
 def _bulk_responses(ctx: SeedContext, round_: Round, per_community: int) -> int:
     rng = ctx.rng
     questions = list(round_.bank.questions.order_by("position"))
     units = list(SampledCommunity.objects.filter(round=round_).select_related("place__parent", "street__stratum"))
-    street_staff = {m.organization.place_id: m.user for m in Membership.objects.filter(
-        role=Role.STREET_STAFF, is_active=True).select_related("organization", "user")}
-    reviewers = {m.organization.place.code: m.user for m in Membership.objects.filter(
-        role=Role.DISTRICT_ADMIN, is_active=True).select_related("organization__place", "user")}
+    street_staff = {
+        m.organization.place_id: m.user
+        for m in Membership.objects.filter(role=Role.STREET_STAFF, is_active=True).select_related(
+            "organization", "user"
+        )
+    }
+    reviewers = {
+        m.organization.place.code: m.user
+        for m in Membership.objects.filter(role=Role.DISTRICT_ADMIN, is_active=True).select_related(
+            "organization__place", "user"
+        )
+    }
     city_user = User.objects.filter(memberships__role=Role.CITY_ADMIN).first()
     now = timezone.now()
     batch: list[Response] = []
@@ -188,18 +231,34 @@ def _bulk_responses(ctx: SeedContext, round_: Round, per_community: int) -> int:
         for k in range(per_community):
             demo = _demographics(rng, area)
             roll = rng.random()
-            status = (ResponseStatus.APPROVED if roll < 0.88 else ResponseStatus.SUBMITTED if roll < 0.93
-                      else ResponseStatus.ON_HOLD if roll < 0.96 else ResponseStatus.REJECTED)
+            status = (
+                ResponseStatus.APPROVED
+                if roll < 0.88
+                else ResponseStatus.SUBMITTED
+                if roll < 0.93
+                else ResponseStatus.ON_HOLD
+                if roll < 0.96
+                else ResponseStatus.REJECTED
+            )
             submitted = now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
             reviewed = status not in (ResponseStatus.SUBMITTED,)
-            batch.append(Response(
-                round=round_, unit=unit, place=unit.place, interviewer=street_staff.get(unit.place.parent_id),
-                respondent_label=f"{unit.place.name}-{k + 1:02d}", answers=_answers(rng, questions, demo, effect),
-                position=len(questions), status=status, submitted_at=submitted,
-                reviewed_by=(reviewers.get(unit.place.district_code) or city_user) if reviewed else None,
-                reviewed_at=submitted + timedelta(days=2) if reviewed else None,
-                review_reason=rng.choice(REJECT_REASONS) if status == ResponseStatus.REJECTED else "", **demo,
-            ))
+            batch.append(
+                Response(
+                    round=round_,
+                    unit=unit,
+                    place=unit.place,
+                    interviewer=street_staff.get(unit.place.parent_id),
+                    respondent_label=f"{unit.place.name}-{k + 1:02d}",
+                    answers=_answers(rng, questions, demo, effect),
+                    position=len(questions),
+                    status=status,
+                    submitted_at=submitted,
+                    reviewed_by=(reviewers.get(unit.place.district_code) or city_user) if reviewed else None,
+                    reviewed_at=submitted + timedelta(days=2) if reviewed else None,
+                    review_reason=rng.choice(REJECT_REASONS) if status == ResponseStatus.REJECTED else "",
+                    **demo,
+                )
+            )
             if len(batch) >= 2000:
                 with transaction.atomic():
                     Response.objects.bulk_create(batch)
@@ -210,4 +269,3 @@ def _bulk_responses(ctx: SeedContext, round_: Round, per_community: int) -> int:
             Response.objects.bulk_create(batch)
         total += len(batch)
     return total
-

@@ -11,7 +11,6 @@ from kepu.core.actor import Actor
 from kepu.core.errors import NotAllowed
 from kepu.core.permissions import can, get_visible, scope
 from kepu.core.roles import Role
-from kepu.places.models import Place
 from kepu.survey.models import (
     AgeGroup,
     Area,
@@ -48,10 +47,6 @@ def round_get(*, actor: Actor, pk: int) -> Round:
     return get_visible(actor, Round.objects.select_related("owner__place", "bank"), pk=pk)
 
 
-def open_rounds(*, actor: Actor) -> QuerySet[Round]:
-    return round_list(actor=actor).filter(status=RoundStatus.OPEN)
-
-
 def sampled_communities(*, actor: Actor, round_: Round) -> QuerySet[SampledCommunity]:
     """The communities a questionnaire may be filled for: the sample, within an interviewer's area."""
     qs = SampledCommunity.objects.filter(round=round_).select_related("place__parent", "street__stratum__district")
@@ -72,8 +67,13 @@ def response_list(*, actor: Actor, round_: Round | None = None, status: str = ""
 
 
 def response_get(*, actor: Actor, pk: int) -> Response:
-    return get_visible(actor, Response.objects.select_related("round__bank", "place__parent", "unit", "respondent",
-                                                              "interviewer", "reviewed_by"), pk=pk)
+    return get_visible(
+        actor,
+        Response.objects.select_related(
+            "round__bank", "place__parent", "unit", "respondent", "interviewer", "reviewed_by"
+        ),
+        pk=pk,
+    )
 
 
 def my_response(*, actor: Actor, round_: Round) -> Response | None:
@@ -85,33 +85,49 @@ def my_response(*, actor: Actor, round_: Round) -> Response | None:
 def review_queue(*, actor: Actor, round_: Round) -> QuerySet[Response]:
     if not can(actor, RoundAction.VIEW_PROGRESS, round_):
         raise NotAllowed()
-    return response_list(actor=actor, round_=round_).filter(
-        status__in=[ResponseStatus.SUBMITTED, ResponseStatus.ON_HOLD]).order_by("submitted_at", "pk")
+    return (
+        response_list(actor=actor, round_=round_)
+        .filter(status__in=[ResponseStatus.SUBMITTED, ResponseStatus.ON_HOLD])
+        .order_by("submitted_at", "pk")
+    )
 
 
 def round_progress(*, actor: Actor, round_: Round) -> list[dict]:
     """Per stratum: quota, responses submitted, approved, on hold, not approved (scoped to the actor's area)."""
     if not can(actor, RoundAction.VIEW_PROGRESS, round_):
         raise NotAllowed()
-    strata = Stratum.objects.filter(round=round_).select_related("district").annotate(
-        n_streets=Count("streets", distinct=True))
+    strata = (
+        Stratum.objects.filter(round=round_)
+        .select_related("district")
+        .annotate(n_streets=Count("streets", distinct=True))
+    )
     if not actor.is_city:
         strata = strata.filter(district__path__startswith=actor.area_path or "\x00")
     counts = defaultdict(lambda: defaultdict(int))
-    for row in (Response.objects.filter(round=round_, unit__street__stratum__in=strata)
-                .values("unit__street__stratum_id", "status").annotate(n=Count("pk"))):
+    for row in (
+        Response.objects.filter(round=round_, unit__street__stratum__in=strata)
+        .values("unit__street__stratum_id", "status")
+        .annotate(n=Count("pk"))
+    ):
         counts[row["unit__street__stratum_id"]][row["status"]] = row["n"]
     out = []
     for s in strata.order_by("code"):
         c = counts[s.pk]
         done = c[ResponseStatus.SUBMITTED] + c[ResponseStatus.APPROVED] + c[ResponseStatus.ON_HOLD]
-        out.append({
-            "stratum": s, "quota": s.quota, "streets": s.n_streets, "in_progress": c[ResponseStatus.IN_PROGRESS],
-            "submitted": c[ResponseStatus.SUBMITTED], "approved": c[ResponseStatus.APPROVED],
-            "on_hold": c[ResponseStatus.ON_HOLD], "rejected": c[ResponseStatus.REJECTED],
-            "percent": min(100, round(100 * c[ResponseStatus.APPROVED] / s.quota)) if s.quota else 0,
-            "done": done,
-        })
+        out.append(
+            {
+                "stratum": s,
+                "quota": s.quota,
+                "streets": s.n_streets,
+                "in_progress": c[ResponseStatus.IN_PROGRESS],
+                "submitted": c[ResponseStatus.SUBMITTED],
+                "approved": c[ResponseStatus.APPROVED],
+                "on_hold": c[ResponseStatus.ON_HOLD],
+                "rejected": c[ResponseStatus.REJECTED],
+                "percent": min(100, round(100 * c[ResponseStatus.APPROVED] / s.quota)) if s.quota else 0,
+                "done": done,
+            }
+        )
     return out
 
 
@@ -150,8 +166,12 @@ def round_results(*, actor: Actor, round_: Round) -> dict | None:
         order = {level: i for i, level in enumerate(labels)}
         groups[kind].sort(key=lambda e: order.get(e.level, len(order)))
     ordered = [(kind, str(label), groups[kind]) for kind, label in GroupKind.choices if groups.get(kind)]
-    return {"run": run, "groups": ordered, "estimates": estimates,
-            "city": groups[GroupKind.CITY][0] if groups.get(GroupKind.CITY) else None}
+    return {
+        "run": run,
+        "groups": ordered,
+        "estimates": estimates,
+        "city": groups[GroupKind.CITY][0] if groups.get(GroupKind.CITY) else None,
+    }
 
 
 def trend(*, actor: Actor) -> list[dict]:
@@ -167,17 +187,60 @@ def trend(*, actor: Actor) -> list[dict]:
     for r in rounds.order_by("year", "pk"):
         if r.status == RoundStatus.HISTORIC:
             if actor.is_city and r.recorded_rate is not None:
-                points.append({"year": r.year, "name": r.name, "rate": r.recorded_rate, "low": None, "high": None,
-                               "recorded": True, "target": r.target_rate, "round": r})
+                points.append(
+                    {
+                        "year": r.year,
+                        "name": r.name,
+                        "rate": r.recorded_rate,
+                        "low": None,
+                        "high": None,
+                        "recorded": True,
+                        "target": r.target_rate,
+                        "round": r,
+                    }
+                )
             continue
         run = latest_done_run(round_=r)
-        e = scope(actor, LiteracyEstimate.objects.filter(run=run)).filter(
-            kind=GroupKind.CITY if actor.is_city else GroupKind.DISTRICT).first()
+        e = (
+            scope(actor, LiteracyEstimate.objects.filter(run=run))
+            .filter(kind=GroupKind.CITY if actor.is_city else GroupKind.DISTRICT)
+            .first()
+        )
         if e is not None:
-            points.append({"year": r.year, "name": r.name, "rate": e.estimate, "low": e.ci_low, "high": e.ci_high,
-                           "recorded": False, "target": r.target_rate, "round": r})
+            points.append(
+                {
+                    "year": r.year,
+                    "name": r.name,
+                    "rate": e.estimate,
+                    "low": e.ci_low,
+                    "high": e.ci_high,
+                    "recorded": False,
+                    "target": r.target_rate,
+                    "round": r,
+                }
+            )
     return points
 
 
-def district_choices() -> list[Place]:
-    return list(Place.objects.filter(level="district").order_by("code"))
+def worker_todos(actor: Actor) -> list:
+    """Offices: questionnaires waiting for review in each open round of their area (审核)."""
+    from django.db.models import Count, Min
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from kepu.core.home import Todo
+    from kepu.survey.models import RoundStatus
+
+    out = []
+    for round_ in round_list(actor=actor).filter(status=RoundStatus.OPEN):
+        row = review_queue(actor=actor, round_=round_).order_by().aggregate(n=Count("pk"), oldest=Min("submitted_at"))
+        out.append(
+            Todo(
+                _("Questionnaires to review in %(round)s") % {"round": round_.name},
+                row["n"],
+                reverse("survey:queue", args=[round_.pk]),
+                row["oldest"],
+                key=f"survey-review-{round_.pk}",
+            )
+        )
+    return out

@@ -2,15 +2,14 @@
 
 from datetime import date, datetime
 
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from kepu.core.api import actor_of
+from kepu.core.api import Pages, actor_of
 from kepu.core.errors import DomainError, NotFound
 from kepu.core.permissions import scope
-from kepu.orgs.models import Organization
-from kepu.places.models import Place
+from kepu.orgs.selectors import organization_by_pk, organization_visible
+from kepu.places.selectors import place_by_code_or_none
 from kepu.volunteers import selectors, services
 from kepu.volunteers.models import HoursReport, JoinRequest
 
@@ -28,6 +27,8 @@ class RegisterIn(Schema):
     availability: list[str] = []
     education: str = ""
     title: str = ""
+    #: Explicit consent to the use of the real name and ID number (PIPL); required.
+    agree: bool = False
 
 
 class VolunteerOut(Schema):
@@ -53,7 +54,7 @@ class VolunteerOut(Schema):
         return obj.street.name if obj.street_id else None
 
 
-class MeOut(VolunteerOut):
+class VolunteerMeOut(VolunteerOut):
     hours: float
     stars: int
 
@@ -116,7 +117,7 @@ class EntryOut(Schema):
         return obj.organization.name
 
 
-class ReportIn(Schema):
+class HoursReportIn(Schema):
     organization_id: int
     served_on: date
     minutes: int
@@ -177,7 +178,7 @@ class VerifyOut(Schema):
 
 
 class _WithTotals:
-    """A volunteer with their totals, for ``MeOut`` (the model's own ``hours`` is the ledger relation)."""
+    """A volunteer with their totals, for ``VolunteerMeOut`` (the model's own ``hours`` is the ledger relation)."""
 
     def __init__(self, volunteer, minutes: int):
         self._volunteer = volunteer
@@ -195,7 +196,7 @@ def _me(actor):
     return volunteer
 
 
-@router.get("/me", response=MeOut, summary="My volunteer profile (ID and phone masked), hours and stars")
+@router.get("/me", response=VolunteerMeOut, summary="My volunteer profile (ID and phone masked), hours and stars")
 def me(request):
     volunteer = _me(actor_of(request))
     minutes = selectors.volunteer_minutes(volunteer)
@@ -204,9 +205,12 @@ def me(request):
 
 @router.post("/register", response={201: VolunteerOut}, summary="Register as a science volunteer (real name)")
 def register(request, payload: RegisterIn):
+    from django.conf import settings
+
     data = payload.dict()
+    data["consent_version"] = settings.KEPU_POLICY_VERSION if data.pop("agree") else ""
     code = data.pop("street_code")
-    street = Place.objects.filter(code=code).first() if code else None
+    street = place_by_code_or_none(code) if code else None
     if code and street is None:
         raise DomainError(code="street_invalid")
     return Status(201, services.volunteer_register(actor=actor_of(request), street=street, **data))
@@ -215,7 +219,9 @@ def register(request, payload: RegisterIn):
 @router.post("/join", response=IdOut, summary="Ask to join a volunteer organization")
 def join(request, payload: JoinIn):
     actor = actor_of(request)
-    org = get_object_or_404(Organization, pk=payload.organization_id)
+    org = organization_by_pk(payload.organization_id)
+    if org is None:
+        raise NotFound()
     jr = services.join_request_create(actor=actor, volunteer=_me(actor), organization=org)
     return {"id": jr.pk, "status": jr.status}
 
@@ -231,7 +237,7 @@ def join_decide(request, request_id: int, payload: DecisionIn):
 
 
 @router.get("/needs", response=list[NeedOut], summary="Needs the caller may see")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def needs(request, open_only: bool = False):
     return selectors.need_list(actor=actor_of(request), open_only=open_only)
 
@@ -242,8 +248,11 @@ def signup(request, need_id: int):
     return Status(201, services.signup_create(actor=actor, need=selectors.need_get(actor=actor, pk=need_id)))
 
 
-@router.post("/needs/{need_id}/presence", response=SignUpOut,
-             summary="Team leader: sign a volunteer in or out by the code in their QR")
+@router.post(
+    "/needs/{need_id}/presence",
+    response=SignUpOut,
+    summary="Team leader: sign a volunteer in or out by the code in their QR",
+)
 def presence(request, need_id: int, payload: PresenceIn):
     actor = actor_of(request)
     need = selectors.need_get(actor=actor, pk=need_id)
@@ -252,7 +261,7 @@ def presence(request, need_id: int, payload: PresenceIn):
 
 
 @router.get("/hours", response=list[EntryOut], summary="Hours ledger entries the caller may see")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def hours(request, organization_id: int | None = None):
     return selectors.hours_entries(actor=actor_of(request), organization_id=organization_id)
 
@@ -260,18 +269,25 @@ def hours(request, organization_id: int | None = None):
 @router.get("/organizations/{organization_id}/total", response=TotalOut, summary="An organization's hours total")
 def org_total(request, organization_id: int):
     actor = actor_of(request)
-    if not scope(actor, Organization.objects.filter(pk=organization_id)).exists():
+    if not organization_visible(actor, organization_id):
         raise NotFound()
     minutes = selectors.organization_minutes(organization_id)
     return {"organization_id": organization_id, "minutes": minutes, "hours": round(minutes / 60, 1)}
 
 
 @router.post("/reports", response={201: IdOut}, summary="Report hours for the organization to approve")
-def report(request, payload: ReportIn):
+def report(request, payload: HoursReportIn):
     actor = actor_of(request)
-    org = get_object_or_404(Organization, pk=payload.organization_id)
-    r = services.hours_report_create(actor=actor, organization=org, served_on=payload.served_on,
-                                     minutes=payload.minutes, description=payload.description)
+    org = organization_by_pk(payload.organization_id)
+    if org is None:
+        raise NotFound()
+    r = services.hours_report_create(
+        actor=actor,
+        organization=org,
+        served_on=payload.served_on,
+        minutes=payload.minutes,
+        description=payload.description,
+    )
     return Status(201, {"id": r.pk, "status": r.status})
 
 
@@ -286,7 +302,7 @@ def report_decide(request, report_id: int, payload: DecisionIn):
 
 
 @router.get("/people", response=list[VolunteerOut], summary="Volunteers the caller may see (masked)")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def people(request, q: str = ""):
     return selectors.volunteer_list(actor=actor_of(request), q=q)
 
@@ -298,15 +314,35 @@ def reveal(request, volunteer_id: int, payload: RevealIn):
     return {"value": services.volunteer_reveal(actor=actor, volunteer=volunteer, field=payload.field)}
 
 
-@router.get("/experts", response=list[ExpertOut],
-            summary="Search the expert library (the count stops at 1,001: more than 1,000 asks for a filter)")
-@paginate(PageNumberPagination, page_size=20)
-def experts(request, q: str = "", field: str = "", district_id: int | None = None, available: bool | None = None,
-            audience: str = "", emergency: bool | None = None, emergency_field: str = ""):
+@router.get(
+    "/experts",
+    response=list[ExpertOut],
+    summary="Search the expert library (the count stops at 1,001: more than 1,000 asks for a filter)",
+)
+@paginate(Pages, page_size=20)
+def experts(
+    request,
+    q: str = "",
+    field: str = "",
+    district_id: int | None = None,
+    available: bool | None = None,
+    audience: str = "",
+    emergency: bool | None = None,
+    emergency_field: str = "",
+):
     # The same capped matches as the web page: counting a common word over 100,000 experts is the slow part.
-    return selectors.ExpertMatches(selectors.expert_search(
-        actor=actor_of(request), q=q, field=field, district_id=district_id, available=available, audience=audience,
-        emergency=emergency, emergency_field=emergency_field))
+    return selectors.ExpertMatches(
+        selectors.expert_search(
+            actor=actor_of(request),
+            q=q,
+            field=field,
+            district_id=district_id,
+            available=available,
+            audience=audience,
+            emergency=emergency,
+            emergency_field=emergency_field,
+        )
+    )
 
 
 @router.post("/experts/{expert_id}/invitations", response={201: IdOut}, summary="Invite an expert")
@@ -323,5 +359,11 @@ def verify(request, number: str):
     if cert is None:
         raise NotFound()
     v = cert.volunteer
-    return {"valid": True, "number": cert.number, "name": v.real_name if not v.anonymized_at else "",
-            "hours": round(cert.minutes / 60, 1), "stars": cert.stars, "issued_at": cert.issued_at}
+    return {
+        "valid": True,
+        "number": cert.number,
+        "name": v.real_name if not v.anonymized_at else "",
+        "hours": round(cert.minutes / 60, 1),
+        "stars": cert.stars,
+        "issued_at": cert.issued_at,
+    }

@@ -2,7 +2,8 @@
 
 The hours ledger (``HoursEntry``) is append-only: a wrong entry is balanced by a correction,
 never edited. ``HoursBalance`` is a projection of the ledger per volunteer and organization,
-kept in the same transaction as each entry so that totals never scan the ledger.
+kept in the same transaction as each entry so that totals never scan the ledger; ``HoursMonth`` is another,
+per month and organization, for the figures of a place.
 """
 
 from __future__ import annotations
@@ -60,15 +61,26 @@ class Volunteer(TimeStampedModel):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="volunteer",
     )
     real_name = models.CharField(_("real name"), max_length=50)
     id_number = EncryptedTextField(_("ID number"), blank=True)
     id_index = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
+    #: When the person themselves gave or confirmed the ID number (registering, or confirming what a team's import
+    #: entered). An unconfirmed number does not keep its real holder out: registering with it takes it back.
+    id_confirmed_at = models.DateTimeField(_("ID number confirmed at"), null=True, blank=True)
     phone = EncryptedTextField(_("mobile phone"), blank=True)
     street = models.ForeignKey(
-        "places.Place", verbose_name=_("home street or town"), null=True, blank=True, on_delete=models.PROTECT,
+        "places.Place",
+        verbose_name=_("home street or town"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     skills = models.JSONField(_("skills"), default=list, blank=True)
@@ -107,14 +119,17 @@ class JoinStatus(models.TextChoices):
 class JoinRequest(TimeStampedModel):
     """A volunteer asks to join a volunteer organization; its staff approve or reject."""
 
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE,
-                                  related_name="join_requests")
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT,
-                                     related_name="+")
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=10, choices=JoinStatus.choices, default=JoinStatus.PENDING)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -122,8 +137,9 @@ class JoinRequest(TimeStampedModel):
         verbose_name_plural = _("join requests")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["volunteer", "organization"], condition=models.Q(status="pending"),
-                                    name="join_one_pending"),
+            models.UniqueConstraint(
+                fields=["volunteer", "organization"], condition=models.Q(status="pending"), name="join_one_pending"
+            ),
         ]
 
     def __str__(self):
@@ -133,8 +149,9 @@ class JoinRequest(TimeStampedModel):
 class Training(TimeStampedModel):
     """A course for volunteers or science-popularization staff (科普人才培训)."""
 
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("organizer"), on_delete=models.PROTECT,
-                                     related_name="+")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organizer"), on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     hours = models.DecimalField(_("training hours"), max_digits=5, decimal_places=1, default=0)
@@ -149,8 +166,9 @@ class Training(TimeStampedModel):
 
 
 class TrainingSession(models.Model):
-    training = models.ForeignKey(Training, verbose_name=_("training"), on_delete=models.CASCADE,
-                                 related_name="sessions")
+    training = models.ForeignKey(
+        Training, verbose_name=_("training"), on_delete=models.CASCADE, related_name="sessions"
+    )
     starts_at = models.DateTimeField(_("starts at"))
     location = models.CharField(_("location"), max_length=100, blank=True)
 
@@ -166,10 +184,12 @@ class TrainingSession(models.Model):
 class TrainingAttendance(models.Model):
     """A volunteer attended a session; attending any session completes the training."""
 
-    session = models.ForeignKey(TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE,
-                                related_name="attendances")
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE,
-                                  related_name="trainings")
+    session = models.ForeignKey(
+        TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="trainings"
+    )
     certificate_no = models.CharField(_("certificate number"), max_length=32, unique=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -202,8 +222,9 @@ class Need(TimeStampedModel):
     only because those records live in other apps.
     """
 
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT,
-                                     related_name="+")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(_("title"), max_length=100)
     kind = models.CharField(_("for"), max_length=10, choices=NeedKind.choices, default=NeedKind.OTHER)
     ref_id = models.PositiveBigIntegerField(_("activity or order number"), null=True, blank=True)
@@ -214,21 +235,33 @@ class Need(TimeStampedModel):
     slots = models.PositiveIntegerField(_("volunteers needed"))
     standby_slots = models.PositiveIntegerField(_("standby places"), default=0)
     skills = models.JSONField(_("skills"), default=list, blank=True)
-    required_training = models.ForeignKey(Training, verbose_name=_("required training"), null=True, blank=True,
-                                          on_delete=models.PROTECT, related_name="+")
-    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("team leader"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+    required_training = models.ForeignKey(
+        Training, verbose_name=_("required training"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team leader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     status = models.CharField(_("status"), max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
 
     class Meta:
         verbose_name = _("volunteer need")
         verbose_name_plural = _("volunteer needs")
         ordering = ["starts_at", "pk"]
-        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                              name="need_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="need_ends_after_start")
+        ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == NeedStatus.OPEN
 
 
 class SignUpStatus(models.TextChoices):
@@ -243,8 +276,9 @@ class SignUp(TimeStampedModel):
     """A volunteer signs up for a need; presence (sign-in and sign-out) is recorded on the day."""
 
     need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="signups")
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE,
-                                  related_name="signups")
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="signups"
+    )
     status = models.CharField(_("status"), max_length=10, choices=SignUpStatus.choices, default=SignUpStatus.APPLIED)
     signed_in_at = models.DateTimeField(_("signed in"), null=True, blank=True)
     signed_out_at = models.DateTimeField(_("signed out"), null=True, blank=True)
@@ -258,6 +292,10 @@ class SignUp(TimeStampedModel):
 
     def __str__(self):
         return f"{self.volunteer} · {self.need}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == SignUpStatus.CONFIRMED
 
 
 class HoursSource(models.TextChoices):
@@ -284,19 +322,23 @@ class HoursEntry(models.Model):
     constraint makes crediting the same service twice impossible, whoever tries.
     """
 
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT,
-                                  related_name="hours")
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT,
-                                     related_name="+")
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="hours"
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+    )
     minutes = models.IntegerField(_("minutes"))
     source = models.CharField(_("source"), max_length=12, choices=HoursSource.choices)
     key = models.CharField(max_length=80, unique=True)
     served_on = models.DateField(_("served on"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    corrects = models.ForeignKey("self", verbose_name=_("corrects"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="corrections")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    corrects = models.ForeignKey(
+        "self", verbose_name=_("corrects"), null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = HoursEntryQuerySet.as_manager()
@@ -341,6 +383,35 @@ class HoursBalance(models.Model):
         return f"{self.volunteer} @ {self.organization}: {self.minutes}"
 
 
+class HoursMonth(models.Model):
+    """The ledger's minutes per month served, organization and the place the organization sits in: what the
+    city's and districts' figures read (a city's year is months × teams rows, not every ledger line).
+
+    Another projection of the ledger, moved by ``credit_hours`` in the entry's own transaction by one atomic
+    upsert (two teams' entries never lose each other's minutes); ``place_path`` is the organization's, which
+    does not move. Internal bookkeeping, shown on no page: its names are not in the catalogues.
+    """
+
+    month = models.DateField("month served")
+    organization_id = models.BigIntegerField("organization")
+    place_path = models.CharField("organization's place", max_length=120)
+    minutes = models.BigIntegerField(default=0)
+    entries = models.IntegerField(default=0)
+
+    KEY = ("month", "organization_id", "place_path")
+
+    class Meta:
+        verbose_name = "hours per month"
+        verbose_name_plural = "hours per month"
+        constraints = [
+            models.UniqueConstraint(fields=["month", "organization_id", "place_path"], name="hours_month_key")
+        ]
+        indexes = [models.Index(fields=["place_path", "month"], name="hours_month_place_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.place_path} {self.organization_id}: {self.minutes}"
+
+
 class ReportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
@@ -350,17 +421,20 @@ class ReportStatus(models.TextChoices):
 class HoursReport(TimeStampedModel):
     """A volunteer reports hours served outside the platform; the organization approves or rejects with a reason."""
 
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE,
-                                  related_name="reports")
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT,
-                                     related_name="+")
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="reports"
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+    )
     served_on = models.DateField(_("served on"))
     minutes = models.PositiveIntegerField(_("minutes"))
     description = models.CharField(_("what you did"), max_length=200)
     status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -375,14 +449,21 @@ class HoursReport(TimeStampedModel):
 class Certificate(models.Model):
     """A certificate of service hours; its number is printed as a QR code that verifies it on the platform."""
 
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT,
-                                  related_name="certificates")
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="certificates"
+    )
     number = models.CharField(_("certificate number"), max_length=32, unique=True)
     minutes = models.BigIntegerField(_("minutes"))
     stars = models.PositiveSmallIntegerField(_("stars"))
     #: The volunteer organization where most of the certified hours were served; it issues the certificate.
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("issuing organization"), null=True,
-                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("issuing organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     #: The first and last day of service that the certified hours cover (fixed at issue).
     period_start = models.DateField(_("service from"), null=True, blank=True)
     period_end = models.DateField(_("service until"), null=True, blank=True)
@@ -411,8 +492,13 @@ class ExpertField(models.TextChoices):
 
 
 EXPERT_SUBFIELDS = {
-    ExpertField.LIFE: [_("Public health"), _("Infectious diseases"), _("Nutrition"), _("Mental health"),
-                       _("Geriatrics")],
+    ExpertField.LIFE: [
+        _("Public health"),
+        _("Infectious diseases"),
+        _("Nutrition"),
+        _("Mental health"),
+        _("Geriatrics"),
+    ],
     ExpertField.EARTH: [_("Meteorology"), _("Earthquakes"), _("Floods"), _("Ecology"), _("Climate")],
     ExpertField.ENGINEERING: [_("Energy"), _("Transport"), _("Buildings"), _("Manufacturing")],
     ExpertField.INFORMATION: [_("Artificial intelligence"), _("Cyber security"), _("Digital skills")],
@@ -442,16 +528,21 @@ class Expert(TimeStampedModel):
     name, affiliation and topics for one LIKE scan when a word is typed.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="expert")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expert",
+    )
     name = models.CharField(_("name"), max_length=50)
     phone = EncryptedTextField(_("mobile phone"), blank=True)
     field = models.CharField(_("field"), max_length=16, choices=ExpertField.choices)
     subfield = models.CharField(_("sub-field"), max_length=40, blank=True)
     title = models.CharField(_("title"), max_length=50, blank=True)
     affiliation = models.CharField(_("affiliation"), max_length=100, blank=True)
-    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.PROTECT,
-                                 related_name="+")
+    district = models.ForeignKey("places.Place", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
     topics = models.JSONField(_("topics"), default=list, blank=True)
     audiences = models.JSONField(_("audiences"), default=list, blank=True)
     #: Audiences as ``|youth|elderly|`` so a filter is one indexed-free LIKE without JSON functions.
@@ -473,8 +564,20 @@ class Expert(TimeStampedModel):
             models.Index(fields=["is_emergency", "field"]),
         ]
 
+    @property
+    def emergency_field_labels(self) -> list[str]:
+        """The emergency fields in words (a value no longer in the list shows as it is)."""
+        return [str(EmergencyField(f).label) if f in EmergencyField.values else f for f in self.emergency_fields]
+
     def __str__(self):
         return self.name
+
+    @property
+    def audience_labels(self) -> list[str]:
+        """The audiences in words (stored as population codes)."""
+        from kepu.core.populations import Population
+
+        return [str(Population(a).label) if a in Population.values else a for a in self.audiences]
 
     def refresh_search(self) -> None:
         self.audience_tags = "|" + "|".join(self.audiences) + "|" if self.audiences else ""
@@ -486,7 +589,7 @@ class Expert(TimeStampedModel):
         terms = set()
         for word in self.search_text.split():
             terms.update(word)
-            terms.update(word[i:i + 2] for i in range(len(word) - 1))
+            terms.update(word[i : i + 2] for i in range(len(word) - 1))
         terms.update(f"@{a}" for a in self.audiences)
         terms.update(f"!{f}" for f in self.emergency_fields)
         if self.is_emergency:
@@ -517,8 +620,10 @@ class ExpertTerm(models.Model):
         verbose_name = _("expert search term")
         verbose_name_plural = _("expert search terms")
         constraints = [models.UniqueConstraint(fields=["term", "expert"], name="expert_term_once")]
-        indexes = [models.Index(fields=["term", "field", "expert"], name="expert_term_field"),
-                   models.Index(fields=["term", "district_id", "field", "expert"], name="expert_term_district")]
+        indexes = [
+            models.Index(fields=["term", "field", "expert"], name="expert_term_field"),
+            models.Index(fields=["term", "district_id", "field", "expert"], name="expert_term_district"),
+        ]
 
     def __str__(self):
         return self.term
@@ -534,13 +639,15 @@ def index_experts(experts, *, fresh: bool = False) -> None:
     experts = list(experts)
     if not fresh:
         for start in range(0, len(experts), 500):
-            ExpertTerm.objects.filter(expert__in=[e.pk for e in experts[start:start + 500]]).delete()
+            ExpertTerm.objects.filter(expert__in=[e.pk for e in experts[start : start + 500]]).delete()
     table = connection.ops.quote_name(ExpertTerm._meta.db_table)
     rows = [(e.pk, t[:24], e.field, e.district_id) for e in experts for t in e.search_terms()]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 50_000):
-            cursor.executemany(f"INSERT INTO {table} (expert_id, term, field, district_id) VALUES (%s, %s, %s, %s)",
-                               rows[start:start + 50_000])
+            cursor.executemany(
+                f"INSERT INTO {table} (expert_id, term, field, district_id) VALUES (%s, %s, %s, %s)",
+                rows[start : start + 50_000],
+            )
 
 
 class InvitationTarget(models.TextChoices):
@@ -559,15 +666,16 @@ class InvitationOutcome(models.TextChoices):
 class ExpertInvitation(TimeStampedModel):
     """An office invites an expert to an order or an activity and records the outcome."""
 
-    expert = models.ForeignKey(Expert, verbose_name=_("expert"), on_delete=models.CASCADE,
-                               related_name="invitations")
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("invited by"), on_delete=models.PROTECT,
-                                     related_name="+")
+    expert = models.ForeignKey(Expert, verbose_name=_("expert"), on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+"
+    )
     target = models.CharField(_("for"), max_length=10, choices=InvitationTarget.choices)
     target_id = models.PositiveBigIntegerField(_("order or activity number"))
     message = models.CharField(_("message"), max_length=200, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=InvitationOutcome.choices,
-                               default=InvitationOutcome.INVITED)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=InvitationOutcome.choices, default=InvitationOutcome.INVITED
+    )
     outcome_note = models.CharField(_("note on the outcome"), max_length=200, blank=True)
 
     class Meta:
@@ -589,17 +697,20 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("Checking and importing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Nothing imported: see the errors")
+    INTERRUPTED = "interrupted", _("Interrupted: nothing imported, run it again")
 
 
 class ImportJob(TimeStampedModel):
     """An Excel import run in the background; all rows or none are imported."""
 
     kind = models.CharField(_("kind"), max_length=12, choices=ImportKind.choices)
-    organization = models.ForeignKey("orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT,
-                                     related_name="+")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    file = models.FileField(upload_to="volunteer-imports/")
-    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    # Deleted when the job ends (it holds ID numbers and phones in clear); kept while it may be run again.
+    file = models.FileField(upload_to="volunteer-imports/", blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     imported = models.PositiveIntegerField(default=0)
@@ -612,6 +723,28 @@ class ImportJob(TimeStampedModel):
 
     def __str__(self):
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_pending(self) -> bool:
+        """Still waiting or running: the page keeps polling."""
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ImportStatus.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ImportStatus.FAILED
+
+    @property
+    def is_interrupted(self) -> bool:
+        return self.status == ImportStatus.INTERRUPTED
+
+    @property
+    def invites_existing(self) -> bool:
+        """A volunteer import adds new people and invites those already on the platform."""
+        return self.kind == "volunteers"
 
     @property
     def percent(self) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
-from kepu.accounts.models import Membership
+from kepu.accounts.selectors import is_member, memberships
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, STAFF_ROLES, Role
 from kepu.volunteers.models import (
@@ -25,6 +25,7 @@ from kepu.volunteers.models import (
     HoursReport,
     ImportJob,
     JoinRequest,
+    JoinStatus,
     Need,
     SignUp,
     Training,
@@ -37,8 +38,8 @@ class VolunteerAction:
     VIEW_PII = "view_pii"
     CHANGE = "change"
     ANONYMIZE = "anonymize"
-    EXPORT = "export"
-    IMPORT = "import"
+    #: Add a correction to a volunteer's hours (the organization's staff, from the volunteer's page).
+    CORRECT_HOURS = "correct_hours"
 
 
 def _is_org_staff(actor, organization_id) -> bool:
@@ -61,8 +62,7 @@ def _filter(actor, queryset, q: Q | None, own: Q):
 
 
 def _member_of(actor_org_id: int):
-    return Exists(Membership.objects.filter(user=OuterRef("user"), organization_id=actor_org_id,
-                                            role=Role.VOLUNTEER, is_active=True))
+    return Exists(memberships(user=OuterRef("user"), organization=actor_org_id, role=Role.VOLUNTEER))
 
 
 @register
@@ -74,12 +74,15 @@ class VolunteerPolicy(Policy):
         if actor.is_city:
             return queryset
         if actor.role in AREA_ROLES and actor.area_path:
-            in_area_orgs = Exists(Membership.objects.filter(
-                user=OuterRef("user"), role=Role.VOLUNTEER, is_active=True,
-                organization__place__path__startswith=actor.area_path))
+            in_area_orgs = Exists(memberships(user=OuterRef("user"), role=Role.VOLUNTEER, under_path=actor.area_path))
             return queryset.filter(Q(street__path__startswith=actor.area_path) | in_area_orgs | own)
         if actor.role == Role.VOLUNTEER_ORG_STAFF and actor.organization_id:
-            asked = Exists(JoinRequest.objects.filter(volunteer=OuterRef("pk"), organization_id=actor.organization_id))
+            # An applicant is seen while their request waits; once it is decided, only members are.
+            asked = Exists(
+                JoinRequest.objects.filter(
+                    volunteer=OuterRef("pk"), organization_id=actor.organization_id, status=JoinStatus.PENDING
+                )
+            )
             return queryset.filter(_member_of(actor.organization_id) | asked | own)
         return queryset.filter(own)
 
@@ -91,10 +94,19 @@ class VolunteerPolicy(Policy):
         if action == VolunteerAction.VIEW:
             return visible
         if action == VolunteerAction.VIEW_PII:
-            return is_self or (visible and (actor.is_city or actor.role in (Role.DISTRICT_ADMIN,
-                                                                            Role.VOLUNTEER_ORG_STAFF)))
+            # Access to personal data ends with the relationship: an organization's staff see the full
+            # numbers of their current members only, never of an applicant (pending or rejected).
+            if is_self or (visible and (actor.is_city or actor.role == Role.DISTRICT_ADMIN)):
+                return True
+            return (
+                actor.role == Role.VOLUNTEER_ORG_STAFF
+                and obj.user_id is not None
+                and is_member(obj.user_id, actor.organization_id, Role.VOLUNTEER)
+            )
         if action == VolunteerAction.CHANGE:
             return is_self
+        if action == VolunteerAction.CORRECT_HOURS:
+            return actor.role == Role.VOLUNTEER_ORG_STAFF
         if action == VolunteerAction.ANONYMIZE:
             return is_self or (visible and (actor.is_city or actor.role == Role.DISTRICT_ADMIN))
         return False
@@ -103,6 +115,12 @@ class VolunteerPolicy(Policy):
 def may_export_pii(actor) -> bool:
     """Exports holding personal data: the offices and volunteer organizations that must file them."""
     return actor.is_city or actor.role in (Role.DISTRICT_ADMIN, Role.VOLUNTEER_ORG_STAFF)
+
+
+def export_organization_id(actor) -> int | None:
+    """Whose members a members export holds: a volunteer organization's staff export their own organization's
+    only; an office (``None``) everything its scope shows."""
+    return actor.organization_id if actor.role == Role.VOLUNTEER_ORG_STAFF else None
 
 
 def may_import(actor, organization) -> bool:
@@ -118,6 +136,8 @@ class OrgAction:
     MANAGE = "manage"
     CHECK_IN = "check_in"
     CORRECT = "correct"
+    #: Post a new need (volunteer organizations recruit for their own needs).
+    CREATE = "create"
 
 
 @register
@@ -141,16 +161,20 @@ class NeedPolicy(Policy):
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
-        mine = Q(organization_id__in=Membership.objects.filter(
-            user=actor.user, role=Role.VOLUNTEER, is_active=True).values("organization_id")) | Q(leader=actor.user)
+        mine = Q(organization_id__in=memberships(user=actor.user, role=Role.VOLUNTEER).values("organization_id")) | Q(
+            leader=actor.user
+        )
         return _filter(actor, queryset, q, mine)
 
     def can(self, actor, action, obj=None):
+        if action == OrgAction.CREATE:
+            return actor.role == Role.VOLUNTEER_ORG_STAFF
         if action == OrgAction.MANAGE:
             return _is_org_staff(actor, obj.organization_id)
         if action == OrgAction.CHECK_IN:
             return _is_org_staff(actor, obj.organization_id) or (
-                obj.leader_id is not None and obj.leader_id == actor.user.pk)
+                obj.leader_id is not None and obj.leader_id == actor.user.pk
+            )
         if action == "view":
             return self.scope(actor, Need.objects.filter(pk=obj.pk)).exists()
         return False
@@ -214,6 +238,8 @@ class TrainingPolicy(Policy):
         return queryset
 
     def can(self, actor, action, obj=None):
+        if action == OrgAction.CREATE:
+            return actor.role in STAFF_ROLES
         if action == OrgAction.MANAGE:
             if actor.is_city:
                 return True
@@ -228,6 +254,10 @@ class ExpertAction:
     VIEW_PII = "view_pii"
     MANAGE = "manage"
     INVITE = "invite"
+    #: Add an expert to the library (the offices).
+    CREATE = "create"
+    #: Place an expert in any district (the city office); a district office adds experts of its own district.
+    CHOOSE_DISTRICT = "choose_district"
 
 
 @register
@@ -246,6 +276,10 @@ class ExpertPolicy(Policy):
             if obj is not None and obj.user_id == actor.user.pk and action == ExpertAction.VIEW_PII:
                 return True
             return actor.is_city or (actor.role == Role.DISTRICT_ADMIN and covers(actor, obj.district.path))
+        if action == ExpertAction.CREATE:
+            return actor.role in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
+        if action == ExpertAction.CHOOSE_DISTRICT:
+            return actor.is_city
         if action == ExpertAction.INVITE:
             return actor.role in STAFF_ROLES and actor.organization_id is not None
         return False
@@ -266,9 +300,22 @@ class ExpertInvitationPolicy(Policy):
         return False
 
 
+class ImportAction:
+    VOLUNTEERS = "volunteers"
+    EXPERTS = "experts"
+
+
 @register
 class ImportJobPolicy(Policy):
     model = ImportJob
 
     def scope(self, actor, queryset):
         return queryset.filter(created_by=actor.user)
+
+    def can(self, actor, action, obj=None):
+        # A volunteer organization imports its members; the offices import experts into the library.
+        if action == ImportAction.VOLUNTEERS:
+            return actor.role == Role.VOLUNTEER_ORG_STAFF
+        if action == ImportAction.EXPERTS:
+            return actor.role in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
+        return False

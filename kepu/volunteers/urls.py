@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.me, name="me"),
     path("register/", views.register, name="register"),
     path("profile/", views.profile_edit, name="profile"),
+    path("profile/id-number/", views.confirm_id, name="confirm_id"),
     path("join/", views.join, name="join"),
     path("hours/", views.hours, name="hours"),
     path("hours/report/", views.report_hours, name="report"),
@@ -41,4 +42,5 @@ urlpatterns = [
     path("import/<slug:kind>/", views.import_start, name="import"),
     path("import/<slug:kind>/template.xlsx", views.import_template, name="import_template"),
     path("imports/<int:pk>/", views.import_job, name="import_job"),
+    path("imports/<int:pk>/rerun/", views.import_rerun, name="import_rerun"),
 ]

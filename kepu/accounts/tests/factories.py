@@ -8,9 +8,9 @@ from kepu.accounts.models import Membership, User
 from kepu.accounts.services import phone_index
 from kepu.core.actor import Actor
 from kepu.core.roles import Role
-from kepu.orgs.models import OrgKind
+from kepu.orgs.choices import OrgKind
 from kepu.orgs.tests.factories import OrganizationFactory
-from kepu.places.models import PlaceLevel
+from kepu.places.choices import PlaceLevel
 from kepu.places.tests.factories import city, tree
 
 PASSWORD = "correct-horse-battery"
@@ -58,14 +58,19 @@ def build_world() -> SimpleNamespace:
         d = SimpleNamespace(place=district, streets=streets)
         d.communities = [c for s in streets for c in s.children.filter(level=PlaceLevel.COMMUNITY).order_by("code")]
         d.office = OrganizationFactory(name=f"{name}科协", kind=OrgKind.DISTRICT_OFFICE, place=district)
-        d.unit = OrganizationFactory(name=f"{name}卫健委", short_name="区卫健委", kind=OrgKind.MEMBER_UNIT, place=district)
+        d.unit = OrganizationFactory(
+            name=f"{name}卫健委", short_name="区卫健委", kind=OrgKind.MEMBER_UNIT, place=district
+        )
         d.unit2 = OrganizationFactory(name=f"{name}应急局", kind=OrgKind.MEMBER_UNIT, place=district)
-        d.street_office = OrganizationFactory(name=f"{streets[0].name}办事处", kind=OrgKind.STREET_OFFICE,
-                                              place=streets[0])
-        d.street2_office = OrganizationFactory(name=f"{streets[1].name}办事处", kind=OrgKind.STREET_OFFICE,
-                                               place=streets[1])
-        d.committees = [OrganizationFactory(name=f"{c.name}居委会", kind=OrgKind.COMMUNITY, place=c)
-                        for c in d.communities]
+        d.street_office = OrganizationFactory(
+            name=f"{streets[0].name}办事处", kind=OrgKind.STREET_OFFICE, place=streets[0]
+        )
+        d.street2_office = OrganizationFactory(
+            name=f"{streets[1].name}办事处", kind=OrgKind.STREET_OFFICE, place=streets[1]
+        )
+        d.committees = [
+            OrganizationFactory(name=f"{c.name}居委会", kind=OrgKind.COMMUNITY, place=c) for c in d.communities
+        ]
         d.team = OrganizationFactory(name=f"{name}志愿队", kind=OrgKind.VOLUNTEER_ORG, place=district)
         d.base = OrganizationFactory(name=f"{name}科技馆", kind=OrgKind.SCIENCE_BASE, place=district)
         d.school = OrganizationFactory(name=f"{name}小学", kind=OrgKind.SCHOOL, place=streets[0])
@@ -87,7 +92,13 @@ def build_world() -> SimpleNamespace:
 
 def all_roles(d) -> dict[str, Actor]:
     return {
-        Role.DISTRICT_ADMIN: d.admin, Role.STREET_STAFF: d.street_staff, Role.COMMUNITY_STAFF: d.community_staff,
-        Role.UNIT_STAFF: d.unit_staff, Role.VOLUNTEER_ORG_STAFF: d.team_staff, Role.BASE_STAFF: d.base_staff,
-        Role.ORG_STAFF: d.school_staff, Role.EXPERT: d.expert, Role.RESIDENT: d.resident,
+        Role.DISTRICT_ADMIN: d.admin,
+        Role.STREET_STAFF: d.street_staff,
+        Role.COMMUNITY_STAFF: d.community_staff,
+        Role.UNIT_STAFF: d.unit_staff,
+        Role.VOLUNTEER_ORG_STAFF: d.team_staff,
+        Role.BASE_STAFF: d.base_staff,
+        Role.ORG_STAFF: d.school_staff,
+        Role.EXPERT: d.expert,
+        Role.RESIDENT: d.resident,
     }

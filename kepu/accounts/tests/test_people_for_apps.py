@@ -4,29 +4,41 @@ import pytest
 from django.db import connection
 
 from kepu.accounts import services
-from kepu.accounts.models import Membership, User
+from kepu.accounts.models import Invitation, Membership, User
 from kepu.accounts.selectors import user_ids_by_phone
 from kepu.accounts.tests.factories import person
-from kepu.core.models import AuditEntry
 from kepu.core.errors import NotAllowed
+from kepu.core.models import AuditEntry
 from kepu.core.roles import Role
 
 pytestmark = pytest.mark.django_db
 
 
-def test_bulk_creation_encrypts_phones_keeps_blind_indexes_and_reuses_known_people(world):
+def test_bulk_creation_encrypts_phones_keeps_blind_indexes_and_invites_known_people(world):
     a = world.a
     known = person(a.committees[0], Role.RESIDENT)
     lapsed = person(a.team, Role.VOLUNTEER)
     Membership.objects.filter(pk=lapsed.membership.pk).update(is_active=False)
-    people = [{"phone": "13700000001", "name": "李雷"}, {"phone": "13700000002", "name": "韩梅梅"},
-              {"phone": known.user.phone, "name": "别的名字"}, {"phone": lapsed.user.phone, "name": "x"}]
+    people = [
+        {"phone": "13700000001", "name": "李雷"},
+        {"phone": "13700000002", "name": "韩梅梅"},
+        {"phone": known.user.phone, "name": "别的名字"},
+        {"phone": lapsed.user.phone, "name": "x"},
+    ]
 
-    ids = services.people_bulk_create(actor=a.team_staff, organization=a.team, role=Role.VOLUNTEER, people=people)
+    result = services.people_bulk_create(actor=a.team_staff, organization=a.team, role=Role.VOLUNTEER, people=people)
+    ids = result.created
 
-    assert set(ids) == {p["phone"] for p in people}
-    assert ids[known.user.phone] == known.user.pk and ids[lapsed.user.phone] == lapsed.user.pk
+    assert set(ids) == {"13700000001", "13700000002"}
+    assert result.invited == {known.user.phone: known.user.pk, lapsed.user.phone: lapsed.user.pk}
     assert User.objects.get(pk=known.user.pk).name == known.user.name  # a known person keeps their account
+    # ... and gets no role from the import: they were invited, and join only by accepting.
+    assert not Membership.objects.filter(user=known.user, organization=a.team).exists()
+    assert not Membership.objects.get(pk=lapsed.membership.pk).is_active
+    assert set(Invitation.objects.filter(organization=a.team, status="pending").values_list("user_id", flat=True)) == {
+        known.user.pk,
+        lapsed.user.pk,
+    }
     new = User.objects.get(pk=ids["13700000001"])
     assert (new.name, new.phone, new.is_active, new.has_usable_password()) == ("李雷", "13700000001", True, False)
     assert new.phone_index == services.phone_index("13700000001")
@@ -34,17 +46,25 @@ def test_bulk_creation_encrypts_phones_keeps_blind_indexes_and_reuses_known_peop
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone FROM accounts_user WHERE id = %s", [new.pk])
         assert "13700000001" not in cursor.fetchone()[0]
-    assert Membership.objects.filter(organization=a.team, role=Role.VOLUNTEER, is_active=True,
-                                     user_id__in=ids.values()).count() == 4
-    assert AuditEntry.objects.filter(action="kepu.person.bulk_created").count() == 1
+    assert (
+        Membership.objects.filter(
+            organization=a.team, role=Role.VOLUNTEER, is_active=True, user_id__in=ids.values()
+        ).count()
+        == 2
+    )
+    assert AuditEntry.objects.filter(action="kepu.accounts.person.bulk_created").count() == 1
 
 
 def test_bulk_creation_is_refused_to_another_organization_and_writes_nothing(world):
     before = User.objects.count()
     for actor in (world.b.team_staff, world.a.resident, world.a.unit_staff):
         with pytest.raises(NotAllowed):
-            services.people_bulk_create(actor=actor, organization=world.a.team, role=Role.VOLUNTEER,
-                                        people=[{"phone": "13700000009", "name": "王五"}])
+            services.people_bulk_create(
+                actor=actor,
+                organization=world.a.team,
+                role=Role.VOLUNTEER,
+                people=[{"phone": "13700000009", "name": "王五"}],
+            )
     assert User.objects.count() == before
 
 
@@ -62,7 +82,7 @@ def test_anonymizing_a_person_erases_them_and_closes_the_account(world):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert services.verify_login_code(phone=p.user.phone, code="000000") is None
-    assert AuditEntry.objects.filter(action="kepu.person.anonymized", object_id=str(u.pk)).count() == 1
+    assert AuditEntry.objects.filter(action="kepu.accounts.person.anonymized", object_id=str(u.pk)).count() == 1
 
 
 def test_only_the_person_or_their_areas_office_may_anonymize(world):

@@ -47,8 +47,18 @@ def test_people_each_role_sees(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.UNIT_STAFF,
-                                  Role.VOLUNTEER_ORG_STAFF, Role.BASE_STAFF, Role.ORG_STAFF])
+@pytest.mark.parametrize(
+    "role",
+    [
+        Role.DISTRICT_ADMIN,
+        Role.STREET_STAFF,
+        Role.COMMUNITY_STAFF,
+        Role.UNIT_STAFF,
+        Role.VOLUNTEER_ORG_STAFF,
+        Role.BASE_STAFF,
+        Role.ORG_STAFF,
+    ],
+)
 def test_web_pages_of_one_district_show_nothing_of_the_other(client, world, role):
     actor = all_roles(world.a)[role]
     client.force_login(actor.user)
@@ -64,8 +74,18 @@ def test_web_pages_of_one_district_show_nothing_of_the_other(client, world, role
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.UNIT_STAFF,
-                                  Role.VOLUNTEER_ORG_STAFF, Role.RESIDENT, Role.EXPERT])
+@pytest.mark.parametrize(
+    "role",
+    [
+        Role.DISTRICT_ADMIN,
+        Role.STREET_STAFF,
+        Role.COMMUNITY_STAFF,
+        Role.UNIT_STAFF,
+        Role.VOLUNTEER_ORG_STAFF,
+        Role.RESIDENT,
+        Role.EXPERT,
+    ],
+)
 def test_api_of_one_district_shows_nothing_of_the_other(client, world, role):
     actor = all_roles(world.a)[role]
     _token, key = api_token_create(actor=actor, name="test")
@@ -91,7 +111,9 @@ def test_api_phones_are_masked_in_lists_and_full_views_are_audited(client, world
     assert all("****" in p["phone"] for p in items if p["phone"])
     full = client.post(f"/api/v1/people/{world.a.resident.user.pk}/phone", **auth).json()
     assert full["phone"] == world.a.resident.user.phone
-    assert AuditEntry.objects.filter(action="kepu.person.pii_viewed", object_id=str(world.a.resident.user.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="kepu.accounts.person.pii_viewed", object_id=str(world.a.resident.user.pk)
+    ).exists()
     _token, unit_key = api_token_create(actor=world.a.unit_staff, name="test")
     refused = client.post(f"/api/v1/people/{world.a.resident.user.pk}/phone", HTTP_AUTHORIZATION=f"Bearer {unit_key}")
     assert refused.status_code == 404

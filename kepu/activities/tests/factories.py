@@ -17,9 +17,12 @@ def published_activity(actor, *, capacity=10, starts_at=None, sessions=1, publis
     fields.setdefault("populations", [Population.ELDERLY])
     fields.setdefault("topics", ["health"])
     activity = services.activity_create(
-        actor=actor, organization=actor.organization, title=fields.pop("title", "家庭急救讲座"),
-        sessions=[(start + timedelta(days=7 * i), start + timedelta(days=7 * i, hours=2), capacity)
-                  for i in range(sessions)],
+        actor=actor,
+        organization=actor.organization,
+        title=fields.pop("title", "家庭急救讲座"),
+        sessions=[
+            (start + timedelta(days=7 * i), start + timedelta(days=7 * i, hours=2), capacity) for i in range(sessions)
+        ],
         **fields,
     )
     if publish:
@@ -43,3 +46,17 @@ def theme(slug: str):
 
     row = next(r for r in THEMES if r["slug"] == slug)
     return Theme.objects.get_or_create(slug=slug, defaults=row)[0]
+
+
+def at_the_door(session, after=timedelta(minutes=5)):
+    """The clock frozen just after ``session`` starts: its check-in is open (and its survey is not)."""
+    from kepu.core import clock
+
+    return clock.frozen_at(session.starts_at + after)
+
+
+def after_the_session(session, after=timedelta(minutes=5)):
+    """The clock frozen just after ``session`` ends: the door has closed (late entries only), the survey opens."""
+    from kepu.core import clock
+
+    return clock.frozen_at(session.ends_at + after)

@@ -12,6 +12,7 @@ from kepu.activities import feeds
 from kepu.activities.models import Registration
 from kepu.activities.tests.factories import published_activity
 from kepu.activities.tests.factories import theme as calendar_theme
+from kepu.core import clock
 from kepu.core.populations import Population
 from kepu.core.testing.browser import (
     DESKTOP,
@@ -44,10 +45,17 @@ def desktop_page(browser):
 
 def test_find_sign_up_show_qr_scan_and_count(phone_page, desktop_page, live_server, world):
     theme = calendar_theme("national-science-day")
-    activity = published_activity(world.a.unit_staff, title="老年人防诈骗讲座", theme=theme, capacity=30,
-                                  populations=[Population.ELDERLY], topics=["anti_fraud"],
-                                  summary="识别常见骗局，守好养老钱", starts_at=timezone.now() + timedelta(hours=2),
-                                  address="清源街道文化中心")
+    activity = published_activity(
+        world.a.unit_staff,
+        title="老年人防诈骗讲座",
+        theme=theme,
+        capacity=30,
+        populations=[Population.ELDERLY],
+        topics=["anti_fraud"],
+        summary="识别常见骗局，守好养老钱",
+        starts_at=timezone.now() + timedelta(hours=2),
+        address="清源街道文化中心",
+    )
     published_activity(world.b.unit_staff, title="青少年机器人体验", populations=[Population.YOUTH])
 
     # The resident, on a phone, finds it in the calendar by population and opens it.
@@ -55,6 +63,7 @@ def test_find_sign_up_show_qr_scan_and_count(phone_page, desktop_page, live_serv
     sign_in_resident(page, live_server.url, world.a.resident.user.phone)
     visit(page, f"{live_server.url}/activities/")
     screenshot(page, "activities-calendar-phone")
+    page.get_by_test_id("calendar-fold").locator("summary").click()  # the filters are folded on a phone
     page.select_option("#f-population", "elderly")
     page.wait_for_load_state("networkidle")
     results = page.get_by_test_id("calendar-results")
@@ -77,26 +86,29 @@ def test_find_sign_up_show_qr_scan_and_count(phone_page, desktop_page, live_serv
     reg = Registration.objects.get(user=world.a.resident.user)
 
     # Staff check the resident in by feeding the ticket's QR image to the scanner page.
-    staff = desktop_page
-    sign_in_staff(staff, live_server.url, world.a.unit_staff.user.username, PASSWORD)
-    visit(staff, f"{live_server.url}/activities/manage/{activity.pk}/checkin/")
-    staff.get_by_test_id("scan-file").set_input_files(
-        files=[{"name": "ticket.png", "mimeType": "image/png", "buffer": feeds.qr_png(reg.qr_payload)}])
-    result = staff.get_by_test_id("checkin-result")
-    result.wait_for()
-    assert "签到成功" in result.inner_text() and world.a.resident.user.name in result.inner_text()
-    assert staff.get_by_test_id("count-checked-in").inner_text() == "1"
-    # Typing the same payload again is refused clearly; walk-ins are counted.
-    staff.get_by_test_id("payload").fill(reg.qr_payload)
-    staff.get_by_test_id("payload-submit").click()
-    staff.get_by_text("已于").wait_for()
-    staff.fill("#id_head_count", "4")
-    staff.select_option("#id_population", "elderly")
-    staff.get_by_test_id("walk-in-submit").click()
-    staff.get_by_test_id("count-walk-ins").filter(has_text="4").wait_for()
-    assert_page = staff.url
-    visit(staff, assert_page)
-    screenshot(staff, "activities-checkin-desktop")
+    # The door opens two hours before the session: the live server shares this clock.
+    with clock.frozen_at(reg.session.starts_at + timedelta(minutes=5)):
+        staff = desktop_page
+        sign_in_staff(staff, live_server.url, world.a.unit_staff.user.username, PASSWORD)
+        visit(staff, f"{live_server.url}/activities/manage/{activity.pk}/checkin/")
+        staff.get_by_test_id("scan-file").set_input_files(
+            files=[{"name": "ticket.png", "mimeType": "image/png", "buffer": feeds.qr_png(reg.qr_payload)}]
+        )
+        result = staff.get_by_test_id("checkin-result")
+        result.wait_for()
+        assert "签到成功" in result.inner_text() and world.a.resident.user.name in result.inner_text()
+        assert staff.get_by_test_id("count-checked-in").inner_text() == "1"
+        # Typing the same payload again is refused clearly; walk-ins are counted.
+        staff.get_by_test_id("payload").fill(reg.qr_payload)
+        staff.get_by_test_id("payload-submit").click()
+        staff.get_by_text("已于").wait_for()
+        staff.fill("#id_head_count", "4")
+        staff.select_option("#id_population", "elderly")
+        staff.get_by_test_id("walk-in-submit").click()
+        staff.get_by_test_id("count-walk-ins").filter(has_text="4").wait_for()
+        assert_page = staff.url
+        visit(staff, assert_page)
+        screenshot(staff, "activities-checkin-desktop")
 
     # The dashboard counts the check-in and the walk-ins.
     visit(staff, f"{live_server.url}/activities/dashboard/")
@@ -104,11 +116,15 @@ def test_find_sign_up_show_qr_scan_and_count(phone_page, desktop_page, live_serv
     assert staff.get_by_test_id("fig-person-times").inner_text() == "5"
     screenshot(staff, "activities-dashboard-desktop")
 
-    # The resident sees the check-in and the survey on the ticket.
+    # Once the session is over, the resident sees the survey on the ticket (not before).
     page.reload()
     page.wait_for_load_state("networkidle")
-    page.get_by_text("活动怎么样？").wait_for()
-    visit(page, page.url)
+    assert page.get_by_text("活动怎么样？").count() == 0
+    with clock.frozen_at(reg.session.ends_at + timedelta(minutes=5)):
+        page.reload()
+        page.wait_for_load_state("networkidle")
+        page.get_by_text("活动怎么样？").wait_for()
+        visit(page, page.url)
 
 
 def test_organizer_publishes_on_a_phone_and_district_sees_figures(phone_page, live_server, world):
@@ -126,7 +142,7 @@ def test_organizer_publishes_on_a_phone_and_district_sees_figures(phone_page, li
     page.get_by_role("button", name="保存为草稿").click()
     page.wait_for_load_state("networkidle")
     visit(page, page.url)
-    page.get_by_test_id("publish").click()
+    page.get_by_test_id("action-submit").locator("button").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("checkin-link").is_visible()
     visit(page, page.url)
@@ -139,13 +155,20 @@ def test_organizer_publishes_on_a_phone_and_district_sees_figures(phone_page, li
     screenshot(page, "activities-themes-phone")
 
 
-def test_the_activity_form_picks_a_place_step_by_step_on_a_phone_in_elder_mode(phone_page, desktop_page, live_server,
-                                                                                 world):
+def test_the_activity_form_picks_a_place_step_by_step_on_a_phone_in_elder_mode(
+    phone_page, desktop_page, live_server, world
+):
     from kepu.activities import services
     from kepu.activities.models import Activity
 
-    services.venue_create(actor=world.a.base_staff, organization=world.a.base, place=world.a.communities[1],
-                          name="大兴科技馆一号厅", address="科技馆路1号", opening_hours={"1": [["09:00", "17:00"]]})
+    services.venue_create(
+        actor=world.a.base_staff,
+        organization=world.a.base,
+        place=world.a.communities[1],
+        name="大兴科技馆一号厅",
+        address="科技馆路1号",
+        opening_hours={"1": [["09:00", "17:00"]]},
+    )
     page = phone_page
     sign_in_staff(page, live_server.url, world.a.community_staff.user.username, PASSWORD)
     visit(page, f"{live_server.url}/activities/manage/new/")
@@ -219,17 +242,27 @@ def test_offline_list_download_mark_and_upload(phone_page, desktop_page, live_se
     wb.worksheets[1]["B6"] = 7  # elderly walk-ins
     marked = tmp_path / "marked.xlsx"
     wb.save(marked)
-    staff.get_by_test_id("checkin-import-file").set_input_files(str(marked))
-    staff.get_by_test_id("checkin-import").click()
-    staff.wait_for_load_state("networkidle")
-    expect(staff.locator(".messages")).to_contain_text("已按签到表签到 1 人")
-    visit(staff, staff.url)
-    screenshot(staff, "activities-manage-offline-desktop")
-    # The same file again: nobody twice, walk-ins once.
-    staff.get_by_test_id("checkin-import-file").set_input_files(str(marked))
-    staff.get_by_test_id("checkin-import").click()
-    staff.wait_for_load_state("networkidle")
-    expect(staff.locator(".messages")).to_contain_text("此前已计入")
+    # The paper list comes back the day after the session: a late entry, which needs its reason.
+    with clock.frozen_at(session.ends_at + timedelta(hours=20)):
+        visit(staff, staff.url)
+        staff.get_by_test_id("checkin-import-file").set_input_files(str(marked))
+        staff.get_by_test_id("checkin-import").click()
+        staff.wait_for_load_state("networkidle")
+        expect(staff.locator(".messages")).to_contain_text("补登")
+        assert not Registration.objects.get(pk=reg.pk).is_checked_in
+        staff.get_by_test_id("checkin-import-file").set_input_files(str(marked))
+        staff.fill("#imp-late", "礼堂没有网络，按纸质签到表补登")
+        staff.get_by_test_id("checkin-import").click()
+        staff.wait_for_load_state("networkidle")
+        expect(staff.locator(".messages")).to_contain_text("已按签到表签到 1 人")
+        visit(staff, staff.url)
+        screenshot(staff, "activities-manage-offline-desktop")
+        # The same file again: nobody twice, walk-ins once.
+        staff.get_by_test_id("checkin-import-file").set_input_files(str(marked))
+        staff.fill("#imp-late", "礼堂没有网络，按纸质签到表补登")
+        staff.get_by_test_id("checkin-import").click()
+        staff.wait_for_load_state("networkidle")
+        expect(staff.locator(".messages")).to_contain_text("此前已计入")
     reg.refresh_from_db()
     session.refresh_from_db()
     assert reg.is_checked_in and session.walk_in_count == 7 and session.checked_in == 1

@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from kepu.activities import clock, selectors, services
+from kepu.activities import selectors, services
 from kepu.activities.models import Activity, ActivityPopulation, ActivityTopic
 from kepu.activities.tests.factories import published_activity
+from kepu.core import clock
 from kepu.core.populations import Population
 
 pytestmark = pytest.mark.django_db
@@ -40,10 +41,21 @@ def test_tags_follow_edits_publication_and_the_next_session(world):
     start = clock.now().replace(microsecond=0)
     staff = world.a.unit_staff
     with clock.frozen_at(start):
-        series = published_activity(staff, title="系列", sessions=2, starts_at=start + timedelta(days=1),
-                                    topics=["health", "safety"], populations=[Population.ELDERLY])
-        later = published_activity(staff, title="稍后", starts_at=start + timedelta(days=3), topics=["health"],
-                                   populations=[Population.YOUTH, Population.ELDERLY])
+        series = published_activity(
+            staff,
+            title="系列",
+            sessions=2,
+            starts_at=start + timedelta(days=1),
+            topics=["health", "safety"],
+            populations=[Population.ELDERLY],
+        )
+        later = published_activity(
+            staff,
+            title="稍后",
+            starts_at=start + timedelta(days=3),
+            topics=["health"],
+            populations=[Population.YOUTH, Population.ELDERLY],
+        )
         draft = published_activity(staff, title="草稿", publish=False, topics=["health"])
     assert ActivityTopic.objects.filter(activity=draft, listed=False).count() == 1
     assert listed(topic="health") == ["系列", "稍后"] == by_text(topic="health")
@@ -53,7 +65,8 @@ def test_tags_follow_edits_publication_and_the_next_session(world):
         services.next_sessions_advance()
     assert listed(topic="health") == ["稍后", "系列"] == by_text(topic="health")
     assert set(ActivityTopic.objects.filter(activity=series).values_list("next_at", flat=True)) == {
-        Activity.objects.get(pk=series.pk).next_at}
+        Activity.objects.get(pk=series.pk).next_at
+    }
     services.activity_update(actor=staff, activity=later, topics=["safety"], populations=[Population.FARMERS])
     assert listed(topic="health") == ["系列"] and listed(topic="safety") == ["稍后", "系列"]
     assert listed(population="elderly") == ["系列"] == by_text(population="elderly")

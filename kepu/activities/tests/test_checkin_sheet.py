@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from kepu.activities import checkin_sheet, selectors, services
 from kepu.activities.models import Registration, WalkIn
-from kepu.activities.tests.factories import published_activity, residents
+from kepu.activities.tests.factories import after_the_session, at_the_door, published_activity, residents
 from kepu.core.errors import DomainError, NotAllowed
 from kepu.core.testing.web import login
 
@@ -25,10 +25,12 @@ def door(world):
     first, second = activity.sessions.order_by("starts_at")
     people = residents(world, 3)
     regs = [services.registration_create(actor=p, session=first) for p in people]
-    group = services.registration_create(actor=staff, session=first, on_behalf=True, name="三年级二班",
-                                         head_count=12, population="youth")
+    group = services.registration_create(
+        actor=staff, session=first, on_behalf=True, name="三年级二班", head_count=12, population="youth"
+    )
     other = services.registration_create(actor=world.b.resident, session=second)
-    return staff, activity, first, regs, group, other
+    with at_the_door(first):  # the list is brought back while the session's check-in is open
+        yield staff, activity, first, regs, group, other
 
 
 def _book(content):
@@ -53,8 +55,7 @@ def _mark(content, tickets, walk_ins=None, edit=None):
 
 
 def _figures(staff, activity):
-    return selectors.figures(actor=staff, date_from=date(2000, 1, 1), date_to=date(2100, 1, 1),
-                             activity_id=activity.pk)
+    return selectors.figures(actor=staff, date_from=date(2000, 1, 1), date_to=date(2100, 1, 1), activity_id=activity.pk)
 
 
 def test_the_list_masks_names_and_phones_and_lists_only_the_session(door):
@@ -75,14 +76,22 @@ def test_the_list_masks_names_and_phones_and_lists_only_the_session(door):
 
 
 def test_mask_name():
-    assert [checkin_sheet.mask_name(n) for n in ("张三丰", "李四", "王", "欧阳建国", "")] == \
-        ["张*丰", "李*", "王", "欧**国", ""]
+    assert [checkin_sheet.mask_name(n) for n in ("张三丰", "李四", "王", "欧阳建国", "")] == [
+        "张*丰",
+        "李*",
+        "王",
+        "欧**国",
+        "",
+    ]
 
 
 def test_import_checks_in_counts_walk_ins_and_a_second_import_changes_nothing(door):
     staff, activity, first, regs, group, _other = door
-    marked = _mark(services.checkin_sheet_export(actor=staff, activity=activity, session=first),
-                   {regs[0].ticket_code, group.ticket_code}, walk_ins={"elderly": 4, "farmers": "2"})
+    marked = _mark(
+        services.checkin_sheet_export(actor=staff, activity=activity, session=first),
+        {regs[0].ticket_code, group.ticket_code},
+        walk_ins={"elderly": 4, "farmers": "2"},
+    )
     result = services.checkin_sheet_import(actor=staff, activity=activity, content=marked)
     assert (result.checked_in, result.already, result.walk_ins) == (2, 0, 6)
     fig = _figures(staff, activity)
@@ -134,8 +143,9 @@ def world_actor(registration):
 def test_files_that_are_not_this_activitys_list_are_refused(door, world):
     staff, activity, first, regs, *_ = door
     other_activity = published_activity(staff, title="另一个活动")
-    exported = services.checkin_sheet_export(actor=staff, activity=other_activity,
-                                             session=other_activity.sessions.get())
+    exported = services.checkin_sheet_export(
+        actor=staff, activity=other_activity, session=other_activity.sessions.get()
+    )
     with pytest.raises(DomainError) as exc:
         services.checkin_sheet_import(actor=staff, activity=activity, content=exported)
     assert exc.value.code == "import_other_activity"
@@ -174,31 +184,73 @@ def test_on_the_web_and_through_the_api(client, door, world):
     got = client.get(reverse("activities:checkin_export", args=[activity.pk]), {"session": first.pk})
     assert got["Content-Type"].startswith("application/vnd.openxmlformats")
     marked = _mark(got.content, {regs[1].ticket_code})
-    response = client.post(reverse("activities:checkin_import", args=[activity.pk]),
-                           {"file": SimpleUploadedFile("list.xlsx", marked)}, follow=True)
+    response = client.post(
+        reverse("activities:checkin_import", args=[activity.pk]),
+        {"file": SimpleUploadedFile("list.xlsx", marked)},
+        follow=True,
+    )
     assert "已按签到表签到 1 人" in response.content.decode()
     bad = _mark(got.content, set(), edit=lambda wb: wb.worksheets[0].append(["nope", "", "", 1, "", "", "", 1]))
-    response = client.post(reverse("activities:checkin_import", args=[activity.pk]),
-                           {"file": SimpleUploadedFile("list.xlsx", bad)}, follow=True)
+    response = client.post(
+        reverse("activities:checkin_import", args=[activity.pk]),
+        {"file": SimpleUploadedFile("list.xlsx", bad)},
+        follow=True,
+    )
     assert "未保存任何内容" in response.content.decode() and "nope" in response.content.decode()
 
     api = client.get(f"/api/v1/activities/{activity.pk}/sessions/{first.pk}/checkin-list")
     assert api.status_code == 200
-    uploaded = client.post(f"/api/v1/activities/{activity.pk}/checkin-list",
-                           {"file": SimpleUploadedFile("l.xlsx", _mark(api.content, {regs[2].ticket_code}))})
+    uploaded = client.post(
+        f"/api/v1/activities/{activity.pk}/checkin-list",
+        {"file": SimpleUploadedFile("l.xlsx", _mark(api.content, {regs[2].ticket_code}))},
+    )
     assert uploaded.status_code == 200 and uploaded.json()["checked_in"] == 1
-    wrong = client.post(f"/api/v1/activities/{activity.pk}/checkin-list",
-                        {"file": SimpleUploadedFile("l.xlsx", bad)})
+    wrong = client.post(f"/api/v1/activities/{activity.pk}/checkin-list", {"file": SimpleUploadedFile("l.xlsx", bad)})
     assert wrong.status_code == 400 and wrong.json()["code"] == "import_rows_invalid"
     assert len(wrong.json()["errors"]) == 1
 
     for stranger in (world.b.unit_staff, world.b.admin, world.a.team_staff):
         login(client, stranger)
-        assert client.get(reverse("activities:checkin_export", args=[activity.pk]),
-                          {"session": first.pk}).status_code == 404
-        assert client.post(reverse("activities:checkin_import", args=[activity.pk]),
-                           {"file": SimpleUploadedFile("list.xlsx", marked)}).status_code == 404
+        assert (
+            client.get(reverse("activities:checkin_export", args=[activity.pk]), {"session": first.pk}).status_code
+            == 404
+        )
+        assert (
+            client.post(
+                reverse("activities:checkin_import", args=[activity.pk]),
+                {"file": SimpleUploadedFile("list.xlsx", marked)},
+            ).status_code
+            == 404
+        )
         assert client.get(f"/api/v1/activities/{activity.pk}/sessions/{first.pk}/checkin-list").status_code == 404
     login(client, world.a.resident)
     assert client.get(reverse("activities:checkin_export", args=[activity.pk])).status_code == 403
     assert Registration.objects.filter(checked_in_at__isnull=False).count() == 2
+
+
+def test_a_list_brought_back_after_the_session_is_a_late_entry_with_its_reason(world):
+    """Checked in days later from a paper list: only as a late entry, with the reason, audited as such."""
+    from kepu.core.models import AuditEntry
+
+    staff = world.a.unit_staff
+    activity = published_activity(staff, capacity=5)
+    session = activity.sessions.get()
+    reg = services.registration_create(actor=residents(world, 1)[0], session=session)
+    exported = services.checkin_sheet_export(actor=staff, activity=activity, session=session)
+    marked = _mark(exported, {reg.ticket_code}, walk_ins={"elderly": 2})
+    with pytest.raises(DomainError) as err:  # before the door opens nobody is counted
+        services.checkin_sheet_import(actor=staff, activity=activity, content=marked, late_reason="提前导入")
+    assert err.value.code == "late_too_early"
+    with after_the_session(session):
+        with pytest.raises(DomainError) as err:
+            services.checkin_sheet_import(actor=staff, activity=activity, content=marked)
+        assert err.value.code == "checkin_closed"
+        assert Registration.objects.get(pk=reg.pk).checked_in_at is None and not WalkIn.objects.exists()
+        result = services.checkin_sheet_import(
+            actor=staff, activity=activity, content=marked, late_reason="现场无网络，活动后按纸质签到表补登"
+        )
+    assert (result.checked_in, result.walk_ins) == (1, 2)
+    assert Registration.objects.get(pk=reg.pk).late_entry_reason == "现场无网络，活动后按纸质签到表补登"
+    assert WalkIn.objects.get().late_entry_reason == "现场无网络，活动后按纸质签到表补登"
+    entry = AuditEntry.objects.get(action="kepu.activities.checkin_imported")
+    assert entry.data["late_entry_reason"].startswith("现场无网络")

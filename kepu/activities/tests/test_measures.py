@@ -39,12 +39,14 @@ def test_a_target_moves_when_such_an_activity_is_held_and_not_when_another_is(wo
     published_activity(world.b.unit_staff, starts_at=start, theme=science_day, title="西城的科普日")
     published_activity(world.a.unit_staff, starts_at=start, title="没有主题的讲座")
     published_activity(world.a.unit_staff, starts_at=start - timedelta(days=365), theme=science_day, title="去年的")
-    published_activity(world.a.unit_staff, starts_at=timezone.now() + timedelta(days=30), theme=science_day,
-                       title="还没举办")
+    published_activity(
+        world.a.unit_staff, starts_at=timezone.now() + timedelta(days=30), theme=science_day, title="还没举办"
+    )
     assert held() == Decimal(1)
     # A series counts each session held (场).
-    published_activity(world.a.street_staff, starts_at=start - timedelta(days=14), sessions=2, theme=science_day,
-                       title="系列活动")
+    published_activity(
+        world.a.street_staff, starts_at=start - timedelta(days=14), sessions=2, theme=science_day, title="系列活动"
+    )
     assert held() == Decimal(3)
     assert held(place="110115001") == Decimal(2)  # the street's own sessions
     assert held(place="110102") == Decimal(1)

@@ -12,16 +12,19 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from kepu.activities import clock, services
+from kepu.activities import services
 from kepu.activities.models import ACTIVE, HOLDING, Registration, RegistrationStatus
 from kepu.activities.tests.factories import published_activity
+from kepu.core import clock
 from kepu.core.errors import DomainError
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL: SQLite serializes writers, so there is no race to test"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite serializes writers, so there is no race to test",
+    ),
 ]
 R = RegistrationStatus
 
@@ -86,22 +89,38 @@ def test_parallel_changes_to_different_sessions_share_roll_up_rows_exactly(world
     from kepu.core.populations import Population
 
     start = clock.now().replace(microsecond=0) + timedelta(days=20)
-    acts = [published_activity(world.a.unit_staff, capacity=5, starts_at=start + timedelta(hours=i)) for i in range(8)]
+    acts = [
+        published_activity(world.a.unit_staff, capacity=5, starts_at=start + timedelta(minutes=i)) for i in range(8)
+    ]
     sessions = [a.sessions.get() for a in acts]
     people = _people(world, 40)
-    jobs = [lambda p=p, s=sessions[i % 8]: services.registration_create(actor=p, session=s)
-            for i, p in enumerate(people)]
-    jobs += [lambda s=s: services.walk_in_record(actor=world.a.unit_staff, session=s, head_count=3,
-                                                 population=Population.YOUTH) for s in sessions]
-    jobs += [lambda i=i: services.delivered_service_record(order_id=900 + i % 4, place=world.a.place,
-                                                           delivered_at=start, attendance={"elderly": 2},
-                                                           organization=world.a.unit) for i in range(8)]
-    _run_parallel(jobs)
+    jobs = [
+        lambda p=p, s=sessions[i % 8]: services.registration_create(actor=p, session=s) for i, p in enumerate(people)
+    ]
+    jobs += [
+        lambda s=s: services.walk_in_record(
+            actor=world.a.unit_staff, session=s, head_count=3, population=Population.YOUTH
+        )
+        for s in sessions
+    ]
+    jobs += [
+        lambda i=i: services.delivered_service_record(
+            order_id=900 + i % 4,
+            place=world.a.place,
+            delivered_at=start,
+            attendance={"elderly": 2},
+            organization=world.a.unit,
+        )
+        for i in range(8)
+    ]
+    with clock.frozen_at(start - timedelta(minutes=30)):  # sign-up still open, and the door already is
+        _run_parallel(jobs)
     _check_rollup()
     from kepu.activities.models import FiguresMonthDistrict
 
     totals = FiguresMonthDistrict.objects.filter(district_code=world.a.place.district_code).aggregate(
-        r=Sum("registered"), w=Sum("walk_ins"), s=Sum("services"), e=Sum("att_elderly"))
+        r=Sum("registered"), w=Sum("walk_ins"), s=Sum("services"), e=Sum("att_elderly")
+    )
     assert (totals["r"], totals["w"], totals["s"], totals["e"]) == (40, 24, 4, 8)
 
 
@@ -120,8 +139,9 @@ def test_200_parallel_signups_for_50_places(world):
 def test_signups_cancellations_and_offer_expiries_at_the_same_time(world):
     start = clock.now().replace(microsecond=0)
     with clock.frozen_at(start):
-        activity = published_activity(world.a.unit_staff, capacity=50, offer_hours=2,
-                                      starts_at=start + timedelta(days=10))
+        activity = published_activity(
+            world.a.unit_staff, capacity=50, offer_hours=2, starts_at=start + timedelta(days=10)
+        )
         session = activity.sessions.get()
         early = _people(world, 80)
         first = [services.registration_create(actor=p, session=session) for p in early]
@@ -143,8 +163,9 @@ def test_signups_cancellations_and_offer_expiries_at_the_same_time(world):
         regs = _check(session)
         # Plenty still wait, so every place is held again, and never more than the capacity.
         assert sum(r.head_count for r in regs if r.status in HOLDING) == 50
-        assert Registration.objects.filter(session=session, status__in=HOLDING).aggregate(
-            n=Sum("head_count"))["n"] == 50
+        assert (
+            Registration.objects.filter(session=session, status__in=HOLDING).aggregate(n=Sum("head_count"))["n"] == 50
+        )
         assert sum(r.status == R.LAPSED for r in regs) >= 10
         assert sum(r.status == R.CANCELLED for r in regs) == 30
         assert len(regs) == 280

@@ -4,9 +4,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from kepu.activities import clock, services
+from kepu.activities import selectors, services
 from kepu.activities.models import ActivityStatus, Registration, RegistrationStatus, Session, Theme
-from kepu.activities.tests.factories import published_activity, residents
+from kepu.activities.tests.factories import after_the_session, at_the_door, published_activity, residents
+from kepu.core import clock
 from kepu.core.audit import AuditEntry
 from kepu.core.errors import Conflict, DomainError, NotAllowed
 from kepu.core.messaging import LocmemSmsBackend
@@ -22,8 +23,12 @@ def reload(obj):
 
 
 def test_description_is_sanitized_and_activity_needs_a_session_to_publish(world):
-    a = services.activity_create(actor=world.a.unit_staff, organization=world.a.unit, title="讲座",
-                                 description='<p onclick="x()">好<script>alert(1)</script></p>')
+    a = services.activity_create(
+        actor=world.a.unit_staff,
+        organization=world.a.unit,
+        title="讲座",
+        description='<p onclick="x()">好<script>alert(1)</script></p>',
+    )
     assert a.description == "<p>好</p>"
     assert a.status == ActivityStatus.DRAFT
     with pytest.raises(DomainError) as err:
@@ -60,7 +65,7 @@ def test_review_required_by_the_district(world):
     # The office's own activities need no review; district B does not require it.
     assert published_activity(world.a.admin).status == ActivityStatus.PUBLISHED
     assert published_activity(world.b.unit_staff).status == ActivityStatus.PUBLISHED
-    assert AuditEntry.objects.filter(action="kepu.activity.rejected").exists()
+    assert AuditEntry.objects.filter(action="kepu.activities.reject").exists()
 
 
 def test_signup_within_capacity_then_waiting_list(world):
@@ -80,8 +85,9 @@ def test_group_registration_on_behalf_and_group_limits(world):
     a = published_activity(world.a.unit_staff, capacity=40)
     session = a.sessions.get()
     teacher = world.a.school_staff
-    reg = services.registration_create(actor=teacher, session=session, on_behalf=True, name="三年级二班",
-                                       head_count=35, population=Population.YOUTH)
+    reg = services.registration_create(
+        actor=teacher, session=session, on_behalf=True, name="三年级二班", head_count=35, population=Population.YOUTH
+    )
     assert (reg.status, reg.user, reg.registered_by) == (R.CONFIRMED, None, teacher.user)
     assert reload(session).seats_left == 5
     with pytest.raises(DomainError) as err:
@@ -122,7 +128,8 @@ def test_approval_needed(world):
 
 
 def test_waiting_list_offers_expire_and_pass_on_in_order_with_a_controllable_clock(
-        world, django_capture_on_commit_callbacks):
+    world, django_capture_on_commit_callbacks
+):
     """The next in line gets N hours; a lapsed offer passes on; nobody is skipped or promoted twice."""
     start = clock.now().replace(microsecond=0)
     with clock.frozen_at(start):
@@ -204,22 +211,73 @@ def test_check_in_by_payload_once_and_walk_ins(world):
         services.check_in(actor=world.b.admin, activity=a, payload=r1.qr_payload)
     with pytest.raises(NotAllowed):
         services.check_in(actor=p1, activity=a, payload=r1.qr_payload)
-    done = services.check_in(actor=world.a.unit_staff, activity=a, payload=r1.qr_payload)
-    assert done.checked_in_at is not None
-    with pytest.raises(Conflict) as err:
-        services.check_in(actor=world.a.unit_staff, activity=a, payload=r1.qr_payload)
-    assert err.value.code == "already_checked_in"
-    with pytest.raises(DomainError) as err:
-        services.check_in(actor=world.a.unit_staff, activity=other, payload=r1.qr_payload)
-    assert err.value.code == "ticket_unknown"
-    with pytest.raises(Conflict) as err:
-        services.check_in(actor=world.a.unit_staff, activity=a, payload=r3.ticket_code)
-    assert err.value.code == "not_confirmed"
-    services.walk_in_record(actor=world.a.unit_staff, session=session, head_count=5, population=Population.ELDERLY)
-    with pytest.raises(DomainError):
-        services.walk_in_record(actor=world.a.unit_staff, session=session, head_count=0, population="elderly")
-    with pytest.raises(NotAllowed):
-        services.walk_in_record(actor=world.b.unit_staff, session=session, head_count=1, population="other")
+    with at_the_door(session):
+        done = services.check_in(actor=world.a.unit_staff, activity=a, payload=r1.qr_payload)
+        assert done.checked_in_at is not None
+        with pytest.raises(Conflict) as err:
+            services.check_in(actor=world.a.unit_staff, activity=a, payload=r1.qr_payload)
+        assert err.value.code == "already_checked_in"
+        with pytest.raises(DomainError) as err:
+            services.check_in(actor=world.a.unit_staff, activity=other, payload=r1.qr_payload)
+        assert err.value.code == "ticket_unknown"
+        with pytest.raises(Conflict) as err:
+            services.check_in(actor=world.a.unit_staff, activity=a, payload=r3.ticket_code)
+        assert err.value.code == "not_confirmed"
+        services.walk_in_record(actor=world.a.unit_staff, session=session, head_count=5, population=Population.ELDERLY)
+        with pytest.raises(DomainError):
+            services.walk_in_record(actor=world.a.unit_staff, session=session, head_count=0, population="elderly")
+        with pytest.raises(NotAllowed):
+            services.walk_in_record(actor=world.b.unit_staff, session=session, head_count=1, population="other")
+
+
+def test_check_in_opens_two_hours_before_and_closes_at_the_end_then_only_late_entries(world, settings):
+    """Nobody is counted before they can have come: the door opens a set time before the session
+    and closes when it ends; afterwards a late entry (补登) needs a reason and is audited as such."""
+    a = published_activity(world.a.unit_staff, capacity=5)
+    session = a.sessions.get()
+    early, on_time, missed = residents(world, 3)
+    regs = [services.registration_create(actor=p, session=session) for p in (early, on_time, missed)]
+    staff = world.a.unit_staff
+    # Days before (the bent figure seen from outside: a ticket checked in six days early).
+    with clock.frozen_at(session.starts_at - timedelta(days=6)):
+        with pytest.raises(DomainError) as err:
+            services.check_in(actor=staff, activity=a, registration=regs[0])
+        assert err.value.code == "checkin_not_open" and "签到" in str(err.value.message)
+        with pytest.raises(DomainError):
+            services.walk_in_record(actor=staff, session=session, head_count=2, population=Population.ELDERLY)
+        with pytest.raises(DomainError) as err:  # not even as a late entry, whatever the reason
+            services.check_in_late(actor=staff, activity=a, registration=regs[0], reason="提前到了")
+        assert err.value.code == "late_too_early"
+    assert reload(regs[0]).checked_in_at is None and reload(session).walk_in_count == 0
+    # The door opens two hours before (configurable).
+    with clock.frozen_at(session.starts_at - timedelta(minutes=121)):
+        with pytest.raises(DomainError):
+            services.check_in(actor=staff, activity=a, registration=regs[0])
+    with clock.frozen_at(session.starts_at - timedelta(minutes=119)):
+        services.check_in(actor=staff, activity=a, registration=regs[0])
+    settings.KEPU_CHECKIN_OPENS_MINUTES = 30
+    with clock.frozen_at(session.starts_at - timedelta(minutes=45)):
+        with pytest.raises(DomainError):
+            services.check_in(actor=staff, activity=a, registration=regs[1])
+    with at_the_door(session):
+        services.check_in(actor=staff, activity=a, registration=regs[1])
+    # After the end: only a late entry, with a reason, recorded and audited as one.
+    with after_the_session(session):
+        with pytest.raises(DomainError) as err:
+            services.check_in(actor=staff, activity=a, registration=regs[2])
+        assert err.value.code == "checkin_closed"
+        with pytest.raises(DomainError) as err:
+            services.check_in_late(actor=staff, activity=a, registration=regs[2], reason=" ")
+        assert err.value.code == "reason_required"
+        late = services.check_in_late(actor=staff, activity=a, registration=regs[2], reason="门口扫码枪故障，现场登记")
+        services.walk_in_record(
+            actor=staff, session=session, head_count=3, population=Population.FARMERS, late_reason="纸质登记补录"
+        )
+    assert late.late_entry_reason == "门口扫码枪故障，现场登记" and reload(regs[0]).late_entry_reason == ""
+    entry = AuditEntry.objects.get(action="kepu.activities.registration.checked_in_late")
+    assert entry.data["reason"] == "门口扫码枪故障，现场登记"
+    assert AuditEntry.objects.filter(action="kepu.activities.walk_in_late").count() == 1
+    assert reload(session).checked_in == 3 and reload(session).walk_in_count == 3
 
 
 def test_survey_only_for_checked_in_attendees(world):
@@ -228,8 +286,13 @@ def test_survey_only_for_checked_in_attendees(world):
     p1, p2 = residents(world, 2)
     r1 = services.registration_create(actor=p1, session=session)
     r2 = services.registration_create(actor=p2, session=session)
-    services.check_in(actor=world.a.unit_staff, activity=a, registration=r1)
-    services.survey_submit(actor=p1, registration=r1, score=5, comment="很好")
+    with at_the_door(session):
+        services.check_in(actor=world.a.unit_staff, activity=a, registration=r1)
+        with pytest.raises(Conflict) as err:  # during the session: not yet
+            services.survey_submit(actor=p1, registration=r1, score=5)
+        assert err.value.code == "survey_not_yet"
+    with after_the_session(session):
+        services.survey_submit(actor=p1, registration=r1, score=5, comment="很好")
     with pytest.raises(Conflict):
         services.survey_submit(actor=p1, registration=r1, score=4)
     with pytest.raises(NotAllowed):
@@ -240,21 +303,35 @@ def test_survey_only_for_checked_in_attendees(world):
 
 def test_visit_booking_slots_from_opening_hours(world):
     base_staff = world.a.base_staff
-    venue = services.venue_create(actor=base_staff, organization=world.a.base, place=world.a.place, name="展厅",
-                                  opening_hours={"1": [["09:00", "12:00"]], "2": [["14:00", "16:00"]]},
-                                  slot_minutes=60, slot_capacity=2)
+    venue = services.venue_create(
+        actor=base_staff,
+        organization=world.a.base,
+        place=world.a.place,
+        name="展厅",
+        opening_hours={"1": [["09:00", "12:00"]], "2": [["14:00", "16:00"]]},
+        slot_minutes=60,
+        slot_capacity=2,
+    )
     with pytest.raises(NotAllowed):
-        services.venue_publish_slots(actor=world.b.base_staff, venue=venue, first_day=date(2030, 1, 1),
-                                     last_day=date(2030, 1, 7))
+        services.venue_publish_slots(
+            actor=world.b.base_staff, venue=venue, first_day=date(2030, 1, 1), last_day=date(2030, 1, 7)
+        )
     with pytest.raises(DomainError):
-        services.venue_create(actor=base_staff, organization=world.a.base, place=world.a.place, name="x",
-                              opening_hours={"1": [["12:00", "09:00"]]})
+        services.venue_create(
+            actor=base_staff,
+            organization=world.a.base,
+            place=world.a.place,
+            name="x",
+            opening_hours={"1": [["12:00", "09:00"]]},
+        )
     # 2030-01-01 is a Tuesday: three slots; Wednesday two.
-    activity = services.venue_publish_slots(actor=base_staff, venue=venue, first_day=date(2030, 1, 1),
-                                            last_day=date(2030, 1, 7))
+    activity = services.venue_publish_slots(
+        actor=base_staff, venue=venue, first_day=date(2030, 1, 1), last_day=date(2030, 1, 7)
+    )
     assert activity.sessions.count() == 5
-    again = services.venue_publish_slots(actor=base_staff, venue=venue, first_day=date(2030, 1, 1),
-                                         last_day=date(2030, 1, 14))
+    again = services.venue_publish_slots(
+        actor=base_staff, venue=venue, first_day=date(2030, 1, 1), last_day=date(2030, 1, 14)
+    )
     assert again.pk == activity.pk and activity.sessions.count() == 10
     slot = activity.sessions.order_by("starts_at").first()
     people = residents(world, 3)
@@ -281,8 +358,9 @@ def test_delivered_orders_are_counted_once(world):
 
     when = clock.now()
     for _ in range(2):
-        services.delivered_service_record(order_id=7, place=world.a.communities[0], delivered_at=when,
-                                          attendance={"elderly": 30, "bogus": 3})
+        services.delivered_service_record(
+            order_id=7, place=world.a.communities[0], delivered_at=when, attendance={"elderly": 30, "bogus": 3}
+        )
     assert DeliveredService.objects.get().attendance == {"elderly": 30}
 
 
@@ -290,30 +368,6 @@ def test_sessions_keep_the_activity_span(world):
     a = published_activity(world.a.unit_staff, sessions=3)
     first, *_rest, last = Session.objects.filter(activity=a).order_by("starts_at")
     assert (a.starts_at, a.ends_at) == (first.starts_at, last.ends_at)
-
-
-def test_order_delivered_receiver_tolerates_a_missing_orders_app_and_counts_once(world, monkeypatch):
-    import sys
-    import types
-
-    from django.dispatch import Signal
-
-    from kepu.activities.models import DeliveredService
-    from kepu.activities.receivers import connect_orders
-
-    monkeypatch.delitem(sys.modules, "kepu.orders.signals", raising=False)
-    if "kepu.orders" not in sys.modules:
-        assert connect_orders() is False
-    fake = types.ModuleType("kepu.orders.signals")
-    fake.order_delivered = Signal()
-    monkeypatch.setitem(sys.modules, "kepu.orders.signals", fake)
-    assert connect_orders() is True
-    order = types.SimpleNamespace(pk=42, place=world.a.communities[0], delivered_at=clock.now(), title="健康讲座",
-                                  attendance={"elderly": 25}, activity_id=None, delivered_by=world.a.team)
-    fake.order_delivered.send(sender=None, order=order)
-    fake.order_delivered.send(sender=None, order=order)
-    row = DeliveredService.objects.get(order_id=42)
-    assert row.attendance == {"elderly": 25} and row.organization == world.a.team
 
 
 def test_the_calendar_follows_the_next_session_and_drops_ended_activities(world):
@@ -345,11 +399,38 @@ def test_the_survey_is_sent_to_checked_in_attendees_only(world, django_capture_o
     came, stayed_home = residents(world, 2)
     r1 = services.registration_create(actor=came, session=session)
     services.registration_create(actor=stayed_home, session=session)
-    group = services.registration_create(actor=world.a.unit_staff, session=session, on_behalf=True, name="老年合唱团",
-                                         head_count=3)
-    with django_capture_on_commit_callbacks(execute=True):
+    group = services.registration_create(
+        actor=world.a.unit_staff, session=session, on_behalf=True, name="老年合唱团", head_count=3
+    )
+    with django_capture_on_commit_callbacks(execute=True), at_the_door(session):
         services.check_in(actor=world.a.unit_staff, activity=a, registration=r1)
         services.check_in(actor=world.a.unit_staff, activity=a, registration=group)
-    invited = Notification.objects.filter(kind="kepu.activity.survey")
+        assert services.survey_invitations_send() == 0  # not at check-in: after the session
+    invited = Notification.objects.filter(kind="kepu.activities.survey")
+    assert not invited.exists()
+    with django_capture_on_commit_callbacks(execute=True), after_the_session(session):
+        assert services.survey_invitations_send() == 1
+        assert services.survey_invitations_send() == 0  # once per session
     assert [n.recipient_id for n in invited] == [came.user.pk]
     assert invited.get().url == f"/activities/tickets/{r1.pk}/" and a.title in invited.get().title
+
+
+def test_visit_slots_go_through_review_like_every_activity(world):
+    """No second path to the public calendar: where the district reviews activities, a venue's slots wait too."""
+    services.district_settings_set(actor=world.a.admin, district=world.a.place, review_required=True)
+    venue = services.venue_create(
+        actor=world.a.base_staff,
+        organization=world.a.base,
+        place=world.a.place,
+        name="展厅",
+        opening_hours={"2": [["09:00", "11:00"]]},
+        slot_minutes=60,
+        slot_capacity=2,
+    )
+    activity = services.venue_publish_slots(
+        actor=world.a.base_staff, venue=venue, first_day=date(2030, 1, 1), last_day=date(2030, 1, 7)
+    )
+    assert activity.status == ActivityStatus.IN_REVIEW and activity.sessions.count() == 2
+    assert not selectors.public_activities().filter(pk=activity.pk).exists()
+    services.activity_review(actor=world.a.admin, activity=activity, approve=True)
+    assert selectors.public_activities().filter(pk=activity.pk).exists()

@@ -10,8 +10,8 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 
 from kepu.activities import services
-from kepu.activities.models import Registration, RegistrationStatus, Theme
-from kepu.activities.tests.factories import published_activity
+from kepu.activities.models import Registration, RegistrationStatus, Session, Theme
+from kepu.activities.tests.factories import at_the_door, published_activity
 from kepu.core.populations import Population
 from kepu.core.roles import Role
 
@@ -31,10 +31,17 @@ def login(client, actor):
 @pytest.fixture
 def calendar_world(world):
     theme = Theme.objects.get(slug="national-science-day")
-    a1 = published_activity(world.a.unit_staff, title="大兴急救讲座", theme=theme, populations=[Population.ELDERLY],
-                            topics=["health"], summary="学会心肺复苏")
-    a2 = published_activity(world.b.unit_staff, title="西城航天模型", populations=[Population.YOUTH],
-                            topics=["astronomy"], kind="hands_on")
+    a1 = published_activity(
+        world.a.unit_staff,
+        title="大兴急救讲座",
+        theme=theme,
+        populations=[Population.ELDERLY],
+        topics=["health"],
+        summary="学会心肺复苏",
+    )
+    a2 = published_activity(
+        world.b.unit_staff, title="西城航天模型", populations=[Population.YOUTH], topics=["astronomy"], kind="hands_on"
+    )
     draft = published_activity(world.a.unit_staff, title="还没发布", publish=False)
     private = published_activity(world.a.unit_staff, title="内部培训", is_public=False)
     return world, a1, a2, draft, private
@@ -60,8 +67,9 @@ def test_public_calendar_filters_and_hides_drafts_and_private(client, calendar_w
 
 
 def test_calendar_htmx_returns_only_results(client, calendar_world):
-    response = client.get(reverse("activities:calendar"), {"q": "急救"}, HTTP_HX_REQUEST="true",
-                          HTTP_HX_TARGET="results")
+    response = client.get(
+        reverse("activities:calendar"), {"q": "急救"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+    )
     body = response.content.decode()
     assert 'id="results"' in body and "<html" not in body
 
@@ -108,7 +116,9 @@ def test_resident_signs_up_sees_the_qr_and_cancels(client, world):
     a = published_activity(world.a.unit_staff, capacity=1)
     session = a.sessions.get()
     anon = client.post(reverse("activities:signup", args=[session.pk]))
-    assert anon.status_code == 302 and "/login" in anon["Location"]
+    # A visitor goes to the residents' phone sign-in (never the staff password form), and comes back here.
+    assert anon.status_code == 302 and anon["Location"].startswith(reverse("accounts:phone_login"))
+    assert anon["Location"].endswith("?next=" + reverse("activities:detail", args=[a.pk]))
     login(client, world.a.resident)
     response = client.post(reverse("activities:signup", args=[session.pk]), {"population": "elderly"}, follow=True)
     reg = Registration.objects.get(user=world.a.resident.user)
@@ -130,41 +140,73 @@ def test_full_session_puts_resident_on_the_waiting_list_with_a_position(client, 
     session = a.sessions.get()
     services.registration_create(actor=world.a.neighbour, session=session)
     login(client, world.a.resident)
-    body = client.post(reverse("activities:signup", args=[session.pk]), follow=True).content.decode()
+    body = client.post(reverse("activities:signup", args=[session.pk]), {"population": "other"}, follow=True)
+    body = body.content.decode()
     assert "候补" in body and "第 1 位" in body
 
 
 def test_organizer_creates_publishes_and_checks_in(client, world):
     login(client, world.a.unit_staff)
     start = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(reverse("activities:create"), {
-        "title": "高血压防治", "kind": "lecture", "populations": ["elderly"], "topics": ["health"],
-        "where": "place", "district": world.a.place.code, "street": world.a.streets[0].code,
-        "community": world.a.communities[0].code,
-        "address": "社区活动室", "starts_at": start, "duration_minutes": 90, "repeat_weeks": 2, "capacity": 30,
-        "is_public": "on", "offer_hours": 12, "description": "<p>讲座<script>x</script></p>",
-    })
+    response = client.post(
+        reverse("activities:create"),
+        {
+            "title": "高血压防治",
+            "kind": "lecture",
+            "populations": ["elderly"],
+            "topics": ["health"],
+            "where": "place",
+            "district": world.a.place.code,
+            "street": world.a.streets[0].code,
+            "community": world.a.communities[0].code,
+            "address": "社区活动室",
+            "starts_at": start,
+            "duration_minutes": 90,
+            "repeat_weeks": 2,
+            "capacity": 30,
+            "is_public": "on",
+            "offer_hours": 12,
+            "description": "<p>讲座<script>x</script></p>",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     from kepu.activities.models import Activity
 
     a = Activity.objects.get(title="高血压防治")
     assert a.sessions.count() == 2 and a.description == "<p>讲座</p>" and a.status == "draft"
     assert a.place == world.a.communities[0] and a.address == "社区活动室"
-    client.post(reverse("activities:manage_action", args=[a.pk, "submit"]))
+    page = client.get(reverse("activities:manage_detail", args=[a.pk])).content.decode()
+    assert 'data-testid="action-submit"' in page and "status ==" not in page
+    client.post(reverse("activities:act", args=[a.pk, "submit"]))
     a.refresh_from_db()
     assert a.status == "published"
     reg = services.registration_create(actor=world.a.resident, session=a.sessions.first())
-    response = client.post(reverse("activities:checkin", args=[a.pk]),
-                           {"kind": "payload", "payload": reg.qr_payload, "session": reg.session_id},
-                           HTTP_HX_REQUEST="true")
-    assert "已签到" in response.content.decode()
-    response = client.post(reverse("activities:checkin", args=[a.pk]),
-                           {"kind": "payload", "payload": reg.qr_payload, "session": reg.session_id})
-    assert "已签到" in response.content.decode() and "result-bad" in response.content.decode()
-    client.post(reverse("activities:checkin", args=[a.pk]),
-                {"kind": "walk_in", "head_count": 4, "population": "elderly", "session": reg.session_id})
-    body = client.get(reverse("activities:checkin", args=[a.pk]), {"session": reg.session_id,
-                                                                    "q": reg.name}).content.decode()
+    early = client.post(
+        reverse("activities:checkin", args=[a.pk]),
+        {"payload": reg.qr_payload, "session": reg.session_id},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "result-bad" in early and "签到将于" in early  # days before the session: not yet
+    with at_the_door(reg.session):
+        response = client.post(
+            reverse("activities:checkin", args=[a.pk]),
+            {"payload": reg.qr_payload, "session": reg.session_id},
+            HTTP_HX_REQUEST="true",
+        )
+        assert "已签到" in response.content.decode()
+        response = client.post(
+            reverse("activities:checkin", args=[a.pk]),
+            {"payload": reg.qr_payload, "session": reg.session_id},
+        )
+        assert "已签到" in response.content.decode() and "result-bad" in response.content.decode()
+        client.post(
+            reverse("activities:checkin_walk_in", args=[a.pk]),
+            {"head_count": 4, "population": "elderly", "session": reg.session_id},
+        )
+    assert Session.objects.get(pk=reg.session_id).walk_in_count == 4
+    body = client.get(
+        reverse("activities:checkin", args=[a.pk]), {"session": reg.session_id, "q": reg.name}
+    ).content.decode()
     assert reg.name in body
     export = client.get(reverse("activities:checkin_export", args=[a.pk]), {"session": reg.session_id})
     rows = list(load_workbook(io.BytesIO(export.content)).worksheets[0].values)
@@ -173,14 +215,16 @@ def test_organizer_creates_publishes_and_checks_in(client, world):
 
 def test_organizer_pages_are_refused_to_others(client, world):
     a = published_activity(world.a.unit_staff)
-    urls = [reverse("activities:manage_detail", args=[a.pk]), reverse("activities:checkin", args=[a.pk]),
-            reverse("activities:checkin_export", args=[a.pk])]
+    urls = [
+        reverse("activities:manage_detail", args=[a.pk]),
+        reverse("activities:checkin", args=[a.pk]),
+        reverse("activities:checkin_export", args=[a.pk]),
+    ]
     for actor in (world.b.admin, world.a.unit2 and world.a.team_staff, world.a.street_staff):
         login(client, actor)
         for url in urls:
             assert client.get(url).status_code == 404, (actor, url)
-        assert client.post(reverse("activities:manage_action", args=[a.pk, "cancel"]),
-                           {"note": "x"}).status_code == 404
+        assert client.post(reverse("activities:act", args=[a.pk, "cancel"]), {"cancel-reason": "xx"}).status_code == 404
     login(client, world.a.resident)
     for url in [reverse("activities:manage"), reverse("activities:dashboard"), urls[0]]:
         assert client.get(url).status_code == 403
@@ -197,12 +241,29 @@ def test_dashboard_counts_and_excel(client, world):
     reg = services.registration_create(actor=world.a.resident, session=session, population=Population.ELDERLY)
     services.check_in(actor=world.a.unit_staff, activity=a, registration=reg)
     services.walk_in_record(actor=world.a.unit_staff, session=session, head_count=3, population=Population.FARMERS)
-    services.registration_create(actor=world.a.school_staff, session=session, on_behalf=True, name="班级",
-                                 head_count=2, population=Population.YOUTH)
-    services.delivered_service_record(order_id=1, place=world.a.communities[0], delivered_at=timezone.now(),
-                                      organization=world.a.unit, attendance={"elderly": 10})
-    services.delivered_service_record(order_id=2, place=world.a.communities[0], delivered_at=timezone.now(),
-                                      organization=world.a.unit, attendance={"elderly": 99}, activity_id=a.pk)
+    services.registration_create(
+        actor=world.a.school_staff,
+        session=session,
+        on_behalf=True,
+        name="班级",
+        head_count=2,
+        population=Population.YOUTH,
+    )
+    services.delivered_service_record(
+        order_id=1,
+        place=world.a.communities[0],
+        delivered_at=timezone.now(),
+        organization=world.a.unit,
+        attendance={"elderly": 10},
+    )
+    services.delivered_service_record(
+        order_id=2,
+        place=world.a.communities[0],
+        delivered_at=timezone.now(),
+        organization=world.a.unit,
+        attendance={"elderly": 99},
+        activity_id=a.pk,
+    )
     year = timezone.localdate().year
     q = {"from": f"{year - 1}-01-01", "to": f"{year + 1}-12-31"}
     login(client, world.a.admin)
@@ -238,19 +299,29 @@ def test_nav_entries_by_role(world):
 
 def test_a_teacher_books_a_visit_slot_for_a_class(client, world):
     login(client, world.a.base_staff)
-    response = client.post(reverse("activities:venues"), {
-        "name": "科技馆展厅", "address": "兴华大街 1 号", "hours": "1 09:00-11:00\n7 14:00-16:00",
-        "slot_minutes": 60, "slot_capacity": 40})
+    response = client.post(
+        reverse("activities:venues"),
+        {
+            "name": "科技馆展厅",
+            "address": "兴华大街 1 号",
+            "hours": "1 09:00-11:00\n7 14:00-16:00",
+            "slot_minutes": 60,
+            "slot_capacity": 40,
+        },
+    )
     assert response.status_code == 302
-    bad = client.post(reverse("activities:venues"), {"name": "x", "hours": "Monday morning", "slot_minutes": 60,
-                                                      "slot_capacity": 4})
+    bad = client.post(
+        reverse("activities:venues"), {"name": "x", "hours": "Monday morning", "slot_minutes": 60, "slot_capacity": 4}
+    )
     assert "2 09:00-12:00" in bad.content.decode()
     from kepu.activities.selectors import venues_for
 
     venue = venues_for(actor=world.a.base_staff).get(name="科技馆展厅")
     today = timezone.localdate()
-    response = client.post(reverse("activities:venue_slots", args=[venue.pk]), {
-        "first_day": (today + timedelta(days=1)).isoformat(), "last_day": (today + timedelta(days=14)).isoformat()})
+    response = client.post(
+        reverse("activities:venue_slots", args=[venue.pk]),
+        {"first_day": (today + timedelta(days=1)).isoformat(), "last_day": (today + timedelta(days=14)).isoformat()},
+    )
     assert response.status_code == 302
     from kepu.activities.models import Activity
 
@@ -258,23 +329,35 @@ def test_a_teacher_books_a_visit_slot_for_a_class(client, world):
     assert visit.kind == "visit" and visit.status == "published" and visit.sessions.count() == 8
     # Another base cannot open slots at this venue.
     login(client, world.b.base_staff)
-    assert client.post(reverse("activities:venue_slots", args=[venue.pk]), {
-        "first_day": today.isoformat(), "last_day": today.isoformat()}).status_code == 404
+    assert (
+        client.post(
+            reverse("activities:venue_slots", args=[venue.pk]),
+            {"first_day": today.isoformat(), "last_day": today.isoformat()},
+        ).status_code
+        == 404
+    )
     # A teacher books a slot for a class from the public page.
     login(client, world.a.school_staff)
     page = client.get(reverse("activities:detail", args=[visit.pk])).content.decode()
     assert 'data-testid="group-signup"' in page
     slot = visit.sessions.order_by("starts_at").first()
-    response = client.post(reverse("activities:group_signup", args=[slot.pk]),
-                           {"name": "五年级一班", "head_count": 38, "population": "youth"}, follow=True)
+    response = client.post(
+        reverse("activities:group_signup", args=[slot.pk]),
+        {"name": "五年级一班", "head_count": 38, "population": "youth"},
+        follow=True,
+    )
     reg = Registration.objects.get(name="五年级一班")
     assert reg.status == RegistrationStatus.CONFIRMED and reg.head_count == 38
     # Residents get no group form and may not post one.
     login(client, world.a.resident)
     page = client.get(reverse("activities:detail", args=[visit.pk])).content.decode()
     assert 'data-testid="group-signup"' not in page
-    assert client.post(reverse("activities:group_signup", args=[slot.pk]),
-                       {"name": "x", "head_count": 2, "population": "youth"}).status_code == 403
+    assert (
+        client.post(
+            reverse("activities:group_signup", args=[slot.pk]), {"name": "x", "head_count": 2, "population": "youth"}
+        ).status_code
+        == 403
+    )
 
 
 def test_district_office_turns_review_on_and_others_cannot(client, world):
@@ -289,17 +372,32 @@ def test_district_office_turns_review_on_and_others_cannot(client, world):
     assert "家庭急救讲座" in body  # the one waiting for review is listed
 
 
+def png_bytes(size=(4, 4)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, "white").save(out, "PNG")
+    return out.getvalue()
+
+
 def test_report_notes_and_a_photo_of_the_wrong_type(client, world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     a = published_activity(world.a.unit_staff)
     login(client, world.a.unit_staff)
-    url = reverse("activities:manage_action", args=[a.pk, "report"])
-    response = client.post(url, {"notes": "到场踊跃", "photo": SimpleUploadedFile("x.exe", b"MZ"), "caption": "x"},
-                           follow=True)
-    assert a.photos.count() == 0 and "exe" in response.content.decode()
+    url = reverse("activities:report", args=[a.pk])
+    response = client.post(
+        url, {"notes": "到场踊跃", "photo": SimpleUploadedFile("x.exe", b"MZ"), "caption": "x"}, follow=True
+    )
+    assert a.photos.count() == 0 and "JPEG、PNG 或 WebP" in response.content.decode()
+    # A file that only starts like a PNG is no photo either: images are checked by decoding them.
     client.post(url, {"notes": "到场踊跃", "photo": SimpleUploadedFile("p.png", b"\x89PNG\r\n"), "caption": "现场"})
+    assert a.photos.count() == 0
+    client.post(url, {"notes": "到场踊跃", "photo": SimpleUploadedFile("p.png", png_bytes()), "caption": "现场"})
     assert a.photos.count() == 1 and a.report.notes == "到场踊跃"
+    assert a.photos.get().file.name.endswith(".png") and "p.png" not in a.photos.get().file.name
     login(client, world.b.unit_staff)
     assert client.post(url, {"notes": "x"}).status_code == 404
 
@@ -307,12 +405,14 @@ def test_report_notes_and_a_photo_of_the_wrong_type(client, world):
 def test_dashboard_breaks_figures_down_by_place_organizer_and_theme(client, world):
     theme = Theme.objects.get(slug="earth-day")
     community = world.a.communities[0]
-    a = published_activity(world.a.unit_staff, capacity=5, starts_at=timezone.now() + timedelta(hours=1),
-                           theme=theme, place=community)
+    a = published_activity(
+        world.a.unit_staff, capacity=5, starts_at=timezone.now() + timedelta(hours=1), theme=theme, place=community
+    )
     session = a.sessions.get()
     services.walk_in_record(actor=world.a.unit_staff, session=session, head_count=4, population=Population.FARMERS)
-    services.delivered_service_record(order_id=7, place=community, delivered_at=timezone.now(),
-                                      organization=world.a.unit, attendance={"elderly": 6})
+    services.delivered_service_record(
+        order_id=7, place=community, delivered_at=timezone.now(), organization=world.a.unit, attendance={"elderly": 6}
+    )
     year = timezone.localdate().year
     q = {"from": f"{year - 1}-01-01", "to": f"{year + 1}-12-31"}
     street = community.parent

@@ -14,9 +14,10 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kepu.activities import clock, services
+from kepu.activities import services
 from kepu.activities.models import ACTIVE, HOLDING, Registration, RegistrationStatus
 from kepu.activities.tests.factories import published_activity, residents
+from kepu.core import clock
 from kepu.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
@@ -51,16 +52,18 @@ def check_invariants(session):
     assert len(seqs) == len(set(seqs))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(ops=st.lists(op, min_size=1, max_size=30))
 def test_waiting_list_rules_hold_under_any_sequence(world, ops):
     start = clock.now().replace(microsecond=0)
     people = world.__dict__.setdefault("_pool", residents(world, 12))
     staff = world.a.school_staff
     with clock.frozen_at(start):
-        activity = published_activity(world.a.unit_staff, capacity=3, offer_hours=4,
-                                      starts_at=start + timedelta(days=30))
+        activity = published_activity(
+            world.a.unit_staff, capacity=3, offer_hours=4, starts_at=start + timedelta(days=30)
+        )
         session = activity.sessions.get()
         made: list[Registration] = []
         for kind, a, b in ops:
@@ -69,12 +72,16 @@ def test_waiting_list_rules_hold_under_any_sequence(world, ops):
                     if b == 1:
                         made.append(services.registration_create(actor=people[a], session=session))
                     else:
-                        made.append(services.registration_create(actor=staff, session=session, on_behalf=True,
-                                                                 name="组", head_count=b))
+                        made.append(
+                            services.registration_create(
+                                actor=staff, session=session, on_behalf=True, name="组", head_count=b
+                            )
+                        )
                 elif kind == "cancel" and made:
                     r = made[a % len(made)]
-                    services.registration_cancel(actor=staff if r.user_id is None else _actor(people, r),
-                                                 registration=r)
+                    services.registration_cancel(
+                        actor=staff if r.user_id is None else _actor(people, r), registration=r
+                    )
                 elif kind == "accept" and made:
                     r = made[a % len(made)]
                     if r.user_id is not None:
@@ -84,8 +91,9 @@ def test_waiting_list_rules_hold_under_any_sequence(world, ops):
                 elif kind == "expire":
                     services.offers_expire()
                     now = clock.now()
-                    assert not Registration.objects.filter(session=session, status=R.OFFERED,
-                                                           offer_expires_at__lte=now).exists()
+                    assert not Registration.objects.filter(
+                        session=session, status=R.OFFERED, offer_expires_at__lte=now
+                    ).exists()
                 elif kind == "capacity":
                     services.session_set_capacity(actor=world.a.unit_staff, session=session, capacity=a)
             except DomainError:

@@ -20,17 +20,23 @@ DESKTOP = {"width": 1366, "height": 900}
 def assert_accessible(page, *, context: str = "") -> None:
     """Run axe-core (WCAG 2.1 A and AA rules) on the current page; fail on serious or critical findings."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        # Evaluated through the browser's debugging protocol, not as a <script> tag: the pages' Content-Security-
+        # Policy (scripts from our own files only) stays on while axe runs.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;true")
     result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        "async () => await axe.run(document, "
+        "{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
     )
     bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
     if bad:
         lines = [
-            f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
             for v in bad
         ]
-        raise AssertionError(f"axe found {len(bad)} serious/critical violations on {context or page.url}:\n" + "\n".join(lines))
+        raise AssertionError(
+            f"axe found {len(bad)} serious/critical violations on {context or page.url}:\n" + "\n".join(lines)
+        )
 
 
 def visit(page, url: str) -> None:
@@ -44,7 +50,7 @@ def sign_in_staff(page, base_url: str, username: str, password: str) -> None:
     visit(page, f"{base_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit].btn-block")
+    page.click("main form button[type=submit].btn-block")
     page.wait_for_load_state("networkidle")
 
 
@@ -54,12 +60,56 @@ def sign_in_resident(page, base_url: str, phone: str) -> None:
 
     visit(page, f"{base_url}/accounts/phone/")
     page.fill("input[name=phone]", phone)
+    page.check("input[name=agree]")
     page.click("#login-steps button[type=submit]")
     page.wait_for_selector("input[name=code]")
     code = re.search(r"\d{6}", LocmemSmsBackend.outbox[-1].text).group(0)
     page.fill("input[name=code]", code)
-    page.click("#login-steps button[type=submit]")
+    page.get_by_test_id("sign-in-code").click()
     page.wait_for_load_state("networkidle")
+
+
+def htmx_settled(page) -> None:
+    """Wait until htmx has swapped and settled what it fetched (its new elements answer events only then)."""
+    page.wait_for_function(
+        "() => window.htmx && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
+#: The smallest target a finger may be asked to touch (MIIT 适老化: 48 px and up).
+MIN_TARGET = 48
+
+
+def tap(locator, *, what: str = "") -> None:
+    """Click ``locator`` as a finger would, after checking it is at least 48 × 48 px."""
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    assert box is not None, f"{what or locator} is not on the screen"
+    assert box["width"] >= MIN_TARGET and box["height"] >= MIN_TARGET, (
+        f"{what or locator} is {box['width']:.0f} × {box['height']:.0f} px, smaller than {MIN_TARGET} px"
+    )
+    locator.click()
+
+
+def type_into(locator, text: str, *, what: str = "") -> None:
+    """Fill a field after checking it is a target a finger can hit (48 px high at least)."""
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    assert box is not None and box["height"] >= MIN_TARGET and box["width"] >= MIN_TARGET, f"{what or locator}: {box}"
+    locator.fill(text)
+
+
+def choose(locator, value: str, *, what: str = "") -> None:
+    """Pick an option of a select after checking its size, like ``type_into``."""
+    box = locator.bounding_box()
+    assert box is not None and box["height"] >= MIN_TARGET and box["width"] >= MIN_TARGET, f"{what or locator}: {box}"
+    locator.select_option(value)
+
+
+def assert_no_sideways_scroll(page) -> None:
+    """The page is never wider than the screen: the document's scroll width equals the viewport's."""
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] == widths[1], f"{page.url} scrolls sideways: {widths[0]} px wide on a {widths[1]} px screen"
 
 
 def screenshot(page, name: str) -> None:
@@ -69,4 +119,18 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(out / f"{name}.png"), full_page=True)
 
 
-__all__ = ["assert_accessible", "visit", "sign_in_staff", "sign_in_resident", "screenshot", "PHONE", "DESKTOP", "json"]
+__all__ = [
+    "assert_accessible",
+    "visit",
+    "sign_in_staff",
+    "sign_in_resident",
+    "screenshot",
+    "tap",
+    "type_into",
+    "choose",
+    "assert_no_sideways_scroll",
+    "htmx_settled",
+    "PHONE",
+    "DESKTOP",
+    "json",
+]

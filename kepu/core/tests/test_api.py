@@ -13,8 +13,11 @@ def test_openapi_document_lists_the_routers(client):
 @pytest.mark.django_db
 def test_errors_are_json_with_a_stable_code(client, world):
     assert client.get("/api/v1/people/me").json()["code"] == "unauthenticated"
-    bad = client.post("/api/v1/auth/token", {"username": world.a.admin.user.username, "password": "nope"},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/auth/token",
+        {"username": world.a.admin.user.username, "password": "nope"},
+        content_type="application/json",
+    )
     assert bad.status_code == 401 and bad.json()["code"] == "bad_credentials"
     invalid = client.post("/api/v1/auth/token", {"username": 5}, content_type="application/json")
     assert invalid.status_code == 422 and invalid.json()["code"] == "invalid"
@@ -24,8 +27,11 @@ def test_errors_are_json_with_a_stable_code(client, world):
 
 @pytest.mark.django_db
 def test_token_from_password_acts_in_its_role_and_chinese_is_not_escaped(client, world):
-    response = client.post("/api/v1/auth/token", {"username": world.a.admin.user.username, "password": PASSWORD},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": world.a.admin.user.username, "password": PASSWORD},
+        content_type="application/json",
+    )
     body = response.json()
     assert body["role"] == "district_admin"
     me = client.get("/api/v1/people/me", HTTP_AUTHORIZATION=f"Bearer {body['token']}")
@@ -43,7 +49,9 @@ def test_residents_get_a_token_from_phone_and_code(client, world):
     phone = world.a.resident.user.phone
     assert client.post("/api/v1/auth/code", {"phone": phone}, content_type="application/json").json() == {"sent": True}
     code = re.search(r"\d{6}", LocmemSmsBackend.outbox[-1].text).group(0)
-    body = client.post("/api/v1/auth/code/token", {"phone": phone, "code": code}, content_type="application/json").json()
+    body = client.post(
+        "/api/v1/auth/code/token", {"phone": phone, "code": code}, content_type="application/json"
+    ).json()
     assert body["role"] == "resident"
 
 

@@ -13,7 +13,7 @@ def test_every_full_view_of_a_phone_is_audited(world):
     person = world.a.resident.user
     phone = person_reveal_phone(actor=world.a.admin, person=person)
     assert phone == person.phone
-    entry = AuditEntry.objects.get(action="kepu.person.pii_viewed")
+    entry = AuditEntry.objects.get(action="kepu.accounts.person.pii_viewed")
     assert entry.actor_id == world.a.admin.user.pk
     assert entry.object_id == str(person.pk)
     assert entry.place_path == world.a.communities[0].path
@@ -25,7 +25,7 @@ def test_who_may_not_see_a_phone_is_refused_and_nothing_is_recorded(world):
         person_reveal_phone(actor=world.b.admin, person=world.a.resident.user)
     with pytest.raises(NotAllowed):
         person_reveal_phone(actor=world.a.unit_staff, person=world.a.resident.user)
-    assert not AuditEntry.objects.filter(action="kepu.person.pii_viewed").exists()
+    assert not AuditEntry.objects.filter(action="kepu.accounts.person.pii_viewed").exists()
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ def entries(po: Path):
             for key in ("msgid_plural", "msgid", "msgstr[0]", "msgstr"):
                 if line.startswith(key + " "):
                     current = "msgstr" if key.startswith("msgstr") else ("msgid" if key == "msgid" else None)
-                    line = line[len(key) + 1:]
+                    line = line[len(key) + 1 :]
                     break
             if current and line.startswith('"'):
                 parts[current] += line.strip()[1:-1]
@@ -61,9 +61,18 @@ def test_catalogue_holds_every_string_of_its_app(po, tmp_path):
     copy = tmp_path / app.name
     shutil.copytree(app, copy, ignore=shutil.ignore_patterns("__pycache__", "tests"))
     subprocess.run(
-        [sys.executable, str(KEPU.parent / "manage.py"), "makemessages", "-l",
-         "zh_Hans", "--no-obsolete", "--no-location"],
-        cwd=copy, check=True, capture_output=True,
+        [
+            sys.executable,
+            str(KEPU.parent / "manage.py"),
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "--no-location",
+        ],
+        cwd=copy,
+        check=True,
+        capture_output=True,
         env={**__import__("os").environ, "PYTHONPATH": str(KEPU.parent)},
     )
     fresh = {msgid for msgid, _, _ in entries(copy / "locale/zh_Hans/LC_MESSAGES/django.po") if msgid}

@@ -64,7 +64,7 @@ def test_check_digit_detects_every_single_digit_change(seq):
         for digit in "0123456789":
             if digit == good[pos]:
                 continue
-            changed = good[:pos] + digit + good[pos + 1:17]
+            changed = good[:pos] + digit + good[pos + 1 : 17]
             assert id_check_digit(changed) != good[17]
 
 

@@ -39,6 +39,20 @@ PUBLIC = {
     "activities:venues": "venues and their visiting hours are public",
     "activities:themes": "the theme-day calendar is public",
     "volunteers:verify": "a certificate's QR code is checked by whoever holds the paper",
+    "bases:list": "the public list and map of science bases in force",
+    "bases:detail": "a base in force is public (any other answers 404 to those who may not see it)",
+    "bases:photo": "the photos of a public base",
+    "bases:notices": "a public notice (公示) is public by nature",
+    "bases:verify": "a base's certificate is checked by whoever holds the paper",
+    "resources:library": "the science library: published pieces only",
+    "resources:detail": "a published piece (others are 404 to the public; tested in resources)",
+    "resources:file": "a published piece's file (others are 404 to the public; tested in resources)",
+    "favicon.ico": "the site's icon",
+    "core:manifest": "the web app manifest (name and icons for the home screen)",
+    "core:privacy": "the privacy policy is read before agreeing to it",
+    "core:terms": "the user agreement is read before agreeing to it",
+    "places:picker": "the place picker; the place tree is public reference data",
+    "emergency:public": "a declared emergency's guidance is for everybody (others are 404; tested in emergency)",
 }
 
 #: API operations open to anonymous callers: (method, path template) -> why.
@@ -47,6 +61,12 @@ PUBLIC_API = {
     ("GET", "/api/v1/activities/"): "the public science calendar",
     ("GET", "/api/v1/activities/{activity_id}"): "published public activities are public",
     ("GET", "/api/v1/volunteers/certificates/{number}/verify"): "certificate verification",
+    ("GET", "/api/v1/bases/"): "the public list of science bases",
+    ("GET", "/api/v1/bases/{base_id}"): "a base in force is public",
+    ("GET", "/api/v1/bases/verify/{number}"): "certificate verification",
+    ("GET", "/api/v1/resources/"): "the science library: published pieces only",
+    ("GET", "/api/v1/resources/{resource_id}"): "a published piece (others are 404 to the public)",
+    ("GET", "/api/v1/emergency/public/{pk}"): "a declared emergency's guidance is for everybody",
 }
 
 REFUSED = {302, 401, 403, 404, 405}
@@ -77,13 +97,42 @@ def _concrete(route: str) -> str:
     return "/" + route
 
 
+@pytest.fixture(scope="module")
+def _demo_module(django_db_setup, django_db_blocker):
+    """The demo, seeded once for the whole module inside a transaction rolled back at its end.
+
+    Each test runs in a savepoint inside it (as Django's setUpTestData does), so the walks share one
+    seeding instead of paying for it each (it is the slow part, twice so on PostgreSQL).
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            from kepu.core.testing.reference import restore_reference_data
+
+            restore_reference_data()  # a module fixture comes before the per-test one that does it
+            call_command("seed_demo", "--quiet-logins")
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", "--quiet-logins")
+def demo(_demo_module, db):
+    return None
 
 
 def _is_login_redirect(response) -> bool:
-    return response.status_code == 302 and "login" in response.get("Location", "")
+    """A redirect to a sign-in page: the staff's password form, or the residents' phone sign-in."""
+    from django.urls import reverse
+
+    location = response.get("Location", "")
+    return response.status_code == 302 and location.startswith(
+        (reverse("accounts:login"), reverse("accounts:phone_login"))
+    )
 
 
 def test_every_web_route_refuses_an_anonymous_visitor(client, demo):
@@ -120,8 +169,11 @@ def test_every_api_operation_refuses_an_anonymous_caller(client, demo):
         for method in operations:
             if (method.upper(), template) in PUBLIC_API or template.startswith("/api/v1/auth/"):  # signing in
                 continue
-            response = getattr(client, method)(url, {} if method == "get" else "{}",
-                                               **({} if method == "get" else {"content_type": "application/json"}))
+            response = getattr(client, method)(
+                url,
+                {} if method == "get" else "{}",
+                **({} if method == "get" else {"content_type": "application/json"}),
+            )
             if response.status_code != 401:
                 leaks.append(f"{method.upper()} {url} -> {response.status_code}")
     assert leaks == [], "\n".join(leaks)
@@ -139,6 +191,7 @@ RESIDENT_PAGES = {
     "accounts:welcome": "first steps after signing up",
     "accounts:profile": "their own profile",
     "accounts:tokens": "their own API tokens",
+    "accounts:invitations": "invitations waiting for their own answer",
     "orders:list": "their own orders",
     "orders:create": "ordering a service",
     "orders:detail": "their own order (demo order 1 is this resident's)",
@@ -150,6 +203,12 @@ RESIDENT_PAGES = {
     "volunteers:trainings": "courses open to everyone signed in",
     "volunteers:training": "a course, without who attended",
     "survey:home": "answering the literacy survey",
+    "resources:feed": "pieces for them (为你推荐)",
+    "resources:subscriptions": "the topics they follow",
+    "accounts:my_data": "what the platform keeps about them (PIPL)",
+    "accounts:my_data_download": "downloading their own data (PIPL)",
+    "accounts:my_data_erase": "erasing their own data (PIPL)",
+    "notifications:go": "the short link of their own message",
 }
 
 
@@ -168,7 +227,7 @@ def test_a_resident_is_refused_every_staff_page(client, demo):
             continue
         url = _concrete(route)
         got = client.get(url)
-        if got.status_code not in (403, 404, 405) and not (got.status_code == 302 and "login" in got["Location"]):
+        if got.status_code not in (403, 404, 405) and not _is_login_redirect(got):
             open_pages.append(f"GET {url} ({name}) -> {got.status_code} {got.get('Location', '')}")
     assert open_pages == [], "\n".join(open_pages)
     assert AuditEntry.objects.count() == before
@@ -177,6 +236,8 @@ def test_a_resident_is_refused_every_staff_page(client, demo):
 #: API operations a resident may call (beyond PUBLIC_API), by path template prefix: their own things.
 RESIDENT_API_PREFIXES = {
     "/api/v1/auth/": "signing in and out",
+    "/api/v1/emergency/feed/": "the warning feed is signed by the warning system, not a person: 401 without its "
+    "signature for anybody (tested in kepu/emergency/tests/test_feed.py)",
     "/api/v1/accounts/me": "their own account",
     "/api/v1/accounts/tokens": "their own API tokens",
     "/api/v1/orders/": "ordering, and their own orders (the list is scoped to them)",
@@ -190,6 +251,8 @@ RESIDENT_API_PREFIXES = {
     "/api/v1/volunteers/hours": "their own hours",
     "/api/v1/volunteers/reports": "reporting their own hours",
     "/api/v1/survey/": "answering the survey",
+    "/api/v1/resources/feed": "pieces for them",
+    "/api/v1/resources/subscriptions": "the topics they follow",
 }
 
 
@@ -237,3 +300,10 @@ def test_every_staff_api_operation_refuses_a_resident(client, demo):
     assert AuditEntry.objects.count() == before
     people = client.get("/api/v1/people/").json()["items"]
     assert [p["id"] for p in people] == [resident.pk]
+
+
+def test_every_route_and_operation_as_every_demo_role_stays_in_scope(demo, django_capture_on_commit_callbacks):
+    """The generated permission walk: see kepu/core/tests/permission_walk.py."""
+    from kepu.core.tests.permission_walk import walk_every_route_and_operation_as_every_demo_role
+
+    walk_every_route_and_operation_as_every_demo_role(django_capture_on_commit_callbacks)

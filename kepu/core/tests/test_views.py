@@ -38,17 +38,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db):
 
 @pytest.mark.django_db
 def test_elder_mode_persists_for_visitors_and_for_signed_in_users(client, world):
-    assert 'class="elder"' not in client.get("/").content.decode()
+    assert 'class="elder ' not in client.get("/").content.decode()
     client.post(reverse("core:elder"), {"on": "1", "next": "/places/"})
-    assert 'class="elder"' in client.get("/").content.decode()
-    assert 'class="elder"' in client.get("/places/").content.decode()
+    assert 'class="elder ' in client.get("/").content.decode()
+    assert 'class="elder ' in client.get("/places/").content.decode()
     client.force_login(world.a.resident.user)
     client.post(reverse("core:elder"), {"on": "1"})
     world.a.resident.user.refresh_from_db()
     assert world.a.resident.user.elder_mode is True
     client.cookies.clear()
     client.force_login(world.a.resident.user)
-    assert 'class="elder"' in client.get(reverse("accounts:profile")).content.decode()
+    assert 'class="elder ' in client.get(reverse("accounts:profile")).content.decode()
 
 
 @pytest.mark.django_db

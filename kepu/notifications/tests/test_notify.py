@@ -10,24 +10,19 @@ from kepu.notifications.services import notify
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _clean():
-    LocmemWeChatBackend.outbox.clear()
-    yield
-    LocmemWeChatBackend.outbox.clear()
-
-
 def test_inbox_now_other_channels_after_commit_and_no_duplicates(world, django_capture_on_commit_callbacks):
     people = [world.a.resident.user, world.a.admin.user, world.a.resident.user, None]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        created = notify(people, title="测试", body="正文", url="/orders/", kind="kepu.test",
-                         channels=("inbox", "sms", "wechat"))
+        created = notify(
+            people, title="测试", body="正文", url="/orders/", kind="kepu.test", channels=("inbox", "sms", "wechat")
+        )
     assert len(created) == 2 and Notification.objects.count() == 2
     assert LocmemSmsBackend.outbox == [] and LocmemWeChatBackend.outbox == []  # nothing before commit
     for callback in callbacks:
         callback()
-    assert sorted(m.to for m in LocmemSmsBackend.outbox) == sorted([world.a.resident.user.phone,
-                                                                     world.a.admin.user.phone])
+    assert sorted(m.to for m in LocmemSmsBackend.outbox) == sorted(
+        [world.a.resident.user.phone, world.a.admin.user.phone]
+    )
     assert {m.user_id for m in LocmemWeChatBackend.outbox} == {world.a.resident.user.pk, world.a.admin.user.pk}
 
 

@@ -40,32 +40,41 @@ def gateway(settings):
     settings.KEPU_WECHAT_BACKEND = "kepu.notifications.channels.HttpGatewayWeChatBackend"
     settings.KEPU_WECHAT_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/template/send"
     settings.KEPU_WECHAT_GATEWAY_TOKEN = "t0ken"
-    settings.KEPU_WECHAT_TEMPLATES = {"kepu.order.scheduled": "TPL-SCHEDULED", "generic": "TPL-GENERIC"}
+    settings.KEPU_WECHAT_TEMPLATES = {"kepu.orders.scheduled": "TPL-SCHEDULED", "generic": "TPL-GENERIC"}
     settings.KEPU_SITE_URL = "https://kepu.example.gov.cn"
     yield received, answer
     server.shutdown()
     server.server_close()
 
 
-def test_bound_people_get_a_template_message_and_the_others_are_skipped(world, gateway,
-                                                                        django_capture_on_commit_callbacks):
+def test_bound_people_get_a_template_message_and_the_others_are_skipped(
+    world, gateway, django_capture_on_commit_callbacks
+):
     received, _answer = gateway
     services.wechat_bind(actor=world.a.resident, openid="oAbCdEfGh1234567890_xyz")
     with django_capture_on_commit_callbacks(execute=True):
-        notify([world.a.resident.user, world.a.admin.user], title="订单已排期", body="周六上午", url="/orders/7/",
-               kind="kepu.order.scheduled", channels=("inbox", "wechat"))
+        notify(
+            [world.a.resident.user, world.a.admin.user],
+            title="订单已排期",
+            body="周六上午",
+            url="/orders/7/",
+            kind="kepu.orders.scheduled",
+            channels=("inbox", "wechat"),
+        )
     assert len(received) == 1  # the office admin never bound an account
     sent = received[0]
     assert sent["auth"] == "Bearer t0ken"
-    assert sent["body"] == {"touser": "oAbCdEfGh1234567890_xyz", "template_id": "TPL-SCHEDULED",
-                            "url": "https://kepu.example.gov.cn/orders/7/",
-                            "data": {"title": {"value": "订单已排期"}, "body": {"value": "周六上午"}}}
+    assert sent["body"] == {
+        "touser": "oAbCdEfGh1234567890_xyz",
+        "template_id": "TPL-SCHEDULED",
+        "url": "https://kepu.example.gov.cn/orders/7/",
+        "data": {"title": {"value": "订单已排期"}, "body": {"value": "周六上午"}},
+    }
     HttpGatewayWeChatBackend().send_template(user=world.a.resident.user, template="kepu.other", data={})
     assert received[-1]["body"]["template_id"] == "TPL-GENERIC"
 
 
-def test_a_refusal_by_wechat_raises_and_notify_loses_nothing_else(world, gateway,
-                                                                  django_capture_on_commit_callbacks):
+def test_a_refusal_by_wechat_raises_and_notify_loses_nothing_else(world, gateway, django_capture_on_commit_callbacks):
     from kepu.notifications.models import Notification
 
     received, answer = gateway
@@ -86,7 +95,7 @@ def test_binding_is_ones_own_checked_and_audited(world):
     # the same openid bound by someone else moves to them (one WeChat user, one person)
     services.wechat_bind(actor=world.a.neighbour, openid="oAbCdEfGh1234567890_xyz")
     assert list(WeChatBinding.objects.values_list("user_id", flat=True)) == [world.a.neighbour.user.pk]
-    assert AuditEntry.objects.filter(action="kepu.notification.wechat_bound").count() == 2
+    assert AuditEntry.objects.filter(action="kepu.notifications.wechat_bound").count() == 2
     assert services.wechat_unbind(actor=world.a.neighbour) and not WeChatBinding.objects.exists()
     assert services.wechat_unbind(actor=world.a.neighbour) is False
     from kepu.core.permissions import can

@@ -6,10 +6,11 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from kepu.accounts.tests.factories import person
+from kepu.core import clock
 from kepu.core.roles import Role
 from kepu.orders import services
 from kepu.orders.models import ServiceKind, Topic, TopicUnit
-from kepu.orgs.models import OrgKind
+from kepu.orgs.choices import OrgKind
 from kepu.orgs.tests.factories import OrganizationFactory
 
 
@@ -30,11 +31,34 @@ def add_order_parties(world) -> SimpleNamespace:
 
 def place_order(actor, place=None, **kwargs):
     today = timezone.localdate()
-    fields = dict(title="预防跌倒讲座", kind=ServiceKind.HEALTH_TALK, topic=Topic.HEALTH, population="elderly",
-                  place=place or actor.user.home_place, preferred_from=today + timedelta(days=2),
-                  preferred_to=today + timedelta(days=20), expected_audience=30, address="活动室")
+    fields = dict(
+        title="预防跌倒讲座",
+        kind=ServiceKind.HEALTH_TALK,
+        topic=Topic.HEALTH,
+        population="elderly",
+        place=place or actor.user.home_place,
+        preferred_from=today + timedelta(days=2),
+        preferred_to=today + timedelta(days=20),
+        expected_audience=30,
+        address="活动室",
+    )
     fields.update(kwargs)
     return services.order_place(actor=actor, **fields)
+
+
+def schedule(order, d, *, started_ago=timedelta(days=2)):
+    """Schedule ``order`` as its team did ``started_ago`` (plus an hour), for a service that has begun by now:
+    a delivery is recorded only once the service has started."""
+    booked_at = clock.now() - started_ago - timedelta(hours=1)
+    with clock.frozen_at(booked_at):
+        return services.order_transition(
+            actor=d.team_staff,
+            order=order,
+            action="schedule",
+            scheduled_for=booked_at + timedelta(hours=1),
+            scheduled_place="活动室",
+            scheduled_people="张三等2人",
+        )
 
 
 def advance(order, d, until: str):
@@ -43,20 +67,23 @@ def advance(order, d, until: str):
     steps = ["dispatch", "claim", "pass_on", "accept", "schedule", "deliver", "rate", "close"]
     for step in steps[: steps.index(until) + 1]:
         if step == "dispatch":
-            order = T(actor=d.community_staff, order=order, action="dispatch", unit=d.unit)
+            order = T(actor=d.community_staff, order=order, action="dispatch", unit_id=d.unit.pk)
         elif step == "claim":
             order = T(actor=d.unit_staff, order=order, action="claim")
         elif step == "pass_on":
-            order = T(actor=d.unit_staff, order=order, action="pass_on", provider=d.team)
+            order = T(actor=d.unit_staff, order=order, action="pass_on", provider_id=d.team.pk)
         elif step == "accept":
             order = T(actor=d.team_staff, order=order, action="accept")
         elif step == "schedule":
-            order = T(actor=d.team_staff, order=order, action="schedule",
-                      scheduled_for=timezone.now() + timedelta(days=3), scheduled_place="活动室",
-                      scheduled_people="张三等2人")
+            order = schedule(order, d)
         elif step == "deliver":
-            order = T(actor=d.team_staff, order=order, action="deliver", attendance={"elderly": 25, "youth": 3},
-                      volunteers=[(d.volunteer.user.pk, 2.5)])
+            order = T(
+                actor=d.team_staff,
+                order=order,
+                action="deliver",
+                attendance={"elderly": 25, "youth": 3},
+                volunteers=[(d.volunteer.user.pk, 2.5)],
+            )
         elif step == "rate":
             order = T(actor=d.resident, order=order, action="rate", rating=5, comment="很好")
         elif step == "close":

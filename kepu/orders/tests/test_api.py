@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from kepu.accounts.services import api_token_create
+from kepu.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +22,27 @@ def post(client, url, body, who):
 
 def test_the_whole_line_over_the_api(client, oworld):
     a = oworld.a
-    resident, community, unit, team = bearer(a.resident), bearer(a.community_staff), bearer(a.unit_staff), bearer(
-        a.team_staff)
+    resident, community, unit, team = (
+        bearer(a.resident),
+        bearer(a.community_staff),
+        bearer(a.unit_staff),
+        bearer(a.team_staff),
+    )
     today = timezone.localdate()
-    created = post(client, "/api/v1/orders/", {
-        "title": "防诈骗讲座", "kind": "lecture", "topic": "anti_fraud", "population": "elderly",
-        "place_code": a.communities[0].code, "preferred_from": str(today + timedelta(days=2)),
-        "preferred_to": str(today + timedelta(days=9))}, resident)
+    created = post(
+        client,
+        "/api/v1/orders/",
+        {
+            "title": "防诈骗讲座",
+            "kind": "lecture",
+            "topic": "anti_fraud",
+            "population": "elderly",
+            "place_code": a.communities[0].code,
+            "preferred_from": str(today + timedelta(days=2)),
+            "preferred_to": str(today + timedelta(days=9)),
+        },
+        resident,
+    )
     assert created.status_code == 201, created.content
     order = created.json()
     assert order["status"] == "submitted" and order["actions"] == ["cancel"]
@@ -45,19 +60,41 @@ def test_the_whole_line_over_the_api(client, oworld):
     assert grabbed.json()["status"] == "accepted"
     again = post(client, f"/api/v1/orders/{oid}/grab", {}, bearer(a.team2_staff))
     assert again.status_code == 404  # out of the pool: no longer visible to the other team
-    when = (timezone.now() + timedelta(days=3)).isoformat()
-    assert post(client, f"/api/v1/orders/{oid}/schedule", {"scheduled_for": when, "scheduled_place": "活动室",
-                                                            "scheduled_people": "2人"}, team).json()["status"] \
+    start = timezone.now() + timedelta(hours=1)
+    when = start.isoformat()
+    assert (
+        post(
+            client,
+            f"/api/v1/orders/{oid}/schedule",
+            {"scheduled_for": when, "scheduled_place": "活动室", "scheduled_people": "2人"},
+            team,
+        ).json()["status"]
         == "scheduled"
-    delivered = post(client, f"/api/v1/orders/{oid}/deliver", {"attendance": {"elderly": 40},
-                                                               "volunteers": [[a.volunteer.user.pk, 2]]}, team)
+    )
+    delivery = {"attendance": {"elderly": 40}, "volunteers": [[a.volunteer.user.pk, 2]]}
+    early = post(client, f"/api/v1/orders/{oid}/deliver", delivery, team)
+    assert early.status_code == 409 and early.json()["code"] == "too_early"  # the service has not begun
+    with clock.frozen_at(start + timedelta(minutes=90)):
+        too_long = post(client, f"/api/v1/orders/{oid}/deliver", delivery, team)
+        assert too_long.status_code == 400 and too_long.json()["code"] == "hours_before_start"  # 2 h in 1.5 h
+    with clock.frozen_at(start + timedelta(hours=3)):
+        delivered = post(client, f"/api/v1/orders/{oid}/deliver", delivery, team)
     assert delivered.json()["status"] == "delivered"
     rated = post(client, f"/api/v1/orders/{oid}/rate", {"rating": 5, "comment": "好"}, resident)
     assert rated.json()["status"] == "rated"
     closed = post(client, f"/api/v1/orders/{oid}/close", {}, community).json()
     assert closed["status"] == "closed"
-    assert [e["action"] for e in closed["events"]] == ["submit", "dispatch", "claim", "post_to_pool", "grab",
-                                                       "schedule", "deliver", "rate", "close"]
+    assert [e["action"] for e in closed["events"]] == [
+        "submit",
+        "dispatch",
+        "claim",
+        "post_to_pool",
+        "grab",
+        "schedule",
+        "deliver",
+        "rate",
+        "close",
+    ]
     phone = post(client, f"/api/v1/orders/{oid}/contact", {}, community).json()["phone"]
     assert phone == a.resident.user.phone
 
@@ -76,7 +113,7 @@ def test_unknown_action_and_bad_body(client, oworld):
 
     order = place_order(oworld.a.resident)
     who = bearer(oworld.a.community_staff)
-    assert post(client, f"/api/v1/orders/{order.pk}/explode", {}, who).status_code == 400
+    assert post(client, f"/api/v1/orders/{order.pk}/explode", {}, who).status_code == 404
     assert post(client, f"/api/v1/orders/{order.pk}/rate", {"rating": "x"}, who).status_code == 422
 
 
@@ -110,6 +147,10 @@ def test_suggestions_are_for_whoever_chooses(client, oworld):
     order = place_order(oworld.a.resident)
     assert client.get(f"/api/v1/orders/{order.pk}/suggestions", **bearer(oworld.a.resident)).status_code == 403
     assert client.get(f"/api/v1/orders/{order.pk}/suggestions", **bearer(oworld.a.community_staff)).status_code == 200
-    assert client.get(f"/api/v1/orders/{order.pk}/suggestions?kind=provider",
-                      **bearer(oworld.a.community_staff)).status_code == 403
+    assert (
+        client.get(
+            f"/api/v1/orders/{order.pk}/suggestions?kind=provider", **bearer(oworld.a.community_staff)
+        ).status_code
+        == 403
+    )
     assert client.get(f"/api/v1/orders/{order.pk}/suggestions", **bearer(oworld.b.admin)).status_code == 404

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from kepu.core import clock
 from kepu.core.messaging import LocmemSmsBackend
 from kepu.notifications.models import Notification
 from kepu.orders import services
@@ -42,14 +43,15 @@ def test_step_deadlines_are_set_per_district(oworld):
 def test_late_orders_are_marked_and_climb_one_level_a_time(oworld, django_capture_on_commit_callbacks):
     a = oworld.a
     order = place_order(a.resident)
-    Order.objects.filter(pk=order.pk).update(due_at=timezone.now() - timedelta(hours=1))
-    fresh = place_order(a.resident)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert escalate_overdue_orders.enqueue().return_value == 1
+    late = order.due_at + timedelta(hours=1)  # a working day later, nobody has dispatched it
+    with clock.frozen_at(late):
+        fresh = place_order(a.resident)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert escalate_overdue_orders.enqueue().return_value == 1
     order.refresh_from_db()
-    assert order.overdue and order.escalation_level == 1 and order.due_at > timezone.now()
-    assert Notification.objects.filter(recipient=a.street_staff.user, kind="kepu.order.escalated").exists()
-    assert Notification.objects.filter(recipient=a.community_staff.user, kind="kepu.order.overdue").exists()
+    assert order.overdue and order.escalation_level == 1 and order.due_at > late
+    assert Notification.objects.filter(recipient=a.street_staff.user, kind="kepu.orders.escalated").exists()
+    assert Notification.objects.filter(recipient=a.community_staff.user, kind="kepu.orders.overdue").exists()
     assert any(m.to == a.street_staff.user.phone for m in LocmemSmsBackend.outbox)
     assert not Order.objects.get(pk=fresh.pk).overdue
     assert OrderEvent.objects.filter(order=order, action="escalate").count() == 1
@@ -57,11 +59,11 @@ def test_late_orders_are_marked_and_climb_one_level_a_time(oworld, django_captur
     services.escalate_overdue(now=order.due_at + timedelta(minutes=1))
     order.refresh_from_db()
     assert order.escalation_level == 2
-    assert Notification.objects.filter(recipient=a.admin.user, kind="kepu.order.escalated").exists()
+    assert Notification.objects.filter(recipient=a.admin.user, kind="kepu.orders.escalated").exists()
     services.escalate_overdue(now=order.due_at + timedelta(minutes=1))
     assert Order.objects.get(pk=order.pk).escalation_level == 2
     # taking the step clears the flag
-    services.order_transition(actor=a.community_staff, order=order, action="dispatch", unit=a.unit)
+    services.order_transition(actor=a.community_staff, order=order, action="dispatch", unit_id=a.unit.pk)
     order.refresh_from_db()
     assert not order.overdue and order.escalation_level == 0
 
@@ -69,18 +71,19 @@ def test_late_orders_are_marked_and_climb_one_level_a_time(oworld, django_captur
 def test_a_late_claim_is_the_units_and_a_street_order_goes_to_the_district(oworld):
     a = oworld.a
     order = place_order(a.street_staff, place=a.streets[0], contact_name="孙", contact_phone="13712345678")
-    Order.objects.filter(pk=order.pk).update(due_at=timezone.now() - timedelta(hours=1))
-    services.escalate_overdue()
+    with clock.frozen_at(order.due_at + timedelta(hours=1)):
+        services.escalate_overdue()
     assert Order.objects.get(pk=order.pk).escalation_level == 2
-    assert Notification.objects.filter(recipient=a.admin.user, kind="kepu.order.escalated").exists()
+    assert Notification.objects.filter(recipient=a.admin.user, kind="kepu.orders.escalated").exists()
 
 
 def test_closed_orders_are_never_escalated(oworld):
     from kepu.orders.tests.factories import advance
 
     order = advance(place_order(oworld.a.resident), oworld.a, "close")
-    Order.objects.filter(pk=order.pk).update(due_at=timezone.now() - timedelta(days=1))
-    assert services.escalate_overdue() == 0
+    with clock.frozen_at(timezone.now() + timedelta(days=60)):
+        assert services.escalate_overdue() == 0
+    assert not Order.objects.get(pk=order.pk).overdue
 
 
 def test_the_escalation_task_is_periodic():

@@ -17,7 +17,7 @@ from kepu.orders import services
 from kepu.orders.models import Order, OrderEvent, OrderStatus
 from kepu.orders.services import AlreadyTaken
 from kepu.orders.tests.factories import advance, place_order
-from kepu.orgs.models import OrgKind
+from kepu.orgs.choices import OrgKind
 from kepu.orgs.tests.factories import OrganizationFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -55,8 +55,9 @@ def test_fifty_claims_of_one_order_give_one_winner(oworld):
     a = oworld.a
     order = advance(place_order(a.resident), a, "dispatch")
     staff = [a.unit_staff] + [person(a.unit, Role.UNIT_STAFF) for _ in range(N - 1)]
-    results = run_together([lambda s=s: services.order_transition(actor=s, order=order.pk, action="claim")
-                            for s in staff])
+    results = run_together(
+        [lambda s=s: services.order_transition(actor=s, order=order.pk, action="claim") for s in staff]
+    )
     winners = [r for r in results if isinstance(r, Order)]
     losers = [r for r in results if isinstance(r, AlreadyTaken)]
     assert len(winners) == 1 and len(losers) == N - 1, [type(r) for r in results]

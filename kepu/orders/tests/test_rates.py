@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from kepu.core import clock
 from kepu.orders import selectors, services, suggestions
 from kepu.orders.models import Order
 from kepu.orders.selectors import _rates
@@ -24,8 +25,8 @@ def mixed(oworld):
     a = oworld.a
     done = advance(place_order(a.resident), a, "rate")  # on time, delivered, rated 5
     late = advance(place_order(a.resident), a, "dispatch")
-    Order.objects.filter(pk=late.pk).update(claim_due_at=timezone.now() - timedelta(hours=1))
-    services.order_transition(actor=a.unit_staff, order=late, action="claim")  # claimed late
+    with clock.frozen_at(late.claim_due_at + timedelta(hours=1)):
+        services.order_transition(actor=a.unit_staff, order=late, action="claim")  # claimed late
     waiting = place_order(a.resident)
     other = advance(place_order(oworld.b.resident), oworld.b, "rate")
     return {"done": done, "late": late, "waiting": waiting, "other": other}
@@ -46,12 +47,27 @@ def test_rates_and_the_numbers_behind_them(oworld, mixed):
 
 
 @settings(max_examples=50, deadline=None)
-@given(routed=st.integers(0, 500), on_time=st.integers(0, 500), claimed=st.integers(0, 500),
-       done=st.integers(0, 500), rated=st.integers(0, 500), satisfied=st.integers(0, 500))
+@given(
+    routed=st.integers(0, 500),
+    on_time=st.integers(0, 500),
+    claimed=st.integers(0, 500),
+    done=st.integers(0, 500),
+    rated=st.integers(0, 500),
+    satisfied=st.integers(0, 500),
+)
 def test_rates_are_percentages_or_none(routed, on_time, claimed, done, rated, satisfied):
     on_time, done, satisfied = min(on_time, routed), min(done, claimed), min(satisfied, rated)
-    r = _rates({"routed": routed, "on_time": on_time, "claimed": claimed, "done": done, "rated": rated,
-                "satisfied": satisfied, "rating_sum": 3 * rated})
+    r = _rates(
+        {
+            "routed": routed,
+            "on_time": on_time,
+            "claimed": claimed,
+            "done": done,
+            "rated": rated,
+            "satisfied": satisfied,
+            "rating_sum": 3 * rated,
+        }
+    )
     for key, base in (("response_rate", routed), ("completion_rate", claimed), ("satisfaction_rate", rated)):
         assert (r[key] is None) == (base == 0)
         assert r[key] is None or 0 <= r[key] <= 100
@@ -127,8 +143,9 @@ def test_redispatch_and_hand_back_move_the_order_between_units(oworld):
     order = advance(place_order(a.resident), a, "dispatch")
     by_unit = lambda: {g["label"]: g["total"] for g in selectors.rate_figures(actor=a.admin, by="unit")["groups"]}  # noqa: E731
     assert by_unit() == {a.unit.name: 1}
-    services.order_transition(actor=a.community_staff, order=order, action="redispatch", unit=a.unit2,
-                              reason="不对口")
+    services.order_transition(
+        actor=a.community_staff, order=order, action="redispatch", unit_id=a.unit2.pk, reason="不对口"
+    )
     assert by_unit() == {a.unit2.name: 1}
     assert selectors.rate_figures(actor=a.unit_staff)["overall"]["total"] == 0
     services.order_transition(actor=a.unit2_staff, order=order, action="hand_back", reason="不是我们的领域")

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kepu.core.models import AuditEntry
+from kepu.core import clock
 from kepu.core.messaging import LocmemSmsBackend
+from kepu.core.models import AuditEntry
 from kepu.notifications.models import Notification
 from kepu.orders import selectors, services
 from kepu.orders.models import Order, OrderEvent, StepDeadline
@@ -21,8 +22,7 @@ def _delivered(d):
     return Order.objects.get(pk=order.pk)
 
 
-def test_a_delivered_order_is_reminded_then_closes_itself_after_seven_days(oworld,
-                                                                          django_capture_on_commit_callbacks):
+def test_a_delivered_order_is_reminded_then_closes_itself_after_seven_days(oworld, django_capture_on_commit_callbacks):
     a = oworld.a
     order = _delivered(a)
     delivered_day = timezone.localtime(order.delivered_at).date()
@@ -35,7 +35,7 @@ def test_a_delivered_order_is_reminded_then_closes_itself_after_seven_days(oworl
     with django_capture_on_commit_callbacks(execute=True):
         assert services.close_unrated(now=soon) == (1, 0)
     assert services.close_unrated(now=soon + timedelta(hours=2)) == (0, 0)
-    note = Notification.objects.get(recipient=a.resident.user, kind="kepu.order.rate_reminder")
+    note = Notification.objects.get(recipient=a.resident.user, kind="kepu.orders.rate_reminder")
     assert order.number in note.title and f"{timezone.localtime(order.due_at):%Y-%m-%d}" in note.title
     assert any(m.to == a.resident.user.phone for m in LocmemSmsBackend.outbox)
     assert OrderEvent.objects.filter(order=order, action="remind_rate").count() == 1
@@ -47,7 +47,7 @@ def test_a_delivered_order_is_reminded_then_closes_itself_after_seven_days(oworl
     event = OrderEvent.objects.filter(order=order).order_by("-id").first()
     assert (event.action, event.from_status, event.to_status) == ("close_unrated", "delivered", "closed")
     assert event.reason and event.actor_id is None
-    assert AuditEntry.objects.filter(action="kepu.order.close_unrated", object_id=str(order.pk)).exists()
+    assert AuditEntry.objects.filter(action="kepu.orders.close_unrated", object_id=str(order.pk)).exists()
 
 
 def test_closed_unrated_counts_as_completed_but_not_in_the_satisfaction_rate(oworld):
@@ -85,8 +85,9 @@ def test_nobody_can_close_an_unrated_order_by_hand(oworld, client):
         with pytest.raises(NotAllowed):
             services.order_transition(actor=actor, order=order, action="close_unrated")
     login(client, a.admin)
-    assert client.post(f"/api/v1/orders/{order.pk}/close_unrated", {}, content_type="application/json"
-                       ).status_code == 403
+    assert (
+        client.post(f"/api/v1/orders/{order.pk}/close_unrated", {}, content_type="application/json").status_code == 403
+    )
     assert Order.objects.get(pk=order.pk).status == "delivered"
 
 
@@ -100,8 +101,7 @@ def test_the_periodic_task_closes_and_the_rating_window_is_set_on_the_calendar_p
     client.post("/orders/calendar/", {"rate": "10"})
     assert StepDeadline.objects.get(district=a.place, step="rate").working_days == 10
     order = _delivered(a)
-    assert timezone.localtime(order.due_at).date() == timezone.localtime(order.delivered_at).date() + timedelta(
-        days=10)
-    Order.objects.filter(pk=order.pk).update(due_at=timezone.now() - timedelta(minutes=1))
-    assert close_unrated_orders.enqueue().return_value == [0, 1]
+    assert timezone.localtime(order.due_at).date() == timezone.localtime(order.delivered_at).date() + timedelta(days=10)
+    with clock.frozen_at(order.due_at + timedelta(minutes=1)):
+        assert close_unrated_orders.enqueue().return_value == [0, 1]
     assert Order.objects.get(pk=order.pk).status == "closed"

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kepu.core import clock
 from kepu.core.models import AuditEntry
 from kepu.orders.models import Order, OrderStatus
 from kepu.orders.tests.factories import advance, place_order
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def act(client, order, action, **data):
-    return client.post(reverse("orders:act", args=[order.pk, action]), data)
+    """Post the step's form as the page does: its fields carry the step's name."""
+    return client.post(reverse("orders:act", args=[order.pk, action]), {f"{action}-{k}": v for k, v in data.items()})
 
 
 def test_the_whole_line_on_the_web(client, oworld):
@@ -24,17 +26,27 @@ def test_the_whole_line_on_the_web(client, oworld):
     page = client.get(reverse("orders:create"))
     assert page.status_code == 200 and a.communities[0].name in page.content.decode()
     today = timezone.localdate()
-    response = client.post(reverse("orders:create"), {
-        "title": "老年人防跌倒讲座", "kind": "health_talk", "topic": "health", "population": "elderly",
-        "expected_audience": 30, "place": a.communities[0].code, "address": "活动室",
-        "preferred_from": today + timedelta(days=2), "preferred_to": today + timedelta(days=10)})
+    response = client.post(
+        reverse("orders:create"),
+        {
+            "title": "老年人防跌倒讲座",
+            "kind": "health_talk",
+            "topic": "health",
+            "population": "elderly",
+            "expected_audience": 30,
+            "place": a.communities[0].code,
+            "address": "活动室",
+            "preferred_from": today + timedelta(days=2),
+            "preferred_to": today + timedelta(days=10),
+        },
+    )
     order = Order.objects.get()
     assert response.status_code == 302 and response.url == reverse("orders:detail", args=[order.pk])
 
     login(client, a.community_staff)
     detail = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     assert "action-dispatch" in detail and "本区该主题的责任单位" in detail
-    assert act(client, order, "dispatch", unit=a.unit.pk).status_code == 302
+    assert act(client, order, "dispatch", unit_id=a.unit.pk).status_code == 302
     login(client, a.unit_staff)
     assert act(client, order, "claim").status_code == 302
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
@@ -42,18 +54,36 @@ def test_the_whole_line_on_the_web(client, oworld):
     assert act(client, order, "pass_on", to=f"provider:{a.team.pk}").status_code == 302
     login(client, a.team_staff)
     assert act(client, order, "accept").status_code == 302
-    when = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
-    assert act(client, order, "schedule", scheduled_for=when, scheduled_place="活动室",
-               scheduled_people="张三").status_code == 302
-    assert act(client, order, "deliver", attendance_elderly="25", volunteer=str(a.volunteer.user.pk),
-               **{f"hours_{a.volunteer.user.pk}": "3"}).status_code == 302
+    start = timezone.localtime() + timedelta(hours=1)
+    when = start.strftime("%Y-%m-%dT%H:%M")
+    assert (
+        act(
+            client, order, "schedule", scheduled_for=when, scheduled_place="活动室", scheduled_people="张三"
+        ).status_code
+        == 302
+    )
+    delivery = dict(
+        attendance_elderly="25",
+        volunteers=str(a.volunteer.user.pk),
+        **{f"volunteers_hours_{a.volunteer.user.pk}": "1.5"},
+    )
+    early = act(client, order, "deliver", **delivery)  # before the service begins: refused, with the time
+    assert early.status_code == 409 and "开始" in early.content.decode()
+    with clock.frozen_at(start + timedelta(hours=2)):
+        assert "action-deliver" in client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+        assert act(client, order, "deliver", **delivery).status_code == 302
     login(client, a.resident)
     assert act(client, order, "rate", rating="4", comment="不错").status_code == 302
     order.refresh_from_db()
     assert order.status == OrderStatus.RATED and order.rating == 4 and order.attendance == {"elderly": 25}
-    history = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
-    for word in ("order-history", "不错"):
-        assert word in history
+    # The resident follows it on the stepper, in plain words; the offices keep the full history.
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    for word in ('data-testid="stepper"', "社区受理", "单位接单", "不错"):
+        assert word in page
+    for staff_word in ("order-history", "派单", "领单", "本环节时限"):
+        assert staff_word not in page
+    login(client, a.community_staff)
+    assert "order-history" in client.get(reverse("orders:detail", args=[order.pk])).content.decode()
 
 
 def test_bad_form_input_shows_a_message_and_changes_nothing(client, oworld):
@@ -65,10 +95,19 @@ def test_bad_form_input_shows_a_message_and_changes_nothing(client, oworld):
     assert Order.objects.get(pk=order.pk).status == OrderStatus.SUBMITTED
     login(client, a.resident)
     today = timezone.localdate()
-    response = client.post(reverse("orders:create"), {
-        "title": "x", "kind": "health_talk", "topic": "health", "population": "elderly", "expected_audience": 30,
-        "place": a.communities[0].code, "preferred_from": today + timedelta(days=9),
-        "preferred_to": today + timedelta(days=2)})
+    response = client.post(
+        reverse("orders:create"),
+        {
+            "title": "x",
+            "kind": "health_talk",
+            "topic": "health",
+            "population": "elderly",
+            "expected_audience": 30,
+            "place": a.communities[0].code,
+            "preferred_from": today + timedelta(days=9),
+            "preferred_to": today + timedelta(days=2),
+        },
+    )
     assert response.status_code == 200 and Order.objects.count() == 1
 
 
@@ -99,18 +138,28 @@ def test_contact_reveal_is_audited(client, oworld):
     login(client, a.community_staff)
     response = client.post(reverse("orders:contact", args=[order.pk]))
     assert a.resident.user.phone in response.content.decode()
-    assert AuditEntry.objects.filter(action="kepu.order.contact_viewed").count() == 1
+    assert AuditEntry.objects.filter(action="kepu.orders.contact_viewed").count() == 1
 
 
 def test_staff_order_for_a_resident_on_the_web(client, oworld):
     a = oworld.a
     login(client, a.community_staff)
     today = timezone.localdate()
-    response = client.post(reverse("orders:create"), {
-        "title": "反诈讲座", "kind": "lecture", "topic": "anti_fraud", "population": "elderly",
-        "expected_audience": 50, "place": a.communities[0].code, "contact_name": "孙大妈",
-        "contact_phone": "13712345678", "preferred_from": today + timedelta(days=2),
-        "preferred_to": today + timedelta(days=10)})
+    response = client.post(
+        reverse("orders:create"),
+        {
+            "title": "反诈讲座",
+            "kind": "lecture",
+            "topic": "anti_fraud",
+            "population": "elderly",
+            "expected_audience": 50,
+            "place": a.communities[0].code,
+            "contact_name": "孙大妈",
+            "contact_phone": "13712345678",
+            "preferred_from": today + timedelta(days=2),
+            "preferred_to": today + timedelta(days=10),
+        },
+    )
     assert response.status_code == 302
     order = Order.objects.get()
     assert order.placed_by == a.community_staff.user and order.resident is None
@@ -119,8 +168,9 @@ def test_staff_order_for_a_resident_on_the_web(client, oworld):
 def test_menu_is_public_and_units_publish_on_it(client, oworld):
     assert client.get(reverse("orders:menu")).status_code == 200
     login(client, oworld.a.unit_staff)
-    client.post(reverse("orders:menu"), {"title": "健康讲座", "kind": "lecture", "topic": "health",
-                                         "populations": ["elderly"]})
+    client.post(
+        reverse("orders:menu"), {"title": "健康讲座", "kind": "lecture", "topic": "health", "populations": ["elderly"]}
+    )
     login(client, oworld.a.resident)
     page = client.get(reverse("orders:menu")).content.decode()
     assert "健康讲座" in page and "?item=" in page
@@ -176,11 +226,21 @@ def test_delivery_photos_are_optional_and_must_be_images(client, oworld, setting
     a = oworld.a
     order = advance(place_order(a.resident), a, "schedule")
     login(client, a.team_staff)
-    bad = act(client, order, "deliver", attendance_elderly="5",
-              photos=[SimpleUploadedFile("x.png", b"<script>", content_type="image/png")])
+    bad = act(
+        client,
+        order,
+        "deliver",
+        attendance_elderly="5",
+        photos=[SimpleUploadedFile("x.png", b"<script>", content_type="image/png")],
+    )
     assert bad.status_code == 400 and Order.objects.get(pk=order.pk).status == OrderStatus.SCHEDULED
-    ok = act(client, order, "deliver", attendance_elderly="5",
-             photos=[SimpleUploadedFile("hall.png", PNG, content_type="image/png")])
+    ok = act(
+        client,
+        order,
+        "deliver",
+        attendance_elderly="5",
+        photos=[SimpleUploadedFile("hall.png", PNG, content_type="image/png")],
+    )
     assert ok.status_code == 302
     order.refresh_from_db()
     assert order.photos.count() == 1 and order.status == OrderStatus.DELIVERED

@@ -30,14 +30,21 @@ def city():
 
 
 def tree(city_place, district_code, district_name, street_names=("甲街道", "乙街道"), communities=2):
-    district = PlaceFactory(code=district_code, name=district_name, level=PlaceLevel.DISTRICT, parent=city_place,
-                            official=True)
+    district = PlaceFactory(
+        code=district_code, name=district_name, level=PlaceLevel.DISTRICT, parent=city_place, official=True
+    )
     streets = []
     for i, s in enumerate(street_names, start=1):
-        street = PlaceFactory(code=f"{district_code}{i:03d}", name=f"{district_name}{s}", level=PlaceLevel.STREET,
-                              parent=district, official=True)
+        street = PlaceFactory(
+            code=f"{district_code}{i:03d}",
+            name=f"{district_name}{s}",
+            level=PlaceLevel.STREET,
+            parent=district,
+            official=True,
+        )
         streets.append(street)
         for j in range(1, communities + 1):
-            PlaceFactory(code=f"{street.code}{j:03d}", name=f"{street.name}{j}社区", level=PlaceLevel.COMMUNITY,
-                         parent=street)
+            PlaceFactory(
+                code=f"{street.code}{j:03d}", name=f"{street.name}{j}社区", level=PlaceLevel.COMMUNITY, parent=street
+            )
     return district, streets

@@ -19,7 +19,15 @@ import re
 #: One tuple per department: every way plans write it, district-relative.
 DEPARTMENTS: tuple[tuple[str, ...], ...] = (
     ("区科协", "区科学技术协会", "区科普工作联席会议办公室"),
-    ("区科委", "区科学技术委员会", "区科信局", "区科学技术和信息化局", "区科技局", "区科学技术局", "区科委（区中关村园区管委会）"),
+    (
+        "区科委",
+        "区科学技术委员会",
+        "区科信局",
+        "区科学技术和信息化局",
+        "区科技局",
+        "区科学技术局",
+        "区科委（区中关村园区管委会）",
+    ),
     ("区卫健委", "区卫生健康委", "区卫生健康委员会", "区卫健局", "区卫生计生委", "区卫计委", "区卫生和计划生育委员会"),
     ("区文旅局", "区文化和旅游局", "区文化旅游局", "区文化委", "区文委"),
     ("团区委", "共青团区委", "区团委", "共青团区委员会"),
@@ -142,8 +150,3 @@ _INDEX = _build_index()
 def department_of(name: str, extra_districts: tuple[str, ...] = ()) -> int | None:
     """The built-in department a name is a spelling of, or None."""
     return _INDEX.get(canonical_name(name, extra_districts))
-
-
-def spellings_of(department: int) -> tuple[str, ...]:
-    """All built-in spellings of a department (for candidate scoring)."""
-    return DEPARTMENTS[department]

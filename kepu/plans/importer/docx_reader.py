@@ -32,6 +32,8 @@ _TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.IGNORECASE)
 
 #: Header words that identify the columns of a task table.
 _UNITS_HEADER = re.compile(r"责任单位|牵头单位|责任部门|主责单位")
+#: Every column of units, with the label it gives its names (a table may split 牵头单位 and 配合单位).
+_ANY_UNITS_HEADER = re.compile(r"责任单位|牵头单位|责任部门|主责单位|牵头部门|配合单位|配合部门|协办单位|参与单位")
 _TASK_HEADER = re.compile(r"任务|内容|措施|事项|工作|项目")
 _NUMBER_HEADER = re.compile(r"序号|编号|^序$")
 
@@ -102,7 +104,13 @@ def _outline_level(paragraph: Any) -> int | None:
 
 
 def _table_lines(table: Any) -> Iterator[SourceLine]:
-    """A task table as "N、task（责任单位：units）" lines; any other table row by row."""
+    """A task table as "N、task。content（责任单位：units）" lines; any other table row by row.
+
+    The first task-like column (工作任务, 重点任务 …) opens the task; the other
+    text columns (具体内容, 工作措施, 完成时限 …) follow it in its text, so
+    nothing a row says is lost; the units columns (责任单位, or 牵头单位 and
+    配合单位) become its units tail.
+    """
     rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
     if not rows:
         return
@@ -116,6 +124,9 @@ def _table_lines(table: Any) -> Iterator[SourceLine]:
         for row in rows:
             yield SourceLine("\u3000".join(_unique(row)))
         return
+    units_cols = [(i, _ANY_UNITS_HEADER.search(h).group()) for i, h in enumerate(header) if _ANY_UNITS_HEADER.search(h)]
+    used = {task_col, number_col, *(i for i, _ in units_cols)}
+    other_cols = [i for i in range(len(header)) if i not in used and header[i] and header[i] not in header[:i]]
     yield SourceLine("\u3000".join(_unique(header)))
     running = 0
     for row in rows[1:]:
@@ -123,11 +134,30 @@ def _table_lines(table: Any) -> Iterator[SourceLine]:
         if len(cells) == 1:  # a merged row: a section heading inside the table
             yield SourceLine(cells[0])
             continue
-        task, units = row[task_col], row[units_col]
         number = row[number_col] if number_col is not None else ""
         running = int(number) if number.isdigit() else running + 1
-        tail = f"（责任单位：{units}）" if units else ""
-        yield SourceLine(f"{running}、{task}{tail}")
+        parts = [_flatten(row[task_col])]
+        for i in other_cols:
+            value = _flatten(row[i]) if i < len(row) else ""
+            if not value or value == parts[0]:
+                continue
+            # Content reads on as the task's text; a column such as 完成时限 keeps its name.
+            parts.append(value if _TASK_HEADER.search(header[i]) else f"{header[i]}：{value}")
+        text = "".join(p if p.endswith(_ENDS) or p is parts[-1] else p + "。" for p in parts if p)
+        units = [(label, _flatten(row[i], "、")) for i, label in units_cols if i < len(row) and row[i].strip()]
+        tail = "（" + "；".join(f"{label}：{names}" for label, names in units) + "）" if units else ""
+        if tail and not text.endswith(_ENDS):
+            text += "。"
+        yield SourceLine(f"{running}、{text}{tail}")
+
+
+#: Punctuation that already ends a sentence, so no 。 is added between a table's cells.
+_ENDS = ("。", "；", ";", "！", "？", "）", ")")
+
+
+def _flatten(cell: str, joiner: str = "") -> str:
+    """A cell's lines as one: a task is one line for the parser, whatever the cell's line breaks."""
+    return joiner.join(part.strip() for part in cell.replace("\r", "\n").split("\n") if part.strip())
 
 
 def _unique(cells: list[str]) -> list[str]:

@@ -21,6 +21,10 @@ INPUT_TOO_LARGE = "input_too_large"
 INVALID_DRAFT = "invalid_draft"
 #: File type the importer does not read.
 UNSUPPORTED_FORMAT = "unsupported_format"
+#: More numbered parts than a plan has (see parser.MAX_NODES).
+TOO_MANY_PARTS = "too_many_parts"
+#: Text in an encoding the importer recognizes but does not read (Big5, traditional Chinese).
+UNSUPPORTED_ENCODING = "unsupported_encoding"
 
 ERROR_CODES = frozenset(
     {
@@ -31,6 +35,8 @@ ERROR_CODES = frozenset(
         INPUT_TOO_LARGE,
         INVALID_DRAFT,
         UNSUPPORTED_FORMAT,
+        TOO_MANY_PARTS,
+        UNSUPPORTED_ENCODING,
     }
 )
 

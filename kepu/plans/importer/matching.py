@@ -188,7 +188,9 @@ def match_units(
         for part in _split_compound(raw):
             group = group_token(part)
             if group is not None:
-                matches.append(UnitMatch(raw=raw, part=part, status=MatchStatus.GROUP, method=MatchMethod.GROUP, group=group))
+                matches.append(
+                    UnitMatch(raw=raw, part=part, status=MatchStatus.GROUP, method=MatchMethod.GROUP, group=group)
+                )
                 continue
             matches.append(index.match(raw, part, max_candidates))
     return matches
@@ -279,12 +281,11 @@ class _OrgIndex:
         self.names = [_compact(o.name) for o in organizations]
         self.shorts = [_compact(o.short_name) for o in organizations]
         self.aliases = [{_compact(a) for a in o.aliases} for o in organizations]
-        self.spellings = [
-            {s for s in (o.name, o.short_name, *o.aliases) if s} for o in organizations
-        ]
+        self.spellings = [{s for s in (o.name, o.short_name, *o.aliases) if s} for o in organizations]
         self.canonical = [{canonical_name(s, extra_districts) for s in spellings} for spellings in self.spellings]
         self.departments = [
-            {d for s in spellings if (d := department_of(s, extra_districts)) is not None} for spellings in self.spellings
+            {d for s in spellings if (d := department_of(s, extra_districts)) is not None}
+            for spellings in self.spellings
         ]
 
     def match(self, raw: str, part: str, max_candidates: int) -> UnitMatch:

@@ -187,3 +187,18 @@ def normalize_decimal(value: Decimal) -> Decimal:
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
     return value.normalize()
+
+
+def format_quantity(value: Decimal) -> str:
+    """A quantity as a Chinese plan writes it: 250000000 -> "2.5亿", 200000 -> "20万", 800 -> "800".
+
+    亿 and 万 are used only when the number reads exactly with them (at most two
+    decimals), so nothing is rounded: 12345 stays "12345".
+    """
+    value = normalize_decimal(Decimal(value))
+    for size, name in ((Decimal(100_000_000), "亿"), (Decimal(10_000), "万")):
+        if abs(value) >= size:
+            scaled = value / size
+            if scaled == scaled.quantize(Decimal("0.01")):
+                return f"{normalize_decimal(scaled):f}{name}"
+    return f"{value:f}"

@@ -17,6 +17,13 @@ The reading is driven by the shapes plans share, not by any one plan:
 What looks wrong but is kept (a numbering gap, "23." among "、", a task with
 no units while others have them) becomes a warning for the person checking
 the draft rather than an error.
+
+Not every numbered part is a task: the plan's own text (指导思想, 基本原则,
+发展目标, 保障措施, 组织实施 … and the items below such a heading) is kept
+as text, unless an item names its own responsible units. In 纲要-style
+outlines the "——" paragraphs are the measures, so they are tasks when most
+bullets read like measures (long, under a heading rather than a task). Both
+are only defaults: the person checking the draft can change either.
 """
 
 from __future__ import annotations
@@ -27,14 +34,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .draft import ImportWarning, NodeKind, PlanDraft, PlanNode, Units
-from .errors import EMPTY_INPUT, INPUT_TOO_LARGE, NOT_A_PLAN, PlanImportError
+from .errors import EMPTY_INPUT, INPUT_TOO_LARGE, NOT_A_PLAN, TOO_MANY_PARTS, PlanImportError
 from .lines import RANK, Marker, clean_line, find_marker, first_sentence
-from .numbers import DIGITS
-from .targets import extract_targets
+from .numbers import DIGITS, to_halfwidth
+from .targets import extract_targets, pair_baselines
 from .units import parse_units_line, split_units_tail
 
-#: A plan is a few pages; refuse anything the size of a book (characters).
-MAX_INPUT_CHARS = 2_000_000
+#: A plan is a few pages and a 15-year outline some twenty; refuse anything the size of a book (characters).
+MAX_INPUT_CHARS = 200_000
+#: The most numbered parts (sections, tasks, items, bullets) a draft may have: real plans have tens to a few
+#: hundred; a document with thousands is not a plan a person can check on one screen.
+MAX_NODES = 1_000
+
+#: Headings of the plan's own text rather than its work: 指导思想, 基本原则, 发展目标, 保障措施, 组织实施 …
+#: A heading made only of these words (joined by 和/与/及/、) is text, and so is everything below it.
+PLAN_TEXT_WORDS = frozenset(
+    """前言 背景 工作背景 形势 面临形势 发展基础 现状 基本情况 总则 附则 指导思想 基本原则 工作原则 主要原则
+    原则 总体要求 工作要求 有关要求 要求 总体目标 主要目标 发展目标 工作目标 目标 总体思路 工作思路 基本思路
+    保障措施 保障机制 组织保障 工作保障 实施保障 组织实施 组织领导 进度安排 实施步骤 工作步骤 时间安排""".split()
+)
+_TEXT_JOINER = re.compile(r"[和与及、]")
+#: A "——" bullet that reads like an outline's measure (a paragraph, not a one-line point).
+_MEASURE_MIN_CHARS = 20
 
 #: "附件1", "附件 2：", "附件" — a label converters keep above the title.
 _ATTACHMENT = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?$")
@@ -47,7 +68,10 @@ _TITLE_WORDS = re.compile(r"计划|要点|方案|安排|任务|清单|规划|意
 
 #: Year and district at the front of a title: "2024年密云区科普工作要点".
 _TITLE_YEAR = re.compile(r"(?P<year>\d{4}|[〇零一二三四五六七八九]{4})\s*年")
+#: A period in a title: "（2024-2026年）", "（2021—2035年）", "2024年至2026年".
+_TITLE_RANGE = re.compile(r"(?P<a>\d{4})\s*年?\s*(?:[-—–~～－]+|至|到)\s*(?P<b>\d{4})\s*年")
 _TITLE_DISTRICT = re.compile(r"年度?\s*(?:北京市)?(?P<district>[\u4e00-\u9fff]{2,3}?[区县])")
+_TITLE_DISTRICT_FIRST = re.compile(r"^(?:北京市)?(?P<district>[\u4e00-\u9fff]{2,3}?区)")
 
 #: Heading-style level (from a .docx) -> node kind, for headings without a marker.
 _STYLE_KINDS = {1: NodeKind.SECTION, 2: NodeKind.SUBSECTION, 3: NodeKind.TASK}
@@ -92,12 +116,17 @@ def parse_text(text: str) -> PlanDraft:
     if not isinstance(text, str):
         raise TypeError(f"parse_text expects str, got {type(text).__name__}")
     if len(text) > MAX_INPUT_CHARS:
-        raise PlanImportError(INPUT_TOO_LARGE, f"the text has {len(text)} characters; at most {MAX_INPUT_CHARS} are read")
+        raise PlanImportError(
+            INPUT_TOO_LARGE, f"the text has {len(text)} characters; at most {MAX_INPUT_CHARS} are read"
+        )
     return parse_lines([SourceLine(line) for line in text.splitlines()])
 
 
 def parse_lines(lines: Sequence[SourceLine]) -> PlanDraft:
     """Parse already-split lines; shared by :func:`parse_text` and the .docx reader."""
+    size = sum(len(line.text) for line in lines)
+    if size > MAX_INPUT_CHARS:
+        raise PlanImportError(INPUT_TOO_LARGE, f"the text has {size} characters; at most {MAX_INPUT_CHARS} are read")
     cleaned = [clean_line(line.text) for line in lines]
     if not any(cleaned):
         raise PlanImportError(EMPTY_INPUT, "the document is empty: there is no text to import")
@@ -110,6 +139,11 @@ def parse_lines(lines: Sequence[SourceLine]) -> PlanDraft:
             "no numbered sections or tasks were found (such as 一、 （一） 1、 1.): "
             "this does not look like a work plan, or its numbering was lost in conversion",
         )
+    parts = sum(1 for m in markers if m is not None)
+    if parts > MAX_NODES:
+        raise PlanImportError(
+            TOO_MANY_PARTS, f"the document has {parts} numbered parts; a plan is read with at most {MAX_NODES}"
+        )
 
     warnings: list[ImportWarning] = []
     title, title_index = _find_title(lines, cleaned, first)
@@ -118,18 +152,22 @@ def parse_lines(lines: Sequence[SourceLine]) -> PlanDraft:
     preamble_rows = [(i, cleaned[i]) for i in range(first) if cleaned[i] and i != title_index]
     preamble_rows = [(i, t) for i, t in preamble_rows if not _ATTACHMENT.match(t) and not _DOC_NUMBER.match(t)]
     preamble = "\n".join(t for _, t in preamble_rows)
+    year, end_year, district = _title_facts(title)
+    years = (year, end_year) if year is not None else None
 
     roots = _build_tree(cleaned, markers, first)
     _place_units_lines(roots, warnings)
-    nodes = [_finish(item, warnings) for item in roots]
+    nodes = [_finish(item, warnings, years) for item in roots]
     preamble_targets = (
-        extract_targets(preamble, _line_finder([(i + 1, t) for i, t in preamble_rows])) if preamble else []
+        pair_baselines(extract_targets(preamble, _line_finder([(i + 1, t) for i, t in preamble_rows]), years=years))
+        if preamble
+        else []
     )
 
-    year, district = _title_facts(title)
     draft = PlanDraft(
         title=title,
         year=year,
+        end_year=end_year,
         district=district,
         preamble=preamble,
         preamble_lines=(preamble_rows[0][0] + 1, preamble_rows[-1][0] + 1) if preamble_rows else None,
@@ -139,10 +177,56 @@ def parse_lines(lines: Sequence[SourceLine]) -> PlanDraft:
         source_lines=[line.text for line in lines],
     )
     draft.renumber_keys()
+    _mark_plan_text(draft.nodes)
+    draft.bullets_default = draft.bullets_as_tasks = _bullets_are_measures(draft)
+    draft.assign_roles()
     _check_numbering(roots, warnings)
-    _check_units(draft, warnings)
-    warnings.sort(key=lambda w: (w.line is None, w.line or 0))
+    draft.check_units()
     return draft
+
+
+def is_plan_text_heading(title: str) -> bool:
+    """Whether a heading names the plan's own text: 指导思想, 基本原则, 组织实施和保障措施 …"""
+    words = [w for w in _TEXT_JOINER.split(title.strip().rstrip("。.：:；;")) if w]
+    return bool(words) and all(w.strip() in PLAN_TEXT_WORDS for w in words)
+
+
+def _mark_plan_text(nodes: list[PlanNode], inherited: bool = False) -> None:
+    """Mark the plan's own text: headings such as 基本原则 and what is below them.
+
+    An item below such a heading that names its own responsible units is work
+    someone answers for, so it stays a task (and so does its heading's section).
+    """
+    for node in nodes:
+        own = is_plan_text_heading(node.title) and node.units is None
+        node.plan_text = (inherited or own) and node.units is None
+        _mark_plan_text(node.children, inherited or own)
+
+
+def _bullets_are_measures(draft: PlanDraft) -> bool:
+    """Whether this document's "——" bullets are the measures of an outline rather than points of tasks.
+
+    Measures are paragraphs ("——完善…机制。建立…") standing under a heading
+    (一、 or （一）); points are short lines under a numbered task. Most bullets
+    must read like measures.
+    """
+    dashes: list[tuple[PlanNode, PlanNode]] = []
+
+    def walk(nodes: list[PlanNode], parent: PlanNode | None) -> None:
+        for node in nodes:
+            if node.is_dash and parent is not None:
+                dashes.append((parent, node))
+            walk(node.children, node)
+
+    walk(draft.nodes, None)
+    if not dashes:
+        return False
+    measures = sum(
+        1
+        for parent, bullet in dashes
+        if parent.kind in (NodeKind.SECTION, NodeKind.SUBSECTION) and len(bullet.text) >= _MEASURE_MIN_CHARS
+    )
+    return measures * 5 >= len(dashes) * 3
 
 
 def _marker_for(line: SourceLine, text: str) -> Marker | None:
@@ -181,15 +265,23 @@ def _find_title(lines: Sequence[SourceLine], cleaned: list[str], first: int) -> 
     return "", None
 
 
-def _title_facts(title: str) -> tuple[int | None, str | None]:
-    """The plan year and district named in the title, when it names them."""
-    year = None
-    found = _TITLE_YEAR.search(title)
-    if found:
-        raw = found.group("year")
-        year = int(raw) if raw.isdigit() else int("".join(str(DIGITS[c]) for c in raw))
-    district = _TITLE_DISTRICT.search(title)
-    return year, district.group("district") if district else None
+def _title_facts(title: str) -> tuple[int | None, int | None, str | None]:
+    """The plan's first and last year and its district, as far as the title names them.
+
+    "（2024-2026年）" gives 2024 and 2026; "2024年…要点" gives 2024 for both.
+    """
+    probe = to_halfwidth(title)
+    year = end_year = None
+    span = _TITLE_RANGE.search(probe)
+    if span and int(span.group("a")) <= int(span.group("b")):
+        year, end_year = int(span.group("a")), int(span.group("b"))
+    else:
+        found = _TITLE_YEAR.search(probe)
+        if found:
+            raw = found.group("year")
+            year = end_year = int(raw) if raw.isdigit() else int("".join(str(DIGITS[c]) for c in raw))
+    district = _TITLE_DISTRICT.search(probe) or _TITLE_DISTRICT_FIRST.search(probe)
+    return year, end_year, district.group("district") if district else None
 
 
 def _build_tree(cleaned: list[str], markers: list[Marker | None], first: int) -> list[_Open]:
@@ -247,7 +339,7 @@ def _line_finder(rows: list[tuple[int, str]]) -> Callable[[int], int]:
     return line_of
 
 
-def _finish(item: _Open, warnings: list[ImportWarning]) -> PlanNode:
+def _finish(item: _Open, warnings: list[ImportWarning], years: tuple[int, int | None] | None) -> PlanNode:
     """Fill in a node's text, title, units and targets, then its children's."""
     node = item.node
     rows = item.lines
@@ -270,18 +362,23 @@ def _finish(item: _Open, warnings: list[ImportWarning]) -> PlanNode:
 
     node.text = "\n".join(part.strip() for part in body.split("\n") if part.strip())
     node.title = first_sentence(node.text)
-    node.targets = extract_targets(body, line_of)
+    node.targets = pair_baselines(extract_targets(body, line_of, years=years))
 
     line_units = _merge([u for _, u in item.unit_lines])
     if tail_units is not None and line_units is not None:
         warnings.append(
-            ImportWarning("units_twice", "this item has both a units tail and a 责任单位 line", line_units.line)
+            ImportWarning(
+                "units_twice",
+                "this item has both a units tail and a 责任单位 line",
+                line_units.line,
+                {"marker": node.marker},
+            )
         )
     node.units = _merge([u for u in (tail_units, line_units) if u is not None])
 
     ends = [line_no for line_no, _ in item.lines] + [line_no for line_no, _ in item.unit_lines]
     node.line_end = max([node.line_start, *ends])
-    node.children = [_finish(child, warnings) for child in item.children]
+    node.children = [_finish(child, warnings, years) for child in item.children]
     return node
 
 
@@ -298,9 +395,9 @@ def _place_units_lines(items: list[_Open], warnings: list[ImportWarning]) -> Non
                 warnings.append(
                     ImportWarning(
                         "units_line_moved",
-                        "a 责任单位 line follows an item that has its own units; "
-                        "it was given to the enclosing heading",
+                        "a 责任单位 line follows an item that has its own units; it was given to the enclosing heading",
                         parent.unit_lines[0][0],
+                        {"marker": parent.node.marker},
                     )
                 )
         _place_units_lines(item.children, warnings)
@@ -366,6 +463,7 @@ def _check_numbering(roots: list[_Open], warnings: list[ImportWarning]) -> None:
                             "numbering_gap",
                             f"{node.marker} comes where {expected} was expected",
                             node.line_start,
+                            {"marker": node.marker, "expected": str(expected)},
                         )
                     )
                 last_number[node.kind] = node.number
@@ -378,35 +476,16 @@ def _check_numbering(roots: list[_Open], warnings: list[ImportWarning]) -> None:
     usual = {kind: counts.most_common(1)[0][0] for kind, counts in separators.items()}
     for item in flat:
         kind = item.node.kind
-        if item.separator and item.separator != usual[kind] and separators[kind][item.separator] * 4 <= sum(
-            separators[kind].values()
+        if (
+            item.separator
+            and item.separator != usual[kind]
+            and separators[kind][item.separator] * 4 <= sum(separators[kind].values())
         ):
             warnings.append(
                 ImportWarning(
                     "mixed_punctuation",
                     f"{item.node.marker} is written with “{item.separator}” where the others use “{usual[kind]}”",
                     item.node.line_start,
+                    {"marker": item.node.marker, "used": item.separator, "usual": usual[kind]},
                 )
             )
-
-
-def _check_units(draft: PlanDraft, warnings: list[ImportWarning]) -> None:
-    """Warn about tasks without units when most tasks have them (a tail the parser missed?).
-
-    A task is covered by its own units or by those of an enclosing heading.
-    """
-    covered: list[tuple[PlanNode, bool]] = []
-
-    def walk(nodes: list[PlanNode], inherited: bool) -> None:
-        for node in nodes:
-            has_units = inherited or node.units is not None
-            if node.is_task:
-                covered.append((node, has_units))
-            walk(node.children, has_units)
-
-    walk(draft.nodes, False)
-    if not covered or sum(ok for _, ok in covered) * 2 < len(covered):
-        return
-    for task, ok in covered:
-        if not ok:
-            warnings.append(ImportWarning("missing_units", f"{task.marker} has no responsible units", task.line_start))

@@ -52,6 +52,7 @@ def published_plan(office_actor, text: str = SAMPLE_PLAN, skip_unresolved: bool 
     draft = services.draft_create(actor=office_actor, data=text.encode(), filename="plan.txt")
     for key, index, _name in services.unresolved_units(draft):
         if skip_unresolved:
-            draft = services.draft_choose_unit(actor=office_actor, draft=draft, task_key=key, index=index,
-                                               choice=services.SKIP)
+            draft = services.draft_choose_unit(
+                actor=office_actor, draft=draft, task_key=key, index=index, choice=services.SKIP
+            )
     return services.plan_publish(actor=office_actor, draft=draft, title=draft.data["title"], year=2026)

@@ -21,19 +21,26 @@ def test_an_office_starts_an_empty_plan_over_several_years(world, as_actor):
     office = as_actor(world.a.admin)
     plan = services.plan_create(actor=office, title=" 科普工作规划 ", year=2026, end_year=2030)
     assert (plan.title, plan.period_start, plan.period_end, plan.period_label) == (
-        "科普工作规划", date(2026, 1, 1), date(2030, 12, 31), "2026–2030")
+        "科普工作规划",
+        date(2026, 1, 1),
+        date(2030, 12, 31),
+        "2026–2030",
+    )
     assert plan.place == world.a.admin.organization.place
     assert AuditEntry.objects.filter(action="kepu.plans.plan_created", object_id=str(plan.pk)).exists()
     one = services.plan_create(actor=office, title="年度要点", year=2027)
     assert (one.period_end, one.period_label) == (date(2027, 12, 31), "2027")
 
 
-@pytest.mark.parametrize(("title", "year", "end_year", "code"), [
-    ("", 2026, None, "title_required"),
-    ("要点", 1999, None, "year_required"),
-    ("要点", 2026, 2025, "invalid_period"),
-    ("要点", 2026, 2040, "invalid_period"),
-])
+@pytest.mark.parametrize(
+    ("title", "year", "end_year", "code"),
+    [
+        ("", 2026, None, "title_required"),
+        ("要点", 1999, None, "year_required"),
+        ("要点", 2026, 2025, "invalid_period"),
+        ("要点", 2026, 2041, "invalid_period"),  # 16 years: longer than an outline's fifteen
+    ],
+)
 def test_a_bad_period_or_title_creates_nothing(world, as_actor, title, year, end_year, code):
     with pytest.raises(DomainError) as exc:
         services.plan_create(actor=as_actor(world.a.admin), title=title, year=year, end_year=end_year)
@@ -62,12 +69,20 @@ def test_sections_and_tasks_are_added_in_order_and_count_in_progress(world, as_a
     office = as_actor(world.a.admin)
     plan = services.plan_create(actor=office, title="要点", year=2026)
     section = services.node_add(actor=office, plan=plan, kind=NodeKind.SECTION, marker="一、", title="加强能力建设")
-    first = services.node_add(actor=office, plan=plan, kind=NodeKind.TASK, parent=section, marker="（一）",
-                              title="开展讲座", lead_unit_id=world.a.unit.pk,
-                              deadline=date(2026, 6, 30))
+    first = services.node_add(
+        actor=office,
+        plan=plan,
+        kind=NodeKind.TASK,
+        parent=section,
+        marker="（一）",
+        title="开展讲座",
+        lead_unit_id=world.a.unit.pk,
+        deadline=date(2026, 6, 30),
+    )
     services.node_add(actor=office, plan=plan, kind=NodeKind.SECTION, marker="二、", title="品牌活动")
-    second = services.node_add(actor=office, plan=plan, kind=NodeKind.TASK, parent=section, marker="（二）",
-                               title="做好宣传")
+    second = services.node_add(
+        actor=office, plan=plan, kind=NodeKind.TASK, parent=section, marker="（二）", title="做好宣传"
+    )
     view = plan_progress(plan)
     assert [(n.node.marker, n.depth) for n in view.nodes] == [("一、", 0), ("（一）", 1), ("（二）", 1), ("二、", 0)]
     first.refresh_from_db()
@@ -136,11 +151,14 @@ def test_the_office_builds_a_plan_on_the_web(client, world):
     assert response.url == reverse("plans:detail", args=[plan.pk])
     page = client.get(response.url).content.decode()
     assert "2026–2030" in page and "添加部分或任务" in page
-    client.post(reverse("plans:node_add", args=[plan.pk]),
-                {"n-kind": "section", "n-marker": "一、", "n-title": "能力建设"})
+    client.post(
+        reverse("plans:node_add", args=[plan.pk]), {"n-kind": "section", "n-marker": "一、", "n-title": "能力建设"}
+    )
     section = plan.nodes.get()
-    added = client.post(reverse("plans:node_add", args=[plan.pk]), {
-        "n-kind": "task", "n-parent": section.pk, "n-title": "开展讲座", "n-lead_unit": world.a.unit.pk})
+    added = client.post(
+        reverse("plans:node_add", args=[plan.pk]),
+        {"n-kind": "task", "n-parent": section.pk, "n-title": "开展讲座", "n-lead_unit": world.a.unit.pk},
+    )
     assert added.status_code == 302
     task = plan.nodes.get(kind=NodeKind.TASK)
     assert task.parent == section and task.lead_unit_id == world.a.unit.pk
@@ -180,24 +198,40 @@ def test_the_office_does_everything_through_the_api(client, world):
     assert created.status_code == 201 and created.json()["period_end"] == "2027-12-31"
     plan_id = created.json()["id"]
     section = _json(client, "post", f"/api/v1/plans/{plan_id}/nodes", {"kind": "section", "title": "能力建设"}).json()
-    task = _json(client, "post", f"/api/v1/plans/{plan_id}/nodes",
-                 {"title": "开展讲座", "parent_id": section["id"], "lead_unit_id": world.a.unit.pk})
+    task = _json(
+        client,
+        "post",
+        f"/api/v1/plans/{plan_id}/nodes",
+        {"title": "开展讲座", "parent_id": section["id"], "lead_unit_id": world.a.unit.pk},
+    )
     assert task.status_code == 201 and task.json()["parent_id"] == section["id"]
     task_id = task.json()["id"]
     patched = _json(client, "patch", f"/api/v1/plans/tasks/{task_id}", {"weight": "2", "budget": "5.5"})
     assert patched.status_code == 200 and float(patched.json()["weight"]) == 2
     assert PlanNode.objects.get(pk=task_id).lead_unit_id == world.a.unit.pk  # untouched
-    with_target = _json(client, "post", f"/api/v1/plans/tasks/{task_id}/targets",
-                        {"label": "讲座", "quantity": "20", "unit_of_measure": "场"})
+    with_target = _json(
+        client,
+        "post",
+        f"/api/v1/plans/tasks/{task_id}/targets",
+        {"label": "讲座", "quantity": "20", "unit_of_measure": "场"},
+    )
     assert with_target.status_code == 201
     target_id = with_target.json()["targets"][0]["id"]
-    bound = _json(client, "post", f"/api/v1/plans/targets/{target_id}/bind",
-                  {"measure": "people.volunteers", "filters": {"year": "2026"}})
+    bound = _json(
+        client,
+        "post",
+        f"/api/v1/plans/targets/{target_id}/bind",
+        {"measure": "people.volunteers", "filters": {"year": "2026"}},
+    )
     assert bound.status_code == 200 and bound.json()["targets"][0]["measure"] == "people.volunteers"
     unknown = _json(client, "post", f"/api/v1/plans/targets/{target_id}/bind", {"measure": "no.such"})
     assert unknown.status_code == 400 and unknown.json()["code"] == "unknown_measure"
-    assert _json(client, "post", f"/api/v1/plans/tasks/{task_id}/milestones",
-                 {"title": "上半年", "due_date": "2026-06-30"}).status_code == 201
+    assert (
+        _json(
+            client, "post", f"/api/v1/plans/tasks/{task_id}/milestones", {"title": "上半年", "due_date": "2026-06-30"}
+        ).status_code
+        == 201
+    )
     sent = _json(client, "post", f"/api/v1/plans/tasks/{task_id}/remind")
     assert sent.status_code == 200 and sent.json()["sent"] >= 1
     login(client, world.a.unit_staff)
@@ -214,8 +248,7 @@ def test_the_office_does_everything_through_the_api(client, world):
 
 def test_import_through_the_api(client, world):
     login(client, world.a.admin)
-    response = client.post("/api/v1/plans/drafts",
-                           {"document": SimpleUploadedFile("plan.txt", SAMPLE_PLAN.encode())})
+    response = client.post("/api/v1/plans/drafts", {"document": SimpleUploadedFile("plan.txt", SAMPLE_PLAN.encode())})
     assert response.status_code == 201
     draft = response.json()
     assert len(draft["tasks"]) == 3 and "区宣传局" in draft["unresolved"]
@@ -224,8 +257,12 @@ def test_import_through_the_api(client, world):
     for task in draft["tasks"]:
         for unit in task["units"]:
             if unit["choice"] is None:
-                fixed = _json(client, "post", f"/api/v1/plans/drafts/{draft['id']}/units",
-                              {"key": task["key"], "index": unit["index"], "choice": "skip"})
+                fixed = _json(
+                    client,
+                    "post",
+                    f"/api/v1/plans/drafts/{draft['id']}/units",
+                    {"key": task["key"], "index": unit["index"], "choice": "skip"},
+                )
                 assert fixed.status_code == 200
     assert client.get(f"/api/v1/plans/drafts/{draft['id']}").json()["unresolved"] == []
     published = _json(client, "post", f"/api/v1/plans/drafts/{draft['id']}/publish", {"title": "要点", "year": 2026})

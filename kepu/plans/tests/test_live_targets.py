@@ -12,7 +12,7 @@ import pytest
 
 from kepu.core.errors import DomainError
 from kepu.plans import services
-from kepu.plans.measures import get_measure, register_measure, unregister_measure
+from kepu.plans.measures import get_measure, put_measure, register_measure, unregister_measure
 from kepu.plans.models import NodeKind
 from kepu.plans.selectors import plan_progress
 from kepu.plans.tests.factories import published_plan
@@ -32,28 +32,40 @@ def activities():
     held: list[FakeActivity] = []
 
     def compute(filters):
-        return Decimal(sum(
-            1 for a in held
-            if a.place_code.startswith(filters.get("place", ""))
-            and (not filters.get("theme") or a.theme == filters["theme"])
-            and (not filters.get("year") or a.held_on.year == int(filters["year"]))
-        ))
+        return Decimal(
+            sum(
+                1
+                for a in held
+                if a.place_code.startswith(filters.get("place", ""))
+                and (not filters.get("theme") or a.theme == filters["theme"])
+                and (not filters.get("year") or a.held_on.year == int(filters["year"]))
+            )
+        )
 
     real = get_measure("activities.held")
-    register_measure("activities.held", "Activities held", "场", compute,
-                     lambda filters: "/activities/?theme=" + filters.get("theme", ""))
+    register_measure(
+        "activities.held",
+        "Activities held",
+        "场",
+        compute,
+        lambda filters: "/activities/?theme=" + filters.get("theme", ""),
+    )
     yield held
     unregister_measure("activities.held")
-    if real is not None:  # put the activities app's own measure back for the tests that follow
-        register_measure(real.key, real.label, real.unit, real.compute, real.records_url)
+    if real is not None:  # put the activities app's own measure back, whole, for the tests that follow
+        put_measure(real)
 
 
 def _bound_target(world):
     plan = published_plan(world.a.admin)
     task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[2]  # 全国科普日: 800 场
     target = task.targets.get()
-    services.target_bind(actor=world.a.admin, target=target, measure_key="activities.held",
-                         filters={"place": "110115", "theme": "national-science-day", "year": 2026})
+    services.target_bind(
+        actor=world.a.admin,
+        target=target,
+        measure_key="activities.held",
+        filters={"place": "110115", "theme": "national-science-day", "year": 2026},
+    )
     return plan, task
 
 
@@ -119,7 +131,7 @@ def test_closing_freezes_live_targets_and_stops_changes_until_reopened(world, ac
     activities.extend(FakeActivity("110115001001", "national-science-day", date(2026, 9, 21)) for _ in range(5))
     assert _current(plan, task).current == 3
     assert [s.total for s in evaluate(plan_progress(plan))] == before
-    entry = AuditEntry.objects.get(action="kepu.plans.plan_closed")
+    entry = AuditEntry.objects.get(action="kepu.plans.plan.close")
     assert entry.data["frozen_targets"] == {str(task.targets.get().pk): "3"}
 
     for attempt in (
@@ -142,7 +154,7 @@ def test_closing_freezes_live_targets_and_stops_changes_until_reopened(world, ac
     services.plan_reopen(actor=world.a.admin, plan=plan, reason="补录第四季度活动")
     plan.refresh_from_db()
     assert not plan.is_closed and _current(plan, task).current == 8  # live again
-    assert AuditEntry.objects.get(action="kepu.plans.plan_reopened").data == {"reason": "补录第四季度活动"}
+    assert AuditEntry.objects.get(action="kepu.plans.plan.reopen").data["reason"] == "补录第四季度活动"
     services.report_create(actor=world.a.admin, task=task, text="补报")
 
 
@@ -175,9 +187,24 @@ def test_binding_filters_must_be_picked_from_what_the_platform_knows(world):
     target.refresh_from_db()
     assert target.measure_key == ""
     street = world.a.streets[0]
-    services.target_bind(actor=world.a.admin, target=target, measure_key="activities.held", filters={
-        "place": street.code, "theme": "national-science-day", "population": "elderly", "year": "2026",
-        "organization": str(world.a.unit.pk), "colour": "blue"})
+    services.target_bind(
+        actor=world.a.admin,
+        target=target,
+        measure_key="activities.held",
+        filters={
+            "place": street.code,
+            "theme": "national-science-day",
+            "population": "elderly",
+            "year": "2026",
+            "organization": str(world.a.unit.pk),
+            "colour": "blue",
+        },
+    )
     target.refresh_from_db()
-    assert target.measure_filters == {"place": street.code, "theme": "national-science-day", "population": "elderly",
-                                      "year": 2026, "organization": world.a.unit.pk}
+    assert target.measure_filters == {
+        "place": street.code,
+        "theme": "national-science-day",
+        "population": "elderly",
+        "year": 2026,
+        "organization": world.a.unit.pk,
+    }

@@ -55,8 +55,11 @@ def test_weight_zero_children_do_not_count():
     assert weighted_progress([(Decimal(0), Decimal(1)), (Decimal(2), Decimal("0.5"))]) == Decimal("0.5")
 
 
-@given(st.sampled_from(["≥", ">", "≈", "="]), st.decimals(min_value=1, max_value=10**6, places=2),
-       st.decimals(min_value=0, max_value=10**7, places=2))
+@given(
+    st.sampled_from(["≥", ">", "≈", "="]),
+    st.decimals(min_value=1, max_value=10**6, places=2),
+    st.decimals(min_value=0, max_value=10**7, places=2),
+)
 def test_ratio_is_a_share_and_met_means_full(comparator, quantity, current):
     ratio = target_ratio(comparator, quantity, current)
     assert 0 <= ratio <= 1
@@ -91,9 +94,15 @@ def test_statuses():
     assert task_status(progress=Decimal(1), today=date(2027, 1, 5), last_report=None, **kw) == Status.DONE
     assert task_status(progress=Decimal("0.9"), today=date(2027, 1, 5), last_report=None, **kw) == Status.OVERDUE
     assert task_status(progress=Decimal(0), today=date(2026, 3, 1), last_report=None, **kw) == Status.NOT_REPORTED
-    assert task_status(progress=Decimal("0.1"), today=date(2026, 9, 1), last_report=date(2026, 8, 1),
-                       **kw) == Status.AT_RISK
-    assert task_status(progress=Decimal("0.6"), today=date(2026, 9, 1), last_report=date(2026, 8, 1),
-                       **kw) == Status.ON_TRACK
-    assert task_status(progress=Decimal("0.6"), today=date(2026, 9, 1), last_report=date(2026, 3, 1),
-                       **kw) == Status.NOT_REPORTED
+    assert (
+        task_status(progress=Decimal("0.1"), today=date(2026, 9, 1), last_report=date(2026, 8, 1), **kw)
+        == Status.AT_RISK
+    )
+    assert (
+        task_status(progress=Decimal("0.6"), today=date(2026, 9, 1), last_report=date(2026, 8, 1), **kw)
+        == Status.ON_TRACK
+    )
+    assert (
+        task_status(progress=Decimal("0.6"), today=date(2026, 9, 1), last_report=date(2026, 3, 1), **kw)
+        == Status.NOT_REPORTED
+    )

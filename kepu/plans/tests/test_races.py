@@ -16,8 +16,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_double_publish_makes_one_plan(world):
     draft = services.draft_create(actor=world.a.admin, data=SAMPLE_PLAN.encode(), filename="plan.txt")
     for key, index, _name in services.unresolved_units(draft):
-        draft = services.draft_choose_unit(actor=world.a.admin, draft=draft, task_key=key, index=index,
-                                           choice=services.SKIP)
+        draft = services.draft_choose_unit(
+            actor=world.a.admin, draft=draft, task_key=key, index=index, choice=services.SKIP
+        )
     barrier = threading.Barrier(2)
     outcomes = []
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from kepu.core.errors import DomainError, NotAllowed
 from kepu.core.messaging import LocmemSmsBackend
@@ -28,8 +29,9 @@ def test_upload_makes_a_draft_and_nothing_of_a_plan(world):
     streets = set(by_part["各街道"]["choice"])
     assert streets == {world.a.street_office.pk, world.a.street2_office.pk}
     # Nothing from the other district is ever offered.
-    assert world.b.unit.pk not in {c["organization_id"] for rows in draft.matches.values() for r in rows
-                                   for c in r["candidates"]}
+    assert world.b.unit.pk not in {
+        c["organization_id"] for rows in draft.matches.values() for r in rows for c in r["candidates"]
+    }
 
 
 def test_publish_refuses_while_a_unit_is_unresolved_and_saves_nothing(world):
@@ -44,8 +46,9 @@ def test_publish_refuses_while_a_unit_is_unresolved_and_saves_nothing(world):
 def test_correct_a_match_then_publish_builds_the_tree(world):
     draft = services.draft_create(actor=world.a.admin, data=SAMPLE_PLAN.encode(), filename="plan.txt")
     key, index, _ = services.unresolved_units(draft)[0]
-    services.draft_choose_unit(actor=world.a.admin, draft=draft, task_key=key, index=index,
-                               choice=str(world.a.unit2.pk))
+    services.draft_choose_unit(
+        actor=world.a.admin, draft=draft, task_key=key, index=index, choice=str(world.a.unit2.pk)
+    )
     plan = services.plan_publish(actor=world.a.admin, draft=draft, title="2026年大兴区科普工作要点", year=2026)
     assert not ImportDraft.objects.exists()
     assert plan.owner == world.a.office and plan.source_text.startswith("2026年大兴区科普工作要点")
@@ -73,11 +76,14 @@ def test_another_office_cannot_touch_a_draft(world):
         services.plan_publish(actor=world.b.admin, draft=draft, title="x", year=2026)
 
 
-@pytest.mark.parametrize("data,name,code", [
-    (b"", "plan.txt", "empty_input"),
-    (b"just some words", "plan.txt", "not_a_plan"),
-    (b"%PDF-1.4", "plan.pdf", "unsupported_format"),
-])
+@pytest.mark.parametrize(
+    "data,name,code",
+    [
+        (b"", "plan.txt", "empty_input"),
+        (b"just some words", "plan.txt", "not_a_plan"),
+        (b"%PDF-1.4", "plan.pdf", "unsupported_format"),
+    ],
+)
 def test_bad_uploads_are_refused_with_a_code(world, data, name, code):
     with pytest.raises(DomainError) as exc:
         services.draft_create(actor=world.a.admin, data=data, filename=name)
@@ -113,9 +119,12 @@ def test_a_unit_cannot_report_on_someone_elses_task(world):
 def test_report_validation(world):
     plan = published_plan(world.a.admin)
     task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
-    for kwargs, code in (({"text": ""}, "text_required"), ({"text": "x", "percent": 120}, "invalid_percent"),
-                         ({"text": "x", "percent": "abc"}, "invalid_number"),
-                         ({"text": "x", "value": 3}, "target_required")):
+    for kwargs, code in (
+        ({"text": ""}, "text_required"),
+        ({"text": "x", "percent": 120}, "invalid_percent"),
+        ({"text": "x", "percent": "abc"}, "invalid_number"),
+        ({"text": "x", "value": 3}, "target_required"),
+    ):
         with pytest.raises(DomainError) as exc:
             services.report_create(actor=world.a.unit_staff, task=task, **kwargs)
         assert exc.value.code == code
@@ -134,8 +143,9 @@ def test_target_value_report_counts_towards_the_target(world):
 def test_task_update_and_budget_are_audited(world):
     plan = published_plan(world.a.admin)
     task = plan.nodes.filter(kind=NodeKind.TASK).first()
-    services.task_update(actor=world.a.admin, task=task, deadline=date(2026, 6, 30), weight="2", budget="12.5",
-                         spent="3")
+    services.task_update(
+        actor=world.a.admin, task=task, deadline=date(2026, 6, 30), weight="2", budget="12.5", spent="3"
+    )
     task.refresh_from_db()
     assert (task.deadline, task.weight, task.budget, task.spent) == (date(2026, 6, 30), 2, Decimal("12.5"), 3)
     entry = AuditEntry.objects.get(action="kepu.plans.task_changed")
@@ -199,7 +209,7 @@ def test_weights_must_add_up(world):
 def test_late_report_is_not_on_time(world, monkeypatch):
     plan = published_plan(world.a.admin)
     task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
-    services.task_update(actor=world.a.admin, task=task, deadline=date.today() - timedelta(days=1))
+    services.task_update(actor=world.a.admin, task=task, deadline=timezone.localdate() - timedelta(days=1))
     report = services.report_create(actor=world.a.unit_staff, task=task, text="x", percent=10)
     assert report.on_time is False
 
@@ -209,8 +219,9 @@ def test_evaluation_scores_and_basis(world):
 
     plan = published_plan(world.a.admin)
     task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]  # target 20 场, lead 区卫健委
-    report = services.report_create(actor=world.a.unit_staff, task=task, text="讲座", target=task.targets.get(),
-                                    value=20)
+    report = services.report_create(
+        actor=world.a.unit_staff, task=task, text="讲座", target=task.targets.get(), value=20
+    )
     services.report_mark(actor=world.a.admin, report=report, mark=4)
     scores = {s.organization.pk: s for s in evaluate(plan_progress(plan))}
     health = scores[world.a.unit.pk]

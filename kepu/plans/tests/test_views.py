@@ -38,8 +38,11 @@ def test_import_flow_upload_correct_publish(office, world):
     assert refused.status_code == 400 and "区宣传局" in refused.content.decode()
     assert Plan.objects.count() == 0
     key, index = "2.1", 1
-    fragment = office.post(reverse("plans:draft_unit", args=[draft.pk]),
-                           {"key": key, "index": index, "choice": world.a.unit2.pk}, HTTP_HX_REQUEST="true")
+    fragment = office.post(
+        reverse("plans:draft_unit", args=[draft.pk]),
+        {"key": key, "index": index, "choice": world.a.unit2.pk},
+        HTTP_HX_REQUEST="true",
+    )
     assert fragment.status_code == 200 and world.a.unit2.name in fragment.content.decode()
     assert "<html" not in fragment.content.decode()
     published = office.post(reverse("plans:draft_publish", args=[draft.pk]), {"title": "大兴计划", "year": 2026})
@@ -79,8 +82,10 @@ def test_unit_sees_its_tasks_and_reports(client, world, settings, tmp_path):
     assert client.get(reverse("plans:task", args=[other.pk])).status_code == 404
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post(reverse("plans:task_report", args=[first.pk]), {
-        "text": "开展讲座5场", "percent": "30", "files": [SimpleUploadedFile("签到表.pdf", b"%PDF")]})
+    response = client.post(
+        reverse("plans:task_report", args=[first.pk]),
+        {"text": "开展讲座5场", "percent": "30", "files": [SimpleUploadedFile("签到表.pdf", b"%PDF")]},
+    )
     assert response.status_code == 302
     report = ProgressReport.objects.get()
     assert report.attachments.get().name == "签到表.pdf"
@@ -148,9 +153,17 @@ def test_excel_export_and_printable(office, world):
 def test_office_edits_task_and_sets_weights(office, world):
     plan = published_plan(world.a.admin)
     task = plan.nodes.filter(kind=NodeKind.TASK).first()
-    response = office.post(reverse("plans:task_edit", args=[task.pk]), {
-        "lead_unit": world.a.unit2.pk, "co_units": [world.a.unit.pk], "deadline": "2026-06-30", "weight": "2",
-        "budget": "10", "spent": "4"})
+    response = office.post(
+        reverse("plans:task_edit", args=[task.pk]),
+        {
+            "lead_unit": world.a.unit2.pk,
+            "co_units": [world.a.unit.pk],
+            "deadline": "2026-06-30",
+            "weight": "2",
+            "budget": "10",
+            "spent": "4",
+        },
+    )
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.lead_unit == world.a.unit2 and str(task.deadline) == "2026-06-30"
@@ -161,8 +174,9 @@ def test_office_edits_task_and_sets_weights(office, world):
 
 
 def test_plan_page_has_no_n_plus_one(office, world, django_assert_max_num_queries):
-    plan = published_plan(world.a.admin, text=open(
-        "kepu/plans/tests/importer/data/xicheng_2020_work_plan.txt", encoding="utf-8").read())
+    plan = published_plan(
+        world.a.admin, text=open("kepu/plans/tests/importer/data/xicheng_2020_work_plan.txt", encoding="utf-8").read()
+    )
     with django_assert_max_num_queries(25):
         office.get(reverse("plans:detail", args=[plan.pk]))
     with django_assert_max_num_queries(25):
@@ -171,19 +185,23 @@ def test_plan_page_has_no_n_plus_one(office, world, django_assert_max_num_querie
         office.get(reverse("plans:evaluation", args=[plan.pk]))
 
 
-
-
 def test_office_changes_an_automatic_match_in_the_draft(office, world):
     _upload(office)
     draft = ImportDraft.objects.get()
     # 1.1's first unit 区卫健委 was matched automatically; the office says it means the 应急局.
-    response = office.post(reverse("plans:draft_unit", args=[draft.pk]),
-                           {"key": "1.1", "index": 0, "choice": world.a.unit2.pk}, HTTP_HX_REQUEST="true")
+    response = office.post(
+        reverse("plans:draft_unit", args=[draft.pk]),
+        {"key": "1.1", "index": 0, "choice": world.a.unit2.pk},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     draft.refresh_from_db()
     assert draft.matches["1.1"][0]["choice"] == [world.a.unit2.pk]
-    bad = office.post(reverse("plans:draft_unit", args=[draft.pk]),
-                      {"key": "1.1", "index": 0, "choice": world.b.unit.pk}, HTTP_HX_REQUEST="true")
+    bad = office.post(
+        reverse("plans:draft_unit", args=[draft.pk]),
+        {"key": "1.1", "index": 0, "choice": world.b.unit.pk},
+        HTTP_HX_REQUEST="true",
+    )
     assert bad.status_code == 400  # another district's unit cannot be picked
     draft.refresh_from_db()
     assert draft.matches["1.1"][0]["choice"] == [world.a.unit2.pk]
@@ -192,11 +210,14 @@ def test_office_changes_an_automatic_match_in_the_draft(office, world):
 def test_office_adds_a_target_and_a_milestone(office, world):
     plan = published_plan(world.a.admin)
     task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[1]
-    response = office.post(reverse("plans:task_add_target", args=[task.pk]), {
-        "t-label": "宣传活动", "t-quantity": "12", "t-unit_of_measure": "场", "t-comparator": "≥"})
+    response = office.post(
+        reverse("plans:task_add_target", args=[task.pk]),
+        {"t-label": "宣传活动", "t-quantity": "12", "t-unit_of_measure": "场", "t-comparator": "≥"},
+    )
     assert response.status_code == 302 and task.targets.get().quantity == 12
-    response = office.post(reverse("plans:task_add_milestone", args=[task.pk]), {
-        "m-title": "方案制定", "m-due_date": "2026-03-31"})
+    response = office.post(
+        reverse("plans:task_add_milestone", args=[task.pk]), {"m-title": "方案制定", "m-due_date": "2026-03-31"}
+    )
     assert response.status_code == 302 and task.milestones.get().title == "方案制定"
     bad = office.post(reverse("plans:task_add_target", args=[task.pk]), {"t-label": "", "t-quantity": "x"})
     assert bad.status_code == 400 and task.targets.count() == 1
@@ -274,8 +295,10 @@ def test_office_binds_a_target_to_a_measure_on_the_web(office, world):
     plan = published_plan(world.a.admin)
     task = plan.nodes.filter(kind=NodeKind.TASK).order_by("position")[0]
     target = task.targets.get()
-    response = office.post(reverse("plans:target_bind", args=[target.pk]), {
-        "measure": "people.volunteers", "place": "110115", "organization": "", "theme": "", "year": ""})
+    response = office.post(
+        reverse("plans:target_bind", args=[target.pk]),
+        {"measure": "people.volunteers", "place": "110115", "organization": "", "theme": "", "year": ""},
+    )
     assert response.status_code == 302
     target.refresh_from_db()
     assert (target.measure_key, target.measure_filters) == ("people.volunteers", {"place": "110115"})
@@ -313,8 +336,10 @@ def test_others_cannot_close_a_plan(client, world):
         login(client, actor)
         response = client.post(reverse("plans:close", args=[plan.pk]))
         assert response.status_code in (403, 404)
-        assert reverse("plans:close", args=[plan.pk]) not in client.get(
-            reverse("plans:detail", args=[plan.pk])).content.decode()
+        assert (
+            reverse("plans:close", args=[plan.pk])
+            not in client.get(reverse("plans:detail", args=[plan.pk])).content.decode()
+        )
     plan.refresh_from_db()
     assert not plan.is_closed
 
@@ -329,8 +354,9 @@ def test_office_changes_the_lead_unit_in_the_draft(office, world):
     # The unit named first leads unless the office says otherwise: it carries the tag, the others a button.
     assert 'data-testid="lead-1.1-0"' not in page and 'data-testid="lead-1.1-1"' in page
     # 1.1 names 区卫健委、区应急管理局、各街道: make the second the lead.
-    fragment = office.post(reverse("plans:draft_lead", args=[draft.pk]), {"key": "1.1", "index": 1},
-                           HTTP_HX_REQUEST="true")
+    fragment = office.post(
+        reverse("plans:draft_lead", args=[draft.pk]), {"key": "1.1", "index": 1}, HTTP_HX_REQUEST="true"
+    )
     html = fragment.content.decode()
     assert fragment.status_code == 200 and "<html" not in html
     draft.refresh_from_db()

@@ -44,8 +44,15 @@ def margins_csv(world, total: float = 100_000.0) -> str:
 def open_round(world, *, margins: bool = True, show_score: bool = True, rule: str = "current"):
     city = world.city_admin
     bank = services.bank_import(actor=city, data=bank_data(f"bank-{random.randint(0, 10**9)}"))
-    round_ = services.round_create(actor=city, name="2026年北京市公民科学素质调查", year=2026, bank=bank, rule=rule,
-                                   show_score=show_score, target_rate=0.28)
+    round_ = services.round_create(
+        actor=city,
+        name="2026年北京市公民科学素质调查",
+        year=2026,
+        bank=bank,
+        rule=rule,
+        show_score=show_score,
+        target_rate=0.28,
+    )
     services.design_import_csv(actor=city, round_=round_, text=sample_csv(world))
     if margins:
         services.margins_import_csv(actor=city, round_=round_, text=margins_csv(world))
@@ -65,12 +72,14 @@ def answers_for(bank_questions, rng: random.Random, skill: float) -> dict:
     return out
 
 
-def fill(actor, round_, community, *, rng: random.Random, skill: float | None = None, submit: bool = True,
-         **demo):
+def fill(actor, round_, community, *, rng: random.Random, skill: float | None = None, submit: bool = True, **demo):
     """Start, answer every question and submit, through the services."""
     fields = {
-        "sex": rng.choice(Sex.values), "age": rng.randint(18, 69), "education": rng.choice(Education.values),
-        "area": Area.URBAN, "key_population": rng.choice(["", *KeyPopulation.values]),
+        "sex": rng.choice(Sex.values),
+        "age": rng.randint(18, 69),
+        "education": rng.choice(Education.values),
+        "area": Area.URBAN,
+        "key_population": rng.choice(["", *KeyPopulation.values]),
     }
     fields.update(demo)
     response = services.response_start(actor=actor, round_=round_, community=community, **fields)

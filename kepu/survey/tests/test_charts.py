@@ -31,8 +31,10 @@ def test_interval_chart_keeps_points_inside_and_between_their_bounds(rows, targe
 
 @given(st.lists(st.tuples(st.integers(2000, 2040), rate), min_size=1, max_size=8, unique_by=lambda t: t[0]))
 def test_trend_chart_places_years_left_to_right_inside_the_frame(points):
-    pts = [{"year": y, "rate": r, "low": None, "high": None, "recorded": True, "target": None, "name": ""}
-           for y, r in sorted(points)]
+    pts = [
+        {"year": y, "rate": r, "low": None, "high": None, "recorded": True, "target": None, "name": ""}
+        for y, r in sorted(points)
+    ]
     chart = charts.trend_chart(pts, target=0.28)
     xs = [p["x"] for p in chart["points"]]
     assert xs == sorted(xs)

@@ -22,9 +22,15 @@ pytestmark = pytest.mark.django_db
 
 def engine_on(round_, responses, *, rake=True):
     """The engine called directly on the same data, laid out independently of the app's bridge."""
-    bank = literacy.QuestionBank.from_dict({"id": "b", "questions": [
-        {"id": q.code, "dimension": q.dimension, "points": q.points, "answer": q.answer}
-        for q in round_.bank.questions.order_by("position")]})
+    bank = literacy.QuestionBank.from_dict(
+        {
+            "id": "b",
+            "questions": [
+                {"id": q.code, "dimension": q.dimension, "points": q.points, "answer": q.answer}
+                for q in round_.bank.questions.order_by("position")
+            ],
+        }
+    )
     rs = sorted(responses, key=lambda r: r.pk)
     answers = np.array([[r.answers[q] for q in bank.ids] for r in rs], dtype=object)
     scored = literacy.score(answers, bank=bank, rule=literacy.load_rule(round_.rule))
@@ -40,11 +46,16 @@ def engine_on(round_, responses, *, rake=True):
         "age_group": np.array([age_group(r.age) for r in rs], dtype=object),
         "y": scored.literate.astype(int),
     }
-    design = literacy.Design.create(data, strata="stratum", clusters=["psu", "ssu"], weights="w", fpc="fpc",
-                                    lonely_psu="adjust")
+    design = literacy.Design.create(
+        data, strata="stratum", clusters=["psu", "ssu"], weights="w", fpc="fpc", lonely_psu="adjust"
+    )
     if rake:
-        margins = [m for m in literacy.calibration.margins_from_records([
-            {"variable": m.variable, "level": m.level, "total": m.total} for m in round_.margins.all()])]
+        margins = [
+            m
+            for m in literacy.calibration.margins_from_records(
+                [{"variable": m.variable, "level": m.level, "total": m.total} for m in round_.margins.all()]
+            )
+        ]
         design = literacy.rake(design, margins)
     return scored, design
 
@@ -100,8 +111,9 @@ def test_without_margins_the_job_uses_base_weights(world):
 def test_only_approved_responses_count_and_a_refused_one_loses_its_score(world):
     filled = filled_round(world, n_per_community=5)
     refused = filled.responses[0]
-    services.response_review(actor=world.city_admin, response=refused, decision=ResponseStatus.REJECTED,
-                             reason="答题时间过短")
+    services.response_review(
+        actor=world.city_admin, response=refused, decision=ResponseStatus.REJECTED, reason="答题时间过短"
+    )
     run = run_job(world.city_admin, filled.round)
     assert run.respondents == len(filled.responses) - 1
     refused.refresh_from_db()
@@ -114,8 +126,11 @@ def test_margins_that_do_not_fit_the_sample_fail_the_run_with_the_engine_code(wo
     text = margins_csv(world).splitlines()
     only_a = [line for line in text if world.b.place.name not in line]
     # Keep the totals consistent so that the import itself accepts them.
-    fixed = ["variable,level,total", f"district*sex,{world.a.place.name}|女,50000",
-             f"district*sex,{world.a.place.name}|男,50000"] + [line for line in only_a if line.startswith("education")]
+    fixed = [
+        "variable,level,total",
+        f"district*sex,{world.a.place.name}|女,50000",
+        f"district*sex,{world.a.place.name}|男,50000",
+    ] + [line for line in only_a if line.startswith("education")]
     services.margins_import_csv(actor=world.city_admin, round_=filled.round, text="\n".join(fixed))
     run = run_job(world.city_admin, filled.round)
     assert run.status == RunStatus.FAILED

@@ -10,6 +10,8 @@ from kepu.survey import services
 from kepu.survey.models import Response, ResponseStatus
 from kepu.survey.tests.factories import fill, open_round
 
+REVIEW_CODES = ["kepu.survey.response.approve", "kepu.survey.response.reject", "kepu.survey.response.hold"]
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
@@ -39,8 +41,9 @@ def test_a_resident_starting_twice_at_once_gets_one_questionnaire(world):
     me = world.a.resident
 
     def start():
-        return services.response_start(actor=me, round_=r, community=world.a.communities[0], sex="male", age=40,
-                                       education="college", area="urban").pk
+        return services.response_start(
+            actor=me, round_=r, community=world.a.communities[0], sex="male", age=40, education="college", area="urban"
+        ).pk
 
     outcomes = run_together(start, start, start)
     assert Response.objects.filter(respondent=me.user).count() == 1
@@ -64,7 +67,7 @@ def test_two_offices_deciding_at_once_leave_one_consistent_state(world):
     assert entry.status in (ResponseStatus.APPROVED, ResponseStatus.ON_HOLD)
     from kepu.core.models import AuditEntry
 
-    log = list(AuditEntry.objects.filter(action="kepu.survey.response_reviewed").order_by("id"))
+    log = list(AuditEntry.objects.filter(action__in=REVIEW_CODES).order_by("id"))
     # Each decision that went through was taken from the state the previous one left.
     assert log[0].data["from"] == "submitted"
     assert all(later.data["from"] == earlier.data["to"] for earlier, later in zip(log, log[1:], strict=False))

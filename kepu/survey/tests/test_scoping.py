@@ -59,15 +59,26 @@ def test_progress_of_a_district_office_is_its_own_strata(world, filled):
         selectors.round_progress(actor=world.a.street_staff, round_=filled.round)
 
 
-@pytest.mark.parametrize("role", [Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.UNIT_STAFF, Role.VOLUNTEER_ORG_STAFF,
-                                  Role.BASE_STAFF, Role.ORG_STAFF, Role.EXPERT, Role.RESIDENT])
+@pytest.mark.parametrize(
+    "role",
+    [
+        Role.STREET_STAFF,
+        Role.COMMUNITY_STAFF,
+        Role.UNIT_STAFF,
+        Role.VOLUNTEER_ORG_STAFF,
+        Role.BASE_STAFF,
+        Role.ORG_STAFF,
+        Role.EXPERT,
+        Role.RESIDENT,
+    ],
+)
 def test_web_office_pages_refuse_other_roles(client, world, filled, role):
     client.force_login(all_roles(world.a)[role].user)
     pk = filled.round.pk
     for name in ("survey:round", "survey:queue", "survey:results", "survey:results_xlsx"):
         assert client.get(reverse(name, args=[pk])).status_code in (403, 404), name
     assert client.post(reverse("survey:estimate", args=[pk])).status_code == 403
-    assert client.post(reverse("survey:round_status", args=[pk]), {"status": "closed"}).status_code == 403
+    assert client.post(reverse("survey:round_act", args=[pk, "close"])).status_code == 403
     other = Response.objects.filter(place__district_code=world.b.place.code).first()
     assert client.get(reverse("survey:response", args=[other.pk])).status_code in (403, 404)
 
@@ -76,8 +87,10 @@ def test_web_a_district_office_is_refused_the_other_districts_responses_and_city
     client.force_login(world.a.admin.user)
     other = Response.objects.filter(place__district_code=world.b.place.code).first()
     assert client.get(reverse("survey:response", args=[other.pk])).status_code == 404
-    assert client.post(reverse("survey:review", args=[other.pk]), {"decision": "rejected",
-                                                                  "reason": "x"}).status_code == 404
+    assert (
+        client.post(reverse("survey:review", args=[other.pk]), {"decision": "rejected", "reason": "x"}).status_code
+        == 404
+    )
     other.refresh_from_db()
     assert other.status == ResponseStatus.APPROVED
     assert client.post(reverse("survey:estimate", args=[filled.round.pk])).status_code == 403
@@ -108,8 +121,9 @@ def test_web_an_interviewer_sees_only_their_own_entries(client, world, filled):
     assert f"#{someone_elses.pk}<" not in home
 
 
-@pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.UNIT_STAFF,
-                                  Role.RESIDENT, Role.EXPERT])
+@pytest.mark.parametrize(
+    "role", [Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.UNIT_STAFF, Role.RESIDENT, Role.EXPERT]
+)
 def test_api_of_one_district_shows_nothing_of_the_other(client, world, filled, role):
     auth = api(client, all_roles(world.a)[role])
     items = client.get("/api/v1/survey/responses?page_size=500", **auth).json()["items"]
@@ -117,8 +131,15 @@ def test_api_of_one_district_shows_nothing_of_the_other(client, world, filled, r
     assert not {i["community"] for i in items} & codes
     other = Response.objects.filter(place__district_code=world.b.place.code).first()
     assert client.get(f"/api/v1/survey/responses/{other.pk}", **auth).status_code == 404
-    assert client.post(f"/api/v1/survey/responses/{other.pk}/review", {"decision": "rejected", "reason": "x"},
-                       content_type="application/json", **auth).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/survey/responses/{other.pk}/review",
+            {"decision": "rejected", "reason": "x"},
+            content_type="application/json",
+            **auth,
+        ).status_code
+        == 404
+    )
     results = client.get(f"/api/v1/survey/rounds/{filled.round.pk}/results", **auth)
     if role == Role.DISTRICT_ADMIN:
         assert [e["level"] for e in results.json()["estimates"]] == [world.a.place.code]
@@ -145,20 +166,42 @@ def test_api_a_resident_fills_their_questionnaire_and_sees_no_score_until_allowe
     auth = api(client, world.a.resident)
     questions = client.get(f"/api/v1/survey/rounds/{filled.round.pk}/questions", **auth).json()
     assert len(questions) == 20 and "answer" not in questions[0]
-    started = client.post(f"/api/v1/survey/rounds/{filled.round.pk}/responses", {
-        "community": world.a.communities[0].code, "sex": "male", "age": 45, "education": "college", "area": "urban",
-    }, content_type="application/json", **auth)
+    started = client.post(
+        f"/api/v1/survey/rounds/{filled.round.pk}/responses",
+        {
+            "community": world.a.communities[0].code,
+            "sex": "male",
+            "age": 45,
+            "education": "college",
+            "area": "urban",
+        },
+        content_type="application/json",
+        **auth,
+    )
     assert started.status_code == 201, started.content
     rid = started.json()["id"]
     for q in questions:
         body = {"question": q["code"], "answer": q["options"][0]["key"]}
-        assert client.post(f"/api/v1/survey/responses/{rid}/answers", body, content_type="application/json",
-                           **auth).status_code == 200
+        assert (
+            client.post(
+                f"/api/v1/survey/responses/{rid}/answers", body, content_type="application/json", **auth
+            ).status_code
+            == 200
+        )
     done = client.post(f"/api/v1/survey/responses/{rid}/submit", **auth).json()
     assert done["status"] == "submitted"
-    bad = client.post(f"/api/v1/survey/rounds/{filled.round.pk}/responses", {
-        "community": world.a.communities[0].code, "sex": "male", "age": 45, "education": "college", "area": "urban",
-    }, content_type="application/json", **auth)
+    bad = client.post(
+        f"/api/v1/survey/rounds/{filled.round.pk}/responses",
+        {
+            "community": world.a.communities[0].code,
+            "sex": "male",
+            "age": 45,
+            "education": "college",
+            "area": "urban",
+        },
+        content_type="application/json",
+        **auth,
+    )
     assert bad.json()["code"] == "survey_already_answered"
     services.response_review(actor=world.a.admin, response=Response.objects.get(pk=rid), decision="approved")
     assert client.get(f"/api/v1/survey/responses/{rid}", **auth).json()["total_score"] is None

@@ -22,12 +22,22 @@ def test_a_resident_fills_the_questionnaire_page_by_page_and_resumes(client, wor
     assert round_.name in home and reverse("survey:start", args=[round_.pk]) in home
     start = client.get(reverse("survey:start", args=[round_.pk]))
     assert start.status_code == 200 and world.a.communities[0].name in start.content.decode()
-    bad = client.post(reverse("survey:start", args=[round_.pk]), {"community": world.a.communities[0].code,
-                                                                  "sex": "female", "age": 75})
+    bad = client.post(
+        reverse("survey:start", args=[round_.pk]),
+        {"community": world.a.communities[0].code, "sex": "female", "age": 75},
+    )
     assert "18" in bad.content.decode() and not Response.objects.exists()
-    response = client.post(reverse("survey:start", args=[round_.pk]), {
-        "community": world.a.communities[0].code, "sex": "female", "age": 66, "education": "junior_high",
-        "area": "urban", "key_population": "elderly"})
+    response = client.post(
+        reverse("survey:start", args=[round_.pk]),
+        {
+            "community": world.a.communities[0].code,
+            "sex": "female",
+            "age": 66,
+            "education": "junior_high",
+            "area": "urban",
+            "key_population": "elderly",
+        },
+    )
     r = Response.objects.get()
     assert response["Location"] == reverse("survey:question", args=[r.pk, 1])
     page = client.get(response["Location"]).content.decode()
@@ -52,8 +62,7 @@ def test_a_resident_fills_the_questionnaire_page_by_page_and_resumes(client, wor
     r.refresh_from_db()
     assert r.status == ResponseStatus.SUBMITTED and len(r.answers) == 20
     # Once submitted nothing can be changed.
-    assert client.get(reverse("survey:question", args=[r.pk, 1]))["Location"] == reverse("survey:response",
-                                                                                          args=[r.pk])
+    assert client.get(reverse("survey:question", args=[r.pk, 1]))["Location"] == reverse("survey:response", args=[r.pk])
 
 
 def test_an_interviewer_enters_for_a_resident_of_their_community(client, world):
@@ -61,13 +70,23 @@ def test_an_interviewer_enters_for_a_resident_of_their_community(client, world):
     client.force_login(world.a.community_staff.user)
     page = client.get(reverse("survey:start", args=[round_.pk])).content.decode()
     assert world.a.communities[0].name in page and world.a.communities[1].name not in page
-    client.post(reverse("survey:start", args=[round_.pk]), {
-        "community": world.a.communities[0].code, "respondent_label": "王大爷", "sex": "male", "age": 68,
-        "education": "primary", "area": "urban"})
+    client.post(
+        reverse("survey:start", args=[round_.pk]),
+        {
+            "community": world.a.communities[0].code,
+            "respondent_label": "王大爷",
+            "sex": "male",
+            "age": 68,
+            "education": "primary",
+            "area": "urban",
+        },
+    )
     r = Response.objects.get()
     assert r.interviewer == world.a.community_staff.user and r.respondent_label == "王大爷"
-    refused = client.post(reverse("survey:start", args=[round_.pk]), {
-        "community": world.a.communities[1].code, "sex": "male", "age": 68, "education": "primary", "area": "urban"})
+    refused = client.post(
+        reverse("survey:start", args=[round_.pk]),
+        {"community": world.a.communities[1].code, "sex": "male", "age": 68, "education": "primary", "area": "urban"},
+    )
     assert refused.status_code == 200 and Response.objects.count() == 1
 
 
@@ -95,9 +114,17 @@ def test_the_district_office_reviews_from_the_queue(client, world):
 def test_the_city_creates_a_round_imports_its_design_and_opens_it(client, world):
     bank = services.bank_import(actor=world.city_admin, data=bank_data())
     client.force_login(world.city_admin.user)
-    created = client.post(reverse("survey:round_create"), {
-        "name": "2026年北京市公民科学素质调查", "year": 2026, "bank": bank.pk, "rule": "legacy",
-        "target_percent": "28", "show_score": "on"})
+    created = client.post(
+        reverse("survey:round_create"),
+        {
+            "name": "2026年北京市公民科学素质调查",
+            "year": 2026,
+            "bank": bank.pk,
+            "rule": "legacy",
+            "target_percent": "28",
+            "show_score": "on",
+        },
+    )
     round_ = Round.objects.get()
     assert created["Location"] == reverse("survey:round", args=[round_.pk])
     assert (round_.rule, round_.target_rate, round_.show_score) == ("legacy", 0.28, True)
@@ -107,8 +134,11 @@ def test_the_city_creates_a_round_imports_its_design_and_opens_it(client, world)
     upload.name = "margins.csv"
     client.post(reverse("survey:round_import", args=[round_.pk, "margins"]), {"margins-file": upload})
     assert PopulationMargin.objects.filter(round=round_).count() == 8
-    bad = client.post(reverse("survey:round_import", args=[round_.pk, "margins"]),
-                      {"margins-text": "variable,level,total\nsex,女,-3\n"}, follow=True).content.decode()
+    bad = client.post(
+        reverse("survey:round_import", args=[round_.pk, "margins"]),
+        {"margins-text": "variable,level,total\nsex,女,-3\n"},
+        follow=True,
+    ).content.decode()
     assert "未导入" in bad and PopulationMargin.objects.filter(round=round_).count() == 8
     page = client.get(reverse("survey:round", args=[round_.pk])).content.decode()
     assert "大兴区 · 城镇" in page
@@ -116,14 +146,15 @@ def test_the_city_creates_a_round_imports_its_design_and_opens_it(client, world)
     client.post(reverse("survey:quota", args=[round_.pk, stratum.pk]), {"quota": "120"})
     stratum.refresh_from_db()
     assert stratum.quota == 120
-    client.post(reverse("survey:round_status", args=[round_.pk]), {"status": "open"})
+    client.post(reverse("survey:round_act", args=[round_.pk, "open"]))
     round_.refresh_from_db()
     assert round_.status == "open"
 
 
 def test_results_page_and_excel_show_the_estimates(client, world, filled):
-    services.round_record_historic(actor=world.city_admin, name="2023年北京市公民科学素质调查", year=2023, rate=0.2768,
-                                   target_rate=0.28)
+    services.round_record_historic(
+        actor=world.city_admin, name="2023年北京市公民科学素质调查", year=2023, rate=0.2768, target_rate=0.28
+    )
     client.force_login(world.city_admin.user)
     page = client.get(reverse("survey:results", args=[filled.round.pk])).content.decode()
     city = filled.run.estimates.get(kind="city")
@@ -150,8 +181,9 @@ def test_lists_take_a_fixed_number_of_queries(client, world, filled, django_asse
     client.force_login(world.a.street_staff.user)
     with django_assert_max_num_queries(20):
         client.get(reverse("survey:home"))
-    _token, key = __import__("kepu.accounts.services", fromlist=["x"]).api_token_create(actor=world.city_admin,
-                                                                                         name="t")
+    _token, key = __import__("kepu.accounts.services", fromlist=["x"]).api_token_create(
+        actor=world.city_admin, name="t"
+    )
     with django_assert_max_num_queries(12):
         client.get("/api/v1/survey/responses?page_size=100", HTTP_AUTHORIZATION=f"Bearer {key}")
 

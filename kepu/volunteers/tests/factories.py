@@ -23,7 +23,7 @@ _counter = iter(range(1, 10**6))
 
 def register(actor: Actor, **kwargs):
     n = next(_counter)
-    data = {"real_name": f"志愿者{n}", "id_number": make_id_number(n), "phone": ""}
+    data = {"real_name": f"志愿者{n}", "id_number": make_id_number(n), "phone": "", "consent_version": "test"}
     data.update(kwargs)
     return services.volunteer_register(actor=actor, **data)
 
@@ -37,8 +37,16 @@ def member_volunteer(org, staff: Actor, **kwargs):
 
 def need_for(staff: Actor, place, *, slots=2, standby=1, hours=2, **kwargs):
     start = kwargs.pop("starts_at", timezone.now() + timedelta(hours=1))
-    return services.need_create(actor=staff, title=kwargs.pop("title", "科技周讲解"), place=place, starts_at=start,
-                                ends_at=start + timedelta(hours=hours), slots=slots, standby_slots=standby, **kwargs)
+    return services.need_create(
+        actor=staff,
+        title=kwargs.pop("title", "科技周讲解"),
+        place=place,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        slots=slots,
+        standby_slots=standby,
+        **kwargs,
+    )
 
 
 class ExpertFactory(factory.django.DjangoModelFactory):

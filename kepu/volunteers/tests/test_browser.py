@@ -5,13 +5,12 @@ from datetime import timedelta
 
 import pytest
 import segno
-from django.utils import timezone
 from pypdf import PdfReader
 
 from kepu.accounts.tests.factories import PASSWORD
 from kepu.activities.tests.factories import published_activity
+from kepu.core import clock
 from kepu.core.testing.browser import DESKTOP, PHONE, screenshot, sign_in_resident, sign_in_staff, visit
-from kepu.volunteers.models import SignUp
 from kepu.volunteers.tests.factories import ExpertFactory, make_id_number, need_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,10 +36,13 @@ def test_resident_volunteers_serves_and_gets_a_certificate_that_verifies(pages, 
     assert resident_page.url.endswith("/volunteers/register/")
     resident_page.fill("input[name=real_name]", "王芳")
     resident_page.fill("input[name=id_number]", make_id_number(77))
-    resident_page.select_option("select[name=street]", str(a.streets[0].pk))
+    # The street picker starts at the resident's own street, marked as hers.
+    resident_page.get_by_test_id("place-chosen").wait_for()
+    assert resident_page.locator("select[name=street]").input_value() == a.streets[0].code
     resident_page.check("input[name=availability][value=weekend]")
     resident_page.fill("input[name=skills]", "讲解、急救")
-    resident_page.click("form button[type=submit].btn-block")
+    resident_page.check("input[name=agree]")  # explicit consent to the real name and ID number
+    resident_page.click("main form button[type=submit].btn-block")
     resident_page.wait_for_load_state("networkidle")
     assert resident_page.url.endswith("/volunteers/")
     visit(resident_page, resident_page.url)
@@ -77,14 +79,15 @@ def test_resident_volunteers_serves_and_gets_a_certificate_that_verifies(pages, 
     scan_url = f"{base}/volunteers/scan/{code}/"
     assert _same_qr(qr, scan_url)
     screenshot(resident_page, "volunteers-me-phone")
-    visit(staff_page, scan_url)
-    staff_page.get_by_test_id("sign-in").click()
-    staff_page.wait_for_load_state("networkidle")
-    # Two hours of service pass (the clock is not under the test's control).
-    SignUp.objects.filter(need=need).update(signed_in_at=timezone.now() - timedelta(hours=2))
-    visit(staff_page, scan_url)
-    staff_page.get_by_test_id("sign-out").click()
-    staff_page.wait_for_load_state("networkidle")
+    # The live server shares the test's clock: the need begins, and two hours of service pass.
+    with clock.frozen_at(need.starts_at):
+        visit(staff_page, scan_url)
+        staff_page.get_by_test_id("sign-in").click()
+        staff_page.wait_for_load_state("networkidle")
+    with clock.frozen_at(need.starts_at + timedelta(hours=2)):
+        visit(staff_page, scan_url)
+        staff_page.get_by_test_id("sign-out").click()
+        staff_page.wait_for_load_state("networkidle")
     assert "120" in staff_page.locator(".messages").inner_text()
 
     # 5. The volunteer sees the hours and downloads the certificate.
@@ -123,8 +126,15 @@ def test_resident_volunteers_serves_and_gets_a_certificate_that_verifies(pages, 
 def test_office_finds_an_expert_fast_and_invites(pages, live_server, world):
     _phone, page = pages
     a = world.a
-    ExpertFactory(district=a.place, name="张气象", field="earth", subfield="气象", is_emergency=True,
-                  emergency_fields=["disasters"], audiences=["youth"])
+    ExpertFactory(
+        district=a.place,
+        name="张气象",
+        field="earth",
+        subfield="气象",
+        is_emergency=True,
+        emergency_fields=["disasters"],
+        audiences=["youth"],
+    )
     ExpertFactory(district=a.place, name="王营养", field="life", subfield="营养")
     sign_in_staff(page, live_server.url, a.admin.user.username, PASSWORD)
     visit(page, f"{live_server.url}/volunteers/experts/")

@@ -1,10 +1,10 @@
 """Concurrency: the same service credited from two places at once is credited once (PostgreSQL only)."""
 
 import threading
-from datetime import date
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from kepu.volunteers import services
 from kepu.volunteers.models import HoursBalance, HoursEntry
@@ -27,8 +27,14 @@ def test_two_signals_for_the_same_order_at_once_credit_once(world):
     def credit(i):
         try:
             barrier.wait()
-            _entry, created = services.credit_hours(volunteer=v, organization=world.a.team, minutes=90,
-                                                    source="order", key=("order", 1, v.pk), served_on=date.today())
+            _entry, created = services.credit_hours(
+                volunteer=v,
+                organization=world.a.team,
+                minutes=90,
+                source="order",
+                key=("order", 1, v.pk),
+                served_on=timezone.localdate(),
+            )
             results.append(created)
         finally:
             connections.close_all()
@@ -50,8 +56,14 @@ def test_concurrent_credits_for_one_volunteer_all_count(world):
     def credit(i):
         try:
             barrier.wait()
-            services.credit_hours(volunteer=v, organization=world.a.team, minutes=10 + i, source="activity",
-                                  key=("activity", i, v.pk), served_on=date.today())
+            services.credit_hours(
+                volunteer=v,
+                organization=world.a.team,
+                minutes=10 + i,
+                source="activity",
+                key=("activity", i, v.pk),
+                served_on=timezone.localdate(),
+            )
         finally:
             connections.close_all()
 

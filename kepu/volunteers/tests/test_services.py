@@ -1,12 +1,13 @@
 """Registration, personal data, joining, needs and presence: what the data must be after each step."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from kepu.accounts.models import Membership
+from kepu.core import clock
 from kepu.core.actor import Actor
 from kepu.core.errors import DomainError, NotAllowed
 from kepu.core.models import AuditEntry
@@ -30,18 +31,21 @@ class TestIdNumbers:
         good = first17 + id_check_digit(first17)
         assert services.clean_id_number(good.lower()) == good.upper()
 
-    @pytest.mark.parametrize("bad, code", [
-        ("110105194912310029", "id_check_digit"),
-        ("99010519491231002X", "id_region"),
-        ("11990019491231002X", "id_region"),
-        ("110105194902300021", "id_date"),
-        ("110105209901010021", "id_date"),
-        ("11010519491231002", "id_shape"),
-        ("11010519491231002Y", "id_shape"),
-    ])
+    @pytest.mark.parametrize(
+        "bad, code",
+        [
+            ("110105194912310029", "id_check_digit"),
+            ("99010519491231002X", "id_region"),
+            ("11990019491231002X", "id_region"),
+            ("110105194902300021", "id_date"),
+            ("110105209901010021", "id_date"),
+            ("11010519491231002", "id_shape"),
+            ("11010519491231002Y", "id_shape"),
+        ],
+    )
     def test_bad_numbers_are_refused_with_a_reason(self, world, bad, code):
         with pytest.raises(DomainError) as exc:
-            services.volunteer_register(actor=world.a.resident, real_name="张三", id_number=bad)
+            services.volunteer_register(actor=world.a.resident, real_name="张三", id_number=bad, consent_version="test")
         assert exc.value.code == code
         assert not Volunteer.objects.exists()
 
@@ -77,18 +81,23 @@ class TestPersonalData:
     def test_every_full_view_is_audited_and_refused_outside_scope(self, world):
         staff = world.a.team_staff
         resident, v = member_volunteer(world.a.team, staff)
-        before = AuditEntry.objects.filter(action="kepu.volunteer.pii_viewed").count()
+        before = AuditEntry.objects.filter(action="kepu.volunteers.pii_viewed").count()
         assert services.volunteer_reveal(actor=staff, volunteer=v, field="id_number") == v.id_number
         assert services.volunteer_reveal(actor=world.a.admin, volunteer=v, field="phone") == v.phone
         assert services.volunteer_reveal(actor=resident, volunteer=v, field="id_number") == v.id_number
-        entries = AuditEntry.objects.filter(action="kepu.volunteer.pii_viewed").order_by("id")
+        entries = AuditEntry.objects.filter(action="kepu.volunteers.pii_viewed").order_by("id")
         assert entries.count() == before + 3
         assert [e.data["field"] for e in entries][-3:] == ["id_number", "phone", "id_number"]
-        for outsider in (world.b.team_staff, world.b.admin, world.a.unit_staff, world.a.neighbour,
-                         world.a.community_staff):
+        for outsider in (
+            world.b.team_staff,
+            world.b.admin,
+            world.a.unit_staff,
+            world.a.neighbour,
+            world.a.community_staff,
+        ):
             with pytest.raises(NotAllowed):
                 services.volunteer_reveal(actor=outsider, volunteer=v, field="id_number")
-        assert AuditEntry.objects.filter(action="kepu.volunteer.pii_viewed").count() == before + 3
+        assert AuditEntry.objects.filter(action="kepu.volunteers.pii_viewed").count() == before + 3
 
 
 class TestJoining:
@@ -102,8 +111,9 @@ class TestJoining:
         services.join_request_decide(actor=world.a.team_staff, join_request=jr, approve=True)
         jr.refresh_from_db()
         assert jr.status == JoinStatus.APPROVED
-        assert Membership.objects.filter(user=world.a.resident.user, organization=world.a.team,
-                                         role=Role.VOLUNTEER, is_active=True).exists()
+        assert Membership.objects.filter(
+            user=world.a.resident.user, organization=world.a.team, role=Role.VOLUNTEER, is_active=True
+        ).exists()
         assert selectors.member_organizations(v) == [world.a.team]
 
     def test_rejection_needs_a_reason(self, world):
@@ -162,15 +172,21 @@ class TestNeedsAndPresence:
         signup = services.signup_create(actor=actor, need=need)
         services.signup_decide(actor=staff, signup=signup, confirm=True)
         t0 = need.starts_at
-        with pytest.raises(NotAllowed):
-            services.presence_sign_in(actor=world.b.team_staff, need=need, volunteer_token=v.qr_token, at=t0)
-        services.presence_sign_in(actor=staff, need=need, volunteer_token=v.qr_token, at=t0)
-        signup = services.presence_sign_out(actor=staff, need=need, volunteer_token=v.qr_token,
-                                            at=t0 + timedelta(minutes=150))
-        assert signup.minutes == 150
-        with pytest.raises(DomainError):
-            services.presence_sign_out(actor=staff, need=need, volunteer_token=v.qr_token,
-                                       at=t0 + timedelta(minutes=170))
+        with pytest.raises(DomainError) as exc:  # the need has not begun: no presence for a time to come
+            services.presence_sign_in(actor=staff, need=need, volunteer_token=v.qr_token, at=t0)
+        assert exc.value.code == "presence_future"
+        with clock.frozen_at(t0 + timedelta(hours=4)):
+            with pytest.raises(NotAllowed):
+                services.presence_sign_in(actor=world.b.team_staff, need=need, volunteer_token=v.qr_token, at=t0)
+            services.presence_sign_in(actor=staff, need=need, volunteer_token=v.qr_token, at=t0)
+            signup = services.presence_sign_out(
+                actor=staff, need=need, volunteer_token=v.qr_token, at=t0 + timedelta(minutes=150)
+            )
+            assert signup.minutes == 150
+            with pytest.raises(DomainError):
+                services.presence_sign_out(
+                    actor=staff, need=need, volunteer_token=v.qr_token, at=t0 + timedelta(minutes=170)
+                )
         assert list(HoursEntry.objects.values_list("minutes", "key")) == [(150, f"need:{need.pk}:{v.pk}")]
         assert selectors.volunteer_minutes(v) == 150
 
@@ -181,19 +197,39 @@ class TestNeedsAndPresence:
         actor, v = member_volunteer(world.a.team, staff)
         signup = services.signup_create(actor=actor, need=need)
         services.signup_decide(actor=staff, signup=signup, confirm=True)
-        services.presence_sign_in(actor=leader_actor, need=need, volunteer_token=v.qr_token)
-        with pytest.raises(NotAllowed):
-            services.presence_sign_in(actor=actor, need=need, volunteer_token=leader_v.qr_token)
+        with clock.frozen_at(need.starts_at):
+            services.presence_sign_in(actor=leader_actor, need=need, volunteer_token=v.qr_token)
+            with pytest.raises(NotAllowed):
+                services.presence_sign_in(actor=actor, need=need, volunteer_token=leader_v.qr_token)
+
+    def test_only_presence_within_the_needs_hours_counts(self, world):
+        """Hours are credited only for presence inside the need's window, never before it could have happened."""
+        staff = world.a.team_staff
+        need = need_for(staff, world.a.place, hours=2)
+        actor, v = member_volunteer(world.a.team, staff)
+        services.signup_decide(actor=staff, signup=services.signup_create(actor=actor, need=need), confirm=True)
+        with clock.frozen_at(need.starts_at - timedelta(hours=3)):
+            with pytest.raises(DomainError) as exc:  # days or hours too early: the door is not open
+                services.presence_sign_in(actor=staff, need=need, volunteer_token=v.qr_token)
+            assert exc.value.code == "presence_not_open"
+        with clock.frozen_at(need.starts_at - timedelta(minutes=40)):  # early, to set up
+            services.presence_sign_in(actor=staff, need=need, volunteer_token=v.qr_token)
+        with clock.frozen_at(need.ends_at + timedelta(minutes=50)):  # late, to tidy up
+            signup = services.presence_sign_out(actor=staff, need=need, volunteer_token=v.qr_token)
+        assert signup.minutes == 120  # the need's two hours, not the three and a half spent there
+        assert list(HoursEntry.objects.values_list("minutes", flat=True)) == [120]
 
 
 class TestReportsAndAnonymization:
     def test_report_approved_credits_rejected_does_not(self, world):
         staff = world.a.team_staff
         actor, v = member_volunteer(world.a.team, staff)
-        r1 = services.hours_report_create(actor=actor, organization=world.a.team, served_on=date.today(),
-                                          minutes=90, description="社区讲座")
-        r2 = services.hours_report_create(actor=actor, organization=world.a.team, served_on=date.today(),
-                                          minutes=60, description="重复上报")
+        r1 = services.hours_report_create(
+            actor=actor, organization=world.a.team, served_on=timezone.localdate(), minutes=90, description="社区讲座"
+        )
+        r2 = services.hours_report_create(
+            actor=actor, organization=world.a.team, served_on=timezone.localdate(), minutes=60, description="重复上报"
+        )
         with pytest.raises(NotAllowed):
             services.hours_report_decide(actor=world.b.team_staff, report=r1, approve=True)
         services.hours_report_decide(actor=staff, report=r1, approve=True)
@@ -206,8 +242,14 @@ class TestReportsAndAnonymization:
     def test_anonymized_volunteer_hours_still_count(self, world):
         staff = world.a.team_staff
         actor, v = member_volunteer(world.a.team, staff, phone="13711112222")
-        services.credit_hours(volunteer=v, organization=world.a.team, minutes=120, source="import",
-                              key=("import", 1, v.pk), served_on=date.today())
+        services.credit_hours(
+            volunteer=v,
+            organization=world.a.team,
+            minutes=120,
+            source="import",
+            key=("import", 1, v.pk),
+            served_on=timezone.localdate(),
+        )
         services.volunteer_anonymize(actor=actor, volunteer=v)
         v.refresh_from_db()
         assert v.real_name == "" and v.id_number == "" and v.phone == "" and v.id_index is None
@@ -221,11 +263,18 @@ class TestReportsAndAnonymization:
 
 
 def test_experts_phone_is_for_offices_only_and_audited(world):
-    e = services.expert_create(actor=world.a.admin, name="刘教授", field="life", district=world.a.place,
-                               phone="13600001111", audiences=["elderly"], is_emergency=True,
-                               emergency_fields=["public_health"])
+    e = services.expert_create(
+        actor=world.a.admin,
+        name="刘教授",
+        field="life",
+        district=world.a.place,
+        phone="13600001111",
+        audiences=["elderly"],
+        is_emergency=True,
+        emergency_fields=["public_health"],
+    )
     assert services.expert_reveal_phone(actor=world.a.admin, expert=e) == "13600001111"
-    assert AuditEntry.objects.filter(action="kepu.expert.pii_viewed", object_id=str(e.pk)).count() == 1
+    assert AuditEntry.objects.filter(action="kepu.volunteers.expert.pii_viewed", object_id=str(e.pk)).count() == 1
     for outsider in (world.b.admin, world.a.team_staff, world.a.unit_staff):
         with pytest.raises(NotAllowed):
             services.expert_reveal_phone(actor=outsider, expert=e)
@@ -257,3 +306,16 @@ def test_expert_invitation_and_outcome(world):
 def test_plain_residents_cannot_act_as_anyone(world):
     with pytest.raises(NotAllowed):
         services.volunteer_register(actor=Actor(), real_name="x", id_number=make_id_number(1))
+
+
+def test_an_invited_expert_is_told_in_their_inbox(world, django_capture_on_commit_callbacks):
+    from kepu.activities.tests.factories import published_activity
+    from kepu.notifications.models import Notification
+    from kepu.volunteers.tests.factories import ExpertFactory
+
+    activity = published_activity(world.a.unit_staff, title="防汛科普讲座")
+    expert = ExpertFactory(user=world.a.expert.user, district=world.a.place)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.expert_invite(actor=world.a.admin, expert=expert, target="activity", target_id=activity.pk)
+    told = Notification.objects.get(recipient=world.a.expert.user, kind="kepu.volunteers.expert.invited")
+    assert str(activity.pk) in told.title and told.url == f"/activities/{activity.pk}/"

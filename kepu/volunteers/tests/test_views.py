@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kepu.accounts.middleware import SESSION_KEY
+from kepu.core import clock
 from kepu.core.errors import DomainError
 from kepu.core.models import AuditEntry
 from kepu.volunteers import services
@@ -30,16 +31,34 @@ def test_resident_registers_joins_signs_up_is_signed_in_and_out_and_gets_a_certi
     a = world.a
     login(client, a.resident)
     assert client.get(reverse("volunteers:me")).url == reverse("volunteers:register")
-    bad = client.post(reverse("volunteers:register"), {"real_name": "王芳", "id_number": "110105194912310021"})
+    no_consent = client.post(reverse("volunteers:register"), {"real_name": "王芳", "id_number": make_id_number(3)})
+    assert no_consent.status_code == 200 and "请先同意" in no_consent.content.decode()
+    bad = client.post(
+        reverse("volunteers:register"), {"real_name": "王芳", "id_number": "110105194912310021", "agree": "on"}
+    )
     assert bad.status_code == 200 and "校验位" in bad.content.decode()
     assert not Volunteer.objects.exists()
     idn = make_id_number(3)
-    r = client.post(reverse("volunteers:register"), {"real_name": "王芳", "id_number": idn,
-                                                     "street": a.streets[0].pk, "availability": ["weekend"],
-                                                     "skills": "讲解、急救"})
+    r = client.post(
+        reverse("volunteers:register"),
+        {
+            "real_name": "王芳",
+            "id_number": idn,
+            "agree": "on",
+            "street": a.streets[0].code,
+            "availability": ["weekend"],
+            "skills": "讲解、急救",
+        },
+    )
     assert r.status_code == 302
     v = Volunteer.objects.get()
-    assert v.skills == ["讲解", "急救"] and v.availability == ["weekend"]
+    assert v.skills == ["讲解", "急救"] and v.availability == ["weekend"] and v.street == a.streets[0]
+    from django.conf import settings
+
+    from kepu.accounts.models import Consent
+
+    consent = Consent.objects.get(user=a.resident.user, kind="volunteer_id")  # explicit, with version and time
+    assert consent.version == settings.KEPU_POLICY_VERSION and consent.given_at
     page = client.get(reverse("volunteers:me")).content.decode()
     assert v.masked_id_number in page and idn not in page
     client.post(reverse("volunteers:join"), {"organization": a.team.pk})
@@ -59,11 +78,10 @@ def test_resident_registers_joins_signs_up_is_signed_in_and_out_and_gets_a_certi
 
     scan = staff.get(reverse("volunteers:scan", args=[v.qr_token]))
     assert scan.status_code == 200 and "科技周讲解" in scan.content.decode()
-    staff.post(reverse("volunteers:presence", args=[need.pk]), {"token": v.qr_token, "action": "in"})
-    signup.refresh_from_db()
-    # Pretend the sign-in was two hours ago (the service sets the real time).
-    type(signup).objects.filter(pk=signup.pk).update(signed_in_at=timezone.now() - timedelta(minutes=120))
-    staff.post(reverse("volunteers:presence", args=[need.pk]), {"token": v.qr_token, "action": "out"})
+    with clock.frozen_at(need.starts_at):
+        staff.post(reverse("volunteers:presence", args=[need.pk]), {"token": v.qr_token, "action": "in"})
+    with clock.frozen_at(need.starts_at + timedelta(minutes=120)):
+        staff.post(reverse("volunteers:presence", args=[need.pk]), {"token": v.qr_token, "action": "out"})
     assert HoursEntry.objects.get().minutes == 120
 
     hours_page = client.get(reverse("volunteers:hours")).content.decode()
@@ -114,7 +132,7 @@ def test_objects_outside_scope_are_404(client, world):
     assert client.get(reverse("volunteers:volunteer", args=[v.pk])).status_code == 404
     r = client.post(reverse("volunteers:expert_reveal", args=[expert.pk]))
     assert r.status_code == 403 and "13600001111" not in r.content.decode()
-    assert AuditEntry.objects.filter(action="kepu.volunteer.pii_viewed").count() == 0
+    assert AuditEntry.objects.filter(action="kepu.volunteers.pii_viewed").count() == 0
 
 
 def test_full_views_on_the_web_are_audited(client, world):
@@ -125,7 +143,7 @@ def test_full_views_on_the_web_are_audited(client, world):
     assert v.masked_id_number in detail and v.id_number not in detail
     r = client.post(reverse("volunteers:volunteer_reveal", args=[v.pk, "id_number"]))
     assert v.id_number in r.content.decode()
-    entry = AuditEntry.objects.get(action="kepu.volunteer.pii_viewed")
+    entry = AuditEntry.objects.get(action="kepu.volunteers.pii_viewed")
     assert entry.actor == a.team_staff.user and entry.data == {"field": "id_number"}
 
 
@@ -135,13 +153,23 @@ def test_lists_do_not_make_a_query_per_row(client, world, django_assert_max_num_
     for _ in range(12):
         act, v = member_volunteer(a.team, a.team_staff)
         services.signup_create(actor=act, need=need)
-        services.credit_hours(volunteer=v, organization=a.team, minutes=60, source="import", key=("q", v.pk),
-                              served_on=date.today())
+        services.credit_hours(
+            volunteer=v,
+            organization=a.team,
+            minutes=60,
+            source="import",
+            key=("q", v.pk),
+            served_on=timezone.localdate(),
+        )
     for i in range(12):
         ExpertFactory(district=a.place, name=f"专家{i}")
     login(client, a.team_staff)
-    for name, args in (("volunteers:org_home", []), ("volunteers:need", [need.pk]), ("volunteers:needs", []),
-                       ("volunteers:experts", [])):
+    for name, args in (
+        ("volunteers:org_home", []),
+        ("volunteers:need", [need.pk]),
+        ("volunteers:needs", []),
+        ("volunteers:experts", []),
+    ):
         with django_assert_max_num_queries(25):
             assert client.get(reverse(name, args=args)).status_code == 200
 
@@ -149,23 +177,39 @@ def test_lists_do_not_make_a_query_per_row(client, world, django_assert_max_num_
 def test_hours_csv_is_clean_audited_and_nets_corrections(client, world):
     a = world.a
     act, v = member_volunteer(a.team, a.team_staff, real_name="李雷")
-    entry, _ = services.credit_hours(volunteer=v, organization=a.team, minutes=150, source="need", key="n1",
-                                     served_on=date(2026, 5, 12), note="防灾减灾日")
+    entry, _ = services.credit_hours(
+        volunteer=v,
+        organization=a.team,
+        minutes=150,
+        source="need",
+        key="n1",
+        served_on=date(2026, 5, 12),
+        note="防灾减灾日",
+    )
     services.hours_correct(actor=a.team_staff, entry=entry, minutes=-30, reason="早退")
     r = login(client, a.team_staff).get(reverse("volunteers:hours_csv"))
     text = b"".join(r.streaming_content).decode("utf-8")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][0] == "记录编号" and len(rows) == 2
     assert rows[1][1:7] == ["李雷", "居民身份证", v.id_number, "2026-05-12", "2.00", "防灾减灾日"]
-    assert AuditEntry.objects.filter(action="kepu.volunteer.hours_exported").count() == 1
+    assert AuditEntry.objects.filter(action="kepu.volunteers.hours_exported").count() == 1
 
 
 def test_expert_search_filters(client, world):
     a, b = world.a, world.b
-    ExpertFactory(district=a.place, name="张气象", field="earth", subfield="气象", available=True,
-                  audiences=["youth"], is_emergency=True, emergency_fields=["disasters"])
-    ExpertFactory(district=b.place, name="王营养", field="life", subfield="营养", available=False,
-                  audiences=["elderly"])
+    ExpertFactory(
+        district=a.place,
+        name="张气象",
+        field="earth",
+        subfield="气象",
+        available=True,
+        audiences=["youth"],
+        is_emergency=True,
+        emergency_fields=["disasters"],
+    )
+    ExpertFactory(
+        district=b.place, name="王营养", field="life", subfield="营养", available=False, audiences=["elderly"]
+    )
     login(client, a.unit_staff)
     url = reverse("volunteers:experts")
 
@@ -192,8 +236,9 @@ def test_office_overview_shows_only_its_area(client, world):
     a, b = world.a, world.b
     for org, staff in ((a.team, a.team_staff), (b.team, b.team_staff)):
         act, v = member_volunteer(org, staff)
-        services.credit_hours(volunteer=v, organization=org, minutes=600, source="import", key=("o", v.pk),
-                              served_on=date.today())
+        services.credit_hours(
+            volunteer=v, organization=org, minutes=600, source="import", key=("o", v.pk), served_on=timezone.localdate()
+        )
     page = login(client, a.admin).get(reverse("volunteers:hours_overview")).content.decode()
     assert a.team.name in page and b.team.name not in page
     page = login(client, world.city_admin).get(reverse("volunteers:hours_overview")).content.decode()
@@ -204,8 +249,15 @@ def test_report_and_rejection_with_reason_on_the_web(client, world):
     a = world.a
     act, v = member_volunteer(a.team, a.team_staff)
     login(client, act)
-    client.post(reverse("volunteers:report"), {"organization": a.team.pk, "served_on": date.today().isoformat(),
-                                               "hours": "1.5", "description": "社区讲座"})
+    client.post(
+        reverse("volunteers:report"),
+        {
+            "organization": a.team.pk,
+            "served_on": timezone.localdate().isoformat(),
+            "hours": "1.5",
+            "description": "社区讲座",
+        },
+    )
     report = v.reports.get()
     assert report.minutes == 90
     staff = login(type(client)(), a.team_staff)
@@ -237,8 +289,9 @@ def test_trainings_and_the_volunteer_profile(client, world):
 def test_anonymization_on_the_web(client, world):
     a = world.a
     act, v = member_volunteer(a.team, a.team_staff)
-    services.credit_hours(volunteer=v, organization=a.team, minutes=60, source="import", key="an",
-                          served_on=date.today())
+    services.credit_hours(
+        volunteer=v, organization=a.team, minutes=60, source="import", key="an", served_on=timezone.localdate()
+    )
     login(client, act)
     client.post(reverse("volunteers:anonymize"), {"confirm": "yes"})
     v.refresh_from_db()
@@ -249,8 +302,10 @@ def test_anonymization_on_the_web(client, world):
 
 def test_register_needs_a_real_street(client, world):
     login(client, world.a.resident)
-    r = client.post(reverse("volunteers:register"), {"real_name": "王芳", "id_number": make_id_number(9),
-                                                     "street": world.a.communities[0].pk})
+    r = client.post(
+        reverse("volunteers:register"),
+        {"real_name": "王芳", "id_number": make_id_number(9), "street": world.a.communities[0].code, "agree": "on"},
+    )
     assert r.status_code == 200 and not Volunteer.objects.exists()
 
 
@@ -266,8 +321,10 @@ def test_the_volunteer_edits_the_profile(client, world):
     act, v = member_volunteer(world.a.team, world.a.team_staff)
     login(client, act)
     assert client.get(reverse("volunteers:profile")).status_code == 200
-    client.post(reverse("volunteers:profile"), {"street": world.a.streets[1].pk, "skills": "摄影", "title": "工程师",
-                                                "availability": ["weekday_evening"]})
+    client.post(
+        reverse("volunteers:profile"),
+        {"street": world.a.streets[1].code, "skills": "摄影", "title": "工程师", "availability": ["weekday_evening"]},
+    )
     v.refresh_from_db()
     assert v.street == world.a.streets[1] and v.skills == ["摄影"] and v.availability == ["weekday_evening"]
     assert login(type(client)(), world.a.neighbour).get(reverse("volunteers:profile")).status_code == 404

@@ -29,14 +29,18 @@ def rebuild_tags() -> int:
     activity = Activity._meta.db_table
     made = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        for model, field, source, values in ((ActivityTopic, "topic", "topics", Topic.values),
-                                             (ActivityPopulation, "population", "populations", Population.values)):
+        for model, field, source, values in (
+            (ActivityTopic, "topic", "topics", Topic.values),
+            (ActivityPopulation, "population", "populations", Population.values),
+        ):
             model.objects.all().delete()
             for value in values:
                 cursor.execute(
                     f"INSERT INTO {model._meta.db_table} (activity_id, {field}, listed, starts_at, ends_at, next_at) "
                     f"SELECT id, %s, (status = 'published' AND is_public), starts_at, ends_at, next_at "
-                    f"FROM {activity} WHERE {source} LIKE %s", [value, f"%,{value},%"])
+                    f"FROM {activity} WHERE {source} LIKE %s",
+                    [value, f"%,{value},%"],
+                )
                 made += cursor.rowcount
     return made
 
@@ -54,8 +58,9 @@ class Command(BaseCommand):
             have, have_district = rollup.stored(TABLES)
             want_district = rollup.by_district(want)
             wrong = sorted(str(k) for k in set(want) | set(have) if want.get(k) != have.get(k))
-            wrong += sorted(str(k) for k in set(want_district) | set(have_district)
-                            if want_district.get(k) != have_district.get(k))
+            wrong += sorted(
+                str(k) for k in set(want_district) | set(have_district) if want_district.get(k) != have_district.get(k)
+            )
             if wrong:
                 raise CommandError(f"{len(wrong)} roll-up rows differ, e.g. {wrong[:3]}")
             self.stdout.write(f"roll-up matches the sessions ({len(have)} rows)")

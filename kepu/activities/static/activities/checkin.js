@@ -57,15 +57,27 @@
     }
   }
 
+  // The browser's own error ("Permission denied", "Requested device not found") is English and says
+  // nothing about what to do: each kind is told in the page's language, with the next step.
+  function cameraError(err) {
+    var name = err && err.name;
+    var d = start.dataset;
+    if (name === "NotAllowedError" || name === "PermissionDeniedError") return d.denied;
+    if (name === "NotFoundError" || name === "DevicesNotFoundError" || name === "OverconstrainedError") return d.notfound;
+    if (name === "NotReadableError" || name === "TrackStartError" || name === "AbortError") return d.busy;
+    if (name === "SecurityError") return d.insecure;
+    return d.failed;
+  }
+
   start.addEventListener("click", function () {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      status.textContent = start.dataset.nocamera || "—";
+      status.textContent = window.isSecureContext === false ? start.dataset.insecure : start.dataset.nocamera;
       return;
     }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (s) {
       stream = s; video.srcObject = s; video.hidden = false; stop.hidden = false; start.hidden = true;
       video.play(); tick();
-    }).catch(function (err) { status.textContent = String(err && err.message || err); });
+    }).catch(function (err) { status.textContent = cameraError(err); });
   });
   stop.addEventListener("click", function () {
     if (stream) stream.getTracks().forEach(function (t) { t.stop(); });

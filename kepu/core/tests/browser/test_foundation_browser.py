@@ -4,7 +4,7 @@ import pytest
 
 from kepu.accounts.tests.factories import PASSWORD, all_roles
 from kepu.core.roles import Role
-from kepu.core.testing.browser import DESKTOP, PHONE, screenshot, sign_in_resident, sign_in_staff, visit
+from kepu.core.testing.browser import DESKTOP, PHONE, htmx_settled, screenshot, sign_in_resident, sign_in_staff, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,6 +69,7 @@ def test_language_switch_in_the_browser(phone_page, live_server, db):
     page = phone_page
     visit(page, live_server.url + "/")
     assert page.get_by_test_id("elder-toggle").inner_text() == "长辈版"
+    page.get_by_test_id("menu").locator("summary").click()  # the language is in the header's menu
     page.get_by_test_id("lang-switch").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("elder-toggle").inner_text() == "Elder mode"
@@ -83,12 +84,16 @@ def test_a_new_resident_registers_with_the_place_picker(phone_page, live_server,
     assert page.url.endswith("/accounts/welcome/")
     visit(page, page.url)
     page.fill("input[name=name]", "钱奶奶")
-    page.select_option("#pick-district", world.a.place.code)
-    page.wait_for_function("() => document.querySelectorAll('#pick-street option').length > 1")
-    page.select_option("#pick-street", world.a.streets[0].code)
-    page.wait_for_function("() => document.querySelectorAll('#pick-community option').length > 1")
-    page.select_option("#pick-community", world.a.communities[0].code)
-    page.click("form button[type=submit].btn-block")
+    # Each step redraws the picker; htmx takes over the new selects once the swap has settled.
+    page.select_option("#community-district", world.a.place.code)
+    page.wait_for_function("() => document.querySelectorAll('#community-street option').length > 1")
+    htmx_settled(page)
+    page.select_option("#community-street", world.a.streets[0].code)
+    page.wait_for_function("() => document.querySelectorAll('#community-community option').length > 1")
+    htmx_settled(page)
+    page.select_option("#community-community", world.a.communities[0].code)
+    page.get_by_test_id("place-chosen").wait_for()
+    page.click("main form button[type=submit].btn-block")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/w/{Role.RESIDENT}/")
     visit(page, page.url)

@@ -54,9 +54,7 @@ def load(table: str) -> dict[str, np.ndarray]:
     for j, name in enumerate(names):
         vals = [r[j] for r in rows]
         if name in labels:
-            cols[name] = np.array(
-                [None if v is None else str(v) for v in vals], dtype=object
-            )
+            cols[name] = np.array([None if v is None else str(v) for v in vals], dtype=object)
         else:
             cols[name] = _convert(vals)
     return cols

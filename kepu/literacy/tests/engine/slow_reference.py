@@ -9,9 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def linearization_se(
-    strata, psu, w, d, y, in_domain, statistic, aux=None
-) -> tuple[float, float]:
+def linearization_se(strata, psu, w, d, y, in_domain, statistic, aux=None) -> tuple[float, float]:
     """Estimate and SE for a single-stage stratified cluster design (with replacement).
 
     ``aux`` (n x q) are calibration variables: the influence values are replaced by
@@ -27,10 +25,7 @@ def linearization_se(
         z = [(y[i] - theta) / size if in_domain[i] else 0.0 for i in range(n)]
     if aux is not None:
         q = aux.shape[1]
-        xtx = [
-            [sum(d[i] * aux[i][a] * aux[i][b] for i in range(n)) for b in range(q)]
-            for a in range(q)
-        ]
+        xtx = [[sum(d[i] * aux[i][a] * aux[i][b] for i in range(n)) for b in range(q)] for a in range(q)]
         xtz = [sum(d[i] * aux[i][a] * z[i] for i in range(n)) for a in range(q)]
         beta = np.linalg.lstsq(np.array(xtx), np.array(xtz), rcond=None)[0]
         z = [z[i] - sum(aux[i][a] * beta[a] for a in range(q)) for i in range(n)]
@@ -54,18 +49,12 @@ def score_slowly(answers, questions, rule) -> list[dict]:
     for row in answers:
         raw = {dim["name"]: 0.0 for dim in rule["dimensions"]}
         for q, a in zip(questions, row, strict=True):
-            given = (
-                ""
-                if a is None
-                else "".join(sorted(str(a).upper().replace(",", "").replace(" ", "")))
-            )
+            given = "" if a is None else "".join(sorted(str(a).upper().replace(",", "").replace(" ", "")))
             if given == "".join(sorted(q["answer"].upper())):
                 raw[q["dimension"]] += q["points"]
         dims = {}
         for dim in rule["dimensions"]:
-            dims[dim["name"]] = (
-                raw[dim["name"]] / raw_max[dim["name"]] * dim["max_points"]
-            )
+            dims[dim["name"]] = raw[dim["name"]] / raw_max[dim["name"]] * dim["max_points"]
         total = sum(dims.values())
         lit = rule["literacy"]
         if lit["kind"] == "total_at_least":
@@ -76,7 +65,5 @@ def score_slowly(answers, questions, rule) -> list[dict]:
         for t in sorted(rule["tiers"], key=lambda t: t["min_total"]):
             if total >= t["min_total"] - 1e-9:
                 tier = t["name"]
-        out.append(
-            {"dimensions": dims, "total": total, "literate": literate, "tier": tier}
-        )
+        out.append({"dimensions": dims, "total": total, "literate": literate, "tier": tier})
     return out

@@ -24,10 +24,7 @@ from .conftest import SCHWIDE_POP, STYPE_POP
 
 def margin_totals(design, column):
     vals = design.data[column]
-    return {
-        lev: float(design.weights[vals == lev].sum())
-        for lev in np.unique(vals.astype(str))
-    }
+    return {lev: float(design.weights[vals == lev].sum()) for lev in np.unique(vals.astype(str))}
 
 
 def test_rake_reproduces_margins_and_reports(dclus1, margins):
@@ -122,9 +119,7 @@ def test_greg_with_a_numeric_auxiliary(dclus1, apiclus1):
     e = y - X @ beta
     from kepu.literacy import design_variance
 
-    assert est.se**2 == pytest.approx(
-        design_variance(dclus1, g.weights * e)[0], rel=1e-10
-    )
+    assert est.se**2 == pytest.approx(design_variance(dclus1, g.weights * e)[0], rel=1e-10)
     assert est.se < estimate_total(dclus1, "api00").get().se / 5
 
 
@@ -132,9 +127,7 @@ def test_bounded_linear_calibration(dclus1, apiclus1):
     T = 6194 * 625.0
     free = calibrate_linear(dclus1, {"(Intercept)": 6194.0, "api99": T})
     assert free.calibration.report.g_max > 1.25
-    b = calibrate_linear(
-        dclus1, {"(Intercept)": 6194.0, "api99": T}, bounds=(0.75, 1.25)
-    )
+    b = calibrate_linear(dclus1, {"(Intercept)": 6194.0, "api99": T}, bounds=(0.75, 1.25))
     g = b.weights / dclus1.weights
     assert g.min() >= 0.75 - 1e-12 and g.max() <= 1.25 + 1e-12
     assert (b.weights * apiclus1["api99"]).sum() == pytest.approx(T, rel=1e-9)
@@ -144,9 +137,7 @@ def test_bounded_linear_calibration(dclus1, apiclus1):
 def test_infeasible_bounded_linear_calibration_is_reported(dclus1):
     # With g in [0.7, 1.3] the weighted mean of api99 cannot exceed about 635.5.
     with pytest.raises(LiteracyError) as err:
-        calibrate_linear(
-            dclus1, {"(Intercept)": 6194.0, "api99": 6194 * 660.0}, bounds=(0.7, 1.3)
-        )
+        calibrate_linear(dclus1, {"(Intercept)": 6194.0, "api99": 6194 * 660.0}, bounds=(0.7, 1.3))
     assert err.value.code == "calibration_not_converged"
 
 
@@ -165,6 +156,4 @@ def test_trim_weights_single_pass_may_overshoot(dclus1, margins):
     cap = float(np.quantile(rk.weights, 0.5))
     once = trim_weights(rk, upper=cap)
     assert once.weights.sum() == pytest.approx(rk.weights.sum())
-    assert (
-        once.weights.max() > cap
-    )  # redistribution pushed others over: use strict=True
+    assert once.weights.max() > cap  # redistribution pushed others over: use strict=True

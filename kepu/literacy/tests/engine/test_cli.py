@@ -34,12 +34,7 @@ def survey():
 
 
 def write(path: Path, columns: dict) -> Path:
-    table = pa.table(
-        {
-            k: pa.array(list(v) if np.asarray(v).dtype == object else v)
-            for k, v in columns.items()
-        }
-    )
+    table = pa.table({k: pa.array(list(v) if np.asarray(v).dtype == object else v) for k, v in columns.items()})
     if path.suffix == ".parquet":
         pq.write_table(table, path)
     else:
@@ -55,12 +50,8 @@ def files(tmp_path: Path, survey, data_suffix: str) -> dict[str, Path]:
     margins = write(
         tmp_path / "margins.csv",
         {
-            "variable": np.array(
-                [r["variable"] for r in survey.margin_records], dtype=object
-            ),
-            "level": np.array(
-                [r["level"] for r in survey.margin_records], dtype=object
-            ),
+            "variable": np.array([r["variable"] for r in survey.margin_records], dtype=object),
+            "level": np.array([r["level"] for r in survey.margin_records], dtype=object),
             "total": np.array([r["total"] for r in survey.margin_records]),
         },
     )
@@ -178,9 +169,7 @@ def test_estimate_command_with_replicates_and_json_margins(tmp_path, survey):
     doc = json.loads(out_json.read_text(encoding="utf-8"))
     est = doc["results"][0]["estimates"][0]
     assert doc["results"][0]["variance_method"] == "replicate:jkn"
-    assert est["se"] == pytest.approx(
-        direct(survey, replicates="jkn").get().se, rel=1e-9
-    )
+    assert est["se"] == pytest.approx(direct(survey, replicates="jkn").get().se, rel=1e-9)
     assert doc["results"][0]["ci_method"] == "wilson"
 
 
@@ -208,9 +197,7 @@ def test_design_columns_from_a_separate_table(tmp_path, survey):
     )  # fmt: skip
     assert code == 0
     doc = json.loads(out_json.read_text(encoding="utf-8"))
-    assert doc["results"][0]["estimates"][0]["se"] == pytest.approx(
-        direct(survey).get().se, rel=1e-9
-    )
+    assert doc["results"][0]["estimates"][0]["se"] == pytest.approx(direct(survey).get().se, rel=1e-9)
 
 
 def test_estimate_command_reports_nonconvergence(tmp_path, survey, capsys):
@@ -246,3 +233,24 @@ def test_module_entry_point_and_no_django():
         text=True,
     )
     assert set(json.loads(out.stdout)) == {"current", "legacy"}
+
+
+def test_estimate_command_variance_rake_is_r_rake(tmp_path, survey):
+    f = files(tmp_path, survey, ".parquet")
+    bank = QuestionBank.from_dict(survey.bank)
+    data = dict(survey.data)
+    data.update(
+        score(np.column_stack([survey.data[q] for q in bank.ids]), bank=bank, rule=load_rule("current")).columns()
+    )
+    design = Design.create(data, **survey.design)
+    for variance in ("calibrate", "rake"):
+        out_json = tmp_path / f"{variance}.json"
+        args = ["estimate", "--data", str(f["data"]), "--design", str(f["design"]), "--margins", str(f["margins"])]
+        args += ["--bank", str(f["bank"]), "--domain", "district", "--out-json", str(out_json)]
+        assert main([*args, "--variance", variance] if variance == "rake" else args) == 0
+        doc = json.loads(out_json.read_text(encoding="utf-8"))
+        assert doc["design"]["calibration_variance"] == variance
+        ref = estimate_proportion(rake(design, survey.margins, variance=variance), "literate", domain="district")
+        got = {e["domain"]: e["se"] for e in doc["results"][1]["estimates"]}
+        for row in ref:
+            assert got[row.domain] == pytest.approx(row.se, rel=1e-12)

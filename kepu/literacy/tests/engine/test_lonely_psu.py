@@ -52,9 +52,7 @@ def design(method: str, **kw) -> Design:
         "w": np.array(W),
         "y": np.array(Y),
     }
-    return Design.create(
-        data, strata="stratum", clusters="psu", weights="w", lonely_psu=method, **kw
-    )
+    return Design.create(data, strata="stratum", clusters="psu", weights="w", lonely_psu=method, **kw)
 
 
 @pytest.mark.parametrize("method", ["remove", "certainty", "average", "adjust"])
@@ -99,15 +97,11 @@ def test_lonely_ssu_at_the_second_stage():
     }
     with pytest.raises(LiteracyError) as err:
         estimate_total(
-            Design.create(
-                data, clusters=["psu", "ssu"], fpc=["N1", "N2"], lonely_psu="fail"
-            ),
+            Design.create(data, clusters=["psu", "ssu"], fpc=["N1", "N2"], lonely_psu="fail"),
             "y",
         )
     assert err.value.code == "lonely_psu" and err.value.details["stage"] == 2
-    d = Design.create(
-        data, clusters=["psu", "ssu"], fpc=["N1", "N2"], lonely_psu="remove"
-    )
+    d = Design.create(data, clusters=["psu", "ssu"], fpc=["N1", "N2"], lonely_psu="remove")
     w = d.weights
     y = data["y"]
     # by hand: stage 1 over PSU totals, stage 2 within PSUs 1 and 3 only (PSU 2 removed)
@@ -117,9 +111,7 @@ def test_lonely_ssu_at_the_second_stage():
     def within(ssus: list[int], N2: float) -> float:
         tt = [sum(w[i] * y[i] for i in range(8) if data["ssu"][i] == s) for s in ssus]
         m = sum(tt) / len(tt)
-        return (
-            (1 - len(tt) / N2) * len(tt) / (len(tt) - 1) * sum((x - m) ** 2 for x in tt)
-        )
+        return (1 - len(tt) / N2) * len(tt) / (len(tt) - 1) * sum((x - m) ** 2 for x in tt)
 
     v2 = 3 / 10 * (within([1, 2], 5) + within([4, 5], 6))
     assert estimate_total(d, "y").get().se ** 2 == pytest.approx(v1 + v2, rel=1e-12)
@@ -147,9 +139,7 @@ def test_fpc_as_fractions_per_stage_equals_population_sizes(apiclus2):
         fpc_kind=["population", "fraction"],
     )
     assert np.allclose(a.weights, b.weights)
-    assert estimate_total(a, "api00").get().se == pytest.approx(
-        estimate_total(b, "api00").get().se, rel=1e-12
-    )
+    assert estimate_total(a, "api00").get().se == pytest.approx(estimate_total(b, "api00").get().se, rel=1e-12)
     with pytest.raises(LiteracyError) as err:
         Design.create(data, clusters=["dnum", "snum"], fpc=["fpc1", "f2"])
     assert err.value.code == "invalid_fpc"

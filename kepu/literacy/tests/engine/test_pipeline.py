@@ -67,16 +67,12 @@ def test_round_with_replicates_and_warnings(survey):
     )
     assert res.warnings[0]["code"] == "calibration_not_converged"
     assert res.tables[0].variance_method == "replicate:bootstrap"
-    boot = make_replicates(
-        Design.create(survey.data, **survey.design), "bootstrap", replicates=30, seed=3
-    )
+    boot = make_replicates(Design.create(survey.data, **survey.design), "bootstrap", replicates=30, seed=3)
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = estimate_proportion(
-            rake(boot, margins, max_iter=2, on_nonconvergence="warn"), "literate"
-        )
+        ref = estimate_proportion(rake(boot, margins, max_iter=2, on_nonconvergence="warn"), "literate")
     assert res.tables[0].get().se == pytest.approx(ref.get().se, rel=1e-12)
 
 

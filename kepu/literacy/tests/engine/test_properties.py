@@ -23,9 +23,7 @@ from kepu.literacy import (
 
 from .slow_reference import linearization_se, score_slowly
 
-SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -42,9 +40,7 @@ def surveys(draw, binary: bool = False):
     n = len(rows)
     w = np.array(draw(st.lists(st.floats(0.5, 5.0), min_size=n, max_size=n)))
     if binary:
-        y = np.array(
-            draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=n, max_size=n))
-        )
+        y = np.array(draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=n, max_size=n)))
     else:
         y = np.array(draw(st.lists(st.floats(-10, 10), min_size=n, max_size=n)))
     dom = np.array(
@@ -75,10 +71,7 @@ def design_of(data) -> Design:
 
 
 def totals_of(data, column, factor) -> dict:
-    return {
-        lev: float(data["w"][data[column] == lev].sum()) * factor
-        for lev in np.unique(data[column])
-    }
+    return {lev: float(data["w"][data[column] == lev].sum()) * factor for lev in np.unique(data[column])}
 
 
 @SETTINGS
@@ -107,9 +100,7 @@ def test_engine_matches_slow_reference(data, statistic):
 def test_calibrated_engine_matches_slow_reference(data, factor):
     d = design_of(data)
     ps = poststratify(d, Margin("sex", totals_of(data, "sex", factor)))
-    aux = np.column_stack(
-        [(data["sex"] == lev).astype(float) for lev in np.unique(data["sex"])]
-    )
+    aux = np.column_stack([(data["sex"] == lev).astype(float) for lev in np.unique(data["sex"])])
     for row in estimate_total(ps, "y", domain="dom"):
         mask = data["dom"] == row.domain
         theta, se = linearization_se(
@@ -130,11 +121,7 @@ def test_calibrated_engine_matches_slow_reference(data, factor):
 @given(surveys(), st.floats(0.7, 1.4), st.floats(0.7, 1.4))
 def test_raked_weights_reproduce_the_margins(data, f1, f2):
     # Margins taken from a re-weighted "population" are mutually consistent.
-    pop_w = (
-        data["w"]
-        * np.where(data["sex"] == "f", f1, 1.0)
-        * np.where(data["age"] == "o", f2, 1.0)
-    )
+    pop_w = data["w"] * np.where(data["sex"] == "f", f1, 1.0) * np.where(data["age"] == "o", f2, 1.0)
     pop = dict(data, w=pop_w)
     m = [
         Margin("sex", totals_of(pop, "sex", 1.0)),
@@ -150,9 +137,7 @@ def test_raked_weights_reproduce_the_margins(data, f1, f2):
 @given(surveys(binary=True))
 def test_proportions_and_their_intervals_lie_in_unit_interval(data):
     for method in ("logit", "wilson"):
-        for row in estimate_proportion(
-            design_of(data), "y", domain="dom", ci_method=method
-        ):
+        for row in estimate_proportion(design_of(data), "y", domain="dom", ci_method=method):
             assert 0.0 <= row.estimate <= 1.0
             if np.isfinite(row.ci_low):
                 assert 0.0 <= row.ci_low <= row.estimate + 1e-12
@@ -210,9 +195,7 @@ QUESTIONS = [
         ]
     )
 ]
-ANSWER = st.one_of(
-    st.none(), st.sampled_from(["A", "B", "C", "D", "BC", "c,b", "AD", "d a", "", "b"])
-)
+ANSWER = st.one_of(st.none(), st.sampled_from(["A", "B", "C", "D", "BC", "c,b", "AD", "d a", "", "b"]))
 
 
 @settings(max_examples=60, deadline=None)

@@ -82,9 +82,7 @@ def lonely_design(method: str) -> Design:
         "p": np.array([1, 2, 3, 4, 5, 6]),
         "y": np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0]),
     }
-    return Design.create(
-        data, strata="s", clusters="p", weights=np.ones(6), lonely_psu=method
-    )
+    return Design.create(data, strata="s", clusters="p", weights=np.ones(6), lonely_psu=method)
 
 
 @pytest.mark.parametrize("method", ["jkn", "bootstrap"])
@@ -92,24 +90,42 @@ def test_lonely_psu_in_replicates(method):
     with pytest.raises(LiteracyError) as err:
         make_replicates(lonely_design("fail"), method, replicates=10, seed=1)
     assert err.value.code == "lonely_psu"
-    with pytest.raises(LiteracyError) as err:
-        make_replicates(lonely_design("adjust"), method, replicates=10, seed=1)
-    assert err.value.code == "lonely_psu_unsupported"
     rep = make_replicates(lonely_design("remove"), method, replicates=10, seed=1)
     assert np.isfinite(estimate_proportion(rep, "y").get().se)
 
 
-def test_jkn_average_scales_like_linearization():
-    lin = estimate_proportion(lonely_design("average"), "y").get().se
-    rep = (
-        estimate_proportion(make_replicates(lonely_design("average"), "jkn"), "y")
-        .get()
-        .se
-    )
-    removed = (
-        estimate_proportion(make_replicates(lonely_design("remove"), "jkn"), "y")
-        .get()
-        .se
-    )
-    assert rep == pytest.approx(removed * np.sqrt(3 / 2))
-    assert rep > 0 and lin > 0
+@pytest.mark.parametrize("lonely", ["adjust", "average"])
+def test_the_bootstrap_has_no_lonely_psu_adjustment(lonely):
+    with pytest.raises(LiteracyError) as err:
+        make_replicates(lonely_design(lonely), "bootstrap", replicates=10, seed=1)
+    assert err.value.code == "lonely_psu_unsupported"
+
+
+def test_jkn_average_credits_each_psu_without_a_replicate_the_average_share():
+    # R's jknweights: scale = PSUs / replicates = 6 / 5 (stratum C's PSU has no replicate).
+    rep = make_replicates(lonely_design("average"), "jkn")
+    assert rep.replicates.n_replicates == 5 and rep.replicates.scale == pytest.approx(6 / 5)
+    se = estimate_proportion(rep, "y").get().se
+    removed = estimate_proportion(make_replicates(lonely_design("remove"), "jkn"), "y").get().se
+    assert se == pytest.approx(removed * np.sqrt(6 / 5), rel=1e-12)
+
+
+def test_jkn_adjust_adds_a_replicate_per_lonely_stratum():
+    # R's jknweights: stratum C's PSU out, every other PSU times H/(H-1) = 3/2, rscale 2/3.
+    rw = make_replicates(lonely_design("adjust"), "jkn").replicates
+    assert rw.n_replicates == 6
+    assert list(rw.multipliers[:, -1]) == [1.5, 1.5, 1.5, 1.5, 1.5, 0.0]
+    assert rw.rscales[-1] == pytest.approx(2 / 3)
+    y = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0])
+    reps = (rw.multipliers * y[:, None]).sum(axis=0) / rw.multipliers.sum(axis=0)
+    by_hand = float(np.sum(rw.rscales * (reps - reps.mean()) ** 2))
+    se = estimate_proportion(make_replicates(lonely_design("adjust"), "jkn"), "y").get().se
+    assert se**2 == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_jk1_is_refused_for_a_stratified_design(dstrat):
+    # R: as.svrepdesign(dstrat, type="JK1") stops with "Can't use JK1 for a stratified design".
+    with pytest.raises(LiteracyError) as err:
+        make_replicates(dstrat, "jk1")
+    assert err.value.code == "not_supported"
+    assert "stratified" in err.value.message and "JKn" in err.value.message

@@ -21,10 +21,7 @@ from kepu.literacy import (
 def bank_of(per_dim: dict[str, int]) -> QuestionBank:
     qs = []
     for dim, k in per_dim.items():
-        qs += [
-            {"id": f"{dim}{i}", "dimension": dim, "points": 1, "answer": "A"}
-            for i in range(k)
-        ]
+        qs += [{"id": f"{dim}{i}", "dimension": dim, "points": 1, "answer": "A"} for i in range(k)]
     return QuestionBank.from_dict({"id": "test", "questions": qs})
 
 
@@ -69,11 +66,7 @@ def test_current_rule_total_threshold_and_tiers():
         bank=BANK,
         rule=load_rule("current"),
     )
-    assert (
-        r["total"] == pytest.approx(72.0)
-        and r["literate"] is True
-        and r["tier"] == "literate"
-    )
+    assert r["total"] == pytest.approx(72.0) and r["literate"] is True and r["tier"] == "literate"
     r = score_one(
         answers({"knowledge": 10, "method": 5, "spirit": 5, "application": 5}),
         bank=BANK,
@@ -143,13 +136,9 @@ def test_rule_from_a_file(tmp_path):
 
 def test_invalid_rule_and_bank_errors():
     with pytest.raises(LiteracyError) as err:
-        ScoringRule.from_dict(
-            {"dimensions": [], "literacy": {"kind": "total_at_least", "threshold": 1}}
-        )
+        ScoringRule.from_dict({"dimensions": [], "literacy": {"kind": "total_at_least", "threshold": 1}})
     assert err.value.code == "scoring_rule"
-    bad = QuestionBank.from_dict(
-        {"questions": [{"id": "x", "dimension": "art", "answer": "A"}]}
-    )
+    bad = QuestionBank.from_dict({"questions": [{"id": "x", "dimension": "art", "answer": "A"}]})
     with pytest.raises(LiteracyError) as err:
         score(np.array([["A"]], dtype=object), bank=bad, rule=load_rule("current"))
     assert err.value.code == "scoring_rule"

@@ -9,8 +9,9 @@ class Command(BaseCommand):
     help = "Rebuild the three rates' roll-up (orders_orderrollup) from the orders."
 
     def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true",
-                            help="only compare the roll-up with the orders; exit 1 if they differ")
+        parser.add_argument(
+            "--check", action="store_true", help="only compare the roll-up with the orders; exit 1 if they differ"
+        )
 
     def handle(self, *args, check=False, **options):
         from kepu.orders import rollup

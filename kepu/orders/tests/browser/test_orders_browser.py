@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from kepu.accounts.tests.factories import PASSWORD
+from kepu.core import clock
 from kepu.core.testing.browser import PHONE, screenshot, sign_in_resident, sign_in_staff, visit
 from kepu.orders.tests.factories import add_order_parties
 
@@ -70,6 +71,7 @@ def test_order_to_rating_on_a_phone_with_elder_mode(phone_page, staff_page, live
     page.select_option("select[name=topic]", "health")
     page.select_option("select[name=population]", "elderly")
     page.fill("input[name=expected_audience]", "30")
+    page.get_by_test_id("place-chosen").wait_for()  # her own community, marked as hers
     screenshot(page, "orders-new-phone-elder")
     page.get_by_test_id("order-form").locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
@@ -91,6 +93,9 @@ def test_order_to_rating_on_a_phone_with_elder_mode(phone_page, staff_page, live
     open_order(page, base, order.pk, "orders-dispatch-phone")
     page.get_by_test_id("contact-reveal").click()
     page.wait_for_selector("[data-testid=contact-full]")
+    # Nothing is dispatched without a choice: the best-ranked unit is marked, not chosen.
+    assert page.get_by_test_id("action-dispatch").locator("input[type=radio]:checked").count() == 0
+    page.get_by_test_id("action-dispatch").locator("label.choice-card").first.click()
     submit(page, "dispatch")
     visit(page, page.url)
 
@@ -99,6 +104,7 @@ def test_order_to_rating_on_a_phone_with_elder_mode(phone_page, staff_page, live
     open_order(page, base, order.pk, "orders-claim-phone")
     submit(page, "claim")
     visit(page, page.url)
+    page.get_by_test_id("action-pass_on").locator("label.choice-card").first.click()
     submit(page, "pass_on")
     visit(page, page.url)
 
@@ -108,26 +114,37 @@ def test_order_to_rating_on_a_phone_with_elder_mode(phone_page, staff_page, live
     open_order(page, base, order.pk, "orders-accept-phone")
     submit(page, "accept")
     visit(page, page.url)
-    when = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    start = timezone.localtime() + timedelta(hours=1)
     form = page.get_by_test_id("action-schedule")
-    form.locator("input[name=scheduled_for]").fill(when)
-    form.locator("input[name=scheduled_place]").fill("社区活动中心")
-    form.locator("input[name=scheduled_people]").fill("赵队长等3人")
+    form.locator("input[name$=scheduled_for]").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name$=scheduled_place]").fill("社区活动中心")
+    form.locator("input[name$=scheduled_people]").fill("赵队长等3人")
     submit(page, "schedule")
     visit(page, page.url)
-    form = page.get_by_test_id("action-deliver")
-    form.locator("input[name=attendance_elderly]").fill("28")
-    form.locator(f"#vol-{a.volunteer.user.pk}").check()
-    form.locator("input[name=photos]").set_input_files([photo_file(tmp_path)])
-    screenshot(page, "orders-deliver-phone")
-    submit(page, "deliver")
+    # Before the service begins its delivery cannot be recorded: the page says from when.
+    assert page.get_by_test_id("action-deliver").count() == 0
+    assert "开始后才能登记" in page.get_by_test_id("waiting-deliver").inner_text()
+    with clock.frozen_at(start + timedelta(hours=2)):  # the live server shares this process's clock
+        visit(page, page.url)
+        form = page.get_by_test_id("action-deliver")
+        form.locator("input[name$=attendance_elderly]").fill("28")
+        form.locator(f"input[name$=volunteers][value='{a.volunteer.user.pk}']").check()
+        form.locator(f"input[name$=volunteers_hours_{a.volunteer.user.pk}]").fill("1.5")
+        form.locator("input[type=file]").set_input_files([photo_file(tmp_path)])
+        screenshot(page, "orders-deliver-phone")
+        submit(page, "deliver")
     visit(page, page.url)
     # The photo is on the order page, and the provider may add more.
     assert page.get_by_test_id("order-photos").locator("img").count() == 1
     img = page.get_by_test_id("order-photos").locator("img")
     img.scroll_into_view_if_needed()  # it loads lazily
-    assert img.evaluate("i => i.complete && i.naturalWidth ? i.naturalWidth"
-                        " : new Promise(done => { i.onload = () => done(i.naturalWidth); })") == 64
+    assert (
+        img.evaluate(
+            "i => i.complete && i.naturalWidth ? i.naturalWidth"
+            " : new Promise(done => { i.onload = () => done(i.naturalWidth); })"
+        )
+        == 64
+    )
     assert page.get_by_test_id("action-add-photos").is_visible()
     screenshot(page, "orders-delivered-photos-phone")
 
@@ -137,19 +154,27 @@ def test_order_to_rating_on_a_phone_with_elder_mode(phone_page, staff_page, live
     assert "elder" in page.locator("html").get_attribute("class")
     screenshot(page, "inbox-resident-phone")
     open_order(page, base, order.pk, "orders-rate-phone")
-    page.get_by_test_id("action-rate").locator("label[for=rating-5]").click()
-    page.get_by_test_id("action-rate").locator("textarea[name=comment]").fill("讲得很清楚，谢谢！")
-    submit(page, "rate")
+    rate = page.get_by_test_id("rate-card")
+    assert rate.locator("input[type=radio]").count() == 5
+    assert rate.locator("input[type=radio]:checked").count() == 0  # no stars chosen for her
+    rate.get_by_test_id("star-5").click()
+    rate.locator("textarea[name$=comment]").fill("讲得很清楚，谢谢！")
+    rate.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
     visit(page, page.url)
-    assert page.get_by_test_id("order-status").inner_text() == "已评价"
+    assert page.get_by_test_id("order-status").inner_text() == "已完成，已评价"
     assert "讲得很清楚" in page.get_by_test_id("order-rating").inner_text()
+    stepper = page.get_by_test_id("stepper").inner_text()
+    for step in ("提交", "社区受理", "单位接单", "服务中", "已完成", "评价"):
+        assert step in stepper
+
+    # 三率: the dashboard moved; the offices keep the whole history.
+    page = staff_page
+    as_staff(page, base, a.community_staff)
+    visit(page, f"{base}/orders/{order.pk}/")
     history = page.get_by_test_id("order-history").inner_text()
     for step in ("已点单", "派单", "领单", "转派", "接单", "排期", "登记服务完成", "评价"):
         assert step in history
-
-    # 三率: the dashboard moved.
-    page = staff_page
-    as_staff(page, base, a.community_staff)
     visit(page, f"{base}/orders/rates/")
     assert page.get_by_test_id("satisfaction-rate").inner_text() == "100.0%"
     assert page.get_by_test_id("completion-rate").inner_text() == "100.0%"

@@ -1,6 +1,7 @@
 """Reading .docx plans: paragraphs, Word's own list numbering, heading styles, task tables."""
 
 import io
+from decimal import Decimal
 
 import docx
 import pytest
@@ -40,9 +41,7 @@ def _add_list(document, num_id: int, levels: list[tuple[str, str]], start_overri
         if start_override is not None
         else ""
     )
-    numbering.append(
-        parse_xml(f'<w:num {W} w:numId="{num_id}"><w:abstractNumId w:val="{num_id}"/>{override}</w:num>')
-    )
+    numbering.append(parse_xml(f'<w:num {W} w:numId="{num_id}"><w:abstractNumId w:val="{num_id}"/>{override}</w:num>'))
 
 
 def _numbered(document, text: str, num_id: int, level: int):
@@ -93,7 +92,10 @@ def test_word_list_numbering_is_written_out():
     assert draft.source_lines[2:4] == ["一、加强科普能力建设", "（一）促进科技资源科普化"]
     one, two = draft.nodes
     assert (one.kind, one.marker, one.number, one.title) == (NodeKind.SECTION, "一、", 1, "加强科普能力建设")
-    assert [(c.kind, c.marker) for c in one.children] == [(NodeKind.SUBSECTION, "（一）"), (NodeKind.SUBSECTION, "（二）")]
+    assert [(c.kind, c.marker) for c in one.children] == [
+        (NodeKind.SUBSECTION, "（一）"),
+        (NodeKind.SUBSECTION, "（二）"),
+    ]
     tasks = one.children[0].children
     assert [(t.kind, t.marker, t.number) for t in tasks] == [(NodeKind.TASK, "1．", 1), (NodeKind.TASK, "2．", 2)]
     assert tasks[1].units.names == ["区科委"]
@@ -165,6 +167,63 @@ def test_task_table():
     assert [(t.targets[0].value, t.targets[0].unit) for t in section.children] == [(800, "场"), (200, "人")]
 
 
+#: A task table as district offices send them (invented for this test): a merged heading row per part,
+#: the task, its content over several lines, lead and supporting units in two columns, a deadline.
+TASK_TABLE = [
+    ("序号", "重点任务", "具体内容", "牵头单位", "配合单位", "完成时限"),
+    ("一、科普阵地建设",) * 6,
+    (
+        "1",
+        "推进科普基地建设",
+        "完善区级科普基地评估办法。\n全年新认定区级科普基地8家。",
+        "区科协",
+        "区科委、区教委",
+        "2024年12月",
+    ),
+    ("2", "建设社区科普e站", "依托新时代文明实践站建设科普e站20个", "区科协", "各街道", "2024年10月"),
+    ("二、科普活动",) * 6,
+    ("3", "办好全国科普日活动", "举办主场活动和系列活动，参与群众不少于 5 万人次。", "区科协", "", "2024年9月"),
+]
+
+
+def test_task_table_keeps_its_content_columns():
+    document = docx.Document()
+    document.add_paragraph("2024年示例区科普工作任务清单")
+    table = document.add_table(rows=len(TASK_TABLE), cols=len(TASK_TABLE[0]))
+    for row, values in zip(table.rows, TASK_TABLE, strict=True):
+        if len(set(values)) == 1:
+            row.cells[0].merge(row.cells[-1])
+            row.cells[0].text = values[0]
+            continue
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    draft = parse_docx(_save(document))
+    assert [(n.marker, n.title) for n in draft.nodes] == [("一、", "科普阵地建设"), ("二、", "科普活动")]
+    tasks = draft.tasks()
+    assert [(t.key, t.number, t.title) for t in tasks] == [
+        ("1.1", 1, "推进科普基地建设"),
+        ("1.2", 2, "建设社区科普e站"),
+        ("2.1", 3, "办好全国科普日活动"),
+    ]
+    # The 具体内容 column is the task's text, with the deadline column named; nothing of the row is dropped.
+    assert tasks[0].text == (
+        "推进科普基地建设。完善区级科普基地评估办法。全年新认定区级科普基地8家。完成时限：2024年12月。"
+    )
+    assert tasks[1].text == "建设社区科普e站。依托新时代文明实践站建设科普e站20个。完成时限：2024年10月。"
+    # 牵头单位 and 配合单位 columns give the lead and the supporting units.
+    assert [(t.units.names, t.units.lead, t.units.support) for t in tasks] == [
+        (["区科协", "区科委", "区教委"], ["区科协"], ["区科委", "区教委"]),
+        (["区科协", "各街道"], ["区科协"], ["各街道"]),
+        (["区科协"], ["区科协"], []),
+    ]
+    # Targets in the content column are found (and dated by the plan's year when the text says so).
+    assert [[(t.value, t.unit, t.period) for t in task.targets] for task in tasks] == [
+        [(Decimal(8), "家", "year")],
+        [(Decimal(20), "个", None)],
+        [(Decimal(50_000), "人次", None)],
+    ]
+
+
 def test_line_breaks_inside_a_paragraph():
     document = docx.Document()
     document.add_paragraph("科普工作计划")
@@ -195,7 +254,9 @@ def test_empty_document():
     assert caught.value.code == "empty_input"
 
 
-@pytest.mark.parametrize(("value", "written"), [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (23, "二十三"), (105, "一百零五")])
+@pytest.mark.parametrize(
+    ("value", "written"), [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (23, "二十三"), (105, "一百零五")]
+)
 def test_chinese_counting(value, written):
     assert chinese_counting(value) == written
     assert parse_text(f"计划\n{written}、甲\n").nodes[0].number == value

@@ -34,16 +34,25 @@ def test_shape_of_a_draft():
     data = parse_text(PLAN).to_dict()
     assert data["schema"] == SCHEMA
     assert set(data) == {
-        "schema", "title", "year", "district", "preamble", "preamble_lines", "preamble_targets",
-        "nodes", "warnings", "source_lines",
+        "schema", "title", "year", "end_year", "district", "preamble", "preamble_lines", "preamble_targets",
+        "bullets_as_tasks", "bullets_default", "nodes", "warnings", "source_lines",
     }  # fmt: skip
-    assert (data["title"], data["year"], data["district"]) == ("2024年示例区科普工作要点", 2024, "示例区")
+    assert (data["title"], data["year"], data["end_year"], data["district"]) == (
+        "2024年示例区科普工作要点",
+        2024,
+        2024,
+        "示例区",
+    )
+    # One short bullet under a task is a point of that task, not a measure.
+    assert (data["bullets_as_tasks"], data["bullets_default"]) == (False, False)
     assert data["preamble_lines"] == [2, 2]
     assert data["preamble_targets"][0]["value"] == "500"
     section = data["nodes"][0]
     assert set(section) == {
         "key", "kind", "marker", "number", "title", "text", "line_start", "line_end", "units", "targets", "children",
+        "plan_text", "role_choice", "role",
     }  # fmt: skip
+    assert (section["role"], section["plan_text"], section["role_choice"]) == ("section", False, None)
     task = section["children"][0]["children"][0]
     assert task["key"] == "1.1.1"
     assert task["units"] == {
@@ -65,9 +74,14 @@ def test_shape_of_a_draft():
             "qualifiers": [],
             "period": "year",
             "by_year": None,
+            "baseline": None,
+            "baseline_year": None,
+            "is_baseline": False,
         }
     ]
+    assert task["role"] == "task"
     assert task["children"][0]["kind"] == "bullet"
+    assert task["children"][0]["role"] == "point"
     assert task["children"][0]["number"] is None
 
 
@@ -118,10 +132,14 @@ def test_not_a_dict():
 def test_error_codes_are_stable():
     assert ERROR_CODES == {
         "empty_input", "not_a_plan", "unreadable_document", "undecodable_text",
-        "input_too_large", "invalid_draft", "unsupported_format",
+        "input_too_large", "invalid_draft", "unsupported_format", "too_many_parts", "unsupported_encoding",
     }  # fmt: skip
     error = PlanImportError("not_a_plan", "no numbered sections")
-    assert (error.code, error.message, str(error)) == ("not_a_plan", "no numbered sections", "[not_a_plan] no numbered sections")
+    assert (error.code, error.message, str(error)) == (
+        "not_a_plan",
+        "no numbered sections",
+        "[not_a_plan] no numbered sections",
+    )
     assert isinstance(error, ValueError)
     with pytest.raises(ValueError):
         PlanImportError("made_up", "x")
@@ -141,3 +159,41 @@ def test_no_django_in_the_importer():
     root = Path(__file__).resolve().parents[4]
     result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_draft_stored_before_roles_is_still_read():
+    data = parse_text(PLAN).to_dict()
+    data["schema"] = "kepu.plans.draft/1"
+    for key in ("end_year", "bullets_as_tasks", "bullets_default"):
+        del data[key]
+
+    def strip(node):
+        for key in ("plan_text", "role_choice", "role"):
+            del node[key]
+        for target in node["targets"]:
+            for key in ("baseline", "baseline_year", "is_baseline"):
+                del target[key]
+        for child in node["children"]:
+            strip(child)
+
+    for node in data["nodes"]:
+        strip(node)
+    draft = PlanDraft.from_dict(data)
+    assert [t.key for t in draft.tasks()] == ["1.1.1"]
+    assert draft.find("1.1.1.1").role == "point"
+    assert draft.to_dict()["schema"] == SCHEMA
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [(("nodes", 0, "role_choice"), "maybe"), (("nodes", 0, "children", 0, "children", 0, "targets", 0, "period"), "x")],
+)
+def test_a_bad_role_or_period_is_refused(path, value):
+    data = parse_text(PLAN).to_dict()
+    place = data
+    for step in path[:-1]:
+        place = place[step]
+    place[path[-1]] = value
+    with pytest.raises(PlanImportError) as caught:
+        PlanDraft.from_dict(data)
+    assert caught.value.code == "invalid_draft"

@@ -13,8 +13,26 @@ from kepu.plans.importer import NodeKind, PlanImportError, parse_text
 
 from .support import int_to_chinese
 
-UNIT_POOL = ["区科协", "区教委", "区卫健委", "各街道", "各镇（街道）（地区）", "区融媒体中心", "团区委", "区科协及其他成员单位", "鼓楼街道", "区委宣传部"]
-PHRASES = ["加强科普阵地建设", "开展群众性科普活动", "推进科普信息化", "提升科普服务能力", "完善工作机制", "强化队伍建设"]
+UNIT_POOL = [
+    "区科协",
+    "区教委",
+    "区卫健委",
+    "各街道",
+    "各镇（街道）（地区）",
+    "区融媒体中心",
+    "团区委",
+    "区科协及其他成员单位",
+    "鼓楼街道",
+    "区委宣传部",
+]
+PHRASES = [
+    "加强科普阵地建设",
+    "开展群众性科普活动",
+    "推进科普信息化",
+    "提升科普服务能力",
+    "完善工作机制",
+    "强化队伍建设",
+]
 NOISE = ["", "", "", "[bookmark: _Hlk513286779]", '<a name="_Toc12"></a>', "{#_Hlk9 .anchor}"]
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -110,7 +128,12 @@ def test_generated_plans_are_read_back(spec):
 
 
 @settings(max_examples=200)
-@given(st.text(alphabet=st.sampled_from(list("一二三、（）()1234567890.．——责任单位：区科协。，\n 各镇街道%万人次场")), max_size=200))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("一二三、（）()1234567890.．——责任单位：区科协。，\n 各镇街道%万人次场")),
+        max_size=200,
+    )
+)
 def test_parser_fails_only_with_its_own_error(text):
     try:
         draft = parse_text(text)

@@ -118,7 +118,10 @@ def test_unresolved_gets_ranked_candidates():
 
 
 def test_two_equally_good_organizations_are_not_guessed():
-    orgs = [Organization(1, "北京市西城区科学技术协会", "区科协"), Organization(2, "北京市密云区科学技术协会", "区科协")]
+    orgs = [
+        Organization(1, "北京市西城区科学技术协会", "区科协"),
+        Organization(2, "北京市密云区科学技术协会", "区科协"),
+    ]
     match = one("区科协", orgs)
     assert (match.status, match.method) == (MatchStatus.UNRESOLVED, MatchMethod.AMBIGUOUS)
     assert {c.organization_id for c in match.candidates} == {1, 2}
@@ -138,7 +141,10 @@ def test_records_may_be_mappings_or_objects():
         Model(7, "北京市西城区科学技术和信息化局", "区科信局", ["区科委"], "member_unit"),
     ]
     matches = match_units(["区教委", "区科学技术委员会", "", "  "], orgs)
-    assert [(m.organization_id, m.method) for m in matches] == [("a", MatchMethod.SHORT_NAME), (7, MatchMethod.BUILTIN_ALIAS)]
+    assert [(m.organization_id, m.method) for m in matches] == [
+        ("a", MatchMethod.SHORT_NAME),
+        (7, MatchMethod.BUILTIN_ALIAS),
+    ]
 
 
 def test_matches_serialize():
@@ -158,8 +164,15 @@ def test_every_miyun_and_xicheng_name_is_matched_or_grouped(miyun, xicheng):
         "区气象局", "区地震局", "区商务局", "区市场监督管理局", "区农业农村局", "区园林绿化局", "区妇女联合会",
         "区人力资源和社会保障局", "区总工会", "区水务局", "区发展和改革委员会", "区财政局", "区民政局", "区应急管理局",
     ]  # fmt: skip
-    orgs = [Organization(i, f"北京市密云区{d.removeprefix('区')}" if d.startswith("区") else d) for i, d in enumerate(departments)]
-    orgs += [Organization(100, "鼓楼街道办事处", "鼓楼街道"), Organization(101, "果园街道办事处", "果园街道"), Organization(102, "密云镇人民政府", "密云镇")]
+    orgs = [
+        Organization(i, f"北京市密云区{d.removeprefix('区')}" if d.startswith("区") else d)
+        for i, d in enumerate(departments)
+    ]
+    orgs += [
+        Organization(100, "鼓楼街道办事处", "鼓楼街道"),
+        Organization(101, "果园街道办事处", "果园街道"),
+        Organization(102, "密云镇人民政府", "密云镇"),
+    ]
     unresolved = [m.part for m in match_units(names, orgs) if m.status == MatchStatus.UNRESOLVED]
     assert unresolved == []
 

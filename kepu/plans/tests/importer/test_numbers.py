@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from kepu.plans.importer.numbers import (
     NUMERAL_CHARS,
+    format_quantity,
     parse_chinese_integer,
     parse_number,
 )
@@ -38,7 +39,9 @@ def test_chinese_integers(written, value):
     assert parse_chinese_integer(written) == value
 
 
-@pytest.mark.parametrize("written", ["十四五", "十三五", "三五", "一二", "一百五", "万", "百万", "十十", "零五", "", "科普"])
+@pytest.mark.parametrize(
+    "written", ["十四五", "十三五", "三五", "一二", "一百五", "万", "百万", "十十", "零五", "", "科普"]
+)
 def test_strings_that_are_not_numerals_are_rejected(written):
     with pytest.raises(ValueError):
         parse_chinese_integer(written)
@@ -125,3 +128,26 @@ def test_parser_fails_only_with_value_error(text):
         parse_number(text)
     except ValueError:
         pass
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("250000000", "2.5亿"),
+        ("100000000", "1亿"),
+        ("200000", "20万"),
+        ("12000", "1.2万"),
+        ("12345", "12345"),
+        ("123456789", "123456789"),
+        ("800", "800"),
+        ("21.5", "21.5"),
+        ("2.50E+8", "2.5亿"),
+    ],
+)
+def test_quantities_are_shown_as_plans_write_them(value, written):
+    assert format_quantity(Decimal(value)) == written
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_a_shown_quantity_reads_back_to_the_same_value(n):
+    assert parse_number(format_quantity(Decimal(n))) == n

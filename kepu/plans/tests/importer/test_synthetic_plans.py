@@ -41,7 +41,10 @@ def test_arabic_tasks_with_parenthesized_items_and_fullwidth_digits():
         (NodeKind.TASK, "２．", 2),
     ]
     first, second = draft.nodes
-    assert [(c.kind, c.marker, c.number) for c in first.children] == [(NodeKind.ITEM, "（1）", 1), (NodeKind.ITEM, "（2）", 2)]
+    assert [(c.kind, c.marker, c.number) for c in first.children] == [
+        (NodeKind.ITEM, "（1）", 1),
+        (NodeKind.ITEM, "（2）", 2),
+    ]
     # The units line after the last point covers the whole task.
     assert first.units.names == ["区科委", "区科协"]
     assert first.units.source == UnitSource.LINE
@@ -92,7 +95,10 @@ def test_no_units_at_all_and_bullets():
     tasks = draft.nodes[1]
     assert [c.kind for c in tasks.children] == [NodeKind.SUBSECTION, NodeKind.SUBSECTION]
     youth = tasks.children[0]
-    assert [(c.marker, c.title) for c in youth.children] == [("1.", "开展科技教育活动"), ("2.", "加强科技辅导员队伍建设")]
+    assert [(c.marker, c.title) for c in youth.children] == [
+        ("1.", "开展科技教育活动"),
+        ("2.", "加强科技辅导员队伍建设"),
+    ]
     bullets = youth.children[0].children
     assert [(b.kind, b.marker, b.title) for b in bullets] == [
         (NodeKind.BULLET, "——", "举办学生科技节"),
@@ -102,7 +108,12 @@ def test_no_units_at_all_and_bullets():
     assert all(n.units is None for n in draft.iter_nodes())
     assert draft.nodes[0].text == "总体要求\n坚持以人民为中心。"
     assert not [w for w in draft.warnings if w.code == "missing_units"]
-    assert [t.title for t in draft.tasks()] == ["总体要求", "开展科技教育活动", "加强科技辅导员队伍建设", "开展智能技术培训", "保障措施"]
+    # 总体要求 and 保障措施 are the plan's text, not tasks; the two short bullets are points of task 1.
+    roles = [(n.title, n.role) for n in draft.nodes]
+    assert roles == [("总体要求", "text"), ("重点任务", "section"), ("保障措施", "text")]
+    assert not draft.bullets_as_tasks
+    assert [b.role for b in bullets] == ["point", "point"]
+    assert [t.title for t in draft.tasks()] == ["开展科技教育活动", "加强科技辅导员队伍建设", "开展智能技术培训"]
 
 
 UNITS_AFTER_ITEMS = """\
@@ -194,7 +205,9 @@ def test_missing_units_warning_when_most_tasks_have_them():
 
 
 def test_parenthetical_remarks_are_not_units():
-    draft = parse_text("计划\n1、落实《科普基地管理办法（试行）》。\n2、发挥新时代文明实践中心（所、站）作用\n3、开展活动。（2024年）\n")
+    draft = parse_text(
+        "计划\n1、落实《科普基地管理办法（试行）》。\n2、发挥新时代文明实践中心（所、站）作用\n3、开展活动。（2024年）\n"
+    )
     assert all(n.units is None for n in draft.iter_nodes())
     assert draft.nodes[0].text == "落实《科普基地管理办法（试行）》。"
 
@@ -216,8 +229,20 @@ def test_prose_is_not_a_plan(text):
 
 def test_too_large():
     with pytest.raises(PlanImportError) as caught:
-        parse_text("一、甲\n" + "字" * 2_000_001)
+        parse_text("一、甲\n" + "字" * 200_001)
     assert caught.value.code == "input_too_large"
+
+
+def test_a_book_of_tasks_is_refused_before_it_is_built():
+    # A plan has tens to hundreds of parts; this has 1,001 (each line well under the character cap).
+    def plan(parts: int) -> str:
+        return "计划\n" + "".join(f"{n % 500 + 1}、开展活动。\n" for n in range(parts))
+
+    with pytest.raises(PlanImportError) as caught:
+        parse_text(plan(1001))
+    assert caught.value.code == "too_many_parts"
+    assert "1001" in caught.value.message
+    assert len(parse_text(plan(1000)).tasks()) == 1000
 
 
 def test_no_title_is_a_warning():

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kepu.plans.importer import Comparator, extract_targets
+from kepu.plans.importer.targets import pair_baselines
 
 from .support import int_to_chinese
 
@@ -19,7 +20,13 @@ def only(text):
 
 def test_activities_800():
     t = only("全年组织各类科普活动800场。")
-    assert (t.value, t.unit, t.comparator, t.label, t.period) == (Decimal(800), "场", Comparator.EQUAL, "科普活动", "year")
+    assert (t.value, t.unit, t.comparator, t.label, t.period) == (
+        Decimal(800),
+        "场",
+        Comparator.EQUAL,
+        "科普活动",
+        "year",
+    )
     assert t.text == "800场"
 
 
@@ -150,8 +157,15 @@ def test_chinese_numbers_in_targets_round_trip(n, unit):
 @given(
     st.integers(min_value=1, max_value=10**6),
     st.sampled_from(["", "万", "亿"]),
-    st.sampled_from([("不少于", "", Comparator.AT_LEAST), ("", "以上", Comparator.AT_LEAST), ("", "左右", Comparator.ABOUT),
-                     ("超过", "", Comparator.MORE_THAN), ("", "", Comparator.EQUAL)]),
+    st.sampled_from(
+        [
+            ("不少于", "", Comparator.AT_LEAST),
+            ("", "以上", Comparator.AT_LEAST),
+            ("", "左右", Comparator.ABOUT),
+            ("超过", "", Comparator.MORE_THAN),
+            ("", "", Comparator.EQUAL),
+        ]
+    ),
 )
 def test_arabic_targets_round_trip(n, multiplier, qualifier):
     before, after, comparator = qualifier
@@ -166,3 +180,95 @@ def test_arabic_targets_round_trip(n, multiplier, qualifier):
 def test_scanner_never_crashes(text):
     for t in extract_targets(text):
         assert t.comparator in Comparator.ALL
+
+
+# --- What the 2024 trials found ------------------------------------------------------------------
+def test_a_space_before_wan():
+    t = only("全年服务群众不少于 20 万人次。")
+    assert (t.value, t.unit, t.comparator, t.text) == (
+        Decimal(200_000),
+        "人次",
+        Comparator.AT_LEAST,
+        "不少于 20 万人次",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "深入贯彻党的十八届三中全会精神",
+        "学习贯彻党的十九大和十九届二中、三中、四中、五中全会精神",
+        "本方案实施4项行动",
+        "共部署12项工作任务",
+        "从以下三个方面推进",
+        "围绕阵地、活动、队伍3个方面",
+        "提出5项重点工程和19项具体措施",
+    ],
+)
+def test_ordinals_and_counts_of_the_documents_own_parts(text):
+    assert extract_targets(text) == []
+
+
+def test_a_count_of_work_with_another_verb_is_still_a_target():
+    assert only("每年开展3项专项行动").value == Decimal(3)
+
+
+def test_the_year_before_governs_the_paragraph():
+    targets = extract_targets("到2027年，科普创作体系基本形成。举办科普讲座500场，出版图书120种。")
+    assert [(t.value, t.label, t.period, t.by_year) for t in targets] == [
+        (Decimal(500), "科普讲座", "by_year", 2027),
+        (Decimal(120), "出版图书", "by_year", 2027),
+    ]
+
+
+def test_a_new_paragraph_has_no_year_from_the_one_before():
+    (lectures,) = extract_targets("到2027年，基本形成体系。\n举办科普讲座500场。")
+    assert (lectures.by_year, lectures.period) == (None, None)
+
+
+def test_a_compared_year_dates_nothing():
+    t = only("到2025年，参与人数比2020年增加3万人次。")
+    assert (t.value, t.by_year) == (Decimal(30_000), 2025)
+
+
+def test_a_year_before_the_plan_gives_a_baseline():
+    literacy, target = extract_targets(
+        "2022年，全区公民具备科学素质的比例达到21.5%，到2025年达到28%。", years=(2024, 2026)
+    )
+    assert (literacy.is_baseline, literacy.baseline_year, literacy.value) == (True, 2022, Decimal("21.5"))
+    assert (target.is_baseline, target.by_year, target.label) == (False, 2025, "公民具备科学素质的比例")
+    (paired,) = pair_baselines([literacy, target])
+    assert (paired.value, paired.baseline, paired.baseline_year) == (Decimal(28), Decimal("21.5"), 2022)
+
+
+def test_a_bare_year_inside_the_plan_dates_its_target():
+    t = only_with_years("2025年举办科普讲座500场。", (2024, 2026))
+    assert (t.by_year, t.period, t.is_baseline) == (2025, "by_year", False)
+
+
+def test_without_the_plans_years_a_bare_year_is_only_a_mention():
+    t = only("2022年举办科普讲座500场。")
+    assert (t.by_year, t.is_baseline) == (None, False)
+
+
+def test_a_baseline_without_its_target_stays_and_is_marked():
+    (baseline,) = pair_baselines(extract_targets("2023年全区举办科普活动720场。", years=(2024, 2026)))
+    assert (baseline.is_baseline, baseline.value, baseline.period) == (True, Decimal(720), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("加强科普队伍建设，达到500人。", "加强科普队伍建设"),
+        ("建成社区科普e站60个。", "社区科普e站"),
+        ("加强，达到500人。", "达到500人"),
+    ],
+)
+def test_labels_are_never_empty_or_a_bare_verb(text, label):
+    assert only(text).label == label
+
+
+def only_with_years(text, years):
+    targets = extract_targets(text, years=years)
+    assert len(targets) == 1, [t.text for t in targets]
+    return targets[0]

@@ -16,7 +16,10 @@ from kepu.plans.importer.units import (
         ("区科信局、区科协、各成员单位", ["区科信局", "区科协", "各成员单位"]),
         ("区科协及其他成员单位、各镇（街道）（地区）", ["区科协及其他成员单位", "各镇（街道）（地区）"]),
         ("新时代文明实践中心（所、站）、区科协", ["新时代文明实践中心（所、站）", "区科协"]),
-        ("区科协、 区环保局， 区文旅局;区教委；团区委,区妇联", ["区科协", "区环保局", "区文旅局", "区教委", "团区委", "区妇联"]),
+        (
+            "区科协、 区环保局， 区文旅局;区教委；团区委,区妇联",
+            ["区科协", "区环保局", "区文旅局", "区教委", "团区委", "区妇联"],
+        ),
         ("区科委 区教委　区科协", ["区科委", "区教委", "区科协"]),  # spaces only: spaces separate
         ("区科委/区科协。", ["区科委", "区科协"]),
         ("各镇(街道)、区科协", ["各镇(街道)", "区科协"]),
@@ -53,7 +56,9 @@ def test_bracketed_units_line():
     assert units.source == UnitSource.LINE
 
 
-@pytest.mark.parametrize("line", ["责任单位要落实好各项任务", "各责任单位：做好工作", "区科协负责", "（一）责任单位：区科协"])
+@pytest.mark.parametrize(
+    "line", ["责任单位要落实好各项任务", "各责任单位：做好工作", "区科协负责", "（一）责任单位：区科协"]
+)
 def test_not_units_lines(line):
     assert parse_units_line(line) is None
 
@@ -64,7 +69,12 @@ def test_not_units_lines(line):
         ("做好工作。（责任单位：区科协、区教委）", "做好工作。", ["区科协", "区教委"], UnitSource.TAIL),
         ("做好工作。(责任单位：区科协）", "做好工作。", ["区科协"], UnitSource.TAIL),
         ("做好工作；  （责任单位：区科协）。", "做好工作；  ", ["区科协"], UnitSource.TAIL),
-        ("做好工作。（区科信局、区科协、各街道）", "做好工作。", ["区科信局", "区科协", "各街道"], UnitSource.BARE_TAIL),
+        (
+            "做好工作。（区科信局、区科协、各街道）",
+            "做好工作。",
+            ["区科信局", "区科协", "各街道"],
+            UnitSource.BARE_TAIL,
+        ),
         ("做好工作。（各镇（街道）（地区））", "做好工作。", ["各镇（街道）（地区）"], UnitSource.BARE_TAIL),
         ("做好工作。责任单位：区科协", "做好工作。", ["区科协"], UnitSource.TAIL),
     ],
@@ -93,7 +103,20 @@ def test_not_tails(text):
     assert split_units_tail(text) is None
 
 
-@pytest.mark.parametrize("name", ["区科协", "区科信局", "各街道", "各镇（街道）（地区）", "鼓楼街道", "密云镇", "团区委", "区融媒体中心", "各成员单位"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "区科协",
+        "区科信局",
+        "各街道",
+        "各镇（街道）（地区）",
+        "鼓楼街道",
+        "密云镇",
+        "团区委",
+        "区融媒体中心",
+        "各成员单位",
+    ],
+)
 def test_unit_names(name):
     assert looks_like_unit_name(name)
 

@@ -58,3 +58,26 @@ def test_bad_bom():
 
 def test_decoded_text_parses():
     assert parse_text(decode_text("计划\n1、做好工作。".encode("gbk"))).nodes[0].number == 1
+
+
+#: A plan in traditional characters, as a Taiwan or Hong Kong tool would save it.
+TRADITIONAL = (
+    "2024年某區科普工作要點\n一、加強科普能力建設\n"
+    "（一）開展健康科普進社區活動，全年組織健康講座不少於20場。（責任單位：區衛健委、區應急管理局、各街道）\n"
+    "（二）做好防災減災宣傳，舉辦應急科普講座。（責任單位：區應急局）\n"
+)
+
+
+def test_big5_is_refused_not_read_as_gibberish():
+    data = TRADITIONAL.encode("big5")
+    data.decode("gb18030")  # the trap: the bytes are valid GB18030 too
+    with pytest.raises(PlanImportError) as caught:
+        parse_upload(data, "plan.txt")
+    assert caught.value.code == "unsupported_encoding"
+    assert "Big5" in caught.value.message
+
+
+def test_traditional_characters_in_utf8_or_a_few_in_gbk_are_read():
+    assert decode_text(TRADITIONAL.encode("utf-8")) == TRADITIONAL
+    text = "2024年密云区科普工作要点\n一、加强科普能力建设，开展“科普進社區”活动。\n"
+    assert decode_text(text.encode("gb18030")) == text

@@ -121,7 +121,10 @@ def test_item_17_bare_units(xicheng):
 def test_task_text_without_tail(xicheng):
     tasks = {t.number: t for t in _tasks(xicheng)}
     assert tasks[2].title == "持续保障科普经费投入"
-    assert tasks[2].text == "持续保障科普经费投入。加强对科普事业的政策引导、条件支持和项目投入。完善对科普经费使用效益的评估。"
+    assert (
+        tasks[2].text
+        == "持续保障科普经费投入。加强对科普事业的政策引导、条件支持和项目投入。完善对科普经费使用效益的评估。"
+    )
     assert tasks[2].units.raw == "(责任单位：区财政、区科信局、区科协)"
     assert tasks[3].units.raw == "(责任单位：区科信局、区科协、各成员单位）"
     assert tasks[8].text.endswith("提升企业员工安全意识；")

@@ -41,8 +41,9 @@ def answer_current(page, q):
     page.wait_for_load_state("networkidle")
 
 
-def test_resident_answers_on_a_phone_office_approves_job_runs_results_show(phone_page, desktop_page, live_server,
-                                                                           world):
+def test_resident_answers_on_a_phone_office_approves_job_runs_results_show(
+    phone_page, desktop_page, live_server, world
+):
     filled = filled_round(world, n_per_community=3)
     round_ = filled.round
     questions = list(round_.bank.questions.order_by("position"))

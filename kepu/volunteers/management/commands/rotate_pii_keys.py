@@ -43,8 +43,7 @@ class Command(BaseCommand):
                     for row in rows:
                         values = [rotate(v) if v else v for v in row[1:]]
                         assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
-                        cursor.execute(f"UPDATE {qn(table)} SET {assignments} WHERE {qn(pk)} = %s",
-                                       [*values, row[0]])
+                        cursor.execute(f"UPDATE {qn(table)} SET {assignments} WHERE {qn(pk)} = %s", [*values, row[0]])
                 if not rows:
                     break
                 done += len(rows)

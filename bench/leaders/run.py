@@ -1,0 +1,254 @@
+"""Benchmark of the leaders' page (一张图) and the monthly report at city scale.
+
+Builds its own database (a SQLite file under /tmp, or the PostgreSQL database in DATABASE_URL), loads the demo
+seed, then bulk-generates what the page reads: the orders' three-rates roll-up (``OrderRollup`` month rows) and the
+activities' monthly roll-up (``FiguresMonth``, and its district table) for every community of the city over this year
+and last, the volunteers' hours ledger (``HoursEntry``) and their hours per month (``HoursMonth``: the ledger's, plus
+three generated teams per community), then the street-month rows the page reads. Times the city page, the
+district pages and street pages through Django's test client (the whole stack minus the network), counting each
+URL's queries once, then the monthly reports of all districts (PDF and .docx). See bench/leaders/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def setup(db_path: str | None):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kepu.settings")
+    os.environ.setdefault("KEPU_TESTING", "1")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["KEPU_SQLITE_PATH"] = db_path
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def generate(n_hours: int, per_community: int, seed: int, out) -> None:
+    from django.db import transaction
+
+    from kepu.activities.models import FiguresMonth, FiguresMonthDistrict
+    from kepu.orders.models import OrderRollup, RollupGrain
+    from kepu.orders.rollup import fill_street_months
+    from kepu.orgs.models import Organization
+    from kepu.places.models import Place, PlaceLevel
+    from kepu.volunteers.models import HoursEntry, HoursMonth, Volunteer
+    from kepu.volunteers.rollup import rebuild as rebuild_hours
+
+    # Generated rows carry negative unit / organizer ids: they never collide with the demo's own rows.
+    if OrderRollup.objects.filter(grain=RollupGrain.MONTH, unit_id=-1).exists():
+        out("  generated data found; generation skipped")
+        return
+    rng = random.Random(seed)
+    this = date.today().year
+    months = [date(y, m, 1) for y in (this - 1, this) for m in range(1, 13) if date(y, m, 1) <= date.today()]
+    communities = list(Place.objects.filter(level=PlaceLevel.COMMUNITY).select_related("parent"))
+    out(f"  {len(communities)} communities, {len(months)} months")
+    rollups, figures = [], []
+    for c, k in ((c, k) for c in communities for k in range(1, per_community + 1)):
+        street = c.parent
+        for m in months:
+            total = rng.randint(0, 12)
+            routed = rng.randint(0, total)
+            claimed = rng.randint(0, routed)
+            done = rng.randint(0, claimed)
+            rated = rng.randint(0, done)
+            rollups.append(
+                OrderRollup(
+                    grain=RollupGrain.MONTH, period=m, district_id=street.parent_id, street_id=street.pk,
+                    community_id=c.pk, unit_id=-k, provider_id=0, total=total, routed=routed,
+                    on_time=rng.randint(0, claimed), claimed=claimed, done=done, rated=rated,
+                    satisfied=rng.randint(0, rated), rating_sum=rated * 4,
+                )
+            )  # fmt: skip
+            sessions = rng.randint(0, 6)
+            figures.append(
+                FiguresMonth(
+                    month=m, district_code=c.district_code, place_path=c.path, organization_id=-k,
+                    theme_id=0, activities=sessions, sessions=sessions, att_youth=rng.randint(0, 200),
+                    att_elderly=rng.randint(0, 200), att_farmers=rng.randint(0, 50), att_workers=rng.randint(0, 50),
+                )
+            )  # fmt: skip
+    districts = {}
+    for f in figures:  # the district table is the sum of the fine one, as the services keep it
+        d = districts.setdefault(
+            (f.month, f.district_code), FiguresMonthDistrict(month=f.month, district_code=f.district_code)
+        )
+        for name in ("activities", "sessions", "att_youth", "att_elderly", "att_farmers", "att_workers"):
+            setattr(d, name, getattr(d, name) + getattr(f, name))
+    teams_per_community = 3
+    months_of_teams = [
+        HoursMonth(month=m, organization_id=-(c.pk * 10 + k), place_path=c.path, minutes=rng.randint(0, 6000),
+                   entries=1)
+        for c in communities for k in range(teams_per_community) for m in months
+    ]  # fmt: skip
+    with transaction.atomic():
+        OrderRollup.objects.bulk_create(rollups, batch_size=2000)
+        FiguresMonth.objects.bulk_create(figures, batch_size=2000)
+        FiguresMonthDistrict.objects.filter(district_code__in={k[1] for k in districts}).delete()
+        FiguresMonthDistrict.objects.bulk_create(districts.values(), batch_size=2000)
+        OrderRollup.objects.filter(grain=RollupGrain.STREET_MONTH).delete()
+        fill_street_months()
+    n_street = OrderRollup.objects.filter(grain=RollupGrain.STREET_MONTH).count()
+    out(
+        f"  {len(rollups)} order roll-up rows (+{n_street} street-month), {len(figures)} activity roll-up rows"
+        f" (+{len(districts)} district-month)"
+    )
+    volunteers = list(Volunteer.objects.values_list("pk", flat=True))
+    teams = list(Organization.objects.filter(kind="volunteer_org").values_list("pk", flat=True))
+    batch = []
+    for i in range(n_hours):
+        day = date(rng.choice((this - 1, this)), rng.randint(1, 12), rng.randint(1, 28))
+        if day > date.today():
+            day = date(this - 1, day.month, day.day)
+        batch.append(
+            HoursEntry(
+                volunteer_id=rng.choice(volunteers), organization_id=rng.choice(teams), minutes=rng.randint(30, 240),
+                source="import", key=f"bench-{i}", served_on=day,
+            )
+        )  # fmt: skip
+        if len(batch) == 5000:
+            HoursEntry.objects.bulk_create(batch)
+            batch = []
+    HoursEntry.objects.bulk_create(batch)
+    n_months = rebuild_hours()
+    HoursMonth.objects.bulk_create(months_of_teams, batch_size=2000)
+    out(
+        f"  {n_hours} hours entries; {n_months + len(months_of_teams)} hours-per-month rows"
+        f" ({len(months_of_teams)} of {teams_per_community} generated teams per community)"
+    )
+
+
+def percentile(values, p):
+    values = sorted(values)
+    k = max(int(round(p / 100 * len(values) + 0.5)) - 1, 0)
+    return values[min(k, len(values) - 1)]
+
+
+def login(client, username: str):
+    from kepu.accounts.models import User
+
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    session = client.session
+    session["kepu_membership_id"] = user.memberships.filter(is_active=True).order_by("pk").first().pk
+    session.save()
+
+
+def time_requests(client, urls, repeat):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    queries = 0
+    for url in dict.fromkeys(urls):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, url
+        queries = max(queries, len(captured.captured_queries))
+    times = []
+    for i in range(repeat):
+        t0 = time.perf_counter()
+        response = client.get(urls[i % len(urls)])
+        times.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200
+    return {
+        "n": len(times),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "max_ms": round(max(times), 1),
+        "max_queries": queries,
+    }
+
+
+def measure(repeat: int) -> dict:
+    from django.core.cache import cache
+    from django.test import Client
+
+    from kepu.places.models import Place, PlaceLevel
+
+    cache.clear()
+    city = Place.objects.get(level=PlaceLevel.CITY)
+    districts = list(Place.objects.filter(level=PlaceLevel.DISTRICT).values_list("code", flat=True))
+    streets = list(Place.objects.filter(level=PlaceLevel.STREET).order_by("?").values_list("code", flat=True)[:50])
+    figures = ["activities.person_times", "orders.placed", "volunteers.hours", "orders.satisfaction_rate"]
+    client = Client()
+    login(client, "city.admin")
+    return {
+        "city_page": time_requests(client, [f"/leaders/places/{city.code}/?figure={f}" for f in figures], repeat),
+        "district_page": time_requests(client, [f"/leaders/places/{d}/" for d in districts], repeat),
+        "street_page": time_requests(client, [f"/leaders/places/{s}/" for s in streets], repeat),
+    }
+
+
+def reports() -> dict:
+    from django.utils import timezone
+
+    from kepu.core import clock
+    from kepu.leaders.models import MonthlyReport
+    from kepu.leaders.services import reports_due
+    from kepu.orders.selectors import first_working_day
+
+    today = timezone.localdate()
+    MonthlyReport.objects.all().delete()
+    day = first_working_day(today.year, today.month)
+    with clock.frozen_at(timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 9))):
+        t0 = time.perf_counter()
+        written = reports_due()
+        seconds = time.perf_counter() - t0
+    return {
+        "districts": len(written),
+        "seconds": round(seconds, 1),
+        "pdf_kib": round(sum(len(bytes(r.pdf)) for r in written) / 1024 / max(len(written), 1), 1),
+        "docx_kib": round(sum(len(bytes(r.docx)) for r in written) / 1024 / max(len(written), 1), 1),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--hours", type=int, default=1_000_000, help="volunteer hours ledger entries")
+    parser.add_argument("--per-community", type=int, default=30, help="roll-up rows per community and month")
+    parser.add_argument("--repeat", type=int, default=100, help="requests per page kind")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--sqlite-path", default="/tmp/kepu-bench-leaders.sqlite3")
+    parser.add_argument("--fresh", action="store_true", help="start from an empty database")
+    args = parser.parse_args()
+    if args.fresh and not os.environ.get("DATABASE_URL"):
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(args.sqlite_path + suffix):
+                os.remove(args.sqlite_path + suffix)
+    setup(args.sqlite_path)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from kepu.accounts.models import User
+
+    def out(msg):
+        print(msg, flush=True)  # noqa: T201 - a command-line tool
+
+    t0 = time.monotonic()
+    call_command("migrate", verbosity=0)
+    if not User.objects.filter(username="city.admin").exists():
+        call_command("seed_demo", scale="demo", quiet_logins=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    out(f"database: {connection.vendor}")
+    generate(args.hours, args.per_community, args.seed, out)
+    out(f"  ready in {time.monotonic() - t0:.0f} s")
+    results = {"pages": measure(args.repeat), "monthly_reports": reports()}
+    out(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The admin sees bases through the same policy as the pages; rubrics and national types are reference data
+the city office keeps here."""
+
+from django.contrib import admin
+
+from kepu.bases.models import Base, NationalType, Rubric, RubricItem, Threshold
+from kepu.core.admin import PolicyAdmin
+
+
+@admin.register(Base)
+class BaseAdmin(PolicyAdmin):
+    list_display = ("name", "organization", "category", "level", "standing", "term_end")
+    list_filter = ("standing", "level", "category")
+    search_fields = ("name",)
+
+
+class CityOnly(admin.ModelAdmin):
+    """Reference data: the city office may change it (the rubric of a year before it is used)."""
+
+    def _city(self, request) -> bool:
+        return request.actor.is_authenticated and request.actor.is_city and request.user.is_staff
+
+    def has_module_permission(self, request):
+        return self._city(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._city(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._city(request)
+
+    def has_add_permission(self, request):
+        return self._city(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ThresholdInline(admin.TabularInline):
+    model = Threshold
+    extra = 0
+
+
+class ItemInline(admin.TabularInline):
+    model = RubricItem
+    extra = 0
+
+
+@admin.register(Rubric)
+class RubricAdmin(CityOnly):
+    list_display = ("name", "level", "year", "pass_line")
+    inlines = [ThresholdInline, ItemInline]
+
+    def get_inline_instances(self, request, obj=None):
+        return [inline(self.model, self.admin_site) for inline in self.inlines] if self._city(request) else []
+
+
+@admin.register(NationalType)
+class NationalTypeAdmin(CityOnly):
+    list_display = ("name", "slug", "order")

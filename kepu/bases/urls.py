@@ -1,0 +1,40 @@
+from django.urls import path
+
+from kepu.bases import views
+
+app_name = "bases"
+urlpatterns = [
+    path("", views.base_list, name="list"),
+    path("<int:pk>/", views.base_detail, name="detail"),
+    path("<int:pk>/photos/<int:photo_pk>/", views.base_photo, name="photo"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/<int:pk>/objection/", views.objection, name="objection"),
+    path("verify/<str:number>/", views.verify, name="verify"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/new/", views.base_create, name="create"),
+    path("manage/<int:pk>/", views.base_edit, name="edit"),
+    path("manage/<int:pk>/hours/", views.base_hours, name="hours"),
+    path("manage/<int:pk>/photos/", views.base_photos_add, name="photos_add"),
+    path("manage/<int:pk>/apply/", views.base_apply, name="apply"),
+    path("manage/<int:pk>/national/", views.base_national, name="national"),
+    path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
+    path("applications/<int:pk>/act/<slug:action>/", views.application_act, name="application_act"),
+    path("applications/<int:pk>/materials/", views.material_add, name="material_add"),
+    path("applications/<int:pk>/materials/<int:material_pk>/", views.material_file, name="material"),
+    path("applications/<int:pk>/materials/<int:material_pk>/remove/", views.material_remove, name="material_remove"),
+    path("applications/<int:pk>/sheet/", views.sheet_submit, name="sheet"),
+    path("applications/<int:pk>/recuse/", views.sheet_recuse, name="recuse"),
+    path("applications/<int:pk>/objections/", views.objection_record, name="objection_record"),
+    path("applications/<int:pk>/certificate.pdf", views.certificate, name="certificate"),
+    path("objections/<int:pk>/answer/", views.objection_answer, name="answer"),
+    path("inspection-photos/<int:pk>/", views.inspection_photo, name="inspection_photo"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("reviews/start/", views.reviews_start, name="reviews_start"),
+    path("reviews/spot-checks/", views.spot_draw, name="spot_draw"),
+    path("reviews/<int:pk>/", views.review_detail, name="review"),
+    path("reviews/<int:pk>/act/<slug:action>/", views.review_act, name="review_act"),
+    path("reviews/<int:pk>/records/<slug:kind>/", views.review_records, name="review_records"),
+    path("conflicts/", views.conflicts, name="conflicts"),
+    path("rubrics/", views.rubrics, name="rubrics"),
+]

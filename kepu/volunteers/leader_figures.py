@@ -1,0 +1,68 @@
+"""The volunteers' section of the leaders' page (``kepu.core.figures``): registered volunteers and service hours.
+
+A volunteer counts where the organization they volunteer for sits, each person once per place (a person in two
+teams of one district is one volunteer of that district); hours count where the organization that credited them
+sits, on the day served. Both by one grouped query per level of place, as the measures define them; the hours
+from the month × organization table the ledger's service keeps (``HoursMonth``), never from the ledger itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kepu.accounts.selectors import role_holders
+from kepu.core.figures import FigureDef, FigureProvider, by_path_prefix, register_provider
+from kepu.core.roles import Role
+from kepu.volunteers.models import HoursMonth
+
+
+def values(places, year: int) -> dict[str, dict]:
+    end = datetime.combine(datetime(year + 1, 1, 1).date(), time.min, tzinfo=timezone.get_current_timezone())
+    people = by_path_prefix(
+        role_holders(Role.VOLUNTEER, joined_before=end),
+        "organization__place__path",
+        places,
+        {"n": Count("user_id", distinct=True)},
+    )
+    minutes = by_path_prefix(
+        HoursMonth.objects.filter(month__gte=date(year, 1, 1), month__lte=date(year, 12, 1)),
+        "place_path",
+        places,
+        {"m": Sum("minutes")},
+    )
+    return {
+        p.code: {
+            "volunteers.registered": Decimal(people[p.code]["n"] or 0),
+            "volunteers.hours": (Decimal(minutes[p.code]["m"] or 0) / 60).quantize(Decimal("0.1")),
+        }
+        for p in places
+    }
+
+
+def records_url(key: str, place, year: int) -> str:
+    if key == "volunteers.hours":
+        return reverse("volunteers:hours_overview") + "?" + urlencode({"place": place.code, "year": year})
+    return reverse("volunteers:hours_overview")
+
+
+def register() -> None:
+    register_provider(
+        FigureProvider(
+            section="volunteers",
+            label=_("Volunteers"),
+            order=30,
+            figures=(
+                FigureDef("volunteers.registered", _("Volunteers registered"), "人", measure="volunteers.registered"),
+                FigureDef("volunteers.hours", _("Volunteer service hours"), "小时", measure="volunteers.hours"),
+            ),
+            values=values,
+            records_url=records_url,
+        )
+    )
