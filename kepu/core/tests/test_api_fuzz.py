@@ -12,7 +12,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -32,7 +34,16 @@ SCALE = int(os.environ.get("KEPU_FUZZ_EXAMPLES", "1"))
 
 @pytest.fixture
 def api_schema(db):
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    # The real WSGI handler closes "old" connections when a request starts and ends; inside the test's
+    # transaction that closes the test's own connection on PostgreSQL (SQLite's in-memory database ignores
+    # it). Django's test client unhooks the same receiver for the same reason.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def _tokens(world) -> dict[str, str]:
