@@ -63,9 +63,40 @@ def as_actor():
     return actor_for
 
 
+#: The longest files of the suite (measured on PostgreSQL, 2026-12-06: seeded demos, walks, long browser
+#: stories), started first. xdist hands out whole files in collection order, so a long file collected last
+#: kept one worker busy alone for minutes while the other had finished.
+LONG_FILES = (
+    "kepu/core/tests/browser/test_walk_browser.py",
+    "kepu/core/tests/test_refusals.py",
+    "kepu/bases/tests/test_browser.py",
+    "kepu/plans/tests/browser/test_plans_browser.py",
+    "kepu/statistics/tests/browser/test_statistics_browser.py",
+    "kepu/core/tests/browser/test_foundation_browser.py",
+    "kepu/activities/tests/test_browser.py",
+    "kepu/survey/tests/browser/test_survey_browser.py",
+    "kepu/core/tests/browser/test_residents_browser.py",
+    "kepu/orders/tests/browser/test_orders_browser.py",
+    "kepu/resources/tests/browser/test_resources_browser.py",
+    "kepu/volunteers/tests/test_browser.py",
+    "kepu/core/tests/test_api_fuzz.py",
+    "kepu/core/tests/test_infrastructure.py",
+    "kepu/survey/tests/test_seed.py",
+    "kepu/statistics/tests/test_workflow_properties.py",
+    "kepu/plans/tests/test_seed.py",
+)
+
+
+def _long_files_first(items) -> None:
+    rank = {path: n for n, path in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: the rest keep order
+
+
 # --- Browser tests -----------------------------------------------------------------
 def pytest_collection_modifyitems(config, items):
     from django.db import connection
+
+    _long_files_first(items)
 
     if connection.vendor != "postgresql":
         skip_pg = pytest.mark.skip(reason="needs PostgreSQL (row locks under real concurrency); CI runs it there")

@@ -98,15 +98,20 @@ def wait_until_up(port: int, server: subprocess.Popen, seconds: int = 240) -> bo
     return False
 
 
+def security_headers(headers: dict, what: str, *, html: bool = True) -> None:
+    check("max-age=" in headers.get("strict-transport-security", ""), f"HSTS header on {what}")
+    check(headers.get("x-content-type-options") == "nosniff", f"X-Content-Type-Options: nosniff on {what}")
+    if html:  # a JSON answer is never framed or run as a page: CSP and framing are the pages' headers
+        csp = headers.get("content-security-policy", "")
+        check("script-src 'self'" in csp and "frame-ancestors 'none'" in csp, f"Content-Security-Policy on {what}")
+        check(headers.get("x-frame-options") == "DENY", f"X-Frame-Options: DENY on {what}")
+
+
 def pages(port: int) -> None:
     status, headers, _msg, body = get(port, "/")
     text = body.decode("utf-8", "replace")
     check(status == 200 and "<html" in text, f"landing page answers 200 ({status})")
-    check("max-age=" in headers.get("strict-transport-security", ""), "HSTS header on the landing page")
-    csp = headers.get("content-security-policy", "")
-    check("script-src 'self'" in csp and "frame-ancestors 'none'" in csp, "Content-Security-Policy present")
-    check(headers.get("x-content-type-options") == "nosniff", "X-Content-Type-Options: nosniff")
-    check(headers.get("x-frame-options") == "DENY", "X-Frame-Options: DENY")
+    security_headers(headers, "the landing page")
     css = re.search(r'href="(/static/[^"]+\.css)"', text)
     check(bool(css) and get(port, css.group(1))[0] == 200, "static files served after collectstatic")
     status, headers, msg, _body = get(port, "/accounts/login/")
@@ -114,11 +119,13 @@ def pages(port: int) -> None:
     check(status == 200 and cookies and all("Secure" in c for c in cookies), "cookies are Secure")
     status, headers, _msg, body = get(port, "/no-such-page/")
     check(status == 404 and "text/html" in headers.get("content-type", ""), f"404 page ({status})")
+    security_headers(headers, "the 404 page")
     status, headers, _msg, body = get(port, "/api/v1/people/me")
     check(
         status == 401 and headers.get("content-type", "").startswith("application/json") and b'"code"' in body,
         f"API error is JSON ({status})",
     )
+    security_headers(headers, "an API error", html=False)
     status, headers, _msg, body = get(port, "/api/v1/no/such/thing")
     check(status == 404 and b'"not_found"' in body, f"unknown API path is a JSON 404 ({status})")
     status, headers, _msg, _body = get(port, "/", https=False)

@@ -200,6 +200,35 @@ def _fill(route: str, value: int) -> str:
     return "/" + route
 
 
+def _upload(sheet: bytes) -> dict:
+    """A form post carrying the people sheet as a named .xlsx file (a nameless one is no upload at all)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return {"file": SimpleUploadedFile("people.xlsx", sheet, content_type=xlsx), "reason": "x", "note": "x"}
+
+
+_HREF = re.compile(r'href="(/[^"#?]*)"')
+
+
+def _links_to_unfillable(html: str) -> set[str]:
+    """Same-site links on a page to routes with a word parameter (``<slug:…>``, ``<str:…>``) and no id."""
+    from django.urls import Resolver404, resolve
+
+    found = set()
+    for path in _HREF.findall(html):
+        if path.startswith(("/static/", "/media/")):
+            continue
+        try:
+            match = resolve(path)
+        except Resolver404:
+            continue
+        if match.kwargs and not any(isinstance(v, int) for v in match.kwargs.values()):
+            if match.view_name not in SKIP_ROUTES:
+                found.add(path)
+    return found
+
+
 def _ids_for(targets: Targets, app: str) -> list[int]:
     return targets.ids.get(app) or [targets.any_id()]
 
@@ -246,8 +275,9 @@ def _example(schema: dict, doc: dict, target_id: int, name: str = "", depth: int
     return "x"
 
 
-def _people_sheet(phones: list[str]) -> bytes:
-    """A spreadsheet in the volunteer template's shape, listing people who already have an account."""
+def _people_sheet(phones: list[str], id_numbers: list[str]) -> bytes:
+    """A spreadsheet in the volunteer template's shape, listing people who already have an account (by phone)
+    and, with new phones, ID numbers already registered to somebody."""
     from kepu.core.exports import Workbook
     from kepu.volunteers.imports import VOLUNTEER_COLUMNS
     from kepu.volunteers.tests.test_imports import id_for
@@ -256,6 +286,8 @@ def _people_sheet(phones: list[str]) -> bytes:
     wb.active.append(VOLUNTEER_COLUMNS)
     for n, phone in enumerate(phones):
         wb.active.append([f"导入{n}", id_for(400 + n), phone, "", "", "", "", "", ""])
+    for n, id_number in enumerate(id_numbers):
+        wb.active.append([f"冒名{n}", id_number, f"1990000{n:04d}", "", "", "", "", "", ""])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -273,12 +305,16 @@ def walk_every_route_and_operation_as_every_demo_role(django_capture_on_commit_c
     operations = [(path, method, op) for path, ops in doc["paths"].items() for method, op in ops.items()]
     assert len(routes) > 100 and len(operations) > 80
 
+    from kepu.volunteers.models import ImportJob, Volunteer
+
+    jobs_before = ImportJob.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     existing_phones = [u.phone for u in User.objects.exclude(phone="").order_by("pk")[:5]]
     members_before = set(Membership.objects.filter(is_active=True).values_list("user_id", "organization_id", "role"))
     existing_ids = set(User.objects.values_list("pk", flat=True))
-    sheet = _people_sheet(existing_phones)
+    holders = {v.id_number: v.user_id for v in Volunteer.objects.exclude(id_number="").order_by("pk")[:3]}
+    sheet = _people_sheet(existing_phones, list(holders))
     problems: list[str] = []
-    requests = 0
+    requests = uploads = 0
     for membership in identities:
         actor = Actor(user=membership.user, membership=membership)
         targets = Targets(actor)
@@ -286,6 +322,7 @@ def walk_every_route_and_operation_as_every_demo_role(django_capture_on_commit_c
         audit_before = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         who = f"{membership.role}"
 
+        linked: set[str] = set()  # pages the walker is shown links to, for routes the walk cannot fill
         for name, route in routes:
             app = _app_of_route(name, route)
             has_id = "<int:" in route
@@ -294,17 +331,32 @@ def walk_every_route_and_operation_as_every_demo_role(django_capture_on_commit_c
                 got = client.get(url)
                 requests += 1
                 if got.status_code == 200 and not getattr(got, "streaming", False):
-                    leaks = targets.leaked(got.content.decode("utf-8", "replace"))
+                    text = got.content.decode("utf-8", "replace")
+                    leaks = targets.leaked(text)
                     if leaks:
                         problems.append(f"{who} GET {url} ({name}) shows out-of-scope data: {', '.join(leaks)}")
+                    linked.update(_links_to_unfillable(text))
                 # A view that refused the GET of this record refuses its POST too (same lookup); POST-only
                 # views answer a GET with 405, views for this role with 200: those get the write attempt.
                 if has_id and got.status_code in (200, 405):
                     with django_capture_on_commit_callbacks(execute=True):
-                        posted = client.post(url, {"file": io.BytesIO(sheet), "reason": "x", "note": "x"})
+                        posted = client.post(url, _upload(sheet))
                     requests += 1
                     if posted.status_code == 500:
                         problems.append(f"{who} POST {url} ({name}) -> 500")
+
+        # Routes named by a word (an import's kind, a place's code) are walked at the addresses the walker's
+        # own pages link to, uploads included: the volunteer and expert imports are reached this way.
+        for url in sorted(linked)[:60]:
+            got = client.get(url)
+            requests += 1
+            if got.status_code in (200, 405):
+                with django_capture_on_commit_callbacks(execute=True):
+                    posted = client.post(url, _upload(sheet))
+                requests += 1
+                uploads += 1
+                if posted.status_code == 500:
+                    problems.append(f"{who} POST {url} -> 500")
 
         for path, method, op in operations:
             app = path.split("/")[3] if path.count("/") > 3 else ""
@@ -356,5 +408,15 @@ def walk_every_route_and_operation_as_every_demo_role(django_capture_on_commit_c
     for user_id, org_id, role in sorted(members_after - members_before):
         if user_id in existing_ids:
             problems.append(f"an upload gave existing person {user_id} the role {role} in organization {org_id}")
+    from kepu.volunteers.models import ImportStatus
+
+    # The check above means something only if imports really ran with the sheet.
+    assert uploads > 0 and ImportJob.objects.filter(pk__gt=jobs_before, status=ImportStatus.DONE).exists(), (
+        "the walk ran no import with the people sheet"
+    )
+    for id_number, holder in holders.items():
+        others = [v.user_id for v in Volunteer.objects.exclude(user_id=holder) if v.id_number == id_number]
+        if others:
+            problems.append(f"an upload gave the ID number of person {holder} to {others}")
     print(f"permission walk: {len(identities)} roles, {requests} requests, {time.monotonic() - started:.0f} s")
     assert problems == [], "\n".join(problems[:80])

@@ -211,3 +211,30 @@ def test_no_row_the_app_can_write_reopens_the_audit_trail(world):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [entry.pk])
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.django_db
+def test_under_debug_an_import_file_is_not_served_to_an_anonymous_visitor(client, settings, tmp_path):
+    """DEBUG used to add Django's static() media route, which serves any file under MEDIA_ROOT to anyone: the
+    spreadsheets of a volunteer import (full ID numbers) included. The checked view serves media in every mode."""
+    import importlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.urls import clear_url_caches
+
+    import kepu.urls
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.DEBUG = True
+    name = default_storage.save("volunteer-imports/people.xlsx", ContentFile(b"110101195001010011"))
+    try:
+        importlib.reload(kepu.urls)  # the URLconf as a DEBUG start builds it
+        clear_url_caches()
+        response = client.get(f"/media/{name}")
+        assert response.status_code == 404
+        assert b"110101195001010011" not in b"".join(getattr(response, "streaming_content", [response.content]))
+    finally:
+        settings.DEBUG = False
+        importlib.reload(kepu.urls)
+        clear_url_caches()
