@@ -88,8 +88,16 @@ LONG_FILES = (
 
 
 def _long_files_first(items) -> None:
+    """The long files, then the other browser tests (Chromium and a flushed database each), then the rest."""
     rank = {path: n for n, path in enumerate(LONG_FILES)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: the rest keep order
+
+    def key(item):
+        path = item.nodeid.split("::", 1)[0]
+        if path in rank:
+            return rank[path]
+        return len(rank) if "browser" in item.keywords else len(rank) + 1
+
+    items.sort(key=key)  # stable: within a group, the collection's order
 
 
 # --- Browser tests -----------------------------------------------------------------
