@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.utils.module_loading import autodiscover_modules
 
+        from kepu.core import checks  # noqa: F401 - registers the deployment checks
         from kepu.core.dbguard import register_sql_functions
         from kepu.core.middleware import keep_elder_mode_on_sign_in
 

@@ -238,3 +238,17 @@ def test_under_debug_an_import_file_is_not_served_to_an_anonymous_visitor(client
         settings.DEBUG = False
         importlib.reload(kepu.urls)
         clear_url_caches()
+
+
+def test_a_deploy_behind_a_proxy_without_its_address_header_is_refused(settings):
+    """Without the header every visitor has the proxy's address and the per-address slowdown refuses everyone."""
+    from django.core.checks import run_checks
+
+    def ids():
+        return {m.id for m in run_checks(include_deployment_checks=True)}
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.KEPU_TRUSTED_PROXY_HEADER = ""
+    assert "kepu.W001" in ids()
+    settings.KEPU_TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    assert "kepu.W001" not in ids()

@@ -82,6 +82,25 @@ def test_other_errors_still_stop_the_worker_so_the_supervisor_restarts_it():
         kw.run_supervised_loop(Broken(0), kw.Heartbeat("w"))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_crashes_is_not_marked_stopped_so_the_operator_sees_it_gone(settings, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.TASKS = DB_TASKS
+
+    def crash(worker, heartbeat, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(kw, "run_supervised_loop", crash)
+    with pytest.raises(RuntimeError):
+        call_command("run_worker", "--batch")
+    beat = WorkerBeat.objects.get()
+    assert beat.stopped_at is None
+    assert [b.worker_id for b in kw.stale_workers(now=timezone.now() + dt.timedelta(minutes=2))] == [beat.worker_id]
+
+
 @pytest.mark.django_db
 def test_tasks_of_a_vanished_worker_are_failed_and_their_app_is_told():
     from django_tasks_db.models import DBTaskResult

@@ -20,6 +20,9 @@ class Command(BaseCommand):
             raise CommandError("Database roles are a PostgreSQL matter; SQLite has none.")
         quoted = connection.ops.quote_name(role)
         statements = [
+            # PostgreSQL 14 and older let every role (PUBLIC) create in the public schema: take that away too,
+            # or revoking it from the app's role alone changes nothing.
+            "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
             f"REVOKE CREATE ON SCHEMA public FROM {quoted}",
             f"GRANT USAGE ON SCHEMA public TO {quoted}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",

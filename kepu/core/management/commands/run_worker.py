@@ -57,13 +57,18 @@ class Command(BaseCommand):
         heartbeat.start()
         worker.configure_signals()
         self.stdout.write(f"worker {worker_id} started")
+        stopped_on_purpose = False
         try:
             kw.run_supervised_loop(worker, heartbeat)
+            stopped_on_purpose = True  # asked to stop, or a batch done
         finally:
             worker.reset_signals()
             heartbeat.stop.set()
             heartbeat.join(timeout=BEAT_JOIN_SECONDS)
-            WorkerBeat.objects.filter(worker_id=worker_id).update(stopped_at=timezone.now())
+            if stopped_on_purpose:
+                WorkerBeat.objects.filter(worker_id=worker_id).update(stopped_at=timezone.now())
+            # A crash leaves the beat unstopped: a minute later the operator's home shows the worker as gone
+            # (stale_workers), which a crash marked "stopped" would hide.
 
 
 BEAT_JOIN_SECONDS = 10
