@@ -52,3 +52,18 @@ def run_all(ctx: SeedContext, only: set[str] | None = None) -> None:
             continue
         ctx.out(f"  · {name}")
         fn(ctx)
+        _analyze()
+
+
+def _analyze() -> None:
+    """PostgreSQL: refresh the planner's statistics after each app's rows.
+
+    Autovacuum analyzes only committed rows, some time later; a seed inside one transaction (the tests'
+    demo) or just after a fresh migrate otherwise runs its later steps, and the first pages, on guessed
+    statistics, where one join of memberships, people and places ran for over ten minutes.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
