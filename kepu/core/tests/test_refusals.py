@@ -104,7 +104,7 @@ def _demo_module(django_db_setup, django_db_blocker):
     Each test runs in a savepoint inside it (as Django's setUpTestData does), so the walks share one
     seeding instead of paying for it each (it is the slow part, twice so on PostgreSQL).
     """
-    from django.db import connection, transaction
+    from django.db import transaction
 
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
@@ -113,12 +113,7 @@ def _demo_module(django_db_setup, django_db_blocker):
             from kepu.core.testing.reference import restore_reference_data
 
             restore_reference_data()  # a module fixture comes before the per-test one that does it
-            call_command("seed_demo", "--quiet-logins")
-            if connection.vendor == "postgresql":
-                # Production tables are analyzed by autovacuum; these rows are uncommitted, so without this the
-                # planner guesses table sizes and one scope query of the walk ran for over 20 minutes.
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
+            call_command("seed_demo", "--quiet-logins")  # analyzes on PostgreSQL (kepu.core.seeding)
             yield
         finally:
             transaction.set_rollback(True)
