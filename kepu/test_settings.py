@@ -16,14 +16,20 @@ CSRF_COOKIE_SECURE = False
 LANGUAGE_CODE = "zh-hans"
 KEPU_EMERGENCY_FEED_SECRET = "test-feed-secret"
 
-# Uploaded science-resource files go to a throw-away directory.
+# Uploaded science-resource files go to a throw-away directory, removed when the process ends (each xdist worker
+# makes its own; left behind, a day of test runs filled /tmp with hundreds of them).
+import atexit  # noqa: E402
+import shutil  # noqa: E402
 import tempfile  # noqa: E402
+
+_RESOURCES_DIR = tempfile.mkdtemp(prefix="kepu-resources-")
+atexit.register(shutil.rmtree, _RESOURCES_DIR, ignore_errors=True)
 
 STORAGES = {
     **STORAGES,  # noqa: F405
     "resources": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tempfile.mkdtemp(prefix="kepu-resources-")},
+        "OPTIONS": {"location": _RESOURCES_DIR},
     },
 }
 
