@@ -26,6 +26,16 @@ def _clean_outbox():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: the pages that keep figures for minutes (the leaders' page, the plans'
+    progress) key them by place and year, which the next test's factories may make again with other records."""
+    from django.core.cache import caches
+
+    for alias in caches:
+        caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
 def _reset_axes(db):
     from axes.models import AccessAttempt
 

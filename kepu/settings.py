@@ -325,3 +325,5 @@ LOGGING = {
 # Check-in at an activity opens this many minutes before a session starts and closes when it ends;
 # a check-in after that is a late entry (补登), a separate, audited act with a reason.
 KEPU_CHECKIN_OPENS_MINUTES = int(os.environ.get("KEPU_CHECKIN_OPENS_MINUTES", "120"))
+# The leaders' page keeps a place's figures this long (seconds; 0 counts on every view). kepu.leaders.selectors.
+KEPU_LEADERS_CACHE_SECONDS = int(os.environ.get("KEPU_LEADERS_CACHE_SECONDS", "300"))

@@ -7,10 +7,14 @@ hook. A section nobody has registered (an app switched off) is listed as not con
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +32,13 @@ from kepu.places.selectors import children_of, place_by_code_or_none
 SECTION_NAMES = {"emergency": _("Emergency science communication")}
 #: The figure the map and the table of places below colour by when none is chosen.
 DEFAULT_FIGURE = "activities.person_times"
+
+
+def cache_seconds() -> int:
+    """How long the page keeps a place's figures (``KEPU_LEADERS_CACHE_SECONDS``, 5 minutes by default). The figures
+    are roll-ups of whole years that leaders read many times a day; recounting them on every view cost a city page
+    about 150 ms of CPU. The page says when its figures were taken; the monthly report always counts afresh."""
+    return int(getattr(settings, "KEPU_LEADERS_CACHE_SECONDS", 300))
 
 
 def this_year() -> int:
@@ -117,6 +128,8 @@ class Board:
     child_values: dict[str, Decimal | None]
     choices: list[tuple[str, Any]]
     crumbs: list
+    #: When the figures were counted (the page keeps them for ``cache_seconds()``).
+    as_of: datetime | None = None
 
     def value(self, key: str):
         for s in self.sections:
@@ -145,7 +158,7 @@ def board(*, actor: Actor, place, year: int | None = None, figure: str = "") -> 
     the plan targets beside them, and the chosen figure for each place below."""
     if not sees_place(actor, place):
         raise NotFound()
-    result = figures_of(place, year or this_year(), figure=figure)
+    result = _kept_figures(place, year or this_year(), figure)
     result.crumbs = _crumbs(actor, place)
     _links_they_may_open(actor, result)
     return result
@@ -162,6 +175,26 @@ def _links_they_may_open(actor: Actor, board: Board) -> None:
             for i, t in enumerate(row.targets):
                 if t.url and not opens(actor, t.url):
                     row.targets[i] = replace(t, url="")
+
+
+def _kept_figures(place, year: int, figure: str) -> Board:
+    """``figures_of``, kept in the cache for a few minutes per place, year and figure (a copy each time: the caller
+    changes links and crumbs on it). Not scoped to a viewer: whoever may see the place sees the same figures, and
+    the links are checked per viewer afterwards."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return figures_of(place, year, figure=figure)
+    registered = providers()
+    if figure not in {f.key for p in registered for f in p.figures}:
+        figure = ""  # an unknown figure shows the default one: one kept copy, not one per string typed
+    sections = ",".join(sorted(p.section for p in registered))  # an app switched on or off counts afresh
+    digest = hashlib.sha256(f"{place.pk}|{place.path}|{year}|{figure}|{sections}".encode()).hexdigest()[:32]
+    key = f"kepu:leaders:board:{digest}"
+    kept = cache.get(key)
+    if kept is None:
+        kept = figures_of(place, year, figure=figure)
+        cache.set(key, kept, seconds)
+    return kept
 
 
 def figures_of(place, year: int, *, figure: str = "", with_details: bool = True) -> Board:
@@ -213,7 +246,7 @@ def figures_of(place, year: int, *, figure: str = "", with_details: bool = True)
         if with_details and p.details is not None:
             section.breakdowns = [b for b in p.details(place, year) if b.rows]
         sections.append(section)
-    return Board(place, year, sections, below, chosen_def, child_values, mappable, [place])
+    return Board(place, year, sections, below, chosen_def, child_values, mappable, [place], as_of=clock.now())
 
 
 def page_url(code: str, **params) -> str:

@@ -68,6 +68,7 @@ def place_page(request, code: str):
         "pairs": charts.pairs(counted, this_label=str(year), last_label=str(year - 1)),
         "counted": counted,
         "reports": selectors.reports_for(actor=request.actor, place=place),
+        "cache_minutes": max(selectors.cache_seconds() // 60, 1),
     }
     return TemplateResponse(request, "leaders/place.html", context)
 
