@@ -120,7 +120,8 @@ def bench_experts(count: int, queries: int = 300) -> dict:
     from kepu.core.seeding import SeedContext
     from kepu.places.models import Place, PlaceLevel
     from kepu.volunteers import selectors
-    from kepu.volunteers.models import Audience, EmergencyField, Expert, ExpertField, index_experts
+    from kepu.volunteers.models import Audience, EmergencyField, Expert, ExpertField
+    from kepu.volunteers.search import index_experts
     from kepu.volunteers.seed import expert_batch
 
     districts = list(Place.objects.filter(level=PlaceLevel.DISTRICT).order_by("code"))

@@ -22,9 +22,8 @@ the words, so the full-text index intersects them with the words in one lookup o
 
 The analyzer is per index: ``WORDS`` (jieba; for prose: titles, summaries, articles) or ``NGRAMS``
 (single characters and character pairs; for names and short labels, where a search for 王 must
-find 王伟 and no dictionary knows the name). The volunteers app's hand-made expert index
-(characters and pairs with field and district beside each term) is an ``NGRAMS`` index with
-field, district, audience and team as tags; see docs/ARCHITECTURE.md "Search".
+find 王伟 and no dictionary knows the name). The expert library keeps its own exact, unranked index
+(``kepu.volunteers.search`` says why); see docs/ARCHITECTURE.md "Search".
 """
 
 from __future__ import annotations

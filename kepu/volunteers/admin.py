@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from kepu.core.admin import PolicyAdmin
-from kepu.volunteers.models import Expert, HoursEntry, Need, Training, Volunteer, index_experts
+from kepu.volunteers.models import Expert, HoursEntry, Need, Training, Volunteer
+from kepu.volunteers.search import index_experts
 
 
 @admin.register(Volunteer)

@@ -48,9 +48,9 @@ from kepu.volunteers.models import (
     ImportKind,
     ImportStatus,
     Volunteer,
-    index_experts,
 )
 from kepu.volunteers.permissions import may_import
+from kepu.volunteers.search import index_experts
 from kepu.volunteers.services import id_index, new_token
 from kepu.volunteers.workflow import IMPORT
 

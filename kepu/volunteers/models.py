@@ -509,11 +509,6 @@ EXPERT_SUBFIELDS = {
 }
 
 
-#: The index term of every member of the emergency team (an indexed tag rather than a column
-#: filter: the team is a twelfth of the library, and a term's list is narrowed by field and district).
-EMERGENCY_TEAM_TERM = "!team"
-
-
 class EmergencyField(models.TextChoices):
     DISASTERS = "disasters", _("Natural disasters")
     PUBLIC_HEALTH = "public_health", _("Public health")
@@ -524,8 +519,8 @@ class EmergencyField(models.TextChoices):
 class Expert(TimeStampedModel):
     """An expert in the library (科普专家库); ``is_emergency`` marks the emergency team (应急科普专家队伍).
 
-    The columns the library filters on are indexed; ``search_text`` holds the lower-cased
-    name, affiliation and topics for one LIKE scan when a word is typed.
+    The columns the library filters on are indexed; ``search_text`` holds the lower-cased name,
+    affiliation, title, sub-field and topics that the library's index is made from (``kepu.volunteers.search``).
     """
 
     user = models.OneToOneField(
@@ -584,30 +579,14 @@ class Expert(TimeStampedModel):
         parts = [self.name, self.affiliation, self.title, self.subfield, *self.topics]
         self.search_text = " ".join(p for p in parts if p).lower()[:400]
 
-    def search_terms(self) -> set[str]:
-        """The index terms of this expert: characters and character pairs of the searchable text, tags."""
-        terms = set()
-        for word in self.search_text.split():
-            terms.update(word)
-            terms.update(word[i : i + 2] for i in range(len(word) - 1))
-        terms.update(f"@{a}" for a in self.audiences)
-        terms.update(f"!{f}" for f in self.emergency_fields)
-        if self.is_emergency:
-            terms.add(EMERGENCY_TEAM_TERM)
-        return terms
-
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
 
 class ExpertTerm(models.Model):
-    """An inverted index of the expert library (one row per expert and term), for searches in milliseconds.
-
-    Chinese has no spaces, so the terms are single characters and character pairs; a search for
-    a longer word reads one of its pairs and then checks the whole word. ``@youth`` marks an
-    audience, ``!disasters`` an emergency field and ``!team`` the emergency team.
-    """
+    """The expert library's inverted index: one row per expert and term. Written and read only by
+    ``kepu.volunteers.search``, which says what the terms are and why the library has an index of its own."""
 
     expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="terms")
     term = models.CharField(max_length=24)
@@ -627,27 +606,6 @@ class ExpertTerm(models.Model):
 
     def __str__(self):
         return self.term
-
-
-def index_experts(experts, *, fresh: bool = False) -> None:
-    """(Re)write the search terms of saved experts; ``fresh`` when they were just created (nothing to delete).
-
-    Rows go in with plain ``executemany``: 100,000 experts make about four million terms.
-    """
-    from django.db import connection
-
-    experts = list(experts)
-    if not fresh:
-        for start in range(0, len(experts), 500):
-            ExpertTerm.objects.filter(expert__in=[e.pk for e in experts[start : start + 500]]).delete()
-    table = connection.ops.quote_name(ExpertTerm._meta.db_table)
-    rows = [(e.pk, t[:24], e.field, e.district_id) for e in experts for t in e.search_terms()]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 50_000):
-            cursor.executemany(
-                f"INSERT INTO {table} (expert_id, term, field, district_id) VALUES (%s, %s, %s, %s)",
-                rows[start : start + 50_000],
-            )
 
 
 class InvitationTarget(models.TextChoices):

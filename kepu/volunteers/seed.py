@@ -33,8 +33,8 @@ from kepu.volunteers.models import (
     TrainingAttendance,
     TrainingSession,
     Volunteer,
-    index_experts,
 )
+from kepu.volunteers.search import index_experts
 from kepu.volunteers.services import id_index, new_token
 
 TOPICS = [

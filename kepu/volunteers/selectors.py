@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.functional import cached_property
 
 from kepu.accounts.selectors import memberships, organizations_of
@@ -14,12 +14,11 @@ from kepu.core.permissions import get_visible, scope
 from kepu.core.roles import Role
 from kepu.orgs.choices import OrgKind
 from kepu.orgs.selectors import organization_list, organizations_of_kind
+from kepu.volunteers import search
 from kepu.volunteers.models import (
-    EMERGENCY_TEAM_TERM,
     Certificate,
     Expert,
     ExpertInvitation,
-    ExpertTerm,
     HoursBalance,
     HoursEntry,
     HoursMonth,
@@ -218,19 +217,6 @@ def certificate_by_number(number: str) -> Certificate | None:
     return Certificate.objects.select_related("volunteer", "organization").filter(number=number).first()
 
 
-#: Term lists are counted up to this many entries to find the rarest (past it, they are all "common").
-TERM_COUNT_CAP = 20_000
-
-
-def _term_list(term: str, field: str, district_id: int | None) -> QuerySet[ExpertTerm]:
-    qs = ExpertTerm.objects.filter(term=term)
-    if field:
-        qs = qs.filter(field=field)
-    if district_id:
-        qs = qs.filter(district_id=district_id)
-    return qs.order_by().values("expert_id")
-
-
 def expert_search(
     *,
     actor: Actor,
@@ -243,18 +229,9 @@ def expert_search(
     emergency: bool | None = None,
     emergency_field: str = "",
 ) -> QuerySet[Expert]:
-    """The expert library's search: indexed equalities, and the inverted index (``ExpertTerm``) for words and tags.
-
-    Terms are ``@audience``, ``!emergency field``, ``!team`` and the character pairs of each
-    word: a word matches an expert whose indexed words hold all its pairs (no ``LIKE '%…%'``
-    on ``search_text``: PostgreSQL then chose to read the whole table). Each term's list,
-    narrowed to the field and district asked for (the index carries both), is counted on its
-    covering index up to ``TERM_COUNT_CAP``; the shortest drives the search and every other term is one index
-    probe per candidate (when all are that long, the library is read in order and probed, which
-    stops early because matches are then dense). Intersecting whole lists instead costs the sum
-    of their lengths, and a common pair such as 大学 is in a quarter of the library.
-    Ordered by entry (primary key) so that a page never sorts the whole result.
-    """
+    """The expert library's search: indexed equalities, and the library's own index (``kepu.volunteers.search``) for
+    words and tags (no ``LIKE '%…%'`` on ``search_text``: PostgreSQL then chose to read the whole table). Ordered by
+    entry (primary key) so that a page never sorts the whole result."""
     qs = scope(actor, Expert.objects.all())
     if field:
         qs = qs.filter(field=field)
@@ -267,29 +244,10 @@ def expert_search(
     if emergency is not None:
         qs = qs.filter(is_emergency=emergency)
 
-    def length(term):
-        return _term_list(term, field, district_id)[:TERM_COUNT_CAP].count(), term
-
-    counted = []
-    if audience:
-        counted.append(length(f"@{audience}"))
     if emergency_field:
-        counted.append(length(f"!{emergency_field}"))
         qs = qs.filter(is_emergency=True)
-    elif emergency:
-        counted.append(length(EMERGENCY_TEAM_TERM))
-    words = list(dict.fromkeys((q or "").lower().split()))
-    for word in words:
-        counted.extend(length(t) for t in {word[i : i + 2] for i in range(len(word) - 1)} or {word})
-    if counted:
-        counted.sort()
-        probes = list(dict.fromkeys(t for _n, t in counted))
-        # When even the shortest list is long, matches are many: reading the library in order and
-        # probing each term stops at the cap of the page's query long before the list would end.
-        if counted[0][0] < TERM_COUNT_CAP:
-            qs = qs.filter(pk__in=_term_list(probes.pop(0), field, district_id))
-        for term in probes:
-            qs = qs.filter(Exists(ExpertTerm.objects.filter(term=term, expert_id=OuterRef("pk"))))
+    terms = search.query_terms(q=q, audience=audience, emergency=emergency, emergency_field=emergency_field)
+    qs = search.holding(qs, terms, field=field, district_id=district_id)
     return qs.select_related("district").order_by("pk")
 
 

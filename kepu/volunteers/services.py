@@ -55,10 +55,10 @@ from kepu.volunteers.models import (
     TrainingAttendance,
     TrainingSession,
     Volunteer,
-    index_experts,
     star_level,
 )
 from kepu.volunteers.permissions import ExpertAction, OrgAction, VolunteerAction
+from kepu.volunteers.search import index_experts
 from kepu.volunteers.workflow import JOIN, REPORT, SIGNUP
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             "district_id = (SELECT e.district_id FROM volunteers_expert e WHERE e.id = volunteers_expertterm.expert_id)",
             migrations.RunSQL.noop,
         ),
-        # The emergency team becomes an index term too (see Expert.search_terms).
+        # The emergency team becomes an index term too (see kepu.volunteers.search.terms_of).
         migrations.RunSQL(
             "INSERT INTO volunteers_expertterm (expert_id, term, field, district_id) "
             "SELECT id, '!team', field, district_id FROM volunteers_expert WHERE is_emergency",

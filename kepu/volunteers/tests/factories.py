@@ -10,7 +10,8 @@ from kepu.core.actor import Actor
 from kepu.core.pii import id_check_digit
 from kepu.core.roles import Role
 from kepu.volunteers import services
-from kepu.volunteers.models import Expert, ExpertField, index_experts
+from kepu.volunteers.models import Expert, ExpertField
+from kepu.volunteers.search import index_experts
 
 
 def make_id_number(n: int, region: str = "110115", born: str = "19900307") -> str:
