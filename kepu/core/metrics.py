@@ -84,8 +84,22 @@ class TaskCollector:
         with self._lock:
             now = time.monotonic()
             if self._cached is None or now - self._cached[0] > TASKS_CACHE_SECONDS:
-                self._cached = (now, self._read())
+                self._cached = (now, self._read_or_down())
             return list(self._cached[1])
+
+    def _read_or_down(self) -> list:
+        """The figures and ``kepu_task_figures_up`` 1; only that at 0 when the database cannot say (request
+        metrics are still worth scraping then)."""
+        from django.db import DatabaseError
+
+        up = GaugeMetricFamily("kepu_task_figures_up", "1 when the task and worker figures could be read.")
+        try:
+            families = self._read()
+        except DatabaseError:
+            up.add_metric([], 0)
+            return [up]
+        up.add_metric([], 1)
+        return [up, *families]
 
     def _read(self) -> list:
         from django.db.models import Count, Max, Min, Q

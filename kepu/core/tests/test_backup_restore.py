@@ -25,6 +25,12 @@ HASH_TABLES = (
     "import json, django; django.setup(); from django.db import connection; "
     "from kepu.core.backups import table_checksums; print(json.dumps(table_checksums(connection)))"
 )
+# Someone signs in on the restored copy: it is no longer what the backup holds.
+CHANGE_COPY = (
+    "import django; django.setup(); from django.utils import timezone; "
+    "from django.contrib.sessions.models import Session; "
+    "Session.objects.create(session_key='s' * 32, session_data='', expire_date=timezone.now())"
+)
 
 
 def _seed(world):
@@ -50,10 +56,10 @@ def _manage(env: dict, *args) -> subprocess.CompletedProcess:
     )
 
 
-def _hash_in(env: dict) -> dict:
-    run = subprocess.run([sys.executable, "-c", HASH_TABLES], env=env, cwd=ROOT, capture_output=True, text=True)
+def _python(env: dict, code: str) -> str:
+    run = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    return json.loads(run.stdout)
+    return run.stdout
 
 
 def _round_trip(tmp_path, fresh_env: dict):
@@ -66,11 +72,19 @@ def _round_trip(tmp_path, fresh_env: dict):
     assert restored.returncode == 0, restored.stderr
     assert "checksums match" in restored.stdout
 
-    copy = _hash_in(fresh_env)
+    copy = json.loads(_python(fresh_env, HASH_TABLES))
     assert copy == source
     # Not a round trip of nothing: people, the sign-up and the audit trail came along.
     assert copy["accounts_user"]["rows"] > 10 and copy["activities_registration"]["rows"] == 1
     assert copy["core_auditentry"]["rows"] > 0
+
+    # The copy has moved on: restoring over it needs --replace, which brings back the backup exactly.
+    _python(fresh_env, CHANGE_COPY)
+    refused = _manage(fresh_env, "restore", str(backup), "--no-input")
+    assert refused.returncode != 0 and "not empty" in refused.stderr
+    replaced = _manage(fresh_env, "restore", str(backup), "--replace", "--no-input")
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads(_python(fresh_env, HASH_TABLES)) == source
     return backup
 
 

@@ -186,3 +186,50 @@ def test_metrics_are_refused_to_a_signed_in_office_outside_the_allowed_addresses
 
     login(client, world.a.admin)  # being staff is no key to the operator's figures
     assert client.get("/metrics", REMOTE_ADDR="198.51.100.4").status_code == 403
+
+
+MULTIPROCESS_SCRIPT = """
+import sys, django
+django.setup()
+from django.test import Client
+c = Client()
+for _ in range(int(sys.argv[1])):
+    assert c.get("/healthz").status_code == 200
+if sys.argv[2] == "scrape":
+    print(c.get("/metrics").content.decode())
+"""
+
+
+def test_with_gunicorns_metrics_directory_a_scrape_sums_every_process(tmp_path):
+    """Two processes (as two gunicorn workers) write to PROMETHEUS_MULTIPROC_DIR; one scrape counts both. The
+    database here has no tables: request figures still answer, and the task figures say they are down."""
+    (tmp_path / "metrics").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_") and k != "DATABASE_URL"}
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "kepu.settings",
+            "KEPU_TESTING": "1",
+            "KEPU_SQLITE_PATH": str(tmp_path / "empty.sqlite3"),
+            "KEPU_METRICS_ALLOW": "127.0.0.1",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        }
+    )
+
+    def run(requests, scrape):
+        done = subprocess.run(
+            [sys.executable, "-c", MULTIPROCESS_SCRIPT, str(requests), scrape],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run(3, "no")
+    text = run(1, "scrape")
+    line = 'django_http_responses_total_by_status_view_method_total{method="GET",status="200",view="core:healthz"}'
+    counts = [float(row.split(" ")[-1]) for row in text.splitlines() if row.startswith(line)]
+    assert counts == [4.0]
+    assert "kepu_task_figures_up 0.0" in text
