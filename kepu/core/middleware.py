@@ -13,7 +13,7 @@ from django.db import connections
 from kepu.core.audit import RequestMeta, current_request_meta
 from kepu.core.logs import request_id
 from kepu.core.metrics import count_queries
-from kepu.core.net import _address, _is_proxy, _networks, client_ip
+from kepu.core.net import client_ip, from_trusted_proxy
 
 request_logger = logging.getLogger("kepu.request")
 #: An id handed over by the proxy is kept only when it looks like one (it goes into every log line).
@@ -26,8 +26,7 @@ def _incoming_request_id(request) -> str:
     header = getattr(settings, "KEPU_REQUEST_ID_HEADER", "")
     if not header:
         return ""
-    remote = _address(request.META.get("REMOTE_ADDR"))
-    if remote is None or not _is_proxy(remote, _networks(tuple(settings.KEPU_TRUSTED_PROXIES))):
+    if not from_trusted_proxy(request):
         return ""
     value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
     return value if REQUEST_ID_SHAPE.match(value) else ""
