@@ -327,3 +327,39 @@ LOGGING = {
 KEPU_CHECKIN_OPENS_MINUTES = int(os.environ.get("KEPU_CHECKIN_OPENS_MINUTES", "120"))
 # The leaders' page keeps a place's figures this long (seconds; 0 counts on every view). kepu.leaders.selectors.
 KEPU_LEADERS_CACHE_SECONDS = int(os.environ.get("KEPU_LEADERS_CACHE_SECONDS", "300"))
+
+# Operations: logs, metrics, readiness ---------------------------------------------------------------------
+# (docs/DEPLOYMENT.md). KEPU_LOG_FORMAT=json: the console writes one JSON object per line (time, level, logger,
+# message, and for each request its id, method, path, status, duration and database statements).
+KEPU_LOG_FORMAT = os.environ.get("KEPU_LOG_FORMAT", "text")
+# A request id the trusted proxy sends (nginx: proxy_set_header X-Request-ID $request_id) is kept; else one is made.
+KEPU_REQUEST_ID_HEADER = os.environ.get("KEPU_REQUEST_ID_HEADER", "")
+# /metrics answers these addresses or networks (the client's address, after KEPU_TRUSTED_PROXY_HEADER) or a
+# scraper sending "Authorization: Bearer <KEPU_METRICS_TOKEN>"; with neither set it answers nobody.
+KEPU_METRICS_ALLOW = env_list("KEPU_METRICS_ALLOW")
+KEPU_METRICS_TOKEN = os.environ.get("KEPU_METRICS_TOKEN", "")
+# /readyz also requires a task worker seen within this many seconds (0: the worker is not checked).
+KEPU_READY_WORKER_SECONDS = int(os.environ.get("KEPU_READY_WORKER_SECONDS", "0"))
+# Request metrics by django-prometheus's two middlewares around everything; the request id and log line next.
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "kepu.core.middleware.RequestLogMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Probes and scrapers speak plain HTTP to the app's own port.
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^readyz$", r"^metrics$"]
+LOGGING["filters"]["request_id"] = {"()": "kepu.core.logs.RequestId"}
+LOGGING["formatters"]["json"] = {"()": "kepu.core.logs.JsonFormatter"}
+LOGGING["handlers"]["console"]["filters"].append("request_id")
+if KEPU_LOG_FORMAT == "json":
+    import logging
+
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    logging.captureWarnings(True)  # Python's warnings too, so that every line of the console parses
+# One line per request (INFO) in JSON logs; plain logs keep only the failures (5xx, ERROR).
+LOGGING["loggers"]["kepu.request"] = {
+    "handlers": ["console"],
+    "level": "INFO" if KEPU_LOG_FORMAT == "json" else "ERROR",
+    "propagate": False,
+}

@@ -19,6 +19,9 @@ class CoreConfig(AppConfig):
 
         autodiscover_modules("audit_labels")  # each app's audit codes in words
         connection_created.connect(register_sql_functions, dispatch_uid="kepu.core.sql_functions")
+        from kepu.core.metrics import count_connection
+
+        connection_created.connect(count_connection, dispatch_uid="kepu.core.metrics.connections")
         user_logged_in.connect(keep_elder_mode_on_sign_in, dispatch_uid="kepu.keep_elder_mode")
         from kepu.core.nav import register_nav
         from kepu.core.roles import OFFICE_ROLES

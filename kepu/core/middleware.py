@@ -1,7 +1,77 @@
-"""Request-wide context: the client's address for the audit trail, and elder mode."""
+"""Request-wide context: the request's id, log line and database metrics; the client's address for the audit
+trail; elder mode."""
+
+import logging
+import re
+import time
+import uuid
+from contextlib import ExitStack
+
+from django.conf import settings
+from django.db import connections
 
 from kepu.core.audit import RequestMeta, current_request_meta
-from kepu.core.net import client_ip
+from kepu.core.logs import request_id
+from kepu.core.metrics import count_queries
+from kepu.core.net import client_ip, from_trusted_proxy
+
+request_logger = logging.getLogger("kepu.request")
+#: An id handed over by the proxy is kept only when it looks like one (it goes into every log line).
+REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def _incoming_request_id(request) -> str:
+    """The trusted proxy's id for this request (nginx's $request_id), so its log and ours share one id."""
+    header = getattr(settings, "KEPU_REQUEST_ID_HEADER", "")
+    if not header:
+        return ""
+    if not from_trusted_proxy(request):
+        return ""
+    value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
+    return value if REQUEST_ID_SHAPE.match(value) else ""
+
+
+class RequestLogMiddleware:
+    """Outermost: gives each request an id (answered as X-Request-ID, stamped on every log line written while
+    serving it), counts its database statements for the metrics, and logs one line when it is answered
+    (INFO; ERROR for a 5xx) with method, path without the query string, status, duration and statements."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        rid = _incoming_request_id(request) or uuid.uuid4().hex
+        request.request_id = rid
+        token = request_id.set(rid)
+        stats = {"queries": 0, "seconds": 0.0}
+        start = time.perf_counter()
+        try:
+            with ExitStack() as stack:
+                for alias in connections:
+                    stack.enter_context(connections[alias].execute_wrapper(count_queries(stats)))
+                response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = rid
+            status = response.status_code
+            request_logger.log(
+                logging.ERROR if status >= 500 else logging.INFO,
+                "%s %s %s",
+                request.method,
+                request.path,
+                status,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - start) * 1000, 1),
+                    "db_queries": stats["queries"],
+                    "db_ms": round(stats["seconds"] * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            request_id.reset(token)
+
 
 ELDER_COOKIE = "kepu_elder"
 

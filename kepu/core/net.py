@@ -31,6 +31,12 @@ def _is_proxy(address, networks) -> bool:
     return any(address in net for net in networks)
 
 
+def from_trusted_proxy(request) -> bool:
+    """Whether the request's socket address is one of ``KEPU_TRUSTED_PROXIES``."""
+    remote = _address(request.META.get("REMOTE_ADDR"))
+    return remote is not None and _is_proxy(remote, _networks(tuple(settings.KEPU_TRUSTED_PROXIES)))
+
+
 def client_ip(request) -> str | None:
     """The address of whoever sent ``request`` (a string), or None when it cannot be told."""
     remote = _address(request.META.get("REMOTE_ADDR"))

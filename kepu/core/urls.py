@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kepu.core import views
+from kepu.core.metrics import metrics_view
 
 app_name = "core"
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("elder/", views.toggle_elder, name="elder"),
     path("audit/", views.audit_list, name="audit"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("robots.txt", views.robots),
     path("favicon.ico", views.favicon),
     path("manifest.webmanifest", views.manifest, name="manifest"),

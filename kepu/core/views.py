@@ -157,6 +157,16 @@ def healthz(request):
     return JsonResponse({"ok": True, "database": connection.vendor})
 
 
+def readyz(request):
+    """Readiness (healthz is liveness): 503 with a short reason while this instance should get no traffic."""
+    from kepu.core import readiness
+
+    reason = readiness.problem()
+    if reason:
+        return JsonResponse({"ready": False, "reason": reason}, status=503)
+    return JsonResponse({"ready": True})
+
+
 def forbidden(request, exception=None):
     return TemplateResponse(request, "403.html", {"home": reverse("core:home")}, status=403)
 

@@ -23,6 +23,7 @@ PUBLIC = {
     "core:home": "the front door, redirects by role",
     "core:elder": "the elder-mode switch works before signing in",
     "core:healthz": "load balancer health check",
+    "core:readyz": "readiness probe: a reason in a few words, nothing about people or data",
     "robots.txt": "for crawlers",
     "accounts:login": "signing in",
     "accounts:phone_login": "signing in by phone",
