@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
+import json
 import os
 import re
 import secrets
@@ -130,6 +131,12 @@ def pages(port: int) -> None:
     check(status == 404 and b'"not_found"' in body, f"unknown API path is a JSON 404 ({status})")
     status, headers, _msg, _body = get(port, "/", https=False)
     check(status in (301, 302) and headers.get("location", "").startswith("https://"), "plain HTTP redirects")
+    # Readiness answers a load balancer over plain HTTP: the database answers and every migration is applied.
+    status, _headers, _msg, body = get(port, "/readyz", https=False)
+    check(status == 200 and json.loads(body or b"{}").get("ready") is True, f"/readyz ({status}: {body[:80]!r})")
+    # /metrics with neither an address list nor a token set answers nobody.
+    status, _headers, _msg, _body = get(port, "/metrics")
+    check(status in (403, 404), f"/metrics refused without KEPU_METRICS_ALLOW or a token ({status})")
 
 
 def role_cannot_touch_the_guards(app_url: str) -> None:
