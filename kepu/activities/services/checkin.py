@@ -220,7 +220,6 @@ def checkin_sheet_export(*, actor: Actor, activity: Activity, session: Session) 
     return content
 
 
-@transaction.atomic
 def checkin_sheet_import(
     *, actor: Actor, activity: Activity, content: bytes, late_reason: str | None = None
 ) -> CheckinImport:
@@ -230,12 +229,17 @@ def checkin_sheet_import(
     cleared mark does not undo a check-in made earlier.
     """
     require(actor, ActivityAction.MANAGE, activity)
+    # Parse before the transaction: on SQLite it holds the database's write lock from its first
+    # statement, and unpacking a workbook must not make every other write wait.
     sheet = _checkin_sheet_read(content, activity)
-    session = _lock_session(_checkin_sheet_session(sheet, activity).pk)  # the session before its registrations
-    # A list brought back after the session is a late entry: the office says why, and it is audited.
-    reason = _at_the_door(session, clock.now(), late_reason or None)
-    plan = _checkin_sheet_validate(sheet, activity, session)
-    return _checkin_sheet_apply(actor=actor, activity=activity, session=session, sheet=sheet, plan=plan, reason=reason)
+    with transaction.atomic():
+        session = _lock_session(_checkin_sheet_session(sheet, activity).pk)  # the session before its registrations
+        # A list brought back after the session is a late entry: the office says why, and it is audited.
+        reason = _at_the_door(session, clock.now(), late_reason or None)
+        plan = _checkin_sheet_validate(sheet, activity, session)
+        return _checkin_sheet_apply(
+            actor=actor, activity=activity, session=session, sheet=sheet, plan=plan, reason=reason
+        )
 
 
 def _checkin_sheet_read(content: bytes, activity: Activity) -> Sheet:
