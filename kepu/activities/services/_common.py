@@ -75,6 +75,5 @@ def _tally(
 _CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
 
 
-# --- Registrations ------------------------------------------------------------------------------------
 def _lock_session(session_id: int) -> Session:
     return Session.objects.select_for_update().select_related("activity").get(pk=session_id)

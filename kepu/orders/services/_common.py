@@ -61,7 +61,6 @@ def _resident(order: Order) -> list:
     return [order.resident] if order.resident_id else []
 
 
-# --- Placing an order -------------------------------------------------------------------
 def _clean_text(value: str, limit: int, message: str, code: str) -> str:
     value = (value or "").strip()
     if not value or len(value) > limit:

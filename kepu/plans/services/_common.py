@@ -50,7 +50,6 @@ def _locked_draft(actor: Actor, draft: ImportDraft) -> ImportDraft:
     return draft
 
 
-# --- Tasks and targets --------------------------------------------------------------------
 def _co_unit_ids(task: PlanNode) -> list[int]:
     # From the link table alone: the related manager would join organizations and places only to sort them.
     return list(PlanNode.co_units.through.objects.filter(plannode_id=task.pk).values_list("organization_id", flat=True))

@@ -54,7 +54,6 @@ def new_token(nbytes: int = 12) -> str:
     return secrets.token_urlsafe(nbytes)[:32]
 
 
-# --- Joining organizations ------------------------------------------------------------
 def _is_member(volunteer: Volunteer, organization: Organization) -> bool:
     return volunteer.user_id is not None and is_member(volunteer.user_id, organization, Role.VOLUNTEER)
 
