@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 
 from kepu.accounts.selectors import person_by_phone
 from kepu.activities import selectors, services
-from kepu.activities.models import Session
+from kepu.activities.models import Activity, Session
 from kepu.core.actor import ANONYMOUS
 from kepu.core.api import PUBLIC_AUTH, Pages, actor_of
 from kepu.core.errors import DomainError, NotAllowed, NotFound
@@ -245,7 +245,7 @@ class ActivityReviewIn(Schema):
 @router.post("/{activity_id}/review", response=ActivityOut, summary="The district office approves or sends back")
 def activity_review(request, activity_id: int, payload: ActivityReviewIn):
     actor = actor_of(request)
-    activity = get_visible(actor, selectors.Activity.objects.all(), pk=activity_id)
+    activity = get_visible(actor, Activity.objects.all(), pk=activity_id)
     return services.activity_review(actor=actor, activity=activity, approve=payload.approve, note=payload.note)
 
 

@@ -140,6 +140,36 @@ def world_actor(registration):
     return Actor(user=registration.user, membership=registration.user.memberships.get())
 
 
+def test_the_workbook_is_read_before_the_transaction_and_a_failed_apply_saves_nothing(door, monkeypatch):
+    from django.db import connection
+
+    from kepu.activities.services import checkin
+
+    staff, activity, first, regs, *_ = door
+    marked = _mark(
+        services.checkin_sheet_export(actor=staff, activity=activity, session=first),
+        {regs[0].ticket_code, regs[1].ticket_code},
+        walk_ins={"elderly": 3},
+    )
+    read, depths = checkin_sheet.read, []
+
+    def spy(content):
+        depths.append(len(connection.savepoint_ids))  # pytest-django's own atomic block makes no savepoint
+        return read(content)
+
+    def audit_fails(actor, code, *args, **kwargs):
+        if code == "kepu.activities.checkin_imported":  # the last write of the apply step
+            raise RuntimeError("the audit trail is down")
+
+    monkeypatch.setattr(checkin_sheet, "read", spy)
+    monkeypatch.setattr(checkin, "log_action", audit_fails)
+    with pytest.raises(RuntimeError):
+        services.checkin_sheet_import(actor=staff, activity=activity, content=marked)
+    assert depths == [0]
+    assert not Registration.objects.filter(checked_in_at__isnull=False).exists()
+    assert not WalkIn.objects.exists() and _figures(staff, activity).person_times == 0
+
+
 def test_files_that_are_not_this_activitys_list_are_refused(door, world):
     staff, activity, first, regs, *_ = door
     other_activity = published_activity(staff, title="另一个活动")

@@ -6,9 +6,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import translation
 
-from kepu.activities import selectors, services
 from kepu.activities.checkin_sheet import SheetRow
 from kepu.activities.models import RegistrationStatus
+from kepu.activities.selectors._common import _split_period
+from kepu.activities.selectors.breakdown import _Breakdown
+from kepu.activities.services.checkin import _checkin_row_error
 
 
 @pytest.mark.parametrize(
@@ -35,11 +37,11 @@ from kepu.activities.models import RegistrationStatus
     ],
 )
 def test_a_period_splits_into_whole_months_and_the_days_around_them(date_from, date_to, months, days):
-    assert selectors._split_period(date_from, date_to) == (months, days)
+    assert _split_period(date_from, date_to) == (months, days)
 
 
 def test_a_place_group_is_the_level_below_the_viewer_and_a_place_above_it_is_its_own():
-    groups = selectors._Breakdown("place", depth=3)  # a district office: streets
+    groups = _Breakdown("place", depth=3)  # a district office: streets
     groups.add("110000/110115/110115001/110115001001/", sessions=2)
     groups.add("110000/110115/110115001/", sessions=1)
     groups.add("110000/110115/", sessions=5)  # an activity of the whole district
@@ -47,7 +49,7 @@ def test_a_place_group_is_the_level_below_the_viewer_and_a_place_above_it_is_its
         "110000/110115/110115001/": {"sessions": 3},
         "110000/110115/": {"sessions": 5},
     }
-    themes = selectors._Breakdown("theme", depth=3)
+    themes = _Breakdown("theme", depth=3)
     themes.add(None, services=1)  # a delivered order has no theme
     assert dict(themes.groups[0]) == {"services": 1}
 
@@ -98,4 +100,4 @@ def _reg(session_id=1, status=RegistrationStatus.CONFIRMED, checked_in_at=None):
 def test_why_a_row_of_the_list_cannot_be_applied(row, reg, came, other_line, error):
     session = SimpleNamespace(pk=1)
     with translation.override("en"):
-        assert services._checkin_row_error(row, reg, came, other_line, session) == error
+        assert _checkin_row_error(row, reg, came, other_line, session) == error

@@ -11,6 +11,7 @@ from kepu.core.errors import DomainError
 from kepu.core.testing.web import login
 from kepu.plans import services
 from kepu.plans.models import ImportDraft, Target
+from kepu.plans.services import drafts
 from kepu.plans.tests.factories import SAMPLE_PLAN
 from kepu.plans.tests.test_building import _json
 
@@ -32,13 +33,13 @@ def _docx(document_xml: str) -> bytes:
 
 def test_the_document_is_parsed_outside_any_transaction(world, as_actor, monkeypatch):
     seen = []
-    real = services.parse_upload
+    real = drafts.parse_upload
 
     def spy(data, filename):
         seen.append(connection.in_atomic_block and not _only_the_tests_transaction())
         return real(data, filename)
 
-    monkeypatch.setattr(services, "parse_upload", spy)
+    monkeypatch.setattr(drafts, "parse_upload", spy)
     draft = services.draft_create(actor=as_actor(world.a.admin), data=SAMPLE_PLAN.encode(), filename="p.txt")
     assert draft.pk and seen == [False]
 
@@ -65,7 +66,7 @@ def test_a_docx_is_capped_like_text(world, as_actor, monkeypatch):
         f"<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'><w:body>{body}</w:body></w:document>"
     )
     called = []
-    monkeypatch.setattr(services, "parse_upload", lambda *a: called.append(a))
+    monkeypatch.setattr(drafts, "parse_upload", lambda *a: called.append(a))
     with pytest.raises(DomainError) as exc:
         services.draft_create(actor=as_actor(world.a.admin), data=data, filename="plan.docx")
     assert exc.value.code == "input_too_large" and called == []  # refused before the parser saw it

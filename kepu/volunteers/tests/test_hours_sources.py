@@ -16,7 +16,7 @@ from kepu.orders.services import order_transition
 from kepu.orders.signals import order_delivered
 from kepu.orders.tests.factories import add_order_parties, advance, place_order
 from kepu.volunteers import selectors, services
-from kepu.volunteers.models import HoursEntry, NeedKind, SignUp
+from kepu.volunteers.models import HoursEntry, Need, NeedKind, SignUp
 from kepu.volunteers.tests.factories import need_for, register
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_a_need_names_only_an_activity_or_order_the_organization_can_see(world):
         with pytest.raises(DomainError) as exc:
             need_for(a.team_staff, a.streets[0], kind=kind, ref_id=ref)
         assert exc.value.code in ("need_ref_unknown", "need_ref_kind")
-    assert not services.Need.objects.exists()
+    assert not Need.objects.exists()
 
 
 def test_a_delivered_order_credits_once_even_if_the_signal_comes_again(world, django_capture_on_commit_callbacks):

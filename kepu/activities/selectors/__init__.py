@@ -1,0 +1,96 @@
+"""Every read of the activities app, already scoped to the actor (or to the public).
+
+One module per part of the domain; every public name is importable from here.
+"""
+
+from kepu.activities.selectors._common import ROLLUP_SUMS, TALLY_SUMS
+from kepu.activities.selectors.breakdown import BREAKDOWNS, figures_breakdown
+from kepu.activities.selectors.calendar import (
+    CalendarFilter,
+    CalendarQuerySet,
+    activity_for_visitor,
+    calendar_choices,
+    filter_activities,
+    my_registrations,
+    public_activities,
+    registration_for,
+    sessions_of,
+    streets_of,
+)
+from kepu.activities.selectors.figures import Figures, figures, figures_by_activity
+from kepu.activities.selectors.home import my_next_tickets, personal_data, resident_todos, this_week_near, worker_todos
+from kepu.activities.selectors.manage import (
+    PlacePick,
+    activity_to_manage,
+    managed_activities,
+    place_pick,
+    place_pick_for,
+    registrations_of,
+    review_queue,
+    review_setting_for,
+    theme_calendar,
+    theme_overview,
+    usable_venues,
+    venues_for,
+    waiting_position,
+)
+from kepu.activities.selectors.visits import (
+    activities_at,
+    held_figures_at,
+    held_sessions_at,
+    venue_hours,
+    venue_ids_open_between,
+    venue_visit_by_venue,
+    venue_visit_figures,
+    venue_visit_sessions,
+    venue_visit_totals,
+    visit_activities_of,
+)
+
+__all__ = [
+    "BREAKDOWNS",
+    "CalendarFilter",
+    "CalendarQuerySet",
+    "Figures",
+    "PlacePick",
+    "ROLLUP_SUMS",
+    "TALLY_SUMS",
+    "activities_at",
+    "activity_for_visitor",
+    "activity_to_manage",
+    "calendar_choices",
+    "figures",
+    "figures_breakdown",
+    "figures_by_activity",
+    "filter_activities",
+    "held_figures_at",
+    "held_sessions_at",
+    "managed_activities",
+    "my_next_tickets",
+    "my_registrations",
+    "personal_data",
+    "place_pick",
+    "place_pick_for",
+    "public_activities",
+    "registration_for",
+    "registrations_of",
+    "resident_todos",
+    "review_queue",
+    "review_setting_for",
+    "sessions_of",
+    "streets_of",
+    "theme_calendar",
+    "theme_overview",
+    "this_week_near",
+    "usable_venues",
+    "venue_hours",
+    "venue_ids_open_between",
+    "venue_visit_by_venue",
+    "venue_visit_figures",
+    "venue_visit_sessions",
+    "venue_visit_totals",
+    "venues_for",
+    "visit_activities_of",
+    "waiting_position",
+    "worker_todos",
+]
