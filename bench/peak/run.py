@@ -86,6 +86,7 @@ def start_site(env: dict, workers: int, *, worker: bool = True, log_dir: Path) -
                 f"fd://{sock.fileno()}",
                 "--timeout",
                 "60",
+                "--no-control-socket",
                 "--graceful-timeout",
                 "5",
             ],

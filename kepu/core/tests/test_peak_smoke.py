@@ -18,6 +18,7 @@ import importlib.util
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -65,11 +66,16 @@ def test_a_short_peak_runs_without_a_single_failure(tmp_path):
     env = run.site_env(KEPU_VAR_DIR=str(tmp_path / "var"), **db_env)
     if not db_env["DATABASE_URL"]:
         env.pop("DATABASE_URL")
+    t0 = time.monotonic()
     url, procs = run.start_site(env, 2, worker=False, log_dir=tmp_path)
+    t1 = time.monotonic()
     try:
         step = run.run_locust(url, plan_path, USERS, SECONDS, tmp_path / "smoke", env)
     finally:
         run.stop(procs)
+    print(
+        f"site up in {t1 - t0:.1f} s, Locust {step['seconds']} s, stopped {time.monotonic() - t1 - step['seconds']:.1f} s"
+    )
     log = (tmp_path / "gunicorn.log").read_text(encoding="utf-8", errors="replace")
 
     assert step["failures"] == 0, f"{step['failure_samples']}\n{log[-3000:]}"
