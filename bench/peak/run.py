@@ -18,11 +18,13 @@ import argparse
 import csv
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -145,6 +147,76 @@ def stop(procs) -> None:
             p.wait()
 
 
+class CpuMeter:
+    """CPU seconds of the site's processes during a step: gunicorn (all workers), the task worker and, on
+    PostgreSQL, the server processes serving this database (sampled twice a second: a backend that ends
+    between two samples loses at most half a second). Locust's own CPU is read when it has exited."""
+
+    def __init__(self, procs, vendor: str):
+        self.procs, self.vendor = procs, vendor
+        self.base: dict[tuple, float] = {}
+        self.last: dict[tuple, float] = {}
+        self._stop = threading.Event()
+
+    def _pids(self):
+        import psutil
+
+        out = []
+        for role, p in zip(("gunicorn", "worker"), self.procs, strict=False):
+            try:
+                parent = psutil.Process(p.pid)
+                out += [(role, q.pid) for q in [parent, *parent.children(recursive=True)]]
+            except psutil.NoSuchProcess:
+                pass
+        if self.vendor == "postgresql":
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                out += [("database", pid) for (pid,) in cursor.fetchall()]
+        return out
+
+    def _sample(self, first=False):
+        import psutil
+
+        for key in self._pids():
+            try:
+                t = psutil.Process(key[1]).cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            value = t.user + t.system
+            if first:
+                self.base[key] = value
+            self.last[key] = value
+
+    def _loop(self):
+        while not self._stop.wait(0.5):
+            self._sample()
+
+    def __enter__(self):
+        self.children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._sample(first=True)
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+        from django.db import connection
+
+        connection.close()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.seconds = {
+            "locust": children.ru_utime + children.ru_stime - self.children0.ru_utime - self.children0.ru_stime
+        }
+        for key, value in self.last.items():
+            self.seconds[key[0]] = self.seconds.get(key[0], 0.0) + value - self.base.get(key, 0.0)
+        self.seconds = {k: round(v, 1) for k, v in self.seconds.items()}
+
+
 def run_locust(url: str, plan_path: Path, users: int, seconds: int, prefix: Path, env: dict) -> dict:
     """One headless Locust run; the figures of its CSV summary."""
     cmd = [
@@ -221,6 +293,8 @@ def main():
     parser.add_argument("--out", default="", help="directory for logs and Locust CSVs (default: a temporary one)")
     args = parser.parse_args()
     env = setup(args.sqlite_path)
+    # Stopped with SIGTERM (or SIGINT, which a shell's background job ignores): stop the site on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     import plan as peak_plan
     from django.core.management import call_command
     from django.db import connection
@@ -262,7 +336,9 @@ def main():
             plan_path = out_dir / f"plan-{users}.json"
             plan_path.write_text(json.dumps(built), encoding="utf-8")
             load_before = os.getloadavg()[0]
-            step = run_locust(url, plan_path, users, args.seconds, out_dir / f"step-{users}", env)
+            with CpuMeter(procs, connection.vendor) as cpu:
+                step = run_locust(url, plan_path, users, args.seconds, out_dir / f"step-{users}", env)
+            step["cpu_seconds"] = cpu.seconds
             step["load_before"] = round(load_before, 2)
             step["load_after"] = [round(x, 2) for x in os.getloadavg()]
             step["meets_target"] = step["failures"] == 0 and step["p99_ms"] < 200
@@ -270,7 +346,7 @@ def main():
             out(
                 f"  {users:>4} users: {step['rps']:>6} req/s, {step['signups_per_s']:>5} sign-ups/s, "
                 f"p50/p95/p99 {step['p50_ms']}/{step['p95_ms']}/{step['p99_ms']} ms, {step['failures']} failed, "
-                f"load {step['load_before']} → {step['load_after'][0]}"
+                f"load {step['load_before']} → {step['load_after'][0]}, CPU s {cpu.seconds}"
             )
             time.sleep(5)  # let the queue drain and the load settle a little between steps
     finally:
