@@ -218,7 +218,9 @@ class Dispatcher(SignedIn):
         units = s.json() if s.status_code == 200 else []
         if not units:
             return
-        body = {"unit_id": units[0]["pk"]}
+        # Among the suggestions, the first unit whose staff are in this run (else the first: nobody claims it).
+        ours = [u["pk"] for u in units if u["pk"] in self.district["units"]]
+        body = {"unit_id": (ours or [units[0]["pk"]])[0]}
         with self.post(f"/api/v1/orders/{order_id}/dispatch", name="dispatch", json=body, catch_response=True) as r:
             if r.status_code != 200:
                 r.failure(f"{r.status_code}: {(r.text or '')[:200]}")

@@ -91,6 +91,7 @@ def build(
     from kepu.activities import services as activity_services
     from kepu.core.actor import Actor
     from kepu.core.roles import Role
+    from kepu.orders.models import TopicUnit
     from kepu.orgs.models import Organization, OrgKind
     from kepu.places.models import Place, PlaceLevel
 
@@ -144,10 +145,15 @@ def build(
                         "dispatcher": _sessions_for(worker)[0],
                     }
                 )
+            # The orders are talks on health: the unit the district routes health to, else the units in that
+            # topic, else every unit, get the staff who claim; the community worker dispatches to one of them.
+            routed = set(TopicUnit.objects.filter(district=district, topic="health").values_list("unit_id", flat=True))
+            claiming = [u for u in units if u.pk in routed] or [u for u in units if "health" in (u.topics or [])]
+            claiming = claiming[:2] or units[:2]
             unit_staff = []
-            for unit in units:
+            for unit in claiming:
                 unit_staff += _sessions_for(_people(f"{tag}-u-{unit.pk}", unit, Role.UNIT_STAFF, claimers))
-            rng.shuffle(unit_staff)  # claimers of different units take turns as Locust starts them
+            rng.shuffle(unit_staff)  # staff of both units take turns as Locust starts them
             admin_key = _sessions_for([(admin_user, admin_m)])[0]
             plan["districts"].append(
                 {
@@ -156,6 +162,7 @@ def build(
                     "activities": acts,
                     "communities": comms,
                     "claimers": unit_staff,
+                    "units": [u.pk for u in claiming],
                 }
             )
             plan["dashboards"].append(admin_key)

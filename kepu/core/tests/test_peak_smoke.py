@@ -59,7 +59,7 @@ def test_a_short_peak_runs_without_a_single_failure(tmp_path):
 
     run, plan = _load("run"), _load("plan")
     build_world()
-    built = plan.build(districts=2, communities=2, residents=8, activities=3, capacity=4, claimers=2, tag="smoke")
+    built = plan.build(districts=2, communities=2, residents=8, activities=3, capacity=2, claimers=2, tag="smoke")
     plan_path = tmp_path / "plan.json"
     plan_path.write_text(json.dumps(built), encoding="utf-8")
     db_env = _site_database(tmp_path)
