@@ -290,6 +290,7 @@ def main():
     )
     parser.add_argument("--activities", type=int, default=0, help="background activities (bench/activities)")
     parser.add_argument("--registrations", type=int, default=0, help="background registrations (bench/activities)")
+    parser.add_argument("--warmup", type=int, default=20, help="seconds of unmeasured load first (0: none)")
     parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
     parser.add_argument("--sqlite-path", default="/tmp/kepu-bench-peak.sqlite3")
     parser.add_argument("--out", default="", help="directory for logs and Locust CSVs (default: a temporary one)")
@@ -325,6 +326,11 @@ def main():
     out(f"site at {url} ({args.workers} gunicorn workers); logs and CSVs in {out_dir}")
     steps = []
     try:
+        if args.warmup:  # every gunicorn worker compiles its templates and opens its connection once: not measured
+            warm = peak_plan.build(districts=args.districts, communities=1, residents=4, activities=1, tag="warm")
+            connection.close()
+            (out_dir / "plan-warmup.json").write_text(json.dumps(warm), encoding="utf-8")
+            run_locust(url, out_dir / "plan-warmup.json", 12, args.warmup, out_dir / "warmup", env)
         for users in [int(s) for s in args.steps.split(",") if s.strip()]:
             built = peak_plan.build(
                 districts=args.districts,
