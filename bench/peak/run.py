@@ -327,7 +327,9 @@ def main():
     steps = []
     try:
         if args.warmup:  # every gunicorn worker compiles its templates and opens its connection once: not measured
-            warm = peak_plan.build(districts=args.districts, communities=1, residents=4, activities=1, tag="warm")
+            warm = peak_plan.build(
+                districts=args.districts, communities=1, residents=4, activities=1, tag=f"w{datetime.now():%H%M%S}"
+            )
             connection.close()
             (out_dir / "plan-warmup.json").write_text(json.dumps(warm), encoding="utf-8")
             run_locust(url, out_dir / "plan-warmup.json", 12, args.warmup, out_dir / "warmup", env)
