@@ -284,9 +284,9 @@ def main():
     parser.add_argument("--districts", type=int, default=16)
     parser.add_argument("--communities", type=int, default=4, help="per district")
     parser.add_argument("--residents", type=int, default=40, help="per community and step")
-    parser.add_argument("--activities-per-district", type=int, default=6)
+    parser.add_argument("--activities-per-district", type=int, default=3)
     parser.add_argument(
-        "--capacity", type=int, default=8, help="few places: sessions fill and spill onto waiting lists"
+        "--capacity", type=int, default=4, help="few places: sessions fill and spill onto waiting lists"
     )
     parser.add_argument("--activities", type=int, default=0, help="background activities (bench/activities)")
     parser.add_argument("--registrations", type=int, default=0, help="background registrations (bench/activities)")
