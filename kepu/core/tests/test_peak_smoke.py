@@ -75,6 +75,7 @@ def test_a_short_peak_runs_without_a_single_failure(tmp_path):
         run.stop(procs)
     stopped = time.monotonic() - t1 - step["seconds"]
     print(f"site up in {t1 - t0:.1f} s, Locust {step['seconds']} s, stopped in {stopped:.1f} s")  # shown with -s
+    print({name: r["n"] for name, r in step["by_name"].items()})
     log = (tmp_path / "gunicorn.log").read_text(encoding="utf-8", errors="replace")
 
     assert step["failures"] == 0, f"{step['failure_samples']}\n{log[-3000:]}"
