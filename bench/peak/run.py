@@ -241,7 +241,9 @@ def run_locust(url: str, plan_path: Path, users: int, seconds: int, prefix: Path
         "WARNING",
     ]
     t0 = time.monotonic()
-    done = subprocess.run(cmd, env={**env, "PEAK_PLAN": str(plan_path)}, capture_output=True, text=True)
+    done = subprocess.run(
+        cmd, env={**env, "PEAK_PLAN": str(plan_path)}, capture_output=True, text=True, timeout=seconds + 120
+    )
     elapsed = time.monotonic() - t0
     rows = {r["Name"]: r for r in csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8"))}
     failures = list(csv.DictReader(open(f"{prefix}_failures.csv", encoding="utf-8")))

@@ -83,7 +83,7 @@ def test_a_short_peak_runs_without_a_single_failure(tmp_path):
     assert "Traceback" not in log, log[-3000:]
     # The residents did sign up (15 in 100 of their actions: ~60 actions in the run) and pages were served.
     assert step["by_name"].get("sign-up", {}).get("n", 0) > 0, step["by_name"]
-    assert step["requests"] >= 2 * SECONDS, step
+    assert step["requests"] >= SECONDS, step
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             checks = plan.check(cursor)
