@@ -61,9 +61,15 @@ def _analyze() -> None:
     Autovacuum analyzes only committed rows, some time later; a seed inside one transaction (the tests'
     demo) or just after a fresh migrate otherwise runs its later steps, and the first pages, on guessed
     statistics, where one join of memberships, people and places ran for over ten minutes.
+
+    Only this database's own tables: a bare ANALYZE also takes the server-wide catalogs (pg_authid …), whose
+    lock a seed inside a transaction keeps to its end, so a second database's seed on the same server (the
+    other xdist worker's, another checkout's) waited for the whole of the first one's test.
     """
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        tables = connection.introspection.table_names(include_views=False)
+        if tables:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
