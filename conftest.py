@@ -90,6 +90,8 @@ LONG_FILES = (
     "kepu/resources/tests/browser/test_resources_browser.py",
     "kepu/volunteers/tests/test_browser.py",
     "kepu/core/tests/test_api_fuzz.py",
+    "kepu/core/tests/test_peak_smoke.py",
+    "kepu/core/tests/test_backup_restore.py",
     "kepu/core/tests/test_infrastructure.py",
     "kepu/survey/tests/test_seed.py",
     "kepu/statistics/tests/test_workflow_properties.py",
