@@ -91,4 +91,7 @@ def test_a_short_peak_runs_without_a_single_failure(tmp_path):
         with sqlite3.connect(db_env["KEPU_SQLITE_PATH"]) as db:
             checks = plan.check(db.cursor())
     assert checks["over_capacity"] == [] and checks["double_claims"] == [], checks
-    assert checks["registrations"] == step["by_name"]["sign-up"]["n"], (checks, step["by_name"])
+    # Every sign-up Locust counted made a registration; a resident's sign-up still in flight when Locust stopped
+    # may have landed without being counted (one per resident at most), never more.
+    counted = step["by_name"]["sign-up"]["n"]
+    assert counted <= checks["registrations"] <= counted + (USERS - 8), (checks, step["by_name"])
