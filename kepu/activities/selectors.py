@@ -32,6 +32,7 @@ from kepu.activities.models import (
 from kepu.activities.permissions import ActivityAction, manages, public_q
 from kepu.core import clock
 from kepu.core.actor import Actor
+from kepu.core.dbrouter import use_replica
 from kepu.core.errors import NotFound
 from kepu.core.permissions import can, get_visible, scope
 from kepu.core.populations import Population
@@ -154,6 +155,7 @@ class CalendarQuerySet(QuerySet):
         return super().count()
 
 
+@use_replica
 def public_activities(f: CalendarFilter | None = None, *, upcoming_default: bool = True) -> QuerySet[Activity]:
     """Published public activities matching the filter, soonest first (for anyone, signed in or not).
 
@@ -567,6 +569,7 @@ def _figures_rollup(
     return fig
 
 
+@use_replica
 def figures(
     *,
     actor: Actor,

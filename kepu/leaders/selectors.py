@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kepu.core import clock
 from kepu.core.actor import Actor
+from kepu.core.dbrouter import use_replica
 from kepu.core.errors import NotAllowed, NotFound
 from kepu.core.figures import EXPECTED_SECTIONS, Breakdown, FigureDef, providers, targets_at
 from kepu.core.permissions import get_visible, scope
@@ -164,6 +165,7 @@ def _links_they_may_open(actor: Actor, board: Board) -> None:
                     row.targets[i] = replace(t, url="")
 
 
+@use_replica
 def figures_of(place, year: int, *, figure: str = "", with_details: bool = True) -> Board:
     """The figures of a place, for whoever the caller has checked may read them (the page, the monthly report)."""
     below = children(place)
