@@ -1,7 +1,8 @@
 """Dashboards and public lists read from a PostgreSQL standby (``KEPU_REPLICA_URL``); the rest from the primary.
 
-The rule is explicit, per selector: only a selector decorated with ``@use_replica`` may read from the standby: the public calendar, the public lists of bases, resources and
-events, the service menu, the dashboards' figures. Everything else, and these too, reads the primary when
+The rule is explicit, per selector: only a selector decorated with ``@use_replica`` may read from the standby
+(the public calendar, the public lists of bases, resources and events, the service menu, the dashboards'
+figures). These too read the primary when
 
 * the read is inside a transaction (a service reading what it is about to change, or what it just wrote);
 * the current request or task has written anything (read-after-write within one request);
