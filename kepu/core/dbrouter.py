@@ -5,7 +5,8 @@ The rule is explicit, per selector: only a selector decorated with ``@use_replic
 figures). These too read the primary when
 
 * the read is inside a transaction (a service reading what it is about to change, or what it just wrote);
-* the current request or task has written anything (read-after-write within one request);
+* the current request or task has written anything (read-after-write within one request or task; outside both,
+  as in a shell, only the transaction rule holds);
 * the browser wrote in the last ``KEPU_REPLICA_PIN_SECONDS`` (``ReplicaPinMiddleware`` sets a short cookie on a
   response to a request that wrote, so the next page after a sign-up shows the sign-up, whichever host serves it:
   the state is in the cookie, not in a process);
@@ -28,6 +29,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django_tasks.signals import task_started
 
 logger = logging.getLogger("kepu.dbrouter")
 
@@ -37,6 +39,7 @@ PIN_COOKIE = "kepu_primary_until"
 _wanted: ContextVar[bool] = ContextVar("kepu_replica_wanted", default=False)
 _wrote: ContextVar[bool] = ContextVar("kepu_replica_wrote", default=False)
 _pinned: ContextVar[bool] = ContextVar("kepu_replica_pinned", default=False)
+_tracking: ContextVar[bool] = ContextVar("kepu_replica_tracking", default=False)
 
 #: Called before a read goes to the standby. The test suite's replica run sets it to wait until the standby has
 #: replayed the primary's last commit (its tests write and read at once); production reads what is there.
@@ -98,14 +101,25 @@ def use_replica(selector):
     return wrapper
 
 
-def mark_written() -> None:
-    _wrote.set(True)
-
-
 def start_request(*, pinned: bool) -> None:
     """A new request (or task): nothing written yet; pinned to the primary if the browser wrote a moment ago."""
+    _tracking.set(True)
     _wrote.set(False)
     _pinned.set(pinned)
+
+
+def forget_request() -> None:
+    """Back to outside any request (a shell, a test): only the transaction rule holds."""
+    _tracking.set(False)
+    _wrote.set(False)
+    _pinned.set(False)
+
+
+def _task_started(sender, **kwargs) -> None:
+    start_request(pinned=False)
+
+
+task_started.connect(_task_started, dispatch_uid="kepu.core.dbrouter.task_started")
 
 
 def has_written() -> bool:
@@ -121,7 +135,8 @@ class ReplicaRouter:
         return DEFAULT_DB_ALIAS
 
     def db_for_write(self, model, **hints):
-        _wrote.set(True)
+        if _tracking.get():
+            _wrote.set(True)
         return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1, obj2, **hints):

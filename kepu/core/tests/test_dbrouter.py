@@ -30,7 +30,7 @@ def replica_on(monkeypatch, settings):
     monkeypatch.setattr(dbrouter, "in_transaction", lambda: False)
     dbrouter.start_request(pinned=False)
     yield
-    dbrouter.start_request(pinned=False)
+    dbrouter.forget_request()
 
 
 @dbrouter.use_replica
@@ -62,6 +62,23 @@ def test_after_a_write_the_same_request_reads_the_primary(replica_on):
     router = dbrouter.ReplicaRouter()
     assert router.db_for_write(RateCounter) == DEFAULT_DB_ALIAS
     assert where_the_router_sends_reads() == DEFAULT_DB_ALIAS
+    assert public_list().db == DEFAULT_DB_ALIAS
+
+
+def test_outside_a_request_or_task_only_the_transaction_rule_holds(replica_on):
+    dbrouter.forget_request()  # a shell, a management command
+    dbrouter.ReplicaRouter().db_for_write(RateCounter)
+    assert public_list().db == dbrouter.REPLICA
+
+
+def test_a_task_starts_afresh_and_tracks_its_own_writes(replica_on):
+    from django_tasks.signals import task_started
+
+    dbrouter.ReplicaRouter().db_for_write(RateCounter)
+    assert public_list().db == DEFAULT_DB_ALIAS
+    task_started.send(sender=object, task_result=None)  # the next task on this worker thread
+    assert public_list().db == dbrouter.REPLICA
+    dbrouter.ReplicaRouter().db_for_write(RateCounter)
     assert public_list().db == DEFAULT_DB_ALIAS
 
 
