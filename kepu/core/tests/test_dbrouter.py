@@ -71,15 +71,24 @@ def test_outside_a_request_or_task_only_the_transaction_rule_holds(replica_on):
     assert public_list().db == dbrouter.REPLICA
 
 
-def test_a_task_starts_afresh_and_tracks_its_own_writes(replica_on):
+def test_a_task_starts_afresh_and_tracks_its_own_writes(replica_on, db):
     from django_tasks.signals import task_started
+
+    from kepu.accounts.tasks import purge_expired_login_codes
 
     dbrouter.ReplicaRouter().db_for_write(RateCounter)
     assert public_list().db == DEFAULT_DB_ALIAS
-    task_started.send(sender=object, task_result=None)  # the next task on this worker thread
-    assert public_list().db == dbrouter.REPLICA
-    dbrouter.ReplicaRouter().db_for_write(RateCounter)
-    assert public_list().db == DEFAULT_DB_ALIAS
+    seen = []
+
+    def at_start(sender, **kwargs):  # connected after the router's own receiver
+        seen.append(public_list().db)
+
+    task_started.connect(at_start)
+    try:
+        purge_expired_login_codes.enqueue()  # the next task on this thread (the immediate backend runs it here)
+    finally:
+        task_started.disconnect(at_start)
+    assert seen == [dbrouter.REPLICA]
 
 
 def test_inside_a_transaction_reads_the_primary(replica_on, monkeypatch):
