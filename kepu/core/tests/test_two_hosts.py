@@ -89,9 +89,17 @@ def start_hosts(env: dict, ports: list[int]) -> list[subprocess.Popen]:
             except requests.RequestException:  # not listening yet, or still loading
                 pass
             if host.poll() is not None or time.monotonic() > deadline:
+                stop(hosts)
                 raise AssertionError(f"host on {port} did not start: {host_logs(env)}")
             time.sleep(0.3)
     return hosts
+
+
+def stop(processes) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
 
 
 def host_logs(env) -> str:
@@ -203,10 +211,7 @@ def test_two_hosts_share_sign_in_csrf_uploads_limits_and_the_scheduler(world, tm
             assert [len(sms_to(var_dir, f"1380013810{n}")) for n in (1, 2, 3)] == [1, 1, 1]
             assert set(r.hosts) == {"0", "1"}
     finally:
-        for host in hosts:
-            host.terminate()
-        for host in hosts:
-            host.wait(timeout=30)
+        stop(hosts)
 
     # Two schedulers at once (as on two hosts): each periodic task is enqueued once.
     schedulers = [
