@@ -23,6 +23,11 @@ class _Worker(SimpleWorker):
     # RQ's default time limit arms SIGALRM, which pytest-timeout owns.
     death_penalty_class = TimerDeathPenalty
 
+    def subscribe(self):
+        # The channel for commands to a long-lived worker (stop, kill a job): this one lives for one burst, and
+        # leaving the channel waits up to a minute for its listening thread.
+        pass
+
 
 class DrainingRQBackend(RQBackend):
     def enqueue(self, task, args, kwargs):
