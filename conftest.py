@@ -6,10 +6,22 @@ import shutil
 import pytest
 
 from kepu.core.actor import Actor
+from kepu.core.testing import scale_out
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + ORM next to Playwright
 
 CHROMIUM = os.environ.get("KEPU_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The scale-out runs' Redis and standby (kepu.core.testing.scale_out); nothing otherwise."""
+    scale_out.after_db_setup(django_db_blocker)
+
+
+@pytest.fixture(autouse=True)
+def _scale_out_state():
+    scale_out.before_test()
 
 
 @pytest.fixture(autouse=True)
@@ -117,6 +129,7 @@ def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
     _long_files_first(items)
+    scale_out.modify_items(items)
 
     if connection.vendor != "postgresql":
         skip_pg = pytest.mark.skip(reason="needs PostgreSQL (row locks under real concurrency); CI runs it there")

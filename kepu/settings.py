@@ -262,6 +262,26 @@ TASKS = {
     }
 }
 
+# --- Scale-out: task backend, replicas ----------------------------------------
+# (docs/SCALE-OUT.md.) KEPU_TASKS_BACKEND=rq keeps the queue in Redis (django-tasks-rq) at KEPU_REDIS_URL; the
+# worker is then RQ's (`manage.py run_worker` starts it), and the tasks' code does not change.
+KEPU_REDIS_URL = os.environ.get("KEPU_REDIS_URL", "redis://127.0.0.1:6379/0")
+if TASKS["default"]["BACKEND"] in {"rq", "django_tasks_rq.RQBackend"}:
+    TASKS["default"]["BACKEND"] = "django_tasks_rq.RQBackend"
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # A task may run for a long time (a city-wide fan-out, a survey estimation): an hour before RQ stops it.
+    RQ_QUEUES = {"default": {"URL": KEPU_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+# KEPU_REPLICA_URL adds a read-only PostgreSQL standby. Only the selectors marked `use_replica` (dashboards and
+# public lists) read from it, and never inside a transaction, in a request that wrote, or for a browser that
+# wrote in the last KEPU_REPLICA_PIN_SECONDS (kepu/core/dbrouter.py).
+KEPU_REPLICA_PIN_SECONDS = int(os.environ.get("KEPU_REPLICA_PIN_SECONDS", "10"))
+if os.environ.get("KEPU_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["KEPU_REPLICA_URL"], conn_max_age=60)
+    # The test runner never creates nor flushes a database on the standby (it follows the primary).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["kepu.core.dbrouter.ReplicaRouter"]
+    MIDDLEWARE = [*MIDDLEWARE, "kepu.core.dbrouter.ReplicaPinMiddleware"]
+
 # --- Personal data ----------------------------------------------------------
 # Fernet keys, newest first; older keys keep decrypting until `rotate_pii_keys` has run.
 KEPU_PII_KEYS = env_list("KEPU_PII_KEYS")

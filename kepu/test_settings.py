@@ -7,6 +7,11 @@ os.environ.setdefault("KEPU_TESTING", "1")
 from kepu.settings import *  # noqa: E402,F403
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The task tests against a real Redis: KEPU_TEST_TASKS_BACKEND=rq and KEPU_REDIS_URL (.ci/scale_out runs them).
+if os.environ.get("KEPU_TEST_TASKS_BACKEND") == "rq":
+    TASKS = {"default": {"BACKEND": "kepu.core.testing.rq.DrainingRQBackend"}}
+    INSTALLED_APPS = [*INSTALLED_APPS, *(a for a in ("django_rq", "django_tasks_rq") if a not in INSTALLED_APPS)]  # noqa: F405
+    RQ_QUEUES = {"default": {"URL": KEPU_REDIS_URL}}  # noqa: F405
 KEPU_SMS_BACKEND = "kepu.core.messaging.LocmemSmsBackend"
 KEPU_WECHAT_BACKEND = "kepu.notifications.channels.LocmemWeChatBackend"
 # Argon2 is what production uses (asserted in a test); tests hash with a fast hasher.

@@ -27,6 +27,7 @@ from kepu.bases.models import (
 from kepu.bases.permissions import HOST_ROLES, hosts
 from kepu.core import clock
 from kepu.core.actor import Actor
+from kepu.core.dbrouter import use_replica
 from kepu.core.errors import NotFound
 from kepu.core.permissions import get_visible, scope
 from kepu.core.populations import Population
@@ -92,6 +93,7 @@ class PublicFilter:
         return urlencode(params)
 
 
+@use_replica
 def public_bases(f: PublicFilter | None = None, *, with_district: bool = True) -> QuerySet[Base]:
     """The public list: bases in force, filtered, by name."""
     f = f or PublicFilter()
@@ -144,6 +146,7 @@ def open_this_weekend() -> tuple[list[int], list[int]]:
 COUNTS_CACHE_SECONDS = 60
 
 
+@use_replica
 def district_counts(f: PublicFilter) -> dict[str, int]:
     """How many bases each district has under the other filters (the map's colours and the list's count),
     kept a minute per combination of filters: every page of every district shows the same map."""

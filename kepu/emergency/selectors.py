@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from kepu.core.actor import Actor
+from kepu.core.dbrouter import use_replica
 from kepu.core.errors import NotFound
 from kepu.core.permissions import get_visible, scope
 from kepu.emergency.models import (
@@ -68,6 +69,7 @@ def public_event(pk: int) -> Event:
     return event
 
 
+@use_replica
 def public_events(limit: int = 10) -> list[Event]:
     return list(
         Event.objects.filter(status=EventStatus.DECLARED).select_related("hazard").order_by("-starts_at")[:limit]

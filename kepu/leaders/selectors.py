@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kepu.core import clock
 from kepu.core.actor import Actor
+from kepu.core.dbrouter import use_replica
 from kepu.core.errors import NotAllowed, NotFound
 from kepu.core.figures import EXPECTED_SECTIONS, Breakdown, FigureDef, providers, targets_at
 from kepu.core.permissions import get_visible, scope
@@ -197,6 +198,7 @@ def _kept_figures(place, year: int, figure: str) -> Board:
     return kept
 
 
+@use_replica
 def figures_of(place, year: int, *, figure: str = "", with_details: bool = True) -> Board:
     """The figures of a place, for whoever the caller has checked may read them (the page, the monthly report)."""
     below = children(place)

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from kepu.core.actor import Actor
+from kepu.core.dbrouter import use_replica
 from kepu.core.errors import NotAllowed
 from kepu.core.permissions import get_visible, scope
 from kepu.core.roles import AREA_ROLES, Role
@@ -95,6 +96,7 @@ def order_get(*, actor: Actor, pk: int) -> Order:
     return get_visible(actor, qs, pk=pk)
 
 
+@use_replica
 def menu(*, district_id: int | None = None, topic: str = "", population: str = "") -> QuerySet[ServiceItem]:
     """The service menu (public): active items of a district, optionally by topic and audience."""
     qs = ServiceItem.objects.filter(is_active=True).select_related("provider", "district")
@@ -194,6 +196,7 @@ def _labels(by: str, ids) -> dict:
     return place_names_by_pk(ids) if by in ("community", "street") else organization_names(ids)
 
 
+@use_replica
 def rate_figures(*, actor: Actor, by: str = "street", start: date | None = None, end: date | None = None) -> dict:
     """Response rate (claimed within the deadline / routed), completion rate (delivered / claimed) and
     satisfaction rate (rated 4 or 5 / rated), with the numbers behind them, overall and per ``by``.

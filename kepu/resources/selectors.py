@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 
 from kepu.core import clock
 from kepu.core.actor import Actor
+from kepu.core.dbrouter import use_replica
 from kepu.core.errors import NotFound
 from kepu.core.permissions import can, get_visible, scope
 from kepu.core.roles import Role
@@ -92,6 +93,7 @@ class Results:
         return self.page > 1
 
 
+@use_replica
 def library(f: Filters, *, page: int = 1) -> Results:
     """The library's search and browsing: full-text ranked when words are given, newest first otherwise."""
     page = max(1, min(page, COUNT_CAP // PAGE_SIZE))
@@ -424,6 +426,7 @@ def _in_place(qs, path_field: str, place_path: str):
     return qs.filter(**{f"{path_field}__startswith": place_path}) if place_path else qs
 
 
+@use_replica
 def figures(*, place_path: str = "", year: int | None = None) -> dict:
     """Published pieces by kind, reach of pushes (sent, opened) and reads, in a place (its subtree) and year.
 

@@ -22,6 +22,7 @@ from kepu.activities.permissions import ActivityAction, public_q
 from kepu.activities.selectors._common import _day_start
 from kepu.core import clock
 from kepu.core.actor import Actor
+from kepu.core.dbrouter import use_replica
 from kepu.core.errors import NotFound
 from kepu.core.permissions import can, get_visible
 from kepu.core.populations import Population
@@ -139,6 +140,7 @@ class CalendarQuerySet(QuerySet):
         return super().count()
 
 
+@use_replica
 def public_activities(f: CalendarFilter | None = None, *, upcoming_default: bool = True) -> QuerySet[Activity]:
     """Published public activities matching the filter, soonest first (for anyone, signed in or not).
 

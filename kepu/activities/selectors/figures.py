@@ -21,6 +21,7 @@ from kepu.activities.selectors._common import (
     _theme_id,
 )
 from kepu.core.actor import Actor
+from kepu.core.dbrouter import use_replica
 from kepu.core.populations import Population
 from kepu.core.roles import Role
 
@@ -128,6 +129,7 @@ def _figures_rollup(
     return fig
 
 
+@use_replica
 def figures(
     *,
     actor: Actor,

@@ -29,8 +29,18 @@ class Command(BaseCommand):
             backend = task_backends[backend_name]
         except Exception as exc:  # noqa: BLE001
             raise CommandError(f"No task backend: {exc}") from None
+        if type(backend).__name__ == "RQBackend":
+            # The Redis backend (KEPU_TASKS_BACKEND=rq): RQ's worker, with the job class that runs django-tasks'
+            # tasks, so `dev.py up` and `deploy --serve` start the right worker whichever backend is set.
+            from django.core.management import call_command
+
+            options = {"job_class": "django_tasks_rq.Job", "burst": batch, "with_scheduler": not batch}
+            if max_tasks:
+                options["max_jobs"] = max_tasks
+            call_command("rqworker", *queue_name.split(","), **options)
+            return
         if type(backend).__name__ != "DatabaseBackend":
-            raise CommandError("run_worker works with the database backend; other backends bring their own worker.")
+            raise CommandError("run_worker works with the database and Redis backends; others bring their own worker.")
 
         class SupervisedWorker(Worker):
             current_task_id = None
