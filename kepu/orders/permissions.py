@@ -11,6 +11,8 @@
 Transitions are allowed by ``workflow.allowed`` and nowhere else.
 """
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.core.permissions import Policy, covers, register
@@ -20,7 +22,7 @@ from kepu.orders.models import Order, OrderStatus, ServiceItem
 from kepu.places.choices import PlaceLevel
 
 
-class OrderAction:
+class OrderAction(StrEnum):
     VIEW = "view"
     VIEW_CONTACT = "view_contact"
     CREATE = "create"
@@ -28,7 +30,8 @@ class OrderAction:
     ADD_PHOTOS = "add_photos"
 
 
-class MenuAction:
+class MenuAction(StrEnum):
+    VIEW = "view"
     PUBLISH = "publish"
     CHANGE = "change"
 
@@ -69,6 +72,11 @@ def order_scope_q(actor) -> Q | None:
 @register
 class OrderPolicy(Policy):
     model = Order
+    actions = OrderAction
+
+    def action_values(self):
+        # The workflow's transitions are asked by name too (``workflow.allowed``).
+        return super().action_values() | frozenset(workflow.TRANSITIONS)
 
     def scope(self, actor, queryset):
         q = order_scope_q(actor)
@@ -100,6 +108,7 @@ class ServiceItemPolicy(Policy):
     """The menu is public reading; units and volunteer organizations publish their own items."""
 
     model = ServiceItem
+    actions = MenuAction
 
     def scope(self, actor, queryset):
         return queryset
@@ -111,4 +120,4 @@ class ServiceItemPolicy(Policy):
                 and obj is not None
                 and obj.provider_id == actor.organization_id
             )
-        return action == "view"
+        return action == MenuAction.VIEW

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.core.permissions import Policy, covers, register
@@ -21,7 +23,7 @@ from kepu.resources.models import Kind, Loan, Push, Resource, Status, Subscripti
 from kepu.resources.workflow import EDITABLE_STATES, is_author_side, is_editor, is_reviewer
 
 
-class ResourceAction:
+class ResourceAction(StrEnum):
     VIEW = "view"
     MANAGE = "manage"  # see the review page: history, notes, files of any version
     CREATE = "create"
@@ -59,6 +61,7 @@ def manages(actor, r: Resource) -> bool:
 @register
 class ResourcePolicy(Policy):
     model = Resource
+    actions = ResourceAction
 
     def scope(self, actor, queryset):
         return queryset.filter(public_q() | working_q(actor))
@@ -93,9 +96,23 @@ class ResourcePolicy(Policy):
         return False
 
 
+class PushAction(StrEnum):
+    VIEW = "view"
+
+
+class LoanAction(StrEnum):
+    VIEW = "view"
+
+
+class SubscriptionAction(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+
+
 @register
 class PushPolicy(Policy):
     model = Push
+    actions = PushAction
 
     def scope(self, actor, queryset):
         if actor.role == Role.CITY_ADMIN:
@@ -108,7 +125,7 @@ class PushPolicy(Policy):
         return queryset.filter(visible)
 
     def can(self, actor, action, obj=None):
-        if obj is None or action != "view":
+        if obj is None or action != PushAction.VIEW:
             return False
         if actor.role == Role.CITY_ADMIN:
             return True
@@ -120,6 +137,7 @@ class PushPolicy(Policy):
 @register
 class LoanPolicy(Policy):
     model = Loan
+    actions = LoanAction
 
     def scope(self, actor, queryset):
         if actor.role == Role.CITY_ADMIN:
@@ -136,7 +154,7 @@ class LoanPolicy(Policy):
             return False
         lender = is_author_side(actor, obj.resource)
         borrower = actor.role in STAFF_ROLES and obj.borrower_id == actor.organization_id
-        if action == "view":
+        if action == LoanAction.VIEW:
             return lender or borrower or actor.role == Role.CITY_ADMIN or is_editor(actor, obj.resource)
         return False
 
@@ -144,6 +162,7 @@ class LoanPolicy(Policy):
 @register
 class SubscriptionPolicy(Policy):
     model = Subscription
+    actions = SubscriptionAction
 
     def scope(self, actor, queryset):
         mine = Q(user_id=actor.user_id)
@@ -152,7 +171,7 @@ class SubscriptionPolicy(Policy):
         return queryset.filter(mine)
 
     def can(self, actor, action, obj=None):
-        if obj is None or action not in ("view", "change"):
+        if obj is None or action not in (SubscriptionAction.VIEW, SubscriptionAction.CHANGE):
             return False
         if obj.user_id is not None:
             return obj.user_id == actor.user_id

@@ -47,7 +47,7 @@ from kepu.resources.models import (
     resource_storage,
     tags_to_text,
 )
-from kepu.resources.permissions import ResourceAction
+from kepu.resources.permissions import PushAction, ResourceAction
 from kepu.resources.text import clean_html
 from kepu.resources.uploads import check_upload
 from kepu.resources.workflow import REVIEW
@@ -532,7 +532,7 @@ def _tell_subscribed_organizations(push: Push, title: str, body: str, url: str) 
 
 def push_resume(*, actor: Actor, push: Push) -> Push:
     """Start a stopped fan-out again (it goes on at its cursor)."""
-    require(actor, "view", push)
+    require(actor, PushAction.VIEW, push)
     if actor.role not in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF):
         raise NotAllowed()
     if push.status != PushStatus.FAILED:

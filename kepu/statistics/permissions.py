@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.core.permissions import Policy, covers, register
@@ -21,7 +23,7 @@ from kepu.statistics.units import FILER_ROLES
 STATISTICS_ROLES = frozenset(FILER_ROLES | {Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 
 
-class ReportAction:
+class ReportAction(StrEnum):
     VIEW = "view"
     EDIT = "edit"  # the figures of a unit's form
     EXPLAIN = "explain"  # explanations of warnings (a unit's form or the district's table)
@@ -37,6 +39,7 @@ def _own_unit(actor, report) -> bool:
 @register
 class ReportPolicy(Policy):
     model = Report
+    actions = ReportAction
 
     def scope(self, actor, queryset):
         if actor.is_city:

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Exists, OuterRef, Q
 
 from kepu.accounts.selectors import is_member, memberships
@@ -33,7 +35,7 @@ from kepu.volunteers.models import (
 )
 
 
-class VolunteerAction:
+class VolunteerAction(StrEnum):
     VIEW = "view"
     VIEW_PII = "view_pii"
     CHANGE = "change"
@@ -68,6 +70,7 @@ def _member_of(actor_org_id: int):
 @register
 class VolunteerPolicy(Policy):
     model = Volunteer
+    actions = VolunteerAction
 
     def scope(self, actor, queryset):
         own = Q(user=actor.user)
@@ -131,7 +134,8 @@ def may_import(actor, organization) -> bool:
     return _is_org_staff(actor, organization.pk)
 
 
-class OrgAction:
+class OrgAction(StrEnum):
+    VIEW = "view"
     DECIDE = "decide"
     MANAGE = "manage"
     CHECK_IN = "check_in"
@@ -143,6 +147,7 @@ class OrgAction:
 @register
 class JoinRequestPolicy(Policy):
     model = JoinRequest
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -152,12 +157,13 @@ class JoinRequestPolicy(Policy):
     def can(self, actor, action, obj=None):
         if action == OrgAction.DECIDE:
             return _is_org_staff(actor, obj.organization_id)
-        return action == "view" and self.scope(actor, JoinRequest.objects.filter(pk=obj.pk)).exists()
+        return action == OrgAction.VIEW and self.scope(actor, JoinRequest.objects.filter(pk=obj.pk)).exists()
 
 
 @register
 class NeedPolicy(Policy):
     model = Need
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -175,7 +181,7 @@ class NeedPolicy(Policy):
             return _is_org_staff(actor, obj.organization_id) or (
                 obj.leader_id is not None and obj.leader_id == actor.user.pk
             )
-        if action == "view":
+        if action == OrgAction.VIEW:
             return self.scope(actor, Need.objects.filter(pk=obj.pk)).exists()
         return False
 
@@ -183,6 +189,7 @@ class NeedPolicy(Policy):
 @register
 class SignUpPolicy(Policy):
     model = SignUp
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor, "need__organization")
@@ -193,6 +200,7 @@ class SignUpPolicy(Policy):
 @register
 class HoursEntryPolicy(Policy):
     model = HoursEntry
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -208,6 +216,7 @@ class HoursEntryPolicy(Policy):
 @register
 class HoursReportPolicy(Policy):
     model = HoursReport
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -223,6 +232,7 @@ class HoursReportPolicy(Policy):
 @register
 class CertificatePolicy(Policy):
     model = Certificate
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         return queryset.filter(volunteer__user=actor.user)
@@ -233,6 +243,7 @@ class TrainingPolicy(Policy):
     """Courses are listed for everyone signed in; their organizer (or an office over it) runs them."""
 
     model = Training
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         return queryset
@@ -246,10 +257,10 @@ class TrainingPolicy(Policy):
             if actor.role == Role.DISTRICT_ADMIN:
                 return covers(actor, obj.organization.place.path)
             return actor.role in STAFF_ROLES and actor.organization_id == obj.organization_id
-        return action == "view"
+        return action == OrgAction.VIEW
 
 
-class ExpertAction:
+class ExpertAction(StrEnum):
     VIEW = "view"
     VIEW_PII = "view_pii"
     MANAGE = "manage"
@@ -263,6 +274,7 @@ class ExpertAction:
 @register
 class ExpertPolicy(Policy):
     model = Expert
+    actions = ExpertAction
 
     def scope(self, actor, queryset):
         if actor.is_city or actor.role in STAFF_ROLES:
@@ -285,9 +297,15 @@ class ExpertPolicy(Policy):
         return False
 
 
+class InvitationAction(StrEnum):
+    VIEW = "view"
+    RECORD_OUTCOME = "record_outcome"
+
+
 @register
 class ExpertInvitationPolicy(Policy):
     model = ExpertInvitation
+    actions = InvitationAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -295,12 +313,12 @@ class ExpertInvitationPolicy(Policy):
         return _filter(actor, queryset, q, own)
 
     def can(self, actor, action, obj=None):
-        if action == "record_outcome":
+        if action == InvitationAction.RECORD_OUTCOME:
             return actor.is_city or actor.organization_id == obj.organization_id
         return False
 
 
-class ImportAction:
+class ImportAction(StrEnum):
     VOLUNTEERS = "volunteers"
     EXPERTS = "experts"
 
@@ -308,6 +326,7 @@ class ImportAction:
 @register
 class ImportJobPolicy(Policy):
     model = ImportJob
+    actions = ImportAction
 
     def scope(self, actor, queryset):
         return queryset.filter(created_by=actor.user)
