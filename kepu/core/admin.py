@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from kepu.core.models import AuditEntry
 from kepu.core.permissions import can, scope
+from kepu.core.selectors import AuditAction
 
 
 class PolicyAdmin(admin.ModelAdmin):
@@ -87,6 +88,7 @@ class ReferenceAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(PolicyAdmin):
+    view_action = AuditAction.VIEW
     list_display = ("at", "actor_name", "role", "action", "object_repr", "ip")
     list_filter = ("action",)
     search_fields = ("action", "object_repr", "actor_name")

@@ -127,6 +127,14 @@ def in_area(actor: Actor, queryset: QuerySet, path_field: str = "place__path") -
     return queryset.filter(**{f"{path_field}__startswith": path})
 
 
+def area_prefix(actor: Actor) -> str | None:
+    """The path prefix of what the actor's area holds: ``""`` (everything) for the city office, the subtree
+    for the other area roles, ``None`` for roles that oversee no area."""
+    if actor.is_city:
+        return ""
+    return actor.area_path
+
+
 def covers(actor: Actor, place_path: str | None) -> bool:
     """Whether ``place_path`` lies inside the actor's area."""
     if actor.is_city:

@@ -32,6 +32,9 @@ class ResourceAction(StrEnum):
     ATTACH = "attach"
     LEND = "lend"
     BORROW = "borrow"
+    #: Act for one's organization in the library at all (write pieces, lend and borrow kits, subscribe
+    #: the organization to topics): its staff, on the model.
+    WORK = "work"
 
 
 def public_q() -> Q:
@@ -67,6 +70,8 @@ class ResourcePolicy(Policy):
         return queryset.filter(public_q() | working_q(actor))
 
     def can(self, actor, action, obj=None):
+        if action == ResourceAction.WORK:
+            return actor.role in STAFF_ROLES
         if obj is None:
             return False
         if action == ResourceAction.VIEW:

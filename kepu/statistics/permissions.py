@@ -28,6 +28,14 @@ class ReportAction(StrEnum):
     EDIT = "edit"  # the figures of a unit's form
     EXPLAIN = "explain"  # explanations of warnings (a unit's form or the district's table)
     OPEN_YEAR = "open_year"
+    #: Have a statistics page at all (the filers, the district and city offices), on the model.
+    FILE = "file"
+    #: Run a district's statistics (open its years, follow its units): the district office, on the model.
+    RUN_DISTRICT = "run_district"
+    #: The city's table of the districts (the city office), on the model.
+    VIEW_CITY = "view_city"
+    #: Load a new edition of the indicator dictionary (the city office), on the model.
+    LOAD_EDITION = "load_edition"
 
 
 def _own_unit(actor, report) -> bool:
@@ -53,6 +61,12 @@ class ReportPolicy(Policy):
     def can(self, actor, action, obj=None):
         from kepu.statistics.workflow import is_filer
 
+        if action == ReportAction.FILE:
+            return actor.role in STATISTICS_ROLES
+        if action == ReportAction.RUN_DISTRICT:
+            return actor.role == Role.DISTRICT_ADMIN
+        if action in (ReportAction.VIEW_CITY, ReportAction.LOAD_EDITION):
+            return actor.is_city
         if obj is None:
             return False
         if action == ReportAction.VIEW:
