@@ -31,6 +31,8 @@ class BaseAction(StrEnum):
     VIEW = "view"
     CHANGE = "change"
     APPLY = "apply"
+    #: Act as the base's host: the staff of the organization that hosts it.
+    HOST = "host"
     RECORD_NATIONAL = "record_national"
     #: Register a new base for one's own organization (the host's staff).
     REGISTER = "register"
@@ -125,6 +127,8 @@ class BasePolicy(Policy):
             return False
         if action == BaseAction.VIEW:
             return hosts(actor, obj) or oversees(actor, obj)
+        if action == BaseAction.HOST:
+            return hosts(actor, obj)
         if action in (BaseAction.CHANGE, BaseAction.APPLY):
             return hosts(actor, obj) or (action == BaseAction.CHANGE and oversees(actor, obj))
         if action == BaseAction.RECORD_NATIONAL:

@@ -42,6 +42,8 @@ class VolunteerAction(StrEnum):
     ANONYMIZE = "anonymize"
     #: Add a correction to a volunteer's hours (the organization's staff, from the volunteer's page).
     CORRECT_HOURS = "correct_hours"
+    #: Export volunteers' personal data (hours for the national system, member lists), on the model.
+    EXPORT_PII = "export_pii"
 
 
 def _is_org_staff(actor, organization_id) -> bool:
@@ -90,6 +92,8 @@ class VolunteerPolicy(Policy):
         return queryset.filter(own)
 
     def can(self, actor, action, obj=None):
+        if action == VolunteerAction.EXPORT_PII:
+            return may_export_pii(actor)
         if obj is None:
             return False
         is_self = obj.user_id is not None and obj.user_id == actor.user.pk
@@ -124,14 +128,6 @@ def export_organization_id(actor) -> int | None:
     """Whose members a members export holds: a volunteer organization's staff export their own organization's
     only; an office (``None``) everything its scope shows."""
     return actor.organization_id if actor.role == Role.VOLUNTEER_ORG_STAFF else None
-
-
-def may_import(actor, organization) -> bool:
-    if actor.is_city:
-        return True
-    if actor.role == Role.DISTRICT_ADMIN:
-        return covers(actor, organization.place.path)
-    return _is_org_staff(actor, organization.pk)
 
 
 class OrgAction(StrEnum):
