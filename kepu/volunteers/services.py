@@ -58,7 +58,7 @@ from kepu.volunteers.models import (
     index_experts,
     star_level,
 )
-from kepu.volunteers.permissions import ExpertAction, OrgAction, VolunteerAction
+from kepu.volunteers.permissions import ExpertAction, InvitationAction, OrgAction, VolunteerAction
 from kepu.volunteers.workflow import JOIN, REPORT, SIGNUP
 
 if TYPE_CHECKING:
@@ -1068,7 +1068,7 @@ def invitation_record_outcome(
     *, actor: Actor, invitation: ExpertInvitation, outcome: str, note: str = ""
 ) -> ExpertInvitation:
     invitation = ExpertInvitation.objects.select_for_update().get(pk=invitation.pk)
-    require(actor, "record_outcome", invitation)
+    require(actor, InvitationAction.RECORD_OUTCOME, invitation)
     if outcome not in InvitationOutcome.values or outcome == InvitationOutcome.INVITED:
         raise DomainError(_("Please choose an outcome."), code="outcome_invalid")
     invitation.outcome = outcome
