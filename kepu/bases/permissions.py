@@ -177,6 +177,8 @@ class ReviewPolicy(Policy):
         return queryset.none() if found is None else found
 
     def can(self, actor, action, obj=None):
+        if action in (ReviewAction.START, ReviewAction.SPOT_CHECK):
+            return actor.role in OFFICES
         if obj is None:
             return False
         if action == ReviewAction.VIEW:
@@ -221,4 +223,10 @@ class ConflictPolicy(Policy):
         return queryset.none()
 
     def can(self, actor, action, obj=None):
-        return action == ConflictAction.RECORD and actor.role in OFFICES
+        if action != ConflictAction.RECORD:
+            return False
+        # The offices, or the expert themself (obj: the conflict to record, carrying its expert).
+        if actor.role in OFFICES:
+            return True
+        expert = getattr(obj, "expert", None) if isinstance(obj, Conflict) else None
+        return actor.role == Role.EXPERT and expert is not None and expert.user_id == actor.user_id

@@ -35,6 +35,8 @@ class ResourceAction(StrEnum):
     #: Act for one's organization in the library at all (write pieces, lend and borrow kits, subscribe
     #: the organization to topics): its staff, on the model.
     WORK = "work"
+    #: Name a service order a piece is attached to (staff, and the experts who serve orders), on the model.
+    ATTACH_TO_ORDERS = "attach_to_orders"
 
 
 def public_q() -> Q:
@@ -72,6 +74,8 @@ class ResourcePolicy(Policy):
     def can(self, actor, action, obj=None):
         if action == ResourceAction.WORK:
             return actor.role in STAFF_ROLES
+        if action == ResourceAction.ATTACH_TO_ORDERS:
+            return actor.role in STAFF_ROLES or actor.role == Role.EXPERT
         if obj is None:
             return False
         if action == ResourceAction.VIEW:
@@ -103,6 +107,8 @@ class ResourcePolicy(Policy):
 
 class PushAction(StrEnum):
     VIEW = "view"
+    #: Start a stopped fan-out again: the offices of an area (who push), among those who see the push.
+    RESUME = "resume"
 
 
 class LoanAction(StrEnum):
@@ -130,7 +136,9 @@ class PushPolicy(Policy):
         return queryset.filter(visible)
 
     def can(self, actor, action, obj=None):
-        if obj is None or action != PushAction.VIEW:
+        if obj is None or action not in (PushAction.VIEW, PushAction.RESUME):
+            return False
+        if action == PushAction.RESUME and actor.role not in AREA_ROLES:
             return False
         if actor.role == Role.CITY_ADMIN:
             return True

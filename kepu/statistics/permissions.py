@@ -36,6 +36,8 @@ class ReportAction(StrEnum):
     VIEW_CITY = "view_city"
     #: Load a new edition of the indicator dictionary (the city office), on the model.
     LOAD_EDITION = "load_edition"
+    #: A district's pages (its table, its units): its district office and the city office; obj carries the district.
+    VIEW_DISTRICT = "view_district"
 
 
 def _own_unit(actor, report) -> bool:
@@ -69,6 +71,10 @@ class ReportPolicy(Policy):
             return actor.is_city
         if obj is None:
             return False
+        if action == ReportAction.VIEW_DISTRICT:
+            return actor.is_city or (
+                actor.role == Role.DISTRICT_ADMIN and actor.place is not None and actor.place.pk == obj.district_id
+            )
         if action == ReportAction.VIEW:
             if actor.is_city:
                 return True
