@@ -13,6 +13,8 @@ Full personal data (the whole phone number) is for those who must call: the offi
 area and the person themself. Every full view is audited (``services.person_reveal_phone``).
 """
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.accounts.models import ApiToken, Invitation, Membership, User
@@ -21,7 +23,7 @@ from kepu.core.roles import AREA_ROLES, STAFF_ROLES, Role
 from kepu.orgs.selectors import organization_ids_under
 
 
-class PersonAction:
+class PersonAction(StrEnum):
     VIEW = "view"
     VIEW_PII = "view_pii"
     # Profile facts other apps count by (the key population): the person, or the offices of their area,
@@ -49,6 +51,7 @@ def area_memberships(actor):
 @register
 class PersonPolicy(Policy):
     model = User
+    actions = PersonAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -80,7 +83,7 @@ class PersonPolicy(Policy):
         return False
 
 
-class MembershipAction:
+class MembershipAction(StrEnum):
     CREATE = "create"
     END = "end"
 
@@ -88,6 +91,7 @@ class MembershipAction:
 @register
 class MembershipPolicy(Policy):
     model = Membership
+    actions = MembershipAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -112,9 +116,15 @@ class MembershipPolicy(Policy):
         return False
 
 
+class TokenAction(StrEnum):
+    VIEW = "view"
+    REVOKE = "revoke"
+
+
 @register
 class ApiTokenPolicy(Policy):
     model = ApiToken
+    actions = TokenAction
 
     def scope(self, actor, queryset):
         return queryset.filter(user=actor.user)
@@ -123,11 +133,17 @@ class ApiTokenPolicy(Policy):
         return obj is not None and obj.user_id == actor.user.pk
 
 
+class InvitationAction(StrEnum):
+    VIEW = "view"
+    ANSWER = "answer"
+
+
 @register
 class InvitationPolicy(Policy):
     """An invitation is the invited person's: only they see it and answer it."""
 
     model = Invitation
+    actions = InvitationAction
 
     def scope(self, actor, queryset):
         if not actor.is_authenticated:

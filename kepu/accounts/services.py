@@ -28,7 +28,7 @@ from kepu.accounts.models import (
     Membership,
     User,
 )
-from kepu.accounts.permissions import MembershipAction, PersonAction
+from kepu.accounts.permissions import MembershipAction, PersonAction, TokenAction
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
 from kepu.core.errors import DomainError
@@ -323,7 +323,7 @@ def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
 
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token: ApiToken) -> None:
-    require(actor, "revoke", token)
+    require(actor, TokenAction.REVOKE, token)
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     log_action(actor, "kepu.accounts.api_token.revoked", token, place=actor.place)
 

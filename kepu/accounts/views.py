@@ -18,7 +18,7 @@ from kepu.accounts.lockout import address_slowed
 from kepu.accounts.middleware import SESSION_KEY
 from kepu.accounts.permissions import PersonAction
 from kepu.core.errors import DomainError
-from kepu.core.http import errors_into, login_required, role_required
+from kepu.core.http import errors_into, login_required, opens, role_required
 from kepu.core.pagination import CountedPaginator
 from kepu.core.permissions import can
 from kepu.core.roles import STAFF_ROLES
@@ -197,6 +197,8 @@ def profile(request):
         "accounts/profile.html",
         {
             "person": request.user,
+            # The questionnaire is linked where the survey's own page would open for the person's role.
+            "survey_link": opens(request.actor, reverse("survey:home")),
             "population_form": KeyPopulationForm(
                 initial={"key_population": request.user.key_population}, auto_id="me-%s"
             ),

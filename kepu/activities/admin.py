@@ -1,11 +1,14 @@
 from django.contrib import admin
 
 from kepu.activities.models import Activity, Registration, Theme, ThemeOccurrence, Venue
-from kepu.core.admin import PolicyAdmin
+from kepu.activities.permissions import ActivityAction, RegistrationAction, VenueAction
+from kepu.core.admin import PolicyAdmin, ReferenceAdmin
 
 
 @admin.register(Activity)
 class ActivityAdmin(PolicyAdmin):
+    view_action = ActivityAction.VIEW
+
     list_display = ("title", "organization", "kind", "status", "starts_at")
     list_filter = ("status", "kind")
     search_fields = ("title",)
@@ -13,12 +16,17 @@ class ActivityAdmin(PolicyAdmin):
 
 @admin.register(Registration)
 class RegistrationAdmin(PolicyAdmin):
+    view_action = RegistrationAction.VIEW
+
     list_display = ("name", "session", "status", "head_count", "checked_in_at")
     list_filter = ("status",)
 
 
 @admin.register(Venue)
 class VenueAdmin(PolicyAdmin):
+    view_action = VenueAction.VIEW
+    change_action = VenueAction.MANAGE
+
     list_display = ("name", "organization", "slot_capacity")
 
 
@@ -28,15 +36,11 @@ class ThemeOccurrenceInline(admin.TabularInline):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(ReferenceAdmin):
     """The theme calendar is reference data the city office maintains."""
+
+    keep_action = ActivityAction.KEEP_CALENDAR
+    keep_model = Activity
 
     list_display = ("name", "rule", "month", "day", "duration_days", "is_active")
     inlines = [ThemeOccurrenceInline]
-
-    def has_module_permission(self, request):
-        return request.actor.is_city and request.user.is_staff
-
-    has_view_permission = has_change_permission = has_add_permission = lambda self, request, obj=None: (
-        self.has_module_permission(request)
-    )

@@ -9,11 +9,11 @@ from ninja.pagination import paginate
 from kepu.accounts.selectors import person_by_phone
 from kepu.activities import selectors, services
 from kepu.activities.models import Activity, Session
+from kepu.activities.permissions import ActivityAction
 from kepu.core.actor import ANONYMOUS
 from kepu.core.api import PUBLIC_AUTH, Pages, actor_of
-from kepu.core.errors import DomainError, NotAllowed, NotFound
-from kepu.core.permissions import get_visible
-from kepu.core.roles import STAFF_ROLES
+from kepu.core.errors import DomainError, NotFound
+from kepu.core.permissions import get_visible, require
 from kepu.orgs.selectors import organization_get, organization_visible
 from kepu.places.selectors import place_by_code_or_none
 
@@ -413,8 +413,7 @@ def figures(request, date_from: date, date_to: date, theme: str = "", organizati
     actor = actor_of(request)
     if organization_id and not organization_visible(actor, organization_id):
         raise NotFound()
-    if actor.role not in STAFF_ROLES:
-        raise NotAllowed()
+    require(actor, ActivityAction.VIEW_FIGURES, Activity)
     return selectors.figures(
         actor=actor, date_from=date_from, date_to=date_to, theme=theme, organization_id=organization_id
     )

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.activities.models import Activity, ActivityStatus, Registration, Venue
@@ -20,22 +22,32 @@ from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, STAFF_ROLES, Role
 
 
-class ActivityAction:
+class ActivityAction(StrEnum):
     VIEW = "view"
     CREATE = "create"
     MANAGE = "manage"
     REVIEW = "review"
     REGISTER_OTHERS = "register_others"
     REPORT = "report"
+    #: The figures (sessions, person-times) of what one's organization or area holds: staff, on the model.
+    VIEW_FIGURES = "view_figures"
+    #: Keep the theme calendar, reference data (the city office, in the admin), on the model.
+    KEEP_CALENDAR = "keep_calendar"
 
 
-class RegistrationAction:
+class RegistrationAction(StrEnum):
     VIEW = "view"
     CANCEL = "cancel"
     ACCEPT = "accept"
     DECIDE = "decide"
     CHECK_IN = "check_in"
     SURVEY = "survey"
+
+
+class VenueAction(StrEnum):
+    VIEW = "view"
+    CREATE = "create"
+    MANAGE = "manage"
 
 
 def manages(actor, activity) -> bool:
@@ -58,6 +70,7 @@ def public_q() -> Q:
 @register
 class ActivityPolicy(Policy):
     model = Activity
+    actions = ActivityAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -70,6 +83,10 @@ class ActivityPolicy(Policy):
         return queryset.filter(visible)
 
     def can(self, actor, action, obj=None):
+        if action == ActivityAction.VIEW_FIGURES:
+            return actor.role in STAFF_ROLES
+        if action == ActivityAction.KEEP_CALENDAR:
+            return actor.is_city
         if obj is None:
             return False
         if action == ActivityAction.VIEW:
@@ -97,6 +114,7 @@ class ActivityPolicy(Policy):
 @register
 class RegistrationPolicy(Policy):
     model = Registration
+    actions = RegistrationAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -127,6 +145,7 @@ class RegistrationPolicy(Policy):
 @register
 class VenuePolicy(Policy):
     model = Venue
+    actions = VenueAction
 
     def scope(self, actor, queryset):
         if actor.is_city:

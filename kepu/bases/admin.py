@@ -4,33 +4,25 @@ the city office keeps here."""
 from django.contrib import admin
 
 from kepu.bases.models import Base, NationalType, Rubric, RubricItem, Threshold
-from kepu.core.admin import PolicyAdmin
+from kepu.bases.permissions import BaseAction
+from kepu.core.admin import PolicyAdmin, ReferenceAdmin
 
 
 @admin.register(Base)
 class BaseAdmin(PolicyAdmin):
+    view_action = BaseAction.VIEW
+    change_action = BaseAction.CHANGE
+
     list_display = ("name", "organization", "category", "level", "standing", "term_end")
     list_filter = ("standing", "level", "category")
     search_fields = ("name",)
 
 
-class CityOnly(admin.ModelAdmin):
+class CityOnly(ReferenceAdmin):
     """Reference data: the city office may change it (the rubric of a year before it is used)."""
 
-    def _city(self, request) -> bool:
-        return request.actor.is_authenticated and request.actor.is_city and request.user.is_staff
-
-    def has_module_permission(self, request):
-        return self._city(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._city(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._city(request)
-
-    def has_add_permission(self, request):
-        return self._city(request)
+    keep_action = BaseAction.KEEP_STANDARDS
+    keep_model = Base
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -52,7 +44,7 @@ class RubricAdmin(CityOnly):
     inlines = [ThresholdInline, ItemInline]
 
     def get_inline_instances(self, request, obj=None):
-        return [inline(self.model, self.admin_site) for inline in self.inlines] if self._city(request) else []
+        return [inline(self.model, self.admin_site) for inline in self.inlines] if self.keeps(request) else []
 
 
 @admin.register(NationalType)

@@ -8,9 +8,11 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from kepu.bases import figures, rubric, selectors, services, workflow
+from kepu.bases.permissions import ApplicationAction
 from kepu.core.actor import ANONYMOUS
 from kepu.core.api import Pages, actor_of
 from kepu.core.errors import NotFound
+from kepu.core.permissions import can
 
 router = Router(tags=["bases"])
 
@@ -155,7 +157,8 @@ class ApplicationDetailOut(ApplicationOut):
     @staticmethod
     def resolve_mean_score(obj, context):
         actor = actor_of(context["request"])
-        if not workflow.is_office(actor, obj) and not actor.is_city:
+        # The same readers as the sheets on the page: the office that runs it and the offices over the base.
+        if not can(actor, ApplicationAction.VIEW_SCORES, obj):
             return None
         return rubric.sheet(obj.rubric, obj.sheets.prefetch_related("scores")).mean_total
 

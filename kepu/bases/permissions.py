@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.bases.models import AnnualReview, Application, Base, Conflict, Level, ScoreSheet
@@ -25,18 +27,22 @@ HOST_ROLES = frozenset({Role.BASE_STAFF, Role.ORG_STAFF, Role.UNIT_STAFF})
 OFFICES = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 
 
-class BaseAction:
+class BaseAction(StrEnum):
     VIEW = "view"
     CHANGE = "change"
     APPLY = "apply"
+    #: Act as the base's host: the staff of the organization that hosts it.
+    HOST = "host"
     RECORD_NATIONAL = "record_national"
     #: Register a new base for one's own organization (the host's staff).
     REGISTER = "register"
     #: Work on bases at all (the host's staff and the offices; an expert works only on the sheets drawn for them).
     LIST = "list"
+    #: Keep the rubrics and national types, reference data (the city office, in the admin), on the model.
+    KEEP_STANDARDS = "keep_standards"
 
 
-class ApplicationAction:
+class ApplicationAction(StrEnum):
     VIEW = "view"
     RUN = "run"
     #: The experts' names, sheets and scores (and the draws): the office that runs it and the offices above the base.
@@ -45,10 +51,20 @@ class ApplicationAction:
     SIT_AS_EXPERT = "sit_as_expert"
 
 
-class ReviewAction:
+class ReviewAction(StrEnum):
     VIEW = "view"
     START = "start"
     SPOT_CHECK = "spot_check"
+
+
+class SheetAction(StrEnum):
+    VIEW = "view"
+    SCORE = "score"
+
+
+class ConflictAction(StrEnum):
+    VIEW = "view"
+    RECORD = "record"
 
 
 def hosts(actor: Actor, base: Base) -> bool:
@@ -98,16 +114,21 @@ def _of_bases(actor: Actor, queryset, prefix: str = ""):
 @register
 class BasePolicy(Policy):
     model = Base
+    actions = BaseAction
 
     def scope(self, actor, queryset):
         found = _of_bases(actor, queryset)
         return queryset.none() if found is None else found
 
     def can(self, actor, action, obj=None):
+        if action == BaseAction.KEEP_STANDARDS:
+            return actor.is_city
         if obj is None:
             return False
         if action == BaseAction.VIEW:
             return hosts(actor, obj) or oversees(actor, obj)
+        if action == BaseAction.HOST:
+            return hosts(actor, obj)
         if action in (BaseAction.CHANGE, BaseAction.APPLY):
             return hosts(actor, obj) or (action == BaseAction.CHANGE and oversees(actor, obj))
         if action == BaseAction.RECORD_NATIONAL:
@@ -122,6 +143,7 @@ class BasePolicy(Policy):
 @register
 class ApplicationPolicy(Policy):
     model = Application
+    actions = ApplicationAction
 
     def scope(self, actor, queryset):
         found = _of_bases(actor, queryset, "base__")
@@ -148,12 +170,15 @@ class ApplicationPolicy(Policy):
 @register
 class ReviewPolicy(Policy):
     model = AnnualReview
+    actions = ReviewAction
 
     def scope(self, actor, queryset):
         found = _of_bases(actor, queryset, "base__")
         return queryset.none() if found is None else found
 
     def can(self, actor, action, obj=None):
+        if action in (ReviewAction.START, ReviewAction.SPOT_CHECK):
+            return actor.role in OFFICES
         if obj is None:
             return False
         if action == ReviewAction.VIEW:
@@ -164,6 +189,7 @@ class ReviewPolicy(Policy):
 @register
 class ScoreSheetPolicy(Policy):
     model = ScoreSheet
+    actions = SheetAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -179,7 +205,7 @@ class ScoreSheetPolicy(Policy):
     def can(self, actor, action, obj=None):
         if obj is None:
             return False
-        if action == "score":
+        if action == SheetAction.SCORE:
             return actor.role == Role.EXPERT and obj.scorer_id is not None and obj.scorer_id == actor.user.pk
         return False
 
@@ -187,6 +213,7 @@ class ScoreSheetPolicy(Policy):
 @register
 class ConflictPolicy(Policy):
     model = Conflict
+    actions = ConflictAction
 
     def scope(self, actor, queryset):
         if actor.role in OFFICES:
@@ -196,4 +223,10 @@ class ConflictPolicy(Policy):
         return queryset.none()
 
     def can(self, actor, action, obj=None):
-        return action == "record" and actor.role in OFFICES
+        if action != ConflictAction.RECORD:
+            return False
+        # The offices, or the expert themself (obj: the conflict to record, carrying its expert).
+        if actor.role in OFFICES:
+            return True
+        expert = getattr(obj, "expert", None) if isinstance(obj, Conflict) else None
+        return actor.role == Role.EXPERT and expert is not None and expert.user_id == actor.user_id

@@ -53,7 +53,17 @@ from kepu.bases.models import (
     Theme,
     tags_to_text,
 )
-from kepu.bases.permissions import HOST_ROLES, BaseAction, hosts, office_for, review_level, runs
+from kepu.bases.permissions import (
+    HOST_ROLES,
+    BaseAction,
+    ConflictAction,
+    ReviewAction,
+    SheetAction,
+    hosts,
+    office_for,
+    review_level,
+    runs,
+)
 from kepu.core import clock
 from kepu.core.actor import SYSTEM, Actor
 from kepu.core.audit import log_action
@@ -172,8 +182,7 @@ def base_register(*, actor: Actor, organization, **values) -> Base:
     """Staff of an organization register its science base (the first step before applying)."""
     values = _clean_profile(values)
     base = Base(organization=organization, created_by=actor.user, **values)
-    if not (actor.role in HOST_ROLES and actor.organization_id == organization.pk):
-        raise NotAllowed()
+    require(actor, BaseAction.HOST, base)
     if not base.name:
         raise BaseError(_("Give the base a name."), code="name_required")
     if base.place_id is None:
@@ -586,9 +595,9 @@ def conflict_record(
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise BaseError(_("Give a reason (at least two characters)."), code="reason_required")
+    require(actor, ConflictAction.RECORD, Conflict(expert=expert, organization=organization))
+    # Who declared it (the record's source), not whether they may: acting as the expert themself.
     is_self = actor.role == Role.EXPERT and expert.user_id == actor.user_id
-    if not (is_self or actor.role in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN)):
-        raise NotAllowed()
     conflict, _created = Conflict.objects.get_or_create(
         expert=expert,
         organization=organization,
@@ -610,7 +619,8 @@ def _sheet_for(actor: Actor, sheet: ScoreSheet) -> ScoreSheet:
         .select_related("application__base__organization", "expert")
         .get(pk=sheet.pk)
     )
-    if not (actor.role == Role.EXPERT and sheet.scorer_id == actor.user_id and sheet.application_id):
+    require(actor, SheetAction.SCORE, sheet)
+    if not sheet.application_id:
         raise NotAllowed()
     if sheet.application.status != ApplicationStatus.EXPERT_REVIEW or sheet.status != SheetStatus.PENDING:
         raise Clash(_("This review is closed or your sheet is already in."), code="sheet_closed")
@@ -774,7 +784,8 @@ def inspection_photos_store(obj, photos: list, actor: Actor) -> None:
 @transaction.atomic
 def reviews_start(*, actor: Actor, year: int) -> int:
     """Open the year's annual review for every base in force that the office reviews (idempotent)."""
-    if actor.role not in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN) or actor.place is None:
+    require(actor, ReviewAction.START, AnnualReview)
+    if actor.place is None:
         raise NotAllowed()
     if not 2000 <= year <= _today().year:
         raise BaseError(_("Choose this year or an earlier one."), code="year_invalid")
@@ -878,7 +889,8 @@ def _reopen_booking(base: Base) -> None:
 @transaction.atomic
 def spot_checks_draw(*, actor: Actor, year: int, count: int) -> SpotCheckDraw:
     """Draw ``count`` of the year's submitted reviews for spot checks (抽查), at random with a recorded seed."""
-    if actor.role not in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN) or actor.place is None:
+    require(actor, ReviewAction.SPOT_CHECK, AnnualReview)
+    if actor.place is None:
         raise NotAllowed()
     path = actor.place.path
     pool = sorted(

@@ -48,7 +48,7 @@ from kepu.bases.models import (
     SheetStatus,
     Theme,
 )
-from kepu.bases.permissions import HOST_ROLES, OFFICES, ApplicationAction, BaseAction, hosts, runs
+from kepu.bases.permissions import HOST_ROLES, OFFICES, ApplicationAction, BaseAction
 from kepu.core.errors import DomainError, NotFound
 from kepu.core.http import errors_into, login_required, role_required
 from kepu.core.permissions import can
@@ -418,8 +418,8 @@ def _application_context(request, app, *, failed: str = "", failed_form=None) ->
         failed_form=failed_form,
         url=lambda name: reverse("bases:application_act", args=[app.pk, name]),
     )
-    office = runs(actor, app.level, app.base)
-    host = hosts(actor, app.base)
+    office = can(actor, ApplicationAction.RUN, app)
+    host = can(actor, BaseAction.HOST, app.base)
     sheets = list(app.sheets.select_related("expert").prefetch_related("scores"))
     is_expert = can(actor, ApplicationAction.SIT_AS_EXPERT, app)
     sheet = rubric.sheet(app.rubric, sheets)

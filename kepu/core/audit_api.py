@@ -5,6 +5,9 @@ from ninja.pagination import paginate
 
 from kepu.core import selectors
 from kepu.core.api import Pages, actor_of
+from kepu.core.models import AuditEntry
+from kepu.core.permissions import can
+from kepu.core.selectors import AuditAction
 
 router = Router(tags=["audit"])
 
@@ -24,7 +27,7 @@ class AuditOut(Schema):
     def resolve_ip(obj, context):
         request = (context or {}).get("request")
         actor = getattr(request, "actor", None)
-        return obj.ip if actor is not None and actor.is_city else None
+        return obj.ip if actor is not None and can(actor, AuditAction.VIEW_IP, AuditEntry) else None
 
 
 @router.get("/", response=list[AuditOut], summary="The audit trail of the caller's area (offices only)")

@@ -1,5 +1,7 @@
 """Reads shared across apps: the audit trail."""
 
+from enum import StrEnum
+
 from django.db.models import QuerySet
 
 from kepu.core.actor import Actor
@@ -8,11 +10,20 @@ from kepu.core.permissions import Policy, register, scope
 from kepu.core.roles import OFFICE_ROLES
 
 
+class AuditAction(StrEnum):
+    VIEW = "view"
+    #: The client addresses in the trail: personal data, for the city office only (it investigates).
+    VIEW_IP = "view_ip"
+    #: The state of the platform's background work (a stopped worker): the city office, which runs it.
+    WATCH_PLATFORM = "watch_platform"
+
+
 @register
 class AuditPolicy(Policy):
     """Offices read the trail of their area; nobody changes it."""
 
     model = AuditEntry
+    actions = AuditAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -22,7 +33,13 @@ class AuditPolicy(Policy):
         return queryset.none()
 
     def can(self, actor, action, obj=None):
-        return action == "view" and obj is not None and self.scope(actor, AuditEntry.objects.filter(pk=obj.pk)).exists()
+        if action in (AuditAction.VIEW_IP, AuditAction.WATCH_PLATFORM):
+            return actor.is_city
+        return (
+            action == AuditAction.VIEW
+            and isinstance(obj, AuditEntry)
+            and self.scope(actor, AuditEntry.objects.filter(pk=obj.pk)).exists()
+        )
 
 
 def audit_list(*, actor: Actor, action: str = "") -> QuerySet[AuditEntry]:

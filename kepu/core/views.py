@@ -23,8 +23,11 @@ from kepu.core.home import cards_for, panels_for, todos_for
 from kepu.core.hooks import set_elder_mode
 from kepu.core.http import login_required, role_required
 from kepu.core.middleware import ELDER_COOKIE
+from kepu.core.models import AuditEntry
 from kepu.core.nav import nav_for
+from kepu.core.permissions import can
 from kepu.core.roles import OFFICE_ROLES, PUBLIC_ROLES, Role
+from kepu.core.selectors import AuditAction
 from kepu.core.worker import stale_workers
 
 ELDER_CARDS = 4
@@ -75,7 +78,7 @@ def role_home(request, role):
         "alerts": [t for t in todos if t.overdue],
         "cards": nav_for(role),
         # The city office runs the platform: it is told when background work has stopped.
-        "stale_workers": stale_workers() if role == Role.CITY_ADMIN else [],
+        "stale_workers": stale_workers() if can(request.actor, AuditAction.WATCH_PLATFORM, AuditEntry) else [],
     }
     return TemplateResponse(request, "core/home.html", context)
 
@@ -143,7 +146,8 @@ def audit_list(request):
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     rows = [(e, describe(e.action), _role_label(e.role)) for e in page]
     # Addresses are personal data: the city office, which investigates, sees them; district offices do not.
-    context = {"page": page, "rows": rows, "action": action, "subjects": subjects(), "show_ip": request.actor.is_city}
+    show_ip = can(request.actor, AuditAction.VIEW_IP, AuditEntry)
+    context = {"page": page, "rows": rows, "action": action, "subjects": subjects(), "show_ip": show_ip}
     return TemplateResponse(request, "core/audit_list.html", context)
 
 

@@ -101,12 +101,12 @@ class EmergencyDeclareIn(Schema):
 
 def _follower(request):
     """The offices and the area staff follow events here; everybody else reads the public guidance."""
-    from kepu.core.errors import NotAllowed
-    from kepu.emergency.permissions import AREA_STAFF, OFFICES
+    from kepu.core.permissions import require
+    from kepu.emergency.models import Event
+    from kepu.emergency.permissions import EventAction
 
     actor = actor_of(request)
-    if actor.role not in OFFICES | AREA_STAFF:
-        raise NotAllowed()
+    require(actor, EventAction.FOLLOW_AREA, Event)
     return actor
 
 

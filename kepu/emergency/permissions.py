@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Exists, OuterRef, Q
 
 from kepu.core.actor import Actor
@@ -29,6 +31,44 @@ from kepu.emergency.models import (
 
 OFFICES = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 AREA_STAFF = frozenset({Role.STREET_STAFF, Role.COMMUNITY_STAFF})
+
+
+class HazardAction(StrEnum):
+    VIEW = "view"
+
+
+class PackAction(StrEnum):
+    VIEW = "view"
+    CREATE = "create"
+    CHANGE = "change"
+
+
+class EventAction(StrEnum):
+    VIEW = "view"
+    DECLARE = "declare"
+    #: Follow the events touching one's area on the offices' pages (the offices and the area staff).
+    FOLLOW_AREA = "follow_area"
+    #: Run an event: its reach, its calls, fast tracks (the offices).
+    FOLLOW = "follow"
+    FAST_TRACK = "fast_track"
+
+
+class ChecklistAction(StrEnum):
+    VIEW = "view"
+    #: Keep a community's checklist at all (the page's question; each item is asked ``TICK``).
+    KEEP = "keep"
+    TICK = "tick"
+
+
+class OnCallAction(StrEnum):
+    VIEW = "view"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+
+class QuestionAction(StrEnum):
+    VIEW = "view"
+    ANSWER = "answer"
 
 
 def runs(actor: Actor, place_path: str) -> bool:
@@ -69,9 +109,10 @@ def event_scope(actor: Actor, qs):
 @register
 class HazardPolicy(Policy):
     model = Hazard
+    actions = HazardAction
 
     def can(self, actor, action, obj=None):
-        return action == "view"
+        return action == HazardAction.VIEW
 
     def scope(self, actor, queryset):
         return queryset
@@ -80,15 +121,16 @@ class HazardPolicy(Policy):
 @register
 class PackPolicy(Policy):
     model = Pack
+    actions = PackAction
 
     def can(self, actor, action, obj=None):
         if actor.role not in OFFICES:
             return False
-        if action == "create":
+        if action == PackAction.CREATE:
             return True
-        if action == "view":
+        if action == PackAction.VIEW:
             return covers(actor, obj.place_path) or bool(actor.area_path and actor.area_path.startswith(obj.place_path))
-        if action == "change":
+        if action == PackAction.CHANGE:
             return runs(actor, obj.place_path)
         return False
 
@@ -105,16 +147,19 @@ class PackPolicy(Policy):
 @register
 class EventPolicy(Policy):
     model = Event
+    actions = EventAction
 
     def can(self, actor, action, obj=None):
-        if action == "declare":
+        if action == EventAction.DECLARE:
             return actor.role in OFFICES
+        if action == EventAction.FOLLOW_AREA:
+            return actor.role in OFFICES | AREA_STAFF
         if obj is None:
             return False
-        if action == "view":
+        if action == EventAction.VIEW:
             return event_scope(actor, Event.objects.filter(pk=obj.pk)).exists()
-        if action in ("follow", "fast_track"):
-            return actor.role in OFFICES and self.can(actor, "view", obj)
+        if action in (EventAction.FOLLOW, EventAction.FAST_TRACK):
+            return actor.role in OFFICES and self.can(actor, EventAction.VIEW, obj)
         return False
 
     def scope(self, actor, queryset):
@@ -124,11 +169,14 @@ class EventPolicy(Policy):
 @register
 class ChecklistPolicy(Policy):
     model = ChecklistItem
+    actions = ChecklistAction
 
     def can(self, actor, action, obj=None):
-        if action == "tick":
+        if action == ChecklistAction.KEEP:
+            return actor.role == Role.COMMUNITY_STAFF
+        if action == ChecklistAction.TICK:
             return actor.role == Role.COMMUNITY_STAFF and covers(actor, obj.community_path)
-        return action == "view" and self.scope(actor, ChecklistItem.objects.filter(pk=obj.pk)).exists()
+        return action == ChecklistAction.VIEW and self.scope(actor, ChecklistItem.objects.filter(pk=obj.pk)).exists()
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -141,11 +189,12 @@ class ChecklistPolicy(Policy):
 @register
 class OnCallPolicy(Policy):
     model = OnCall
+    actions = OnCallAction
 
     def can(self, actor, action, obj=None):
-        if action in ("accept", "decline"):
+        if action in (OnCallAction.ACCEPT, OnCallAction.DECLINE):
             return actor.role == Role.EXPERT and obj.user_id == actor.user_id
-        return action == "view" and self.scope(actor, OnCall.objects.filter(pk=obj.pk)).exists()
+        return action == OnCallAction.VIEW and self.scope(actor, OnCall.objects.filter(pk=obj.pk)).exists()
 
     def scope(self, actor, queryset):
         if actor.role == Role.EXPERT:
@@ -173,11 +222,12 @@ def lives_in(user, event: Event) -> bool:
 @register
 class QuestionPolicy(Policy):
     model = Question
+    actions = QuestionAction
 
     def can(self, actor, action, obj=None):
-        if action == "answer":
+        if action == QuestionAction.ANSWER:
             return on_duty(actor, obj.event)
-        return action == "view" and self.scope(actor, Question.objects.filter(pk=obj.pk)).exists()
+        return action == QuestionAction.VIEW and self.scope(actor, Question.objects.filter(pk=obj.pk)).exists()
 
     def scope(self, actor, queryset):
         if actor.role in OFFICES:

@@ -41,7 +41,7 @@ from kepu.emergency.models import (
     Task,
     TimelineEntry,
 )
-from kepu.emergency.permissions import lives_in, on_duty, runs
+from kepu.emergency.permissions import ChecklistAction, EventAction, PackAction, lives_in, on_duty, runs
 from kepu.emergency.workflow import CALL, EVENT, PACK, today
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def _set_items(pack: Pack, ids: list[int]) -> None:
 @transaction.atomic
 def pack_create(*, actor: Actor, data) -> Pack:
     """A new pack of the actor's office (district or city), being prepared until it is approved."""
-    require(actor, "create", Pack)
+    require(actor, PackAction.CREATE, Pack)
     values = _pack_values(actor, data)
     pack = Pack.objects.create(
         hazard=values["hazard"],
@@ -145,7 +145,7 @@ def pack_create(*, actor: Actor, data) -> Pack:
 @transaction.atomic
 def pack_update(*, actor: Actor, pack: Pack, data) -> Pack:
     pack = Pack.objects.select_for_update().get(pk=pack.pk)
-    require(actor, "change", pack)
+    require(actor, PackAction.CHANGE, pack)
     if pack.status != PackStatus.DRAFT:
         raise Conflict(_("An approved pack is changed only after “Change the pack”."), code="pack_not_draft")
     values = _pack_values(actor, data)
@@ -237,7 +237,7 @@ def event_declare(*, actor: Actor, data) -> Event:
     """The office declares an event on its form: created and declared in one transaction (all or nothing)."""
     from kepu.places.selectors import places_by_codes
 
-    require(actor, "declare", Event)
+    require(actor, EventAction.DECLARE, Event)
     form = EventForm(data, actor=actor)
     values = _validated(form)
     places = places_by_codes(values["places"])
@@ -534,7 +534,7 @@ def event_read(*, actor: Actor, event: Event) -> bool:
 @transaction.atomic
 def checklist_tick(*, actor: Actor, item: ChecklistItem, done: bool) -> ChecklistItem:
     item = ChecklistItem.objects.select_for_update().select_related("event").get(pk=item.pk)
-    require(actor, "tick", item)
+    require(actor, ChecklistAction.TICK, item)
     if item.event.status != EventStatus.DECLARED:
         raise Conflict(_("The event is closed; its checklist is kept as it was."), code="event_closed")
     item.done_at = clock.now() if done else None
@@ -689,7 +689,7 @@ def fast_track(*, actor: Actor, event: Event, data) -> FastTrack:
     two-hour deadline: the library's own ``assign`` step, so the review is the library's, not ours."""
     from kepu.resources.services import resource_transition
 
-    require(actor, "fast_track", event)
+    require(actor, EventAction.FAST_TRACK, event)
     if event.status != EventStatus.DECLARED:
         raise Conflict(_("Questions are taken while the event lasts."), code="event_not_open")
     values = _validated(FastTrackForm(data))

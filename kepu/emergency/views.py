@@ -13,10 +13,12 @@ from django.views.decorators.http import require_POST
 
 from kepu.core.errors import DomainError, NotFound
 from kepu.core.http import errors_into, role_required
+from kepu.core.permissions import can
 from kepu.core.roles import Role
 from kepu.emergency import selectors, services
 from kepu.emergency.forms import AnswerForm, EventForm, FastTrackForm, PackForm, QuestionForm
-from kepu.emergency.models import EventStatus, PackStatus
+from kepu.emergency.models import ChecklistItem, Event, EventStatus, PackStatus
+from kepu.emergency.permissions import ChecklistAction, EventAction
 from kepu.emergency.workflow import CALL, EVENT, PACK
 
 OFFICES = (Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
@@ -30,7 +32,7 @@ def event_list(request):
     context = {
         "open": list(selectors.event_list(actor=actor, status="open")[:50]),
         "past": list(selectors.past_events(actor=actor)[:50]),
-        "is_office": actor.role in OFFICES,
+        "is_office": can(actor, EventAction.DECLARE, Event),
     }
     return TemplateResponse(request, "emergency/list.html", context)
 
@@ -57,7 +59,7 @@ def _event_context(request, event, *, failed: str = "", failed_form=None) -> dic
         "calls": selectors.calls(event),
         "faq": selectors.faq(event),
         "fast_tracks": event.fast_tracks.all(),
-        "is_office": actor.role in OFFICES,
+        "is_office": can(actor, EventAction.FOLLOW, event),
         "live": event.status == EventStatus.DECLARED,
         "actions": EVENT.actions(
             actor,
@@ -84,7 +86,7 @@ def event_detail(request, pk):
                 "live": event.status == EventStatus.DECLARED,
             },
         )
-    if event.status == EventStatus.DECLARED and request.actor.role in OFFICES:
+    if event.status == EventStatus.DECLARED and can(request.actor, EventAction.FOLLOW, event):
         services.calls_check()
     return TemplateResponse(request, "emergency/event.html", _event_context(request, event))
 
@@ -204,7 +206,7 @@ def checklist(request, pk):
     return TemplateResponse(
         request,
         "emergency/checklist.html",
-        {"event": event, "groups": groups, "may_tick": request.actor.role == Role.COMMUNITY_STAFF},
+        {"event": event, "groups": groups, "may_tick": can(request.actor, ChecklistAction.KEEP, ChecklistItem)},
     )
 
 

@@ -7,6 +7,8 @@ areas. A place outside the viewer's area does not exist for them (404).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from kepu.core.actor import Actor
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import Role
@@ -25,12 +27,17 @@ def sees_place(actor: Actor, place) -> bool:
     return may_view(actor) and place is not None and place.level in LEVELS and covers(actor, place.path)
 
 
+class ReportAction(StrEnum):
+    VIEW = "view"
+
+
 @register
 class ReportPolicy(Policy):
     model = MonthlyReport
+    actions = ReportAction
 
     def can(self, actor: Actor, action: str, obj) -> bool:
-        return action == "view" and may_view(actor) and covers(actor, obj.place_path)
+        return action == ReportAction.VIEW and may_view(actor) and covers(actor, obj.place_path)
 
     def scope(self, actor: Actor, queryset):
         if not may_view(actor):

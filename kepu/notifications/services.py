@@ -15,6 +15,7 @@ from kepu.core.messaging import send_sms
 from kepu.core.permissions import require
 from kepu.notifications.channels import wechat_backend
 from kepu.notifications.models import Notification, WeChatBinding
+from kepu.notifications.permissions import BindingAction, NotificationAction
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def short_link(notification: Notification) -> str:
 @transaction.atomic
 def notification_mark_read(*, actor: Actor, notification: Notification) -> Notification:
     notification = Notification.objects.select_for_update().get(pk=notification.pk)
-    require(actor, "mark_read", notification)
+    require(actor, NotificationAction.MARK_READ, notification)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -167,7 +168,7 @@ OPENID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 @transaction.atomic
 def wechat_bind(*, actor: Actor, openid: str) -> WeChatBinding:
     """Bind the actor's own account to their openid on the official account (replacing an earlier one)."""
-    require(actor, "bind", WeChatBinding(user_id=actor.user_id))
+    require(actor, BindingAction.BIND, WeChatBinding(user_id=actor.user_id))
     openid = (openid or "").strip()
     if not 10 <= len(openid) <= 64 or not set(openid) <= OPENID_CHARS:
         from django.utils.translation import gettext as _
@@ -184,7 +185,7 @@ def wechat_bind(*, actor: Actor, openid: str) -> WeChatBinding:
 
 @transaction.atomic
 def wechat_unbind(*, actor: Actor) -> bool:
-    require(actor, "unbind", WeChatBinding(user_id=actor.user_id))
+    require(actor, BindingAction.UNBIND, WeChatBinding(user_id=actor.user_id))
     binding = WeChatBinding.objects.select_for_update().filter(user_id=actor.user_id).first()
     if binding is None:
         return False

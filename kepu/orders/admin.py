@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from kepu.core.admin import PolicyAdmin
 from kepu.orders.models import Order, OrderEvent, ServiceItem
+from kepu.orders.permissions import MenuAction, OrderAction
 
 
 class OrderEventInline(admin.TabularInline):
@@ -19,6 +20,7 @@ class OrderEventInline(admin.TabularInline):
 class OrderAdmin(PolicyAdmin):
     """Read-only: every change of an order goes through the workflow services."""
 
+    view_action = OrderAction.VIEW
     list_display = ("number", "title", "status", "community", "unit", "provider", "due_at", "overdue")
     list_filter = ("status", "overdue")
     search_fields = ("number", "title")
@@ -32,5 +34,8 @@ class OrderAdmin(PolicyAdmin):
 
 @admin.register(ServiceItem)
 class ServiceItemAdmin(PolicyAdmin):
+    view_action = MenuAction.VIEW
+    change_action = MenuAction.CHANGE
+
     list_display = ("title", "kind", "topic", "provider", "district", "is_active")
     list_select_related = ("provider", "district")

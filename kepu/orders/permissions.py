@@ -11,24 +11,31 @@
 Transitions are allowed by ``workflow.allowed`` and nowhere else.
 """
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.core.permissions import Policy, covers, register
-from kepu.core.roles import AREA_ROLES, Role
+from kepu.core.roles import AREA_ROLES, PUBLIC_ROLES, Role
 from kepu.orders import workflow
 from kepu.orders.models import Order, OrderStatus, ServiceItem
 from kepu.places.choices import PlaceLevel
 
 
-class OrderAction:
+class OrderAction(StrEnum):
     VIEW = "view"
     VIEW_CONTACT = "view_contact"
     CREATE = "create"
     CREATE_FOR_OTHERS = "create_for_others"
     ADD_PHOTOS = "add_photos"
+    #: Work on other people's orders (the workers' list and page); residents and volunteers follow their own.
+    WORK = "work"
+    #: Place orders for residents (community and street staff), on the model.
+    ORDER_FOR_RESIDENTS = "order_for_residents"
 
 
-class MenuAction:
+class MenuAction(StrEnum):
+    VIEW = "view"
     PUBLISH = "publish"
     CHANGE = "change"
 
@@ -66,9 +73,22 @@ def order_scope_q(actor) -> Q | None:
     return Q(pk__in=[])
 
 
+def menu_district_path(actor) -> str | None:
+    """The district whose menu an actor is shown: their home's (or their organization's); ``None`` for the
+    city office and for visitors, who see the whole city's."""
+    if not actor.is_authenticated or actor.place is None or actor.is_city:
+        return None
+    return (actor.user.home_place or actor.place).path
+
+
 @register
 class OrderPolicy(Policy):
     model = Order
+    actions = OrderAction
+
+    def action_values(self):
+        # The workflow's transitions are asked by name too (``workflow.allowed``).
+        return super().action_values() | frozenset(workflow.TRANSITIONS)
 
     def scope(self, actor, queryset):
         q = order_scope_q(actor)
@@ -77,6 +97,10 @@ class OrderPolicy(Policy):
     def can(self, actor, action, obj=None):
         if action == OrderAction.CREATE:
             return actor.role in (Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_STAFF)
+        if action == OrderAction.WORK:
+            return actor.role is not None and actor.role not in PUBLIC_ROLES
+        if action == OrderAction.ORDER_FOR_RESIDENTS:
+            return actor.role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF)
         if action == OrderAction.CREATE_FOR_OTHERS:
             # obj: an unsaved order carrying the place it is for
             return actor.role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF) and covers(actor, obj.place_path)
@@ -100,6 +124,7 @@ class ServiceItemPolicy(Policy):
     """The menu is public reading; units and volunteer organizations publish their own items."""
 
     model = ServiceItem
+    actions = MenuAction
 
     def scope(self, actor, queryset):
         return queryset
@@ -111,4 +136,4 @@ class ServiceItemPolicy(Policy):
                 and obj is not None
                 and obj.provider_id == actor.organization_id
             )
-        return action == "view"
+        return action == MenuAction.VIEW

@@ -20,11 +20,11 @@ from kepu.core.errors import DomainError, NotFound
 from kepu.core.http import errors_into, role_required
 from kepu.core.permissions import can
 from kepu.core.populations import Population
-from kepu.core.roles import PUBLIC_ROLES, Role
+from kepu.core.roles import Role
 from kepu.orders import charts, export, paging, selectors, services, stepper, workflow
 from kepu.orders.forms import HolidayForm, MenuItemForm, OrderForm
 from kepu.orders.models import Holiday, Order, OrderStatus, ServiceItem, Step, StepDeadline
-from kepu.orders.permissions import OrderAction
+from kepu.orders.permissions import MenuAction, OrderAction, menu_district_path
 from kepu.orders.photos import MAX_PHOTOS
 from kepu.places import picker
 from kepu.places.choices import PlaceLevel
@@ -47,7 +47,7 @@ DASHBOARD_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_ADMIN,
 @role_required(None, *ORDER_ROLES)
 def order_list(request):
     actor = request.actor
-    if actor.role is None or actor.role in PUBLIC_ROLES:
+    if not can(actor, OrderAction.WORK, Order):
         return _my_orders(request)
     view = request.GET.get("view", "todo")
     status = request.GET.get("status", "")
@@ -105,7 +105,7 @@ def _ordering_actor(request) -> Actor | None:
     """Whom an order is placed as: staff as themselves; anyone holding a resident membership as that resident
     (a resident who is also a volunteer need not switch roles); None for a newcomer without a community."""
     actor = request.actor
-    if actor.role in (Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_STAFF):
+    if can(actor, OrderAction.CREATE, Order):
         return actor
     membership = resident_membership_of(request.user)
     return Actor(user=request.user, membership=membership) if membership is not None else None
@@ -116,7 +116,7 @@ def order_create(request):
     """点单: a resident (also a newcomer, who names their community here) or staff for a resident."""
     ordering = _ordering_actor(request)
     newcomer = ordering is None
-    on_behalf = not newcomer and ordering.role != Role.RESIDENT
+    on_behalf = not newcomer and can(ordering, OrderAction.ORDER_FOR_RESIDENTS, Order)
     item = None
     item_id = request.GET.get("item") or request.POST.get("service_item")
     if item_id and str(item_id).isdigit():
@@ -208,7 +208,9 @@ def _detail_context(request, order, *, failed: str = "", failed_form=None) -> di
         failed_form=failed_form,
         url=lambda name: reverse("orders:act", args=[order.pk, name]),
     )
-    resident_view = actor.role in PUBLIC_ROLES or (actor.user_id is not None and order.resident_id == actor.user_id)
+    resident_view = not can(actor, OrderAction.WORK, order) or (
+        actor.user_id is not None and order.resident_id == actor.user_id
+    )
     return {
         "order": order,
         # Rating has its own card right under the stepper (orders/_rate_card.html).
@@ -320,14 +322,13 @@ def order_contact(request, pk):
 def menu(request):
     actor = request.actor
     district_id = None
-    if actor.is_authenticated and actor.place is not None and not actor.is_city:
-        district = actor.user.home_place or actor.place
-        district_id = getattr(place_by_code_or_none(district.path.split("/")[1]), "pk", None)
+    if home := menu_district_path(actor):
+        district_id = getattr(place_by_code_or_none(home.split("/")[1]), "pk", None)
     items = selectors.menu(
         district_id=district_id, topic=request.GET.get("topic", ""), population=request.GET.get("population", "")
     )
     form = None
-    if actor.is_authenticated and actor.role in (Role.UNIT_STAFF, Role.VOLUNTEER_ORG_STAFF):
+    if can(actor, MenuAction.PUBLISH, ServiceItem(provider_id=actor.organization_id)):
         form = MenuItemForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             with errors_into(form):

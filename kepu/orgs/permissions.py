@@ -4,6 +4,8 @@ An office sees the organizations in its area; everybody else sees the organizati
 belong to. Creating and changing organizations is for the offices of the area.
 """
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.core.permissions import Policy, covers, register
@@ -11,7 +13,7 @@ from kepu.core.roles import Role
 from kepu.orgs.models import Organization
 
 
-class OrgAction:
+class OrgAction(StrEnum):
     VIEW = "view"
     CREATE = "create"
     CHANGE = "change"
@@ -20,6 +22,7 @@ class OrgAction:
 @register
 class OrganizationPolicy(Policy):
     model = Organization
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         if actor.is_city:

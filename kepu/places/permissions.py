@@ -4,12 +4,14 @@ The tree itself is public reference data (a resident picks her community from it
 registers), so everybody may read it. Changing it is for offices, inside their own area.
 """
 
+from enum import StrEnum
+
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import Role
 from kepu.places.models import Place
 
 
-class PlaceAction:
+class PlaceAction(StrEnum):
     VIEW = "view"
     ADD_CHILD = "add_child"
     CHANGE = "change"
@@ -18,6 +20,7 @@ class PlaceAction:
 @register
 class PlacePolicy(Policy):
     model = Place
+    actions = PlaceAction
 
     def can(self, actor, action, obj=None):
         if action == PlaceAction.VIEW:

@@ -61,7 +61,7 @@ def _check_level(parent: Place | None, level: str) -> None:
 def place_create(*, actor: Actor, parent: Place | None, code: str, name: str, level: str, official=True) -> Place:
     if parent is not None:
         require(actor, PlaceAction.ADD_CHILD, parent)
-    elif not actor.is_city:
+    else:
         require(actor, PlaceAction.ADD_CHILD, Place(path=""))
     _check_level(parent, level)
     code, name = (code or "").strip(), (name or "").strip()

@@ -2,16 +2,21 @@ from django.contrib import admin
 
 from kepu.core.admin import PolicyAdmin
 from kepu.plans.models import Plan, PlanNode, ProgressReport
+from kepu.plans.permissions import PlanAction
 
 
 @admin.register(Plan)
 class PlanAdmin(PolicyAdmin):
+    view_action = PlanAction.VIEW
+
     list_display = ("title", "year", "owner", "status")
     list_filter = ("year", "status")
 
 
 @admin.register(PlanNode)
 class PlanNodeAdmin(PolicyAdmin):
+    view_action = PlanAction.VIEW
+
     list_display = ("__str__", "plan", "kind", "lead_unit", "deadline")
     list_filter = ("kind",)
 
@@ -21,6 +26,8 @@ class PlanNodeAdmin(PolicyAdmin):
 
 @admin.register(ProgressReport)
 class ProgressReportAdmin(PolicyAdmin):
+    view_action = PlanAction.VIEW
+
     list_display = ("task", "organization", "percent", "value", "created_at")
 
     def has_change_permission(self, request, obj=None):

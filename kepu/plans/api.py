@@ -10,11 +10,12 @@ from ninja.files import UploadedFile
 
 from kepu.core.api import actor_of
 from kepu.core.errors import NotFound
-from kepu.core.permissions import get_visible, scope
+from kepu.core.permissions import can, get_visible, scope
 from kepu.plans import review, selectors, services
 from kepu.plans.evaluation import evaluate
 from kepu.plans.measures import measures
 from kepu.plans.models import NodeKind, Target
+from kepu.plans.permissions import PlanAction
 
 router = Router(tags=["plans"])
 
@@ -207,11 +208,9 @@ def plan_get(request, plan_id: int):
 
 @router.get("/{int:plan_id}/evaluation", response=list[ScoreOut])
 def plan_evaluation(request, plan_id: int):
-    from kepu.plans.permissions import UNIT_ROLES
-
     actor = actor_of(request)
     plan = selectors.plan_get(actor=actor, pk=plan_id)
-    only = actor.organization_id if actor.role in UNIT_ROLES else None
+    only = None if can(actor, PlanAction.VIEW_ALL_SCORES, plan) else actor.organization_id
     return [
         {
             "organization_id": s.organization.pk,

@@ -10,6 +10,8 @@
 * Everybody else, and every other district, sees nothing.
 """
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.core.permissions import Policy, covers, register
@@ -20,7 +22,7 @@ from kepu.plans.models import ImportDraft, Plan, PlanNode, ProgressReport, Targe
 UNIT_ROLES = frozenset({Role.UNIT_STAFF, Role.STREET_STAFF})
 
 
-class PlanAction:
+class PlanAction(StrEnum):
     VIEW = "view"
     IMPORT = "import"  # obj: an unsaved Plan carrying owner and place
     MANAGE = "manage"
@@ -49,6 +51,7 @@ def _unit_task_q(actor, prefix: str = "") -> Q:
 @register
 class PlanPolicy(Policy):
     model = Plan
+    actions = PlanAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -83,6 +86,7 @@ class PlanPolicy(Policy):
 @register
 class PlanNodePolicy(Policy):
     model = PlanNode
+    actions = PlanAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -118,6 +122,7 @@ class PlanNodePolicy(Policy):
 @register
 class TargetPolicy(Policy):
     model = Target
+    actions = PlanAction
 
     def scope(self, actor, queryset):
         return queryset.filter(task__in=PlanNodePolicy().scope(actor, PlanNode.objects.all()))
@@ -135,6 +140,7 @@ class TargetPolicy(Policy):
 @register
 class ProgressReportPolicy(Policy):
     model = ProgressReport
+    actions = PlanAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -160,6 +166,7 @@ class ImportDraftPolicy(Policy):
     """A draft is the private work of the person who uploaded it, in the role they uploaded it in."""
 
     model = ImportDraft
+    actions = PlanAction
 
     def scope(self, actor, queryset):
         if not actor.has_role(Role.DISTRICT_ADMIN):

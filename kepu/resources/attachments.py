@@ -51,10 +51,12 @@ def target(type_: str) -> Target | None:
 
 def may_attach(actor: Actor, type_: str, target_id: int) -> bool:
     """Whether the actor may attach pieces to that object (its page offers the button only then)."""
-    from kepu.core.roles import STAFF_ROLES
+    from kepu.core.permissions import can
+    from kepu.resources.models import Resource
+    from kepu.resources.permissions import ResourceAction
 
     t = _targets.get(type_)
-    if t is None or not actor.is_authenticated or actor.role not in STAFF_ROLES:
+    if t is None or not can(actor, ResourceAction.WORK, Resource):
         return False
     try:
         t.check(actor, target_id)
@@ -75,11 +77,12 @@ def _activity(actor: Actor, pk: int) -> str:
 
 
 def _order(actor: Actor, pk: int) -> str:
-    from kepu.core.roles import STAFF_ROLES
+    from kepu.core.permissions import require
     from kepu.orders.selectors import order_get
+    from kepu.resources.models import Resource
+    from kepu.resources.permissions import ResourceAction
 
-    if actor.role not in STAFF_ROLES and actor.role != "expert":
-        raise NotAllowed()
+    require(actor, ResourceAction.ATTACH_TO_ORDERS, Resource)
     order = order_get(actor=actor, pk=pk)
     return f"{order.number} {order.title}"
 

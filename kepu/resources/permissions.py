@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.core.permissions import Policy, covers, register
@@ -21,7 +23,7 @@ from kepu.resources.models import Kind, Loan, Push, Resource, Status, Subscripti
 from kepu.resources.workflow import EDITABLE_STATES, is_author_side, is_editor, is_reviewer
 
 
-class ResourceAction:
+class ResourceAction(StrEnum):
     VIEW = "view"
     MANAGE = "manage"  # see the review page: history, notes, files of any version
     CREATE = "create"
@@ -30,6 +32,11 @@ class ResourceAction:
     ATTACH = "attach"
     LEND = "lend"
     BORROW = "borrow"
+    #: Act for one's organization in the library at all (write pieces, lend and borrow kits, subscribe
+    #: the organization to topics): its staff, on the model.
+    WORK = "work"
+    #: Name a service order a piece is attached to (staff, and the experts who serve orders), on the model.
+    ATTACH_TO_ORDERS = "attach_to_orders"
 
 
 def public_q() -> Q:
@@ -59,11 +66,16 @@ def manages(actor, r: Resource) -> bool:
 @register
 class ResourcePolicy(Policy):
     model = Resource
+    actions = ResourceAction
 
     def scope(self, actor, queryset):
         return queryset.filter(public_q() | working_q(actor))
 
     def can(self, actor, action, obj=None):
+        if action == ResourceAction.WORK:
+            return actor.role in STAFF_ROLES
+        if action == ResourceAction.ATTACH_TO_ORDERS:
+            return actor.role in STAFF_ROLES or actor.role == Role.EXPERT
         if obj is None:
             return False
         if action == ResourceAction.VIEW:
@@ -93,9 +105,25 @@ class ResourcePolicy(Policy):
         return False
 
 
+class PushAction(StrEnum):
+    VIEW = "view"
+    #: Start a stopped fan-out again: the offices of an area (who push), among those who see the push.
+    RESUME = "resume"
+
+
+class LoanAction(StrEnum):
+    VIEW = "view"
+
+
+class SubscriptionAction(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+
+
 @register
 class PushPolicy(Policy):
     model = Push
+    actions = PushAction
 
     def scope(self, actor, queryset):
         if actor.role == Role.CITY_ADMIN:
@@ -108,7 +136,9 @@ class PushPolicy(Policy):
         return queryset.filter(visible)
 
     def can(self, actor, action, obj=None):
-        if obj is None or action != "view":
+        if obj is None or action not in (PushAction.VIEW, PushAction.RESUME):
+            return False
+        if action == PushAction.RESUME and actor.role not in AREA_ROLES:
             return False
         if actor.role == Role.CITY_ADMIN:
             return True
@@ -120,6 +150,7 @@ class PushPolicy(Policy):
 @register
 class LoanPolicy(Policy):
     model = Loan
+    actions = LoanAction
 
     def scope(self, actor, queryset):
         if actor.role == Role.CITY_ADMIN:
@@ -136,7 +167,7 @@ class LoanPolicy(Policy):
             return False
         lender = is_author_side(actor, obj.resource)
         borrower = actor.role in STAFF_ROLES and obj.borrower_id == actor.organization_id
-        if action == "view":
+        if action == LoanAction.VIEW:
             return lender or borrower or actor.role == Role.CITY_ADMIN or is_editor(actor, obj.resource)
         return False
 
@@ -144,6 +175,7 @@ class LoanPolicy(Policy):
 @register
 class SubscriptionPolicy(Policy):
     model = Subscription
+    actions = SubscriptionAction
 
     def scope(self, actor, queryset):
         mine = Q(user_id=actor.user_id)
@@ -152,7 +184,7 @@ class SubscriptionPolicy(Policy):
         return queryset.filter(mine)
 
     def can(self, actor, action, obj=None):
-        if obj is None or action not in ("view", "change"):
+        if obj is None or action not in (SubscriptionAction.VIEW, SubscriptionAction.CHANGE):
             return False
         if obj.user_id is not None:
             return obj.user_id == actor.user_id

@@ -47,7 +47,7 @@ from kepu.resources.models import (
     resource_storage,
     tags_to_text,
 )
-from kepu.resources.permissions import ResourceAction
+from kepu.resources.permissions import PushAction, ResourceAction
 from kepu.resources.text import clean_html
 from kepu.resources.uploads import check_upload
 from kepu.resources.workflow import REVIEW
@@ -532,9 +532,7 @@ def _tell_subscribed_organizations(push: Push, title: str, body: str, url: str) 
 
 def push_resume(*, actor: Actor, push: Push) -> Push:
     """Start a stopped fan-out again (it goes on at its cursor)."""
-    require(actor, "view", push)
-    if actor.role not in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF):
-        raise NotAllowed()
+    require(actor, PushAction.RESUME, push)
     if push.status != PushStatus.FAILED:
         raise Conflict(_("Only a push stopped by an error can be started again."), code="push_not_failed")
     Push.objects.filter(pk=push.pk).update(status=PushStatus.RUNNING, error="")
@@ -619,9 +617,7 @@ def subscriptions_set(*, actor: Actor, topics, for_organization: bool = False) -
     if any(t not in Topic.values for t in topics):
         raise DomainError(_("Unknown topic."), code="topic_invalid")
     if for_organization:
-        from kepu.core.roles import STAFF_ROLES
-
-        if actor.role not in STAFF_ROLES or actor.organization_id is None:
+        if not can(actor, ResourceAction.WORK, Resource) or actor.organization_id is None:
             raise NotAllowed()
         owner = {"organization_id": actor.organization_id, "user": None}
     else:

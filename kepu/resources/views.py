@@ -14,11 +14,11 @@ from django.views.decorators.http import require_POST
 
 from kepu.core.errors import DomainError, NotFound
 from kepu.core.http import errors_into, login_required, role_required
-from kepu.core.permissions import can
+from kepu.core.permissions import area_prefix, can
 from kepu.core.roles import AREA_ROLES, OFFICE_ROLES, STAFF_ROLES, Role
 from kepu.resources import attachments, selectors, services
 from kepu.resources.forms import AttachForm, FileForm, LessonForm, LoanRequestForm, PushForm, ResourceForm, SearchForm
-from kepu.resources.models import FileRole, Kind, Lesson, LoanStatus, ResourceFile, Status, Topic
+from kepu.resources.models import FileRole, Kind, Lesson, LoanStatus, Resource, ResourceFile, Status, Topic
 from kepu.resources.permissions import ResourceAction
 from kepu.resources.workflow import LOAN, REVIEW, WAITING_FOR
 
@@ -150,8 +150,7 @@ def feed(request):
 @login_required
 def subscriptions(request):
     for_org = request.GET.get("for") == "org" or request.POST.get("for") == "org"
-    if for_org and request.actor.role not in STAFF_ROLES:
-        for_org = False
+    for_org = for_org and can(request.actor, ResourceAction.WORK, Resource)
     if request.method == "POST":
         services.subscriptions_set(actor=request.actor, topics=request.POST.getlist("topics"), for_organization=for_org)
         messages.success(request, _("Your topics are saved."))
@@ -160,7 +159,7 @@ def subscriptions(request):
     context = {
         "topics": [(value, label, value in chosen) for value, label in Topic.choices],
         "for_org": for_org,
-        "can_org": request.actor.role in STAFF_ROLES,
+        "can_org": can(request.actor, ResourceAction.WORK, Resource),
     }
     return TemplateResponse(request, "resources/subscriptions.html", context)
 
@@ -174,13 +173,14 @@ def manage(request):
     from django.core.paginator import Paginator
 
     page = Paginator(selectors.managed(actor=request.actor, status=status, q=request.GET.get("q", "")[:50]), 30)
+    works = can(request.actor, ResourceAction.WORK, Resource)
     context = {
         "page": page.get_page(request.GET.get("page")),
         "waiting": selectors.waiting_for_me(actor=request.actor)[:20],
         "statuses": Status.choices,
         "status": status,
-        "can_create": request.actor.role in STAFF_ROLES,
-        "loans_waiting": selectors.loans_waiting(actor=request.actor)[:10] if request.actor.role in STAFF_ROLES else [],
+        "can_create": works,
+        "loans_waiting": selectors.loans_waiting(actor=request.actor)[:10] if works else [],
     }
     return TemplateResponse(request, "resources/manage_list.html", context)
 
@@ -488,7 +488,7 @@ def figures(request):
         year = int(request.GET.get("year") or clock.now().year)
     except ValueError:
         year = clock.now().year
-    path = "" if request.actor.is_city else (request.actor.area_path or "")
+    path = area_prefix(request.actor) or ""
     context = {
         "figures": selectors.figures(place_path=path, year=year),
         "year": year,

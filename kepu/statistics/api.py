@@ -8,11 +8,11 @@ from django.core.paginator import Paginator
 from ninja import Router, Schema
 
 from kepu.core.api import actor_of
-from kepu.core.errors import NotAllowed, NotFound
-from kepu.core.roles import Role
+from kepu.core.errors import NotFound
+from kepu.core.permissions import require
 from kepu.statistics import rollup, selectors, services
 from kepu.statistics.models import Report, ReportLevel
-from kepu.statistics.permissions import STATISTICS_ROLES
+from kepu.statistics.permissions import ReportAction
 from kepu.statistics.templatetags.statistics_tags import plain
 from kepu.statistics.workflow import REPORT
 
@@ -21,8 +21,7 @@ router = Router(tags=["statistics"])
 
 def _statistics_actor(request):
     actor = actor_of(request)
-    if actor.role not in STATISTICS_ROLES:
-        raise NotAllowed()
+    require(actor, ReportAction.FILE, Report)
     return actor
 
 
@@ -316,8 +315,7 @@ class OpenedOut(Schema):
 )
 def district_open(request, code: str, year: int):
     actor = _statistics_actor(request)
-    if actor.role != Role.DISTRICT_ADMIN:
-        raise NotAllowed()
+    require(actor, ReportAction.RUN_DISTRICT, Report)
     place = selectors.district_for(actor=actor, code=code)
     return {"created": len(services.year_open(actor=actor, district=place, year=year))}
 
@@ -345,8 +343,7 @@ class CityOut(Schema):
 @router.get("/city/{year}", response=CityOut, summary="The city's table: the districts that reported, rolled up")
 def city(request, year: int):
     actor = _statistics_actor(request)
-    if not actor.is_city:
-        raise NotAllowed()
+    require(actor, ReportAction.VIEW_CITY, Report)
     districts, tables, per_district, overall = selectors.city_tables(year)
     return {
         "year": year,

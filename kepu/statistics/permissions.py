@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.core.permissions import Policy, covers, register
@@ -21,11 +23,21 @@ from kepu.statistics.units import FILER_ROLES
 STATISTICS_ROLES = frozenset(FILER_ROLES | {Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 
 
-class ReportAction:
+class ReportAction(StrEnum):
     VIEW = "view"
     EDIT = "edit"  # the figures of a unit's form
     EXPLAIN = "explain"  # explanations of warnings (a unit's form or the district's table)
     OPEN_YEAR = "open_year"
+    #: Have a statistics page at all (the filers, the district and city offices), on the model.
+    FILE = "file"
+    #: Run a district's statistics (open its years, follow its units): the district office, on the model.
+    RUN_DISTRICT = "run_district"
+    #: The city's table of the districts (the city office), on the model.
+    VIEW_CITY = "view_city"
+    #: Load a new edition of the indicator dictionary (the city office), on the model.
+    LOAD_EDITION = "load_edition"
+    #: A district's pages (its table, its units): its district office and the city office; obj carries the district.
+    VIEW_DISTRICT = "view_district"
 
 
 def _own_unit(actor, report) -> bool:
@@ -37,6 +49,7 @@ def _own_unit(actor, report) -> bool:
 @register
 class ReportPolicy(Policy):
     model = Report
+    actions = ReportAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -50,8 +63,18 @@ class ReportPolicy(Policy):
     def can(self, actor, action, obj=None):
         from kepu.statistics.workflow import is_filer
 
+        if action == ReportAction.FILE:
+            return actor.role in STATISTICS_ROLES
+        if action == ReportAction.RUN_DISTRICT:
+            return actor.role == Role.DISTRICT_ADMIN
+        if action in (ReportAction.VIEW_CITY, ReportAction.LOAD_EDITION):
+            return actor.is_city
         if obj is None:
             return False
+        if action == ReportAction.VIEW_DISTRICT:
+            return actor.is_city or (
+                actor.role == Role.DISTRICT_ADMIN and actor.place is not None and actor.place.pk == obj.district_id
+            )
         if action == ReportAction.VIEW:
             if actor.is_city:
                 return True

@@ -204,13 +204,14 @@ def indicator_of(report: Report, code: str) -> Indicator | None:
 def district_for(*, actor: Actor, code: str):
     """The district ``code`` if the actor may see its statistics (its district office, the city), else NotFound."""
     from kepu.core.errors import NotFound
-    from kepu.core.roles import Role
+    from kepu.core.permissions import can
     from kepu.places.selectors import children_of
+    from kepu.statistics.permissions import ReportAction
 
     place = next((p for p in children_of(None) if p.code == code), None)
     if place is None:
         raise NotFound()
-    if actor.is_city or (actor.role == Role.DISTRICT_ADMIN and actor.place is not None and actor.place.pk == place.pk):
+    if can(actor, ReportAction.VIEW_DISTRICT, Report(district_id=place.pk)):
         return place
     raise NotFound()
 

@@ -21,7 +21,7 @@ from kepu.core.audit import log_action
 from kepu.core.errors import Conflict, DomainError, NotAllowed
 from kepu.core.measures import batch as measures_batch
 from kepu.core.measures import measure_figures
-from kepu.core.permissions import require
+from kepu.core.permissions import can, require
 from kepu.statistics import editions, rollup, units
 from kepu.statistics.models import (
     OPEN_STATES,
@@ -355,7 +355,7 @@ def edition_load(*, actor: Actor | None, content: bytes, source: str, audit: boo
 
     ``audit=False`` only for the edition that ships with the code, loaded when the database is created
     (nobody chose it, and the audit trail of a fresh database starts empty)."""
-    if actor is not None and actor.is_authenticated and not actor.is_city:
+    if actor is not None and actor.is_authenticated and not can(actor, ReportAction.LOAD_EDITION, Report):
         raise NotAllowed()
     parsed = editions.read(content)
     if parsed.problems:

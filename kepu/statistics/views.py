@@ -53,9 +53,9 @@ def _xlsx(body: bytes, name: str) -> HttpResponse:
 def home(request):
     actor = request.actor
     year = _year(request.GET.get("year"))
-    if actor.is_city:
+    if can(actor, ReportAction.VIEW_CITY, Report):
         return redirect("statistics:city", year=year)
-    if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
+    if can(actor, ReportAction.RUN_DISTRICT, Report) and actor.place is not None:
         return redirect("statistics:district", code=actor.place.code, year=year)
     reports = selectors.report_list(actor=actor, level=ReportLevel.UNIT)
     return TemplateResponse(request, "statistics/home.html", {"reports": reports, "year": year})
@@ -248,6 +248,7 @@ def district(request, code, year):
         "year": year,
         "table_report": table_report,
         "years": _years(lambda y: reverse("statistics:district", args=[code, y])),
+        "may_city": can(request.actor, ReportAction.VIEW_CITY, Report),
     }
     if table_report is None:
         probe = Report(district=place, level=ReportLevel.DISTRICT, year=year, place_path=place.path)
@@ -438,7 +439,7 @@ def dictionary(request):
 
     year = _year(request.GET.get("year"))
     if request.method == "POST":
-        if not request.actor.is_city:
+        if not can(request.actor, ReportAction.LOAD_EDITION, Report):
             raise PermissionDenied
         upload = request.FILES.get("file")
         try:
@@ -462,6 +463,6 @@ def dictionary(request):
         "sections": _tables(year),
         "rules": rules_for(year),
         "editions": Edition.objects.all()[:10],
-        "may_load": request.actor.is_city,
+        "may_load": can(request.actor, ReportAction.LOAD_EDITION, Report),
     }
     return TemplateResponse(request, "statistics/dictionary.html", context)

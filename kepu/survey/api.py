@@ -13,7 +13,6 @@ from kepu.core.permissions import can
 from kepu.places.selectors import place_by_code_or_none
 from kepu.survey import selectors, services
 from kepu.survey.permissions import ResponseAction
-from kepu.survey.workflow import REVIEWER_ROLES
 
 router = Router(tags=["survey"])
 
@@ -114,7 +113,7 @@ class RunOut(Schema):
 
 
 def _may_see_score(actor, response) -> bool:
-    return actor.role in REVIEWER_ROLES or can(actor, ResponseAction.VIEW_SCORE, response)
+    return can(actor, ResponseAction.VIEW_KEY, response) or can(actor, ResponseAction.VIEW_SCORE, response)
 
 
 @router.get("/rounds", response=list[RoundOut], summary="Survey rounds the caller may see")

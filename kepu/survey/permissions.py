@@ -10,6 +10,8 @@
   their score, if the round shows scores).
 """
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from kepu.core.permissions import Policy, covers, register
@@ -18,7 +20,7 @@ from kepu.survey.models import LiteracyEstimate, Response, ResponseStatus, Round
 from kepu.survey.workflow import INTERVIEWER_ROLES, REVIEWER_ROLES
 
 
-class RoundAction:
+class RoundAction(StrEnum):
     VIEW = "view"
     MANAGE = "manage"
     TAKE = "take"
@@ -37,7 +39,7 @@ class RoundAction:
     VIEW_MARGINS = "view_margins"
 
 
-class ResponseAction:
+class ResponseAction(StrEnum):
     VIEW = "view"
     EDIT = "edit"
     REVIEW = "review"
@@ -51,6 +53,7 @@ class ResponseAction:
 @register
 class RoundPolicy(Policy):
     model = Round
+    actions = RoundAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -101,6 +104,7 @@ class RoundPolicy(Policy):
 @register
 class ResponsePolicy(Policy):
     model = Response
+    actions = ResponseAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -142,11 +146,16 @@ class ResponsePolicy(Policy):
         return False
 
 
+class EstimateAction(StrEnum):
+    VIEW = "view"
+
+
 @register
 class EstimatePolicy(Policy):
     """Results: the city sees every group; a district office sees its own district's row."""
 
     model = LiteracyEstimate
+    actions = EstimateAction
 
     def scope(self, actor, queryset):
         if actor.is_city:
@@ -157,7 +166,7 @@ class EstimatePolicy(Policy):
 
     def can(self, actor, action, obj=None):
         return (
-            action == "view"
+            action == EstimateAction.VIEW
             and obj is not None
             and self.scope(actor, LiteracyEstimate.objects.filter(pk=obj.pk)).exists()
         )

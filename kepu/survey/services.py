@@ -19,8 +19,7 @@ from kepu.core import clock
 from kepu.core.actor import SYSTEM, Actor
 from kepu.core.audit import log_action
 from kepu.core.errors import NotAllowed
-from kepu.core.permissions import require
-from kepu.core.roles import Role
+from kepu.core.permissions import can, require
 from kepu.places.choices import PlaceLevel
 from kepu.places.selectors import place_by_code_or_name, places_at
 from kepu.survey import workflow
@@ -77,8 +76,7 @@ def bank_import(*, actor: Actor, data: dict) -> QuestionBank:
     "options": [{"key", "text"}]}]}``. The engine validates ids, points and the answer key;
     this layer checks the dimensions, the texts and that each answer is among the options.
     """
-    if not actor.is_city:
-        raise NotAllowed()
+    require(actor, RoundAction.CREATE, Round)
     code = _bank_validate(data)
     return _bank_apply(actor=actor, data=data, code=code)
 
@@ -155,8 +153,7 @@ def round_create(
     opens_on: date | None = None,
     closes_on: date | None = None,
 ) -> Round:
-    if not actor.is_city:
-        raise NotAllowed()
+    require(actor, RoundAction.CREATE, Round)
     if rule not in ScoringRuleChoice.values:
         raise SurveyError(_("Unknown scoring rule."), code="survey_unknown_rule")
     if opens_on and closes_on and closes_on < opens_on:
@@ -181,8 +178,7 @@ def round_record_historic(
     *, actor: Actor, name: str, year: int, rate: float, source: str = "", target_rate: float | None = None
 ) -> Round:
     """Record a past round's published headline figure, so the trend shows it."""
-    if not actor.is_city:
-        raise NotAllowed()
+    require(actor, RoundAction.CREATE, Round)
     if not 0 <= rate <= 1:
         raise SurveyError(_("A rate is between 0 and 100%."), code="survey_bad_rate")
     round_ = Round.objects.create(
@@ -546,7 +542,7 @@ def response_start(
     round_ = Round.objects.get(pk=round_.pk)
     if not round_.is_open:
         raise RoundNotOpen()
-    is_resident = actor.role == Role.RESIDENT
+    is_resident = can(actor, RoundAction.RESPOND, round_)
     if is_resident:
         require(actor, RoundAction.TAKE, round_)
         if Response.objects.filter(round=round_, respondent=actor.user).exists():

@@ -2,11 +2,15 @@ from django.contrib import admin
 
 from kepu.core.admin import PolicyAdmin
 from kepu.volunteers.models import Expert, HoursEntry, Need, Training, Volunteer
+from kepu.volunteers.permissions import ExpertAction, OrgAction, VolunteerAction
 from kepu.volunteers.search import index_experts
 
 
 @admin.register(Volunteer)
 class VolunteerAdmin(PolicyAdmin):
+    view_action = VolunteerAction.VIEW
+    change_action = VolunteerAction.CHANGE
+
     list_display = ("real_name", "masked_id_number", "masked_phone", "street", "anonymized_at")
     list_select_related = ("street",)
     search_fields = ("real_name",)
@@ -16,6 +20,8 @@ class VolunteerAdmin(PolicyAdmin):
 
 @admin.register(HoursEntry)
 class HoursEntryAdmin(PolicyAdmin):
+    view_action = OrgAction.VIEW
+
     list_display = ("served_on", "volunteer", "organization", "minutes", "source", "key")
     list_select_related = ("volunteer", "organization")
     list_filter = ("source",)
@@ -26,12 +32,16 @@ class HoursEntryAdmin(PolicyAdmin):
 
 @admin.register(Need)
 class NeedAdmin(PolicyAdmin):
+    view_action = OrgAction.VIEW
+
     list_display = ("title", "organization", "starts_at", "slots", "status")
     list_select_related = ("organization",)
 
 
 @admin.register(Expert)
 class ExpertAdmin(PolicyAdmin):
+    view_action = ExpertAction.VIEW
+
     list_display = ("name", "field", "subfield", "district", "available", "is_emergency")
     list_select_related = ("district",)
     list_filter = ("field", "is_emergency", "available")
@@ -46,5 +56,7 @@ class ExpertAdmin(PolicyAdmin):
 
 @admin.register(Training)
 class TrainingAdmin(PolicyAdmin):
+    view_action = OrgAction.VIEW
+
     list_display = ("title", "organization", "hours")
     list_select_related = ("organization",)

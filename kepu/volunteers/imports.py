@@ -33,7 +33,7 @@ from kepu.core.audit import log_action
 from kepu.core.bulk import insert_rows
 from kepu.core.errors import DomainError, NotAllowed
 from kepu.core.exports import Workbook
-from kepu.core.permissions import covers
+from kepu.core.permissions import covers, require
 from kepu.core.pii import encrypt, normalize_id_number, normalize_phone
 from kepu.core.roles import Role
 from kepu.places.choices import PlaceLevel
@@ -49,7 +49,7 @@ from kepu.volunteers.models import (
     ImportStatus,
     Volunteer,
 )
-from kepu.volunteers.permissions import may_import
+from kepu.volunteers.permissions import ImportAction
 from kepu.volunteers.search import index_experts
 from kepu.volunteers.services import id_index, new_token
 from kepu.volunteers.workflow import IMPORT
@@ -493,14 +493,14 @@ def import_file(*, actor: Actor, kind: str, source, progress=None) -> Checked:
     """Check and (if every row is good) import a file synchronously; the errors are in the result."""
     organization = actor.organization
     if kind == ImportKind.VOLUNTEERS:
-        if organization is None or not may_import(actor, organization) or actor.role != Role.VOLUNTEER_ORG_STAFF:
+        if organization is None:
             raise NotAllowed()
+        require(actor, ImportAction.VOLUNTEERS, ImportJob)
         checked = check_volunteers(source, progress=progress)
         if not checked.error_count:
             write_volunteers(actor=actor, organization=organization, rows=checked.rows)
     elif kind == ImportKind.EXPERTS:
-        if not (actor.is_city or actor.role == Role.DISTRICT_ADMIN):
-            raise NotAllowed()
+        require(actor, ImportAction.EXPERTS, ImportJob)
         checked = check_experts(source, actor=actor, progress=progress)
         if not checked.error_count:
             write_experts(actor=actor, organization=organization, rows=checked.rows)
@@ -515,12 +515,7 @@ def import_start(*, actor: Actor, kind: str, upload) -> ImportJob:
 
     if kind not in ImportKind.values:
         raise DomainError(code="import_kind")
-    if kind == ImportKind.VOLUNTEERS and not (
-        actor.role == Role.VOLUNTEER_ORG_STAFF and may_import(actor, actor.organization)
-    ):
-        raise NotAllowed()
-    if kind == ImportKind.EXPERTS and not (actor.is_city or actor.role == Role.DISTRICT_ADMIN):
-        raise NotAllowed()
+    require(actor, ImportAction.VOLUNTEERS if kind == ImportKind.VOLUNTEERS else ImportAction.EXPERTS, ImportJob)
     if not Path(upload.name).suffix.lower() == ".xlsx":
         raise DomainError(_("Upload an .xlsx file made from the template."), code="import_format")
     if upload.size > MAX_UPLOAD_BYTES:

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Exists, OuterRef, Q
 
 from kepu.accounts.selectors import is_member, memberships
@@ -33,13 +35,15 @@ from kepu.volunteers.models import (
 )
 
 
-class VolunteerAction:
+class VolunteerAction(StrEnum):
     VIEW = "view"
     VIEW_PII = "view_pii"
     CHANGE = "change"
     ANONYMIZE = "anonymize"
     #: Add a correction to a volunteer's hours (the organization's staff, from the volunteer's page).
     CORRECT_HOURS = "correct_hours"
+    #: Export volunteers' personal data (hours for the national system, member lists), on the model.
+    EXPORT_PII = "export_pii"
 
 
 def _is_org_staff(actor, organization_id) -> bool:
@@ -68,6 +72,7 @@ def _member_of(actor_org_id: int):
 @register
 class VolunteerPolicy(Policy):
     model = Volunteer
+    actions = VolunteerAction
 
     def scope(self, actor, queryset):
         own = Q(user=actor.user)
@@ -87,6 +92,8 @@ class VolunteerPolicy(Policy):
         return queryset.filter(own)
 
     def can(self, actor, action, obj=None):
+        if action == VolunteerAction.EXPORT_PII:
+            return may_export_pii(actor)
         if obj is None:
             return False
         is_self = obj.user_id is not None and obj.user_id == actor.user.pk
@@ -123,15 +130,8 @@ def export_organization_id(actor) -> int | None:
     return actor.organization_id if actor.role == Role.VOLUNTEER_ORG_STAFF else None
 
 
-def may_import(actor, organization) -> bool:
-    if actor.is_city:
-        return True
-    if actor.role == Role.DISTRICT_ADMIN:
-        return covers(actor, organization.place.path)
-    return _is_org_staff(actor, organization.pk)
-
-
-class OrgAction:
+class OrgAction(StrEnum):
+    VIEW = "view"
     DECIDE = "decide"
     MANAGE = "manage"
     CHECK_IN = "check_in"
@@ -143,6 +143,7 @@ class OrgAction:
 @register
 class JoinRequestPolicy(Policy):
     model = JoinRequest
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -152,12 +153,13 @@ class JoinRequestPolicy(Policy):
     def can(self, actor, action, obj=None):
         if action == OrgAction.DECIDE:
             return _is_org_staff(actor, obj.organization_id)
-        return action == "view" and self.scope(actor, JoinRequest.objects.filter(pk=obj.pk)).exists()
+        return action == OrgAction.VIEW and self.scope(actor, JoinRequest.objects.filter(pk=obj.pk)).exists()
 
 
 @register
 class NeedPolicy(Policy):
     model = Need
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -175,7 +177,7 @@ class NeedPolicy(Policy):
             return _is_org_staff(actor, obj.organization_id) or (
                 obj.leader_id is not None and obj.leader_id == actor.user.pk
             )
-        if action == "view":
+        if action == OrgAction.VIEW:
             return self.scope(actor, Need.objects.filter(pk=obj.pk)).exists()
         return False
 
@@ -183,6 +185,7 @@ class NeedPolicy(Policy):
 @register
 class SignUpPolicy(Policy):
     model = SignUp
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor, "need__organization")
@@ -193,6 +196,7 @@ class SignUpPolicy(Policy):
 @register
 class HoursEntryPolicy(Policy):
     model = HoursEntry
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -208,6 +212,7 @@ class HoursEntryPolicy(Policy):
 @register
 class HoursReportPolicy(Policy):
     model = HoursReport
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -223,6 +228,7 @@ class HoursReportPolicy(Policy):
 @register
 class CertificatePolicy(Policy):
     model = Certificate
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         return queryset.filter(volunteer__user=actor.user)
@@ -233,6 +239,7 @@ class TrainingPolicy(Policy):
     """Courses are listed for everyone signed in; their organizer (or an office over it) runs them."""
 
     model = Training
+    actions = OrgAction
 
     def scope(self, actor, queryset):
         return queryset
@@ -246,10 +253,10 @@ class TrainingPolicy(Policy):
             if actor.role == Role.DISTRICT_ADMIN:
                 return covers(actor, obj.organization.place.path)
             return actor.role in STAFF_ROLES and actor.organization_id == obj.organization_id
-        return action == "view"
+        return action == OrgAction.VIEW
 
 
-class ExpertAction:
+class ExpertAction(StrEnum):
     VIEW = "view"
     VIEW_PII = "view_pii"
     MANAGE = "manage"
@@ -263,6 +270,7 @@ class ExpertAction:
 @register
 class ExpertPolicy(Policy):
     model = Expert
+    actions = ExpertAction
 
     def scope(self, actor, queryset):
         if actor.is_city or actor.role in STAFF_ROLES:
@@ -285,9 +293,15 @@ class ExpertPolicy(Policy):
         return False
 
 
+class InvitationAction(StrEnum):
+    VIEW = "view"
+    RECORD_OUTCOME = "record_outcome"
+
+
 @register
 class ExpertInvitationPolicy(Policy):
     model = ExpertInvitation
+    actions = InvitationAction
 
     def scope(self, actor, queryset):
         q = _org_q(actor)
@@ -295,12 +309,12 @@ class ExpertInvitationPolicy(Policy):
         return _filter(actor, queryset, q, own)
 
     def can(self, actor, action, obj=None):
-        if action == "record_outcome":
+        if action == InvitationAction.RECORD_OUTCOME:
             return actor.is_city or actor.organization_id == obj.organization_id
         return False
 
 
-class ImportAction:
+class ImportAction(StrEnum):
     VOLUNTEERS = "volunteers"
     EXPERTS = "experts"
 
@@ -308,6 +322,7 @@ class ImportAction:
 @register
 class ImportJobPolicy(Policy):
     model = ImportJob
+    actions = ImportAction
 
     def scope(self, actor, queryset):
         return queryset.filter(created_by=actor.user)

@@ -52,10 +52,10 @@ from kepu.volunteers.models import (
 from kepu.volunteers.permissions import (
     ExpertAction,
     ImportAction,
+    InvitationAction,
     OrgAction,
     VolunteerAction,
     export_organization_id,
-    may_export_pii,
 )
 from kepu.volunteers.workflow import SIGNUP
 
@@ -451,7 +451,7 @@ def org_home(request):
             "reports": selectors.pending_reports(actor=actor),
             "needs": selectors.need_list(actor=actor)[:10],
             "total_hours": round(selectors.organization_minutes(actor.organization_id) / 60, 1),
-            "may_export": may_export_pii(actor),
+            "may_export": can(actor, VolunteerAction.EXPORT_PII, Volunteer),
         },
     )
 
@@ -539,7 +539,7 @@ def hours_correct(request, pk):
 @role_required(*ORG_STAFF)
 def hours_csv(request):
     """Hours in the layout of the national volunteer system (全国志愿服务信息系统), audited."""
-    if not may_export_pii(request.actor):
+    if not can(request.actor, VolunteerAction.EXPORT_PII, Volunteer):
         raise PermissionDenied
     org = request.actor.organization
     log_action(request.actor, "kepu.volunteers.hours_exported", org, data={"format": "csv"})
@@ -555,7 +555,7 @@ def hours_csv(request):
 
 @role_required(*ORG_STAFF, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
 def members_xlsx(request):
-    if not may_export_pii(request.actor):
+    if not can(request.actor, VolunteerAction.EXPORT_PII, Volunteer):
         raise PermissionDenied
     log_action(request.actor, "kepu.volunteers.members_exported", request.actor.organization, data={"format": "xlsx"})
     data = exports.volunteers_xlsx(
@@ -646,7 +646,7 @@ def expert_detail(request, pk):
             services.expert_invite(actor=request.actor, expert=expert, **invite_form.cleaned_data)
             messages.success(request, _("The invitation was recorded."))
             return redirect("volunteers:expert", pk=pk)
-    invitations = selectors.invitations_for(actor=request.actor, expert=expert)
+    invitations = list(selectors.invitations_for(actor=request.actor, expert=expert))
     return TemplateResponse(
         request,
         "volunteers/expert_detail.html",
@@ -655,6 +655,7 @@ def expert_detail(request, pk):
             "invite_form": invite_form,
             "invitations": invitations,
             "outcome_form": forms.OutcomeForm(),
+            "may_record": {i.pk for i in invitations if can(request.actor, InvitationAction.RECORD_OUTCOME, i)},
             "may_reveal": can(request.actor, ExpertAction.VIEW_PII, expert),
             "may_invite": can(request.actor, ExpertAction.INVITE, expert),
         },

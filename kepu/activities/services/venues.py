@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kepu.activities.models import HOLDING, Activity, ActivityKind, ActivityStatus, Registration, Session, Venue
+from kepu.activities.permissions import VenueAction
 from kepu.activities.services.authoring import _copy_fields, _refresh_span, _sessions_added, activity_submit, sync_tags
 from kepu.activities.workflow import ACTIVITY
 from kepu.core import clock
@@ -40,7 +41,7 @@ def venue_create(
         slot_minutes=slot_minutes,
         slot_capacity=slot_capacity,
     )
-    require(actor, "create", venue)
+    require(actor, VenueAction.CREATE, venue)
     venue.full_clean()
     venue.save()
     log_action(actor, "kepu.activities.venue.created", venue)
@@ -88,7 +89,7 @@ def venue_publish_slots(*, actor: Actor, venue: Venue, first_day: date, last_day
     the new slots and leaves existing ones (and their bookings) alone.
     """
     venue = Venue.objects.select_for_update().get(pk=venue.pk)
-    require(actor, "manage", venue)
+    require(actor, VenueAction.MANAGE, venue)
     if not venue.is_active:
         raise DomainError(_("This venue is closed to bookings."), code="venue_closed")
     if last_day < first_day or (last_day - first_day).days > 366:
@@ -152,7 +153,7 @@ def venue_update(
 ) -> Venue:
     """Change a venue's name, address, weekly hours or slots (slots already published keep their times)."""
     venue = Venue.objects.select_for_update().get(pk=venue.pk)
-    require(actor, "manage", venue)
+    require(actor, VenueAction.MANAGE, venue)
     changed = []
     for field, value in (
         ("name", name),
@@ -186,7 +187,7 @@ def venue_booking_close(*, actor: Actor, venue: Venue, reason: str) -> int:
     """
     venue = Venue.objects.select_for_update().get(pk=venue.pk)
     if not actor.is_system:
-        require(actor, "manage", venue)
+        require(actor, VenueAction.MANAGE, venue)
     now = clock.now()
     told = set()
     for activity in _visit_activities(venue):
@@ -238,7 +239,7 @@ def venue_booking_open(*, actor: Actor, venue: Venue) -> Venue:
     """Open a closed venue to bookings again (a base certified anew)."""
     venue = Venue.objects.select_for_update().get(pk=venue.pk)
     if not actor.is_system:
-        require(actor, "manage", venue)
+        require(actor, VenueAction.MANAGE, venue)
     for activity in _visit_activities(venue).filter(registration_closes_at__isnull=False):
         activity.registration_closes_at = None
         activity.save(update_fields=["registration_closes_at", "updated_at"])

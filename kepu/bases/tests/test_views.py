@@ -266,3 +266,21 @@ def test_a_base_shows_attached_pieces_and_only_its_own_staff_attach_them(listed)
     # Its own staff take it off again.
     staff.post(f"/resources/attachments/{attachment.pk}/remove/")
     assert 'data-testid="attached-resources"' not in Client().get(f"/bases/{base_a.pk}/").content.decode()
+
+
+def test_the_api_gives_the_mean_score_to_those_the_page_shows_the_sheets(bworld):
+    """The page shows a city-level application's sheets to the district office over the base too
+    (ApplicationAction.VIEW_SCORES); the API's mean score was the city office's and the running office's
+    alone. Both now ask the policy."""
+    a = bworld.a
+    app = advance(start(a), a, "score", expert_actors=a.experts)
+
+    def mean(actor):
+        got = as_(actor).get(f"/api/v1/bases/applications/{app.pk}")
+        assert got.status_code == 200
+        return got.json()["mean_score"]
+
+    assert mean(a.admin) is not None and mean(a.base_staff) is None
+    # The same application run by the city office (a city-level one): the district office still oversees the base.
+    Application.objects.filter(pk=app.pk).update(level="city")
+    assert mean(a.admin) is not None and mean(a.base_staff) is None

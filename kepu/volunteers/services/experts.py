@@ -28,7 +28,7 @@ from kepu.volunteers.models import (
     TrainingSession,
     Volunteer,
 )
-from kepu.volunteers.permissions import ExpertAction, OrgAction
+from kepu.volunteers.permissions import ExpertAction, InvitationAction, OrgAction
 from kepu.volunteers.search import index_experts
 from kepu.volunteers.services._common import _check_need_ref, _clean_choices, _clean_words, clean_phone
 
@@ -212,7 +212,7 @@ def invitation_record_outcome(
     *, actor: Actor, invitation: ExpertInvitation, outcome: str, note: str = ""
 ) -> ExpertInvitation:
     invitation = ExpertInvitation.objects.select_for_update().get(pk=invitation.pk)
-    require(actor, "record_outcome", invitation)
+    require(actor, InvitationAction.RECORD_OUTCOME, invitation)
     if outcome not in InvitationOutcome.values or outcome == InvitationOutcome.INVITED:
         raise DomainError(_("Please choose an outcome."), code="outcome_invalid")
     invitation.outcome = outcome
