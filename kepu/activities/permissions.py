@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from django.db.models import Q
 
-from kepu.activities.models import Activity, ActivityStatus, Registration, Venue
+from kepu.activities.models import Activity, ActivityStatus, DistrictActivitySettings, Registration, Venue
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, STAFF_ROLES, Role
 
@@ -42,6 +42,11 @@ class RegistrationAction(StrEnum):
     DECIDE = "decide"
     CHECK_IN = "check_in"
     SURVEY = "survey"
+
+
+class DistrictSettingAction(StrEnum):
+    #: Whether the district's activities go through review before they are published.
+    SET = "set"
 
 
 class VenueAction(StrEnum):
@@ -163,3 +168,25 @@ class VenuePolicy(Policy):
         if actor.role in STAFF_ROLES and obj.organization_id == actor.organization_id:
             return True
         return actor.role == Role.DISTRICT_ADMIN and covers(actor, obj.place.path)
+
+
+@register
+class DistrictSettingsPolicy(Policy):
+    """A district's activity settings: its own district office, or the city office."""
+
+    model = DistrictActivitySettings
+    actions = DistrictSettingAction
+
+    def scope(self, actor, queryset):
+        if actor.is_city:
+            return queryset
+        if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
+            return queryset.filter(district_id=actor.place.pk)
+        return queryset.none()
+
+    def can(self, actor, action, obj=None):
+        if obj is None or actor.membership is None:
+            return False
+        if actor.is_city:
+            return True
+        return actor.role == Role.DISTRICT_ADMIN and actor.place is not None and actor.place.pk == obj.district_id

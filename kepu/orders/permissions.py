@@ -18,7 +18,7 @@ from django.db.models import Q
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, PUBLIC_ROLES, Role
 from kepu.orders import workflow
-from kepu.orders.models import Order, OrderStatus, ServiceItem
+from kepu.orders.models import Holiday, Order, OrderStatus, ServiceItem, StepDeadline
 from kepu.places.choices import PlaceLevel
 
 
@@ -32,6 +32,11 @@ class OrderAction(StrEnum):
     WORK = "work"
     #: Place orders for residents (community and street staff), on the model.
     ORDER_FOR_RESIDENTS = "order_for_residents"
+
+
+class CalendarAction(StrEnum):
+    #: Mark a day off or a make-up working day, or set how many working days a step may take.
+    SET = "set"
 
 
 class MenuAction(StrEnum):
@@ -137,3 +142,34 @@ class ServiceItemPolicy(Policy):
                 and obj.provider_id == actor.organization_id
             )
         return action == MenuAction.VIEW
+
+
+class _DistrictCalendarPolicy(Policy):
+    """The district's working calendar and step deadlines: its own district office only."""
+
+    actions = CalendarAction
+
+    def scope(self, actor, queryset):
+        if actor.is_city:
+            return queryset
+        if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
+            return queryset.filter(district_id=actor.place.pk)
+        return queryset.none()
+
+    def can(self, actor, action, obj=None):
+        return (
+            obj is not None
+            and actor.role == Role.DISTRICT_ADMIN
+            and actor.place is not None
+            and obj.district_id == actor.place.pk
+        )
+
+
+@register
+class HolidayPolicy(_DistrictCalendarPolicy):
+    model = Holiday
+
+
+@register
+class StepDeadlinePolicy(_DistrictCalendarPolicy):
+    model = StepDeadline

@@ -23,17 +23,15 @@ from kepu.activities.models import (
     tags_to_text,
     text_to_tags,
 )
-from kepu.activities.permissions import ActivityAction
+from kepu.activities.permissions import ActivityAction, DistrictSettingAction
 from kepu.activities.services._common import _CONTROL, ROLLUPS, ActivityError
 from kepu.activities.services.registration import _promote
 from kepu.activities.workflow import ACTIVITY
 from kepu.core import clock
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
-from kepu.core.errors import NotAllowed
 from kepu.core.permissions import require
 from kepu.core.populations import Population
-from kepu.core.roles import Role
 
 ALLOWED_TAGS = {
     "p",
@@ -415,8 +413,7 @@ def activity_set_co_organizers(*, actor: Actor, activity: Activity, organization
 
 @transaction.atomic
 def district_settings_set(*, actor: Actor, district, review_required: bool) -> DistrictActivitySettings:
-    if not (actor.is_city or (actor.role == Role.DISTRICT_ADMIN and actor.place and actor.place.pk == district.pk)):
-        raise NotAllowed()
+    require(actor, DistrictSettingAction.SET, DistrictActivitySettings(district=district))
     obj, _created = DistrictActivitySettings.objects.update_or_create(
         district=district, defaults={"review_required": review_required}
     )

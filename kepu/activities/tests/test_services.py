@@ -434,3 +434,14 @@ def test_visit_slots_go_through_review_like_every_activity(world):
     assert not selectors.public_activities().filter(pk=activity.pk).exists()
     services.activity_review(actor=world.a.admin, activity=activity, approve=True)
     assert selectors.public_activities().filter(pk=activity.pk).exists()
+
+
+def test_the_review_setting_is_the_district_offices_or_the_citys(world):
+    from kepu.activities.models import DistrictActivitySettings
+
+    services.district_settings_set(actor=world.city_admin, district=world.b.place, review_required=True)
+    for outsider in (world.a.street_staff, world.a.unit_staff, world.b.admin):
+        with pytest.raises(NotAllowed):
+            services.district_settings_set(actor=outsider, district=world.a.place, review_required=True)
+    assert not DistrictActivitySettings.objects.filter(district=world.a.place).exists()
+    assert DistrictActivitySettings.objects.get(district=world.b.place).review_required

@@ -9,12 +9,10 @@ from django.utils.translation import gettext as _
 
 from kepu.core.actor import Actor
 from kepu.core.audit import log_action
-from kepu.core.errors import NotAllowed
 from kepu.core.permissions import require
 from kepu.core.populations import Population
-from kepu.core.roles import Role
 from kepu.orders.models import ServiceItem, ServiceKind, Topic
-from kepu.orders.permissions import MenuAction
+from kepu.orders.permissions import CalendarAction, MenuAction
 from kepu.orders.services._common import OrderError, _clean_text
 from kepu.places.choices import PlaceLevel
 
@@ -53,8 +51,7 @@ def holiday_set(*, actor: Actor, day: date, name: str, is_workday: bool = False)
     """The district office marks a day off (or a make-up working day) in its calendar."""
     from kepu.orders.models import Holiday
 
-    if actor.role != Role.DISTRICT_ADMIN or actor.place is None:
-        raise NotAllowed()
+    require(actor, CalendarAction.SET, Holiday(district=actor.place))
     name = _clean_text(name, 40, _("Name the day (at most 40 characters)."), "holiday_name")
     holiday, _created = Holiday.objects.update_or_create(
         district=actor.place, date=day, defaults={"name": name, "is_workday": is_workday}
@@ -73,8 +70,7 @@ def holiday_set(*, actor: Actor, day: date, name: str, is_workday: bool = False)
 def step_deadline_set(*, actor: Actor, step: str, working_days: int):
     from kepu.orders.models import Step, StepDeadline
 
-    if actor.role != Role.DISTRICT_ADMIN or actor.place is None:
-        raise NotAllowed()
+    require(actor, CalendarAction.SET, StepDeadline(district=actor.place))
     if step not in Step.values or not 1 <= int(working_days) <= 30:
         raise OrderError(_("A deadline is from 1 to 30 working days."), code="deadline_invalid")
     row, _created = StepDeadline.objects.update_or_create(
