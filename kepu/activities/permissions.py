@@ -15,9 +15,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from kepu.activities.models import Activity, ActivityStatus, DistrictActivitySettings, Registration, Venue
+from kepu.activities.models import (
+    Activity,
+    ActivityStatus,
+    DeliveredService,
+    DistrictActivitySettings,
+    FiguresMonth,
+    Registration,
+    Session,
+    Venue,
+)
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, STAFF_ROLES, Role
 
@@ -190,3 +199,38 @@ class DistrictSettingsPolicy(Policy):
         if actor.is_city:
             return True
         return actor.role == Role.DISTRICT_ADMIN and actor.place is not None and actor.place.pk == obj.district_id
+
+
+# --- The figures an actor may count (sessions, services delivered, the monthly roll-up) --------------------
+def session_figures(actor) -> QuerySet[Session]:
+    """Sessions whose figures the actor may see: the area for offices, their own organization's otherwise."""
+    qs = Session.objects.filter(counted=True, is_cancelled=False)
+    if actor.is_city:
+        return qs
+    if actor.role in AREA_ROLES and actor.area_path:
+        if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
+            return qs.filter(district_code=actor.place.district_code or actor.place.code)
+        return qs.filter(place_path__startswith=actor.area_path)
+    return qs.filter(organization_id_copy=actor.organization_id)
+
+
+def delivered_service_figures(actor) -> QuerySet[DeliveredService]:
+    """Services delivered outside an activity whose figures the actor may see (the same areas as sessions)."""
+    qs = DeliveredService.objects.filter(activity__isnull=True)  # those delivered as an activity count there
+    if actor.is_city:
+        return qs
+    if actor.role in AREA_ROLES and actor.area_path:
+        return qs.filter(place_path__startswith=actor.area_path)
+    return qs.filter(organization_id=actor.organization_id)
+
+
+def rollup_figures(actor) -> QuerySet[FiguresMonth]:
+    """The roll-up rows whose figures the actor may see (the same areas as ``session_figures``)."""
+    qs = FiguresMonth.objects.all()
+    if actor.is_city:
+        return qs
+    if actor.role in AREA_ROLES and actor.area_path:
+        if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
+            return qs.filter(district_code=actor.place.district_code or actor.place.code)
+        return qs.filter(place_path__startswith=actor.area_path)
+    return qs.filter(organization_id=actor.organization_id)

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from django.db.models import Q
 
+from kepu.core.errors import NotAllowed
 from kepu.core.permissions import Policy, covers, register
 from kepu.core.roles import AREA_ROLES, PUBLIC_ROLES, Role
 from kepu.orders import workflow
@@ -84,6 +85,27 @@ def menu_district_path(actor) -> str | None:
     if not actor.is_authenticated or actor.place is None or actor.is_city:
         return None
     return (actor.user.home_place or actor.place).path
+
+
+def rollup_scope_q(actor) -> Q:
+    """The roll-up rows of the orders an actor may count: the same as their orders, by the columns the
+    roll-up has. Roles the roll-up cannot scope (residents, experts, volunteers) are refused."""
+    if actor.is_authenticated and actor.is_city:
+        return Q()
+    role, place = actor.role, actor.place
+    if role in AREA_ROLES and place is not None:
+        column = {
+            PlaceLevel.DISTRICT: "district_id",
+            PlaceLevel.STREET: "street_id",
+            PlaceLevel.COMMUNITY: "community_id",
+        }.get(place.level)
+        if column:
+            return Q(**{column: place.pk})
+    if role == Role.UNIT_STAFF and actor.organization_id:
+        return Q(unit_id=actor.organization_id)
+    if role == Role.VOLUNTEER_ORG_STAFF and actor.organization_id:
+        return Q(provider_id=actor.organization_id)
+    raise NotAllowed()
 
 
 @register

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from kepu.core.actor import Actor
 from kepu.core.dbrouter import use_replica
-from kepu.core.errors import NotAllowed
 from kepu.core.permissions import get_visible, scope
-from kepu.core.roles import AREA_ROLES, Role
+from kepu.core.roles import Role
 from kepu.orders import workflow
 from kepu.orders.models import (
     Order,
@@ -23,7 +22,7 @@ from kepu.orders.models import (
     RollupGrain,
     ServiceItem,
 )
-from kepu.places.choices import PlaceLevel
+from kepu.orders.permissions import rollup_scope_q
 
 COUNTERS = OrderRollup.COUNTERS
 
@@ -132,27 +131,6 @@ def _rates(row: dict) -> dict:
     row["satisfaction_rate"] = round(100 * satisfied / rated, 1) if rated else None
     row["avg_rating"] = round(row["rating_sum"] / rated, 2) if rated else None
     return row
-
-
-def rollup_scope_q(actor: Actor) -> Q:
-    """The roll-up rows of the orders an actor may count: the same as their orders, by the columns the
-    roll-up has. Roles the roll-up cannot scope (residents, experts, volunteers) are refused."""
-    if actor.is_authenticated and actor.is_city:
-        return Q()
-    role, place = actor.role, actor.place
-    if role in AREA_ROLES and place is not None:
-        column = {
-            PlaceLevel.DISTRICT: "district_id",
-            PlaceLevel.STREET: "street_id",
-            PlaceLevel.COMMUNITY: "community_id",
-        }.get(place.level)
-        if column:
-            return Q(**{column: place.pk})
-    if role == Role.UNIT_STAFF and actor.organization_id:
-        return Q(unit_id=actor.organization_id)
-    if role == Role.VOLUNTEER_ORG_STAFF and actor.organization_id:
-        return Q(provider_id=actor.organization_id)
-    raise NotAllowed()
 
 
 def _month_after(day: date) -> date:

@@ -7,34 +7,13 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from kepu.activities.models import ATTENDANCE_FIELDS, DeliveredService, FiguresMonth, Session, Theme
+from kepu.activities.models import ATTENDANCE_FIELDS, DeliveredService, Session, Theme
+from kepu.activities.permissions import delivered_service_figures, session_figures
 from kepu.core.actor import Actor
-from kepu.core.roles import AREA_ROLES, Role
 
 
 def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=timezone.get_current_timezone())
-
-
-def _session_area(actor: Actor) -> QuerySet[Session]:
-    """Sessions whose figures the actor may see: the area for offices, their own organization's otherwise."""
-    qs = Session.objects.filter(counted=True, is_cancelled=False)
-    if actor.is_city:
-        return qs
-    if actor.role in AREA_ROLES and actor.area_path:
-        if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
-            return qs.filter(district_code=actor.place.district_code or actor.place.code)
-        return qs.filter(place_path__startswith=actor.area_path)
-    return qs.filter(organization_id_copy=actor.organization_id)
-
-
-def _service_area(actor: Actor) -> QuerySet[DeliveredService]:
-    qs = DeliveredService.objects.filter(activity__isnull=True)  # those delivered as an activity count there
-    if actor.is_city:
-        return qs
-    if actor.role in AREA_ROLES and actor.area_path:
-        return qs.filter(place_path__startswith=actor.area_path)
-    return qs.filter(organization_id=actor.organization_id)
 
 
 def _theme_id(slug: str) -> int:
@@ -49,18 +28,6 @@ TALLY_SUMS = {
     "survey_count": Sum("survey_count"),
     **{p: Sum(f) for p, f in ATTENDANCE_FIELDS.items()},
 }
-
-
-def _rollup_area(actor: Actor) -> QuerySet[FiguresMonth]:
-    """The roll-up rows whose figures the actor may see (the same areas as ``_session_area``)."""
-    qs = FiguresMonth.objects.all()
-    if actor.is_city:
-        return qs
-    if actor.role in AREA_ROLES and actor.area_path:
-        if actor.role == Role.DISTRICT_ADMIN and actor.place is not None:
-            return qs.filter(district_code=actor.place.district_code or actor.place.code)
-        return qs.filter(place_path__startswith=actor.area_path)
-    return qs.filter(organization_id=actor.organization_id)
 
 
 ROLLUP_SUMS = {
@@ -106,8 +73,8 @@ def _period_records(
 
     Delivered orders have no theme and no activity: either filter leaves them out.
     """
-    sessions = _session_area(actor).filter(starts_at__gte=start, starts_at__lt=end)
-    services = _service_area(actor).filter(delivered_at__gte=start, delivered_at__lt=end)
+    sessions = session_figures(actor).filter(starts_at__gte=start, starts_at__lt=end)
+    services = delivered_service_figures(actor).filter(delivered_at__gte=start, delivered_at__lt=end)
     if theme:
         sessions = sessions.filter(theme_id_copy=_theme_id(theme))
         services = services.none()

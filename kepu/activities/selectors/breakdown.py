@@ -9,12 +9,12 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from kepu.activities.models import Theme
+from kepu.activities.permissions import rollup_figures
 from kepu.activities.selectors._common import (
     ROLLUP_SUMS,
     TALLY_SUMS,
     _day_start,
     _period_records,
-    _rollup_area,
     _split_period,
     _theme_id,
 )
@@ -119,7 +119,7 @@ def _breakdown_months(
 ) -> None:
     """Whole months from the fine roll-up, grouped in the database; delivered orders are sessions there too."""
     field_name = _BREAKDOWN_FIELDS[groups.by][0]
-    rows = _rollup_area(actor).filter(month__gte=months[0], month__lt=months[1])
+    rows = rollup_figures(actor).filter(month__gte=months[0], month__lt=months[1])
     if theme:
         rows = rows.filter(theme_id=_theme_id(theme))
     if organization_id:

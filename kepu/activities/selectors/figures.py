@@ -10,13 +10,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from kepu.activities.models import Activity, FiguresMonthDistrict, Session
+from kepu.activities.permissions import rollup_figures, session_figures
 from kepu.activities.selectors._common import (
     ROLLUP_SUMS,
     TALLY_SUMS,
     _day_start,
     _period_records,
-    _rollup_area,
-    _session_area,
     _split_period,
     _theme_id,
 )
@@ -99,7 +98,7 @@ def _figures_rollup(
         if not actor.is_city:
             rows = rows.filter(district_code=actor.place.district_code or actor.place.code)
     else:
-        rows = _rollup_area(actor).filter(month__gte=first_month, month__lt=end_month)
+        rows = rollup_figures(actor).filter(month__gte=first_month, month__lt=end_month)
     if theme:
         rows = rows.filter(theme_id=_theme_id(theme))  # delivered orders have no theme: left out, as before
     if organization_id:
@@ -261,7 +260,7 @@ def figures_by_activity(
 ) -> list[dict]:
     """One row per activity (the latest first) with its sessions in the period: for the table and the Excel export."""
     start, end = _day_start(date_from), _day_start(date_to + timedelta(days=1))
-    sessions = _session_area(actor).filter(starts_at__gte=start, starts_at__lt=end)
+    sessions = session_figures(actor).filter(starts_at__gte=start, starts_at__lt=end)
     if theme:
         sessions = sessions.filter(theme_id_copy=_theme_id(theme))
     if organization_id:
