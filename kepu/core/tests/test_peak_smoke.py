@@ -26,8 +26,8 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[3]
 PEAK = ROOT / "bench" / "peak"
-#: Half the issue's 60 s: CI runs the suite on both databases at once on 2 cores, within 30 minutes.
-SECONDS = int(os.environ.get("KEPU_PEAK_SMOKE_SECONDS", "30"))
+#: The issue's 60 s; the test starts among the long files so it never holds a worker at the end of a run.
+SECONDS = int(os.environ.get("KEPU_PEAK_SMOKE_SECONDS", "60"))
 USERS = 14  # 8 staff (fixed counts in the locustfile) and 6 residents
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(SECONDS + 240)]
