@@ -124,12 +124,23 @@ def _long_files_first(items) -> None:
     items.sort(key=key)  # stable: within a group, the collection's order
 
 
+def _no_serialized_rollback(items) -> None:
+    """Refuse serialized rollback: on PostgreSQL it reloads content types by their first ids, which a transactional
+    test's flush and post_migrate before it on the same worker gave new ids, so it failed or passed by the order the
+    workers drew (CI, 2026-12-06). The `_reference_data` fixture puts back what a flush takes."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(f"{item.nodeid}: serialized_rollback is not used here; see conftest.py")
+
+
 # --- Browser tests -----------------------------------------------------------------
 def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
     _long_files_first(items)
     scale_out.modify_items(items)
+    _no_serialized_rollback(items)
 
     if connection.vendor != "postgresql":
         skip_pg = pytest.mark.skip(reason="needs PostgreSQL (row locks under real concurrency); CI runs it there")

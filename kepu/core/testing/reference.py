@@ -8,7 +8,7 @@ from django.apps import apps
 def restore_reference_data():
     """Reference data the migrations and post_migrate load (the theme-day calendar, the bases' national types and
     rubrics, the emergency hazards, the statistics' bundled indicator dictionary), put back when a flush emptied it.
-    A transactional test's flush empties it (a serialized-rollback test's flush without post_migrate), and with the
+    A transactional test's flush empties it, and with the
     suite spread over workers a test that relies on it may come after such a flush on the same worker. Apps are
     named, not imported: core depends on no app."""
     if not apps.get_model("activities", "Theme").objects.exists():

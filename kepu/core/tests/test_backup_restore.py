@@ -89,7 +89,7 @@ def _round_trip(tmp_path, fresh_env: dict):
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the SQLite round trip; the PostgreSQL one is below")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the backup reads committed rows only
+@pytest.mark.django_db(transaction=True)  # the backup reads committed rows only
 def test_a_sqlite_backup_restores_an_identical_database(world, tmp_path):
     _seed(world)
     fresh = tmp_path / "fresh.sqlite3"
@@ -120,7 +120,7 @@ def fresh_pg_database():
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="pg_dump and pg_restore need PostgreSQL")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_postgresql_backup_restores_an_identical_database(world, tmp_path, fresh_pg_database):
     _seed(world)
     backup = _round_trip(tmp_path, _env({"DATABASE_URL": fresh_pg_database}))
