@@ -262,9 +262,10 @@ def people_ids_at_home(*, populations=(), place_paths, after_id: int = 0, batch:
     return list(qs.values_list("pk", flat=True)[:batch])
 
 
-def people_at_home(*, populations=(), place_ids) -> QuerySet:
+def people_at_home(*, populations=(), place_ids, except_populations=()) -> QuerySet:
     """The ids of active people whose home is one of the places ``place_ids`` itself (ids or a subquery; not the
-    places below it) and whose key population is one of ``populations`` (empty: anyone), as a one-column subquery.
+    places below it) and whose key population is one of ``populations`` (empty: anyone) and none of
+    ``except_populations``, as a one-column subquery.
 
     For set-based fan-outs: the caller writes one row per person in a single ``INSERT … SELECT`` over this query
     (and may narrow it with its own ``Exists``) instead of carrying millions of ids through Python. Not scoped:
@@ -274,6 +275,8 @@ def people_at_home(*, populations=(), place_ids) -> QuerySet:
     populations = [p for p in populations if p]
     if populations:
         qs = qs.filter(key_population__in=populations)
+    if except_populations:
+        qs = qs.exclude(key_population__in=except_populations)
     return qs.values("pk")
 
 

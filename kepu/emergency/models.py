@@ -195,12 +195,13 @@ class FanOutStep(models.Model):
 class Delivery(models.Model):
     """The pack sent to one person for one event: the unique row is what makes "nobody twice" hold."""
 
-    # Millions of rows per district event: the unique (event, user) and the (event_place, wave) indexes serve the
-    # lookups by event and by place, so those two keys carry no index of their own, and the index of those who
-    # opened the page holds only them (nothing to update while the rows are written).
+    # Millions of rows per district event, every index entry paid while they are written: the unique (user,
+    # event) serves the lookups by person (their own messages, "opened the page") and the (event_place, wave)
+    # index those by place and step, so no key carries an index of its own; the index of those who opened the
+    # page holds only them (nothing to update while the rows are written).
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     event_place = models.ForeignKey(EventPlace, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     elderly = models.BooleanField(default=False)
     sent_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
@@ -213,7 +214,7 @@ class Delivery(models.Model):
     class Meta:
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
-        constraints = [models.UniqueConstraint(fields=["event", "user"], name="delivery_once")]
+        constraints = [models.UniqueConstraint(fields=["user", "event"], name="delivery_once_per_person")]
         indexes = [
             models.Index(fields=["event_place"], condition=models.Q(read_at__isnull=False), name="delivery_read"),
             models.Index(fields=["event_place", "wave"], name="delivery_wave"),

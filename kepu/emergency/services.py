@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -372,7 +372,7 @@ def _insert_deliveries(people, *, event: Event, ep: EventPlace, elderly: bool, w
     statement = (
         f"INSERT INTO {qn(meta.db_table)} ({', '.join(col.values())}) "
         f"SELECT q.*, %s, %s, %s, %s, %s FROM ({sql}) q WHERE true ORDER BY 1 "
-        f"ON CONFLICT ({col['event']}, {col['user']}) DO NOTHING"
+        f"ON CONFLICT ({col['user']}, {col['event']}) DO NOTHING"
     )
     sent_at = DateTimeField().get_db_prep_save(now, connection)
     with connection.cursor() as cursor:
@@ -399,13 +399,17 @@ def _take_step(event: Event, ep_ids: list[int], *, elderly: bool) -> bool | None
             return None if steps.exists() else False
         ep = step.event_place
         now = clock.now()
-        told = Delivery.objects.filter(event_id=event.pk, user_id=OuterRef("pk"))
-        people = people_at_home(populations=[ELDERLY] if elderly else [], place_ids=[step.place_id])
-        n = _insert_deliveries(people.filter(~Exists(told)), event=event, ep=ep, elderly=elderly, wave=step.pk, now=now)
+        # The second phase asks for everyone but the elderly rather than probing who the first phase told: the
+        # unique (user, event) still skips anyone told meanwhile (moved home during the fan-out, say).
+        if elderly:
+            people = people_at_home(populations=[ELDERLY], place_ids=[step.place_id])
+        else:
+            people = people_at_home(except_populations=[ELDERLY], place_ids=[step.place_id])
+        n = _insert_deliveries(people, event=event, ep=ep, elderly=elderly, wave=step.pk, now=now)
         if n:
             title, body, url = _message(event)
             inbox_from(
-                Delivery.objects.filter(event_place=ep, wave=step.pk).order_by("user_id").values("user_id"),
+                Delivery.objects.filter(event_place=ep, wave=step.pk).order_by().values("user_id"),
                 title=title,
                 body=body,
                 url=url,

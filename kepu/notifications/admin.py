@@ -11,3 +11,4 @@ class NotificationAdmin(PolicyAdmin):
 
     list_display = ("created_at", "recipient", "kind", "title", "read_at")
     list_select_related = ("recipient",)
+    ordering = ("-id",)  # the newest first by the primary key: created_at carries no index
