@@ -3,7 +3,7 @@
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.test import Client
@@ -14,6 +14,7 @@ from kepu.activities import services as activities
 from kepu.bases import certificates, services
 from kepu.bases.models import Application, Base
 from kepu.bases.tests.factories import advance, base_for, certified_base, start
+from kepu.core import clock
 from kepu.core.testing.web import login
 
 pytestmark = pytest.mark.django_db
@@ -57,18 +58,23 @@ def test_open_this_weekend_means_a_bookable_slot_this_weekend(listed, client):
     from kepu.bases.selectors import weekend
 
     world, base_a, base_b, applying = listed
-    start_, end = weekend()
-    saturday = timezone.localtime(start_).date()
-    activities.venue_publish_slots(
-        actor=world.a.base_staff, venue=base_a.venue, first_day=saturday, last_day=saturday + timedelta(days=1)
-    )
-    activities.venue_publish_slots(
-        actor=world.b.base_staff,
-        venue=base_b.venue,
-        first_day=saturday + timedelta(days=7),
-        last_day=saturday + timedelta(days=8),
-    )
-    page = client.get("/bases/", {"weekend": "1"}).content.decode()
+    # A Wednesday morning: run on a Sunday evening, this weekend's slots would already be over.
+    today = timezone.localdate()
+    wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
+    with clock.frozen_at(timezone.make_aware(datetime.combine(wednesday, time(10)))):
+        start_, end = weekend()
+        saturday = timezone.localtime(start_).date()
+        assert saturday.weekday() == 5
+        activities.venue_publish_slots(
+            actor=world.a.base_staff, venue=base_a.venue, first_day=saturday, last_day=saturday + timedelta(days=1)
+        )
+        activities.venue_publish_slots(
+            actor=world.b.base_staff,
+            venue=base_b.venue,
+            first_day=saturday + timedelta(days=7),
+            last_day=saturday + timedelta(days=8),
+        )
+        page = client.get("/bases/", {"weekend": "1"}).content.decode()
     assert "大兴天文馆" in page and "西城农业园" not in page
     assert 'href="/activities/' in page  # the booking button goes to the activities engine
 
