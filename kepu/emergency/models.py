@@ -198,10 +198,18 @@ class Delivery(models.Model):
     # Millions of rows per district event, every index entry paid while they are written: the unique (user,
     # event) serves the lookups by person (their own messages, "opened the page") and the (event_place, wave)
     # index those by place and step, so no key carries an index of its own; the index of those who opened the
-    # page holds only them (nothing to update while the rows are written).
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
-    event_place = models.ForeignKey(EventPlace, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # page holds only them (nothing to update while the rows are written). Nor are the keys checked by the
+    # database: three deferred checks per row cost more than writing the row (bench/emergency); the rows are
+    # written by a SELECT of existing people for an existing event and place, and Django deletes them with those.
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries", db_index=False, db_constraint=False
+    )
+    event_place = models.ForeignKey(
+        EventPlace, on_delete=models.CASCADE, related_name="deliveries", db_index=False, db_constraint=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     elderly = models.BooleanField(default=False)
     sent_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
