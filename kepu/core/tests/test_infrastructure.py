@@ -1,33 +1,6 @@
 import pytest
-from django.core.management import call_command
 
 from kepu.core.scheduler import enqueue_due
-
-
-@pytest.mark.django_db
-def test_seed_demo_is_deterministic_and_gives_a_login_per_role(capsys):
-    from kepu.accounts.models import Membership, User
-    from kepu.core.roles import Role
-
-    call_command("seed_demo")
-    out = capsys.readouterr().out
-    for login in (
-        "city.admin",
-        "dx.office",
-        "dx.street",
-        "dx.community",
-        "dx.health",
-        "dx.team",
-        "dx.base",
-        "13800000001",
-    ):
-        assert login in out
-    roles = set(Membership.objects.values_list("role", flat=True))
-    assert roles == set(Role.values)
-    names = list(User.objects.order_by("pk").values_list("name", flat=True)[:40])
-    call_command("seed_demo")  # idempotent
-    assert list(User.objects.order_by("pk").values_list("name", flat=True)[:40]) == names
-    assert User.objects.filter(username="city.admin").count() == 1
 
 
 @pytest.mark.django_db

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kepu.core.models import AuditEntry
@@ -100,25 +99,10 @@ def _concrete(route: str) -> str:
 
 @pytest.fixture(scope="module")
 def _demo_module(django_db_setup, django_db_blocker):
-    """The demo, seeded once for the whole module inside a transaction rolled back at its end.
+    from kepu.core.testing.demo import demo_for_the_module
 
-    Each test runs in a savepoint inside it (as Django's setUpTestData does), so the walks share one
-    seeding instead of paying for it each (it is the slow part, twice so on PostgreSQL).
-    """
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from kepu.core.testing.reference import restore_reference_data
-
-            restore_reference_data()  # a module fixture comes before the per-test one that does it
-            call_command("seed_demo", "--quiet-logins")  # analyzes on PostgreSQL (kepu.core.seeding)
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with demo_for_the_module(django_db_blocker):
+        yield
 
 
 @pytest.fixture
