@@ -39,6 +39,27 @@ def setup(db_path: str | None):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+def grow_city(per_street: int, out) -> None:
+    """Communities for every street that has none (the demo's tree has them in two districts only), so the roll-ups
+    cover all 16 districts: Beijing has about 7,100 communities and villages under its 343 streets and towns,
+    about 20 a street. Generated codes end in 9xx and are marked unofficial."""
+    from kepu.places.models import Place, PlaceLevel
+
+    bare = list(
+        Place.objects.filter(level=PlaceLevel.STREET).exclude(children__level=PlaceLevel.COMMUNITY).order_by("path")
+    )
+    rows = [
+        Place(
+            code=f"{street.code}{900 + n}", official=False, name=f"{street.name}第{n + 1}社区",
+            level=PlaceLevel.COMMUNITY, parent=street, path=f"{street.path}{street.code}{900 + n}/",
+            district_code=street.district_code,
+        )
+        for street in bare for n in range(per_street)
+    ]  # fmt: skip
+    Place.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    out(f"  city tree: {len(rows)} communities added under {len(bare)} streets")
+
+
 def generate(n_hours: int, per_community: int, seed: int, out) -> None:
     from django.db import transaction
 
@@ -60,6 +81,24 @@ def generate(n_hours: int, per_community: int, seed: int, out) -> None:
     communities = list(Place.objects.filter(level=PlaceLevel.COMMUNITY).select_related("parent"))
     out(f"  {len(communities)} communities, {len(months)} months")
     rollups, figures = [], []
+    districts = {}
+
+    def flush():
+        for f in figures:  # the district table is the sum of the fine one, as the services keep it
+            d = districts.setdefault(
+                (f.month, f.district_code), FiguresMonthDistrict(month=f.month, district_code=f.district_code)
+            )
+            for name in ("activities", "sessions", "att_youth", "att_elderly", "att_farmers", "att_workers"):
+                setattr(d, name, getattr(d, name) + getattr(f, name))
+        OrderRollup.objects.bulk_create(rollups, batch_size=2000)
+        FiguresMonth.objects.bulk_create(figures, batch_size=2000)
+        counts[0] += len(rollups)
+        counts[1] += len(figures)
+        rollups.clear()
+        figures.clear()
+
+    counts = [0, 0]
+    transaction.set_autocommit(False)
     for c, k in ((c, k) for c in communities for k in range(1, per_community + 1)):
         street = c.parent
         for m in months:
@@ -84,29 +123,24 @@ def generate(n_hours: int, per_community: int, seed: int, out) -> None:
                     att_elderly=rng.randint(0, 200), att_farmers=rng.randint(0, 50), att_workers=rng.randint(0, 50),
                 )
             )  # fmt: skip
-    districts = {}
-    for f in figures:  # the district table is the sum of the fine one, as the services keep it
-        d = districts.setdefault(
-            (f.month, f.district_code), FiguresMonthDistrict(month=f.month, district_code=f.district_code)
-        )
-        for name in ("activities", "sessions", "att_youth", "att_elderly", "att_farmers", "att_workers"):
-            setattr(d, name, getattr(d, name) + getattr(f, name))
+        if len(rollups) >= 50_000:  # a city's rows do not all fit in memory at once
+            flush()
+    flush()
     teams_per_community = 3
     months_of_teams = [
         HoursMonth(month=m, organization_id=-(c.pk * 10 + k), place_path=c.path, minutes=rng.randint(0, 6000),
                    entries=1)
         for c in communities for k in range(teams_per_community) for m in months
     ]  # fmt: skip
-    with transaction.atomic():
-        OrderRollup.objects.bulk_create(rollups, batch_size=2000)
-        FiguresMonth.objects.bulk_create(figures, batch_size=2000)
-        FiguresMonthDistrict.objects.filter(district_code__in={k[1] for k in districts}).delete()
-        FiguresMonthDistrict.objects.bulk_create(districts.values(), batch_size=2000)
-        OrderRollup.objects.filter(grain=RollupGrain.STREET_MONTH).delete()
-        fill_street_months()
+    FiguresMonthDistrict.objects.filter(district_code__in={k[1] for k in districts}).delete()
+    FiguresMonthDistrict.objects.bulk_create(districts.values(), batch_size=2000)
+    OrderRollup.objects.filter(grain=RollupGrain.STREET_MONTH).delete()
+    fill_street_months()
+    transaction.commit()
+    transaction.set_autocommit(True)
     n_street = OrderRollup.objects.filter(grain=RollupGrain.STREET_MONTH).count()
     out(
-        f"  {len(rollups)} order roll-up rows (+{n_street} street-month), {len(figures)} activity roll-up rows"
+        f"  {counts[0]} order roll-up rows (+{n_street} street-month), {counts[1]} activity roll-up rows"
         f" (+{len(districts)} district-month)"
     )
     volunteers = list(Volunteer.objects.values_list("pk", flat=True))
@@ -225,6 +259,9 @@ def main():
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--sqlite-path", default="/tmp/kepu-bench-leaders.sqlite3")
     parser.add_argument("--fresh", action="store_true", help="start from an empty database")
+    parser.add_argument(
+        "--city", type=int, default=0, metavar="N", help="first add N communities to every street without any"
+    )
     args = parser.parse_args()
     if args.fresh and not os.environ.get("DATABASE_URL"):
         for suffix in ("", "-wal", "-shm"):
@@ -244,6 +281,8 @@ def main():
     if not User.objects.filter(username="city.admin").exists():
         call_command("seed_demo", scale="demo", quiet_logins=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     out(f"database: {connection.vendor}")
+    if args.city:
+        grow_city(args.city, out)
     generate(args.hours, args.per_community, args.seed, out)
     out(f"  ready in {time.monotonic() - t0:.0f} s")
     from django.conf import settings
