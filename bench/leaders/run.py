@@ -62,13 +62,14 @@ def grow_city(per_street: int, out) -> None:
 
 def generate(n_hours: int, per_community: int, seed: int, out) -> None:
     from django.db import transaction
+    from django.db.models import F
 
     from kepu.activities.models import FiguresMonth, FiguresMonthDistrict
     from kepu.orders.models import OrderRollup, RollupGrain
     from kepu.orders.rollup import fill_street_months
     from kepu.orgs.models import Organization
     from kepu.places.models import Place, PlaceLevel
-    from kepu.volunteers.models import HoursEntry, HoursMonth, Volunteer
+    from kepu.volunteers.models import HoursEntry, HoursMonth, HoursMonthDistrict, Volunteer
     from kepu.volunteers.rollup import rebuild as rebuild_hours
 
     # Generated rows carry negative unit / organizer ids: they never collide with the demo's own rows.
@@ -162,6 +163,18 @@ def generate(n_hours: int, per_community: int, seed: int, out) -> None:
     HoursEntry.objects.bulk_create(batch)
     n_months = rebuild_hours()
     HoursMonth.objects.bulk_create(months_of_teams, batch_size=2000)
+    # The generated teams' minutes in the district table too, as ``credit_hours`` keeps it.
+    district_of = {c.path: c.district_code for c in communities}
+    teams_by_district: dict[tuple, list[int]] = {}
+    for row in months_of_teams:
+        sums = teams_by_district.setdefault((row.month, district_of[row.place_path]), [0, 0])
+        sums[0] += row.minutes
+        sums[1] += row.entries
+    for (month, district), (minutes, entries) in teams_by_district.items():
+        row, _ = HoursMonthDistrict.objects.get_or_create(month=month, district_code=district)
+        HoursMonthDistrict.objects.filter(pk=row.pk).update(
+            minutes=F("minutes") + minutes, entries=F("entries") + entries
+        )
     out(
         f"  {n_hours} hours entries; {n_months + len(months_of_teams)} hours-per-month rows"
         f" ({len(months_of_teams)} of {teams_per_community} generated teams per community)"

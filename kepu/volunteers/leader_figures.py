@@ -3,7 +3,9 @@
 A volunteer counts where the organization they volunteer for sits, each person once per place (a person in two
 teams of one district is one volunteer of that district); hours count where the organization that credited them
 sits, on the day served. Both by one grouped query per level of place, as the measures define them; the hours
-from the month × organization table the ledger's service keeps (``HoursMonth``), never from the ledger itself.
+from the tables the ledger's service keeps, never from the ledger itself: the city and its districts from the
+month × district table (``HoursMonthDistrict``, a few hundred rows for a city's year), streets and communities
+from the month × organization table (``HoursMonth``) through its (place path, month) index.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from kepu.accounts.selectors import role_holders
 from kepu.core.figures import FigureDef, FigureProvider, by_path_prefix, register_provider
 from kepu.core.roles import Role
-from kepu.volunteers.models import HoursMonth
+from kepu.volunteers.models import HoursMonth, HoursMonthDistrict
 
 
 def values(places, year: int) -> dict[str, dict]:
@@ -31,19 +33,35 @@ def values(places, year: int) -> dict[str, dict]:
         places,
         {"n": Count("user_id", distinct=True)},
     )
-    minutes = by_path_prefix(
-        HoursMonth.objects.filter(month__gte=date(year, 1, 1), month__lte=date(year, 12, 1)),
-        "place_path",
-        places,
-        {"m": Sum("minutes")},
-    )
+    minutes = _minutes(places, year)
     return {
         p.code: {
             "volunteers.registered": Decimal(people[p.code]["n"] or 0),
-            "volunteers.hours": (Decimal(minutes[p.code]["m"] or 0) / 60).quantize(Decimal("0.1")),
+            "volunteers.hours": (Decimal(minutes[p.code] or 0) / 60).quantize(Decimal("0.1")),
         }
         for p in places
     }
+
+
+def _minutes(places, year: int) -> dict[str, int]:
+    months = {"month__gte": date(year, 1, 1), "month__lte": date(year, 12, 1)}
+    out: dict[str, int] = {}
+    wide = [p for p in places if p.level in ("city", "district")]
+    if wide:
+        by_district = dict(
+            HoursMonthDistrict.objects.filter(**months)
+            .values("district_code")
+            .annotate(m=Sum("minutes"))
+            .order_by()
+            .values_list("district_code", "m")
+        )
+        for p in wide:
+            out[p.code] = sum(by_district.values()) if p.level == "city" else by_district.get(p.district_code, 0)
+    narrow = [p for p in places if p.level not in ("city", "district")]
+    if narrow:
+        rows = by_path_prefix(HoursMonth.objects.filter(**months), "place_path", narrow, {"m": Sum("minutes")})
+        out.update({code: row["m"] for code, row in rows.items()})
+    return out
 
 
 def records_url(key: str, place, year: int) -> str:

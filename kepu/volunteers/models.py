@@ -412,6 +412,29 @@ class HoursMonth(models.Model):
         return f"{self.month:%Y-%m} {self.place_path} {self.organization_id}: {self.minutes}"
 
 
+class HoursMonthDistrict(models.Model):
+    """The same minutes per month and district only (``district_code`` is blank for organizations of the city
+    itself): what the city's and districts' figures read, a city's year being 12 × 17 rows instead of every
+    team's months. Moved by ``credit_hours`` together with ``HoursMonth``, so each row is the sum of its
+    district's ``HoursMonth`` rows. Internal bookkeeping, shown on no page.
+    """
+
+    month = models.DateField("month served")
+    district_code = models.CharField("district", max_length=20, blank=True)
+    minutes = models.BigIntegerField(default=0)
+    entries = models.IntegerField(default=0)
+
+    KEY = ("month", "district_code")
+
+    class Meta:
+        verbose_name = "hours per month and district"
+        verbose_name_plural = "hours per month and district"
+        constraints = [models.UniqueConstraint(fields=["month", "district_code"], name="hours_month_district_key")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.district_code or '-'}: {self.minutes}"
+
+
 class ReportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")

@@ -155,7 +155,11 @@ def seed_volunteers(ctx: SeedContext) -> None:
             note=note,
         )
         rollup.add(
-            organization_id=team.pk, place_path=team.place.path, served_on=today - timedelta(days=days), minutes=m
+            organization_id=team.pk,
+            place_path=team.place.path,
+            district_code=team.place.district_code,
+            served_on=today - timedelta(days=days),
+            minutes=m,
         )
         minutes += m
     HoursBalance.objects.create(volunteer=volunteer, organization=team, minutes=minutes, entries=3)

@@ -93,7 +93,11 @@ def credit_hours(
         return HoursEntry.objects.get(key=key), False
     HoursBalance.objects.filter(pk=balance.pk).update(minutes=balance.minutes + minutes, entries=balance.entries + 1)
     rollup.add(
-        organization_id=organization.pk, place_path=organization.place.path, served_on=served_on, minutes=minutes
+        organization_id=organization.pk,
+        place_path=organization.place.path,
+        district_code=organization.place.district_code,
+        served_on=served_on,
+        minutes=minutes,
     )
     log_action(
         actor,

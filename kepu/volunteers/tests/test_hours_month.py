@@ -1,6 +1,7 @@
-"""The hours per month (``HoursMonth``) the figures of a place read: always equal to the ledger counted again, after
-any mix of credits, repeats and corrections in two teams of two districts and over months; the migration's backfill
-and ``rebuild`` fill it the same way from an existing ledger."""
+"""The hours per month (``HoursMonth``, and per month and district ``HoursMonthDistrict``) the figures of a place
+read: always equal to the ledger counted again, after any mix of credits, repeats and corrections in two teams of
+two districts and over months; the migrations' backfills and ``rebuild`` fill them the same way from an existing
+ledger."""
 
 import importlib
 from datetime import date, timedelta
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kepu.volunteers import rollup, services
-from kepu.volunteers.models import HoursBalance, HoursEntry, HoursMonth
+from kepu.volunteers.models import HoursBalance, HoursEntry, HoursMonth, HoursMonthDistrict
 from kepu.volunteers.tests.factories import member_volunteer
 from kepu.volunteers.tests.test_ledger import empty_ledger
 
@@ -37,6 +38,7 @@ def _world_volunteers(world):
 def test_property_the_month_table_equals_the_ledger(world, ops, corrections):
     HoursBalance.objects.all().delete()
     HoursMonth.objects.all().delete()
+    HoursMonthDistrict.objects.all().delete()
     empty_ledger()
     teams = _world_volunteers(world)
     today = timezone.localdate()
@@ -58,6 +60,10 @@ def test_property_the_month_table_equals_the_ledger(world, ops, corrections):
     assert rollup.stored() == want
     assert sum(m for m, _n in want.values()) == sum(e.minutes for e in HoursEntry.objects.all())
     assert {path for (_m, _o, path) in want} <= {world.a.team.place.path, world.b.team.place.path}
+    by_district = rollup.recompute_districts()
+    assert rollup.stored(HoursMonthDistrict) == by_district
+    assert {d for (_m, d) in by_district} <= {world.a.team.place.district_code, world.b.team.place.district_code}
+    assert sum(m for m, _n in by_district.values()) == sum(m for m, _n in want.values())
 
 
 def test_backfill_and_rebuild_fill_the_table_from_the_ledger(world):
@@ -71,8 +77,19 @@ def test_backfill_and_rebuild_fill_the_table_from_the_ledger(world):
         (date(2026, 1, 1), team.pk, team.place.path): (60, 1),
         (date(2026, 2, 1), team.pk, team.place.path): (61 + 62, 2),
     }
+    district = team.place.district_code
+    assert district and rollup.recompute_districts() == {
+        (date(2026, 1, 1), district): (60, 1),
+        (date(2026, 2, 1), district): (61 + 62, 2),
+    }
+    assert rollup.stored(HoursMonthDistrict) == rollup.recompute_districts()
     HoursMonth.objects.all().delete()
+    HoursMonthDistrict.objects.all().delete()
     importlib.import_module("kepu.volunteers.migrations.0009_hours_month").backfill(apps, None)
+    importlib.import_module("kepu.volunteers.migrations.0010_hours_month_district").backfill(apps, None)
     assert rollup.stored() == want
+    assert rollup.stored(HoursMonthDistrict) == rollup.recompute_districts()
     HoursMonth.objects.update(minutes=1)
+    HoursMonthDistrict.objects.update(minutes=1)
     assert rollup.rebuild() == 2 and rollup.stored() == want
+    assert rollup.stored(HoursMonthDistrict) == rollup.recompute_districts()
