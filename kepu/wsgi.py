@@ -5,7 +5,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kepu.settings")
 application = get_wsgi_application()
 
-# Load the search dictionary once per server process, before the first request needs it.
-from kepu.core import search  # noqa: E402
+# The search dictionary and every view loaded before the first request, and start-up's objects out of the
+# garbage collector's walks (kepu/core/process.py says why).
+from kepu.core import process  # noqa: E402
 
-search.warm()
+process.settle()

@@ -300,6 +300,9 @@ def main():
     out(f"  ready in {time.monotonic() - t0:.0f} s")
     from django.conf import settings
 
+    from kepu.core import process
+
+    process.settle()  # as kepu.wsgi does before a server's first request
     # As served: each place's figures kept for minutes (the first, untimed request per URL counts them). Then with
     # keeping off, every request counts from the roll-ups: what a view costs when its kept copy has run out.
     results = {"pages_kept": measure(args.repeat)}

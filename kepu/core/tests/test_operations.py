@@ -233,3 +233,33 @@ def test_with_gunicorns_metrics_directory_a_scrape_sums_every_process(tmp_path):
     counts = [float(row.split(" ")[-1]) for row in text.splitlines() if row.startswith(line)]
     assert counts == [4.0]
     assert "kepu_task_figures_up 0.0" in text
+
+
+# --- The web process's start -------------------------------------------------------------------------------------
+
+START_SCRIPT = """
+import gc
+import kepu.wsgi
+from django.urls import resolve
+frozen = gc.get_freeze_count()
+resolve("/healthz")  # the URL patterns were loaded before the first request
+print(frozen, len(gc.get_objects()))
+"""
+
+
+def test_the_web_process_loads_its_views_then_keeps_them_out_of_the_collectors_walks(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_") and k != "DATABASE_URL"}
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "kepu.settings",
+            "KEPU_TESTING": "1",
+            "KEPU_SQLITE_PATH": str(tmp_path / "empty.sqlite3"),
+        }
+    )
+    run = subprocess.run([sys.executable, "-c", START_SCRIPT], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    frozen, walked = map(int, run.stdout.split())
+    # Every view module is imported and frozen: what a full collection walks is a small part of what was loaded.
+    assert frozen > 100_000
+    assert walked < frozen / 10
