@@ -181,6 +181,35 @@ def generate(n_hours: int, per_community: int, seed: int, out) -> None:
     )
 
 
+def registered_volunteers(n: int, rng, out) -> None:
+    """``n`` people registered as volunteers, in a generated team of every street (one in ten in two teams): the
+    page counts them from the memberships themselves (a person is counted once per place, so no sum of a
+    roll-up gives it)."""
+    from kepu.accounts.models import Membership, User
+    from kepu.core.roles import Role
+    from kepu.orgs.models import Organization, OrgKind
+    from kepu.places.models import Place, PlaceLevel
+
+    streets = list(Place.objects.filter(level=PlaceLevel.STREET))
+    Organization.objects.bulk_create(
+        [Organization(name=f"科普志愿服务队（生成）{s.code}", kind=OrgKind.VOLUNTEER_ORG, place=s) for s in streets],
+        batch_size=2000,
+    )
+    teams = list(Organization.objects.filter(name__startswith="科普志愿服务队（生成）").values_list("pk", flat=True))
+    made = 0
+    for start in range(0, n, 20_000):
+        users = User.objects.bulk_create(
+            [User(username=f"bench-volunteer-{i}", password="!") for i in range(start, min(n, start + 20_000))]
+        )
+        rows = []
+        for user in users:
+            picked = rng.sample(teams, 2 if rng.random() < 0.1 else 1)
+            rows += [Membership(user=user, organization_id=t, role=Role.VOLUNTEER, is_active=True) for t in picked]
+        Membership.objects.bulk_create(rows, batch_size=5000)
+        made += len(rows)
+    out(f"  {n} registered volunteers, {made} memberships in {len(teams)} generated street teams")
+
+
 def percentile(values, p):
     values = sorted(values)
     k = max(int(round(p / 100 * len(values) + 0.5)) - 1, 0)
@@ -267,6 +296,7 @@ def reports() -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hours", type=int, default=1_000_000, help="volunteer hours ledger entries")
+    parser.add_argument("--volunteers", type=int, default=0, help="registered volunteers (generated people)")
     parser.add_argument("--per-community", type=int, default=30, help="roll-up rows per community and month")
     parser.add_argument("--repeat", type=int, default=100, help="requests per page kind")
     parser.add_argument("--seed", type=int, default=2026)
@@ -297,6 +327,8 @@ def main():
     if args.city:
         grow_city(args.city, out)
     generate(args.hours, args.per_community, args.seed, out)
+    if args.volunteers and not User.objects.filter(username__startswith="bench-volunteer-").exists():
+        registered_volunteers(args.volunteers, random.Random(args.seed), out)
     out(f"  ready in {time.monotonic() - t0:.0f} s")
     from django.conf import settings
 

@@ -246,3 +246,39 @@ def test_the_api_gives_the_same_figures_within_the_area_only(client, lworld):
         login(client, actor)
         r = client.get(f"/api/v1/leaders/places/{code}")
         assert r.status_code == status and "code" in r.json() and "value" not in r.content.decode()
+
+
+# The tables that grow with residents, orders, registrations, hours and deliveries: the page reads their roll-ups.
+RAW_TABLES = (
+    "orders_order",
+    "orders_orderevent",
+    "activities_registration",
+    "activities_walkin",
+    "volunteers_hoursentry",
+    "volunteers_signup",
+    "emergency_delivery",
+    "resources_read",
+    "resources_pushopen",
+    "survey_response",
+)
+
+
+def test_the_page_reads_no_table_of_individual_records(client, lworld, settings):
+    """At city, district and street level, counted afresh (no kept copy): what the city scale bench relies on."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    some_work(lworld)
+    settings.KEPU_LEADERS_CACHE_SECONDS = 0
+    a = lworld.a
+    seen = set()
+    for actor, place in ((lworld.city_admin, lworld.city), (a.admin, a.place), (a.street_staff, a.streets[0])):
+        login(client, actor)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("leaders:place", args=[place.code]))
+        assert response.status_code == 200 and 'data-testid="value-orders.placed"' in response.content.decode()
+        sql = " ".join(q["sql"] for q in captured.captured_queries)
+        seen |= set(re.findall(r'(?:FROM|JOIN) "(\w+)"', sql))
+    assert not seen & set(RAW_TABLES), seen & set(RAW_TABLES)
+    # The roll-ups are what it reads.
+    assert {"orders_orderrollup", "activities_figuresmonthdistrict", "volunteers_hoursmonthdistrict"} <= seen
