@@ -207,6 +207,9 @@ def registered_volunteers(n: int, rng, out) -> None:
             rows += [Membership(user=user, organization_id=t, role=Role.VOLUNTEER, is_active=True) for t in picked]
         Membership.objects.bulk_create(rows, batch_size=5000)
         made += len(rows)
+    from kepu.accounts import holders
+
+    holders.rebuild()  # memberships made in bulk send no signal: the kept counts are refilled from them
     out(f"  {n} registered volunteers, {made} memberships in {len(teams)} generated street teams")
 
 

@@ -29,3 +29,7 @@ class AccountsConfig(AppConfig):
         hooks.provide(hooks.AUTHENTICATE_API_TOKEN, api_token_authenticate)
         hooks.provide(hooks.SET_ELDER_MODE, set_elder_mode)
         figures.register()
+
+        from kepu.accounts import holders
+
+        holders.connect()

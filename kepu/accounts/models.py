@@ -201,3 +201,49 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class RoleHolderPlace(models.Model):
+    """A person who holds a counted role (``kepu.accounts.holders.COUNTED_ROLES``) somewhere under a place: one row
+    per person and place at every level above an organization where they hold it (city, district, street,
+    community), with the date of their earliest such membership still held.
+
+    Kept by ``kepu.accounts.holders`` from the memberships in the same transaction as every change to them, so
+    "how many people volunteer in this district" is a sum of ``RoleHolderMonth`` rows, not a distinct count over
+    every membership of the city. Internal bookkeeping, shown on no page: its names are not in the catalogues.
+    """
+
+    role = models.CharField("role", max_length=24)
+    user_id = models.BigIntegerField("person")
+    place_path = models.CharField("place", max_length=120)
+    since = models.DateTimeField("earliest membership held")
+
+    class Meta:
+        verbose_name = "role holder under a place"
+        verbose_name_plural = "role holders under places"
+        constraints = [
+            models.UniqueConstraint(fields=["role", "user_id", "place_path"], name="role_holder_place_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.role} {self.user_id} {self.place_path} since {self.since:%Y-%m-%d}"
+
+
+class RoleHolderMonth(models.Model):
+    """How many ``RoleHolderPlace`` rows of a role and place have their ``since`` in a month (local time): the
+    people holding the role under the place who joined by the end of a year are the sum up to its December."""
+
+    role = models.CharField("role", max_length=24)
+    place_path = models.CharField("place", max_length=120)
+    month = models.DateField("month joined")
+    people = models.IntegerField(default=0)
+
+    KEY = ("role", "place_path", "month")
+
+    class Meta:
+        verbose_name = "role holders joined per month"
+        verbose_name_plural = "role holders joined per month"
+        constraints = [models.UniqueConstraint(fields=["role", "place_path", "month"], name="role_holder_month_key")]
+
+    def __str__(self):
+        return f"{self.role} {self.place_path} {self.month:%Y-%m}: {self.people}"

@@ -237,6 +237,17 @@ def role_holders(role, *, org_ids=None, user_ids=None, joined_before=None) -> Qu
     return qs
 
 
+def role_holder_counts(role, place_paths, year: int) -> dict[str, int]:
+    """{place path: people holding ``role`` (active, each once) in organizations under it, who joined by the end of
+    ``year``}: what ``role_holders(role, joined_before=…)`` counted distinct per place gives, read from the kept
+    counts (``kepu.accounts.holders``; the volunteer role only)."""
+    from kepu.accounts import holders
+
+    if role not in holders.COUNTED_ROLES:
+        raise ValueError(f"{role} holders are not kept per place")
+    return holders.counts(role, place_paths, year)
+
+
 def _home_in(populations, place_paths):
     from kepu.places.selectors import place_ids_under
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kepu.accounts import holders
 from kepu.accounts.models import (
     ROLE_ORG_KINDS,
     ApiToken,
@@ -435,6 +436,8 @@ def people_bulk_create(
             [{"user_id": user_id, "organization_id": organization.pk, "role": role} for user_id in created.values()],
             batch,
         )
+        for chunk in _chunks(list(created.values())):  # rows inserted in bulk send no signal
+            holders.refresh(chunk)
         invited = people_invite(actor=actor, organization=organization, role=role, user_ids=list(existing.values()))
         log_action(
             actor,
@@ -572,6 +575,7 @@ def person_anonymize(*, actor: Actor, person: User) -> User:
     person.set_unusable_password()
     person.save()
     Membership.objects.filter(user=person, is_active=True).update(is_active=False)
+    holders.refresh([person.pk])  # a queryset update sends no signal
     ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
     log_action(actor, "kepu.accounts.person.anonymized", person, data={"person": person.pk})
     return person

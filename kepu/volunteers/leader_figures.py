@@ -1,7 +1,8 @@
 """The volunteers' section of the leaders' page (``kepu.core.figures``): registered volunteers and service hours.
 
 A volunteer counts where the organization they volunteer for sits, each person once per place (a person in two
-teams of one district is one volunteer of that district); hours count where the organization that credited them
+teams of one district is one volunteer of that district), from the per-place counts accounts keeps of the
+memberships (``kepu.accounts.holders``); hours count where the organization that credited them
 sits, on the day served. Both by one grouped query per level of place, as the measures define them; the hours
 from the tables the ledger's service keeps, never from the ledger itself: the city and its districts from the
 month × district table (``HoursMonthDistrict``, a few hundred rows for a city's year), streets and communities
@@ -10,33 +11,26 @@ from the month × organization table (``HoursMonth``) through its (place path, m
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kepu.accounts.selectors import role_holders
+from kepu.accounts.selectors import role_holder_counts
 from kepu.core.figures import FigureDef, FigureProvider, by_path_prefix, register_provider
 from kepu.core.roles import Role
 from kepu.volunteers.models import HoursMonth, HoursMonthDistrict
 
 
 def values(places, year: int) -> dict[str, dict]:
-    end = datetime.combine(datetime(year + 1, 1, 1).date(), time.min, tzinfo=timezone.get_current_timezone())
-    people = by_path_prefix(
-        role_holders(Role.VOLUNTEER, joined_before=end),
-        "organization__place__path",
-        places,
-        {"n": Count("user_id", distinct=True)},
-    )
+    people = role_holder_counts(Role.VOLUNTEER, [p.path for p in places], year)
     minutes = _minutes(places, year)
     return {
         p.code: {
-            "volunteers.registered": Decimal(people[p.code]["n"] or 0),
+            "volunteers.registered": Decimal(people[p.path]),
             "volunteers.hours": (Decimal(minutes[p.code] or 0) / 60).quantize(Decimal("0.1")),
         }
         for p in places
