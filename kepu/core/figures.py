@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import Q
 from django.db.models.functions import Substr
 
@@ -113,10 +114,18 @@ def by_path_prefix(
     by_length: dict[int, list] = defaultdict(list)
     for place in places:
         by_length[len(place.path)].append(place)
+    # SQLite's LIKE is case-insensitive and never uses an index; under its binary collation every path starting
+    # with "110000/110115/" lies in ["110000/110115/", "110000/1101150"), a range the (path, …) indexes serve. The
+    # LIKE stays, so the range only narrows. (PostgreSQL's pattern-ops indexes serve the LIKE itself.)
+    ranged = connections[queryset.db].vendor == "sqlite"
     for length, group in by_length.items():
         q = Q()
         for place in group:
-            q |= Q(**{f"{path_field}__startswith": place.path})
+            one = Q(**{f"{path_field}__startswith": place.path})
+            if ranged and place.path:
+                upper = place.path[:-1] + chr(ord(place.path[-1]) + 1)
+                one &= Q(**{f"{path_field}__gte": place.path, f"{path_field}__lt": upper})
+            q |= one
         rows = (
             queryset.filter(q)
             .annotate(**{key: Substr(path_field, 1, length)})
