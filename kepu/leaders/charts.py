@@ -17,12 +17,18 @@ def fmt(value) -> str:
     return f"{int(value):,}"
 
 
+def text_room(texts, font_size: int) -> int:
+    """Room to keep right of the longest bar for its number: digits and commas are about 0.6 em wide, so
+    "98,756,682" at 12 px needs ~72 px; a fixed margin cut such numbers off at the chart's edge on a phone."""
+    return max([56] + [round(len(t) * font_size * 0.62) + 8 for t in texts])
+
+
 def pairs(rows: list[dict], *, this_label: str, last_label: str, width: int = 360) -> dict:
     """One pair of bars per figure (last year above this year), each pair on its own scale: the figures have
     different units, and a leader compares each with its own last year."""
     # Drawn at about the width of a phone, so that its words stay readable there without zooming.
     label_w, bar_h, gap = 112, 16, 14
-    room = width - label_w - 56
+    room = width - label_w - text_room([fmt(r[k]) for r in rows for k in ("this", "last")], 12)
     items, y = [], 30
     for r in rows:
         this, last = float(r["this"] or 0), float(r["last"] or 0)
@@ -54,7 +60,7 @@ def pairs(rows: list[dict], *, this_label: str, last_label: str, width: int = 36
 def bars(rows: list[tuple[str, Decimal | None, str]], *, width: int = 360) -> dict:
     """Horizontal bars of one figure for the places below, on one scale; each bar links to its place's page."""
     label_w, bar_h, gap = 112, 24, 8
-    room = width - label_w - 56
+    room = width - label_w - text_room([fmt(v) for _l, v, _u in rows], 13)
     top = max([float(v or 0) for _l, v, _u in rows] + [0.0]) or 1.0
     items = []
     for i, (label, value, url) in enumerate(rows):
