@@ -9,7 +9,8 @@ the people under a place who had joined by the end of a year are a sum of at mos
 
 ``refresh(people)`` recounts a person's rows from their memberships and moves the month counts by the difference.
 The signals below call it on every save and delete of a membership and on a change of a person's ``is_active``,
-in the same transaction; code that changes memberships with ``QuerySet.update`` or ``bulk_create`` calls it
+in the same transaction (``Membership.save`` and ``User.save`` open one when the caller has none; a delete always
+runs in one); code that changes memberships with ``QuerySet.update`` or ``bulk_create`` calls it
 itself (``rebuild`` after a bulk load). ``recount`` is the distinct count from the memberships, for the tests.
 """
 
@@ -20,7 +21,7 @@ from datetime import date, datetime, time
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from kepu.core.roles import Role
@@ -116,6 +117,12 @@ def rebuild(models=None) -> int:
     ``models`` are (Membership, RoleHolderPlace, RoleHolderMonth) when a migration passes its own."""
     Membership, RoleHolderPlace, RoleHolderMonth = models or _models()[:3]
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A membership committed between the read and the commit would be lost; writers wait meanwhile.
+            qn = connection.ops.quote_name
+            user_table = Membership._meta.get_field("user").related_model._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {qn(Membership._meta.db_table)}, {qn(user_table)} IN SHARE MODE")
         RoleHolderPlace.objects.all().delete()
         RoleHolderMonth.objects.all().delete()
         made = 0
@@ -137,6 +144,7 @@ def rebuild(models=None) -> int:
 def counts(role: str, paths, year: int) -> dict[str, int]:
     """{place path: people holding ``role`` under it who joined by the end of ``year``}: the roll-up's answer."""
     _Membership, _RoleHolderPlace, RoleHolderMonth, _User = _models()
+    paths = list(paths)
     rows = (
         RoleHolderMonth.objects.filter(role=role, place_path__in=list(paths), month__lt=date(year + 1, 1, 1))
         .values("place_path")
@@ -177,19 +185,29 @@ def _person_saved(sender, instance, created=False, update_fields=None, raw=False
         refresh([instance.pk])
 
 
-def _organization_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
-    """An organization moved to another place takes its people's rows with it (rare: a few queries for all its
-    people together)."""
-    if raw or created or (update_fields is not None and "place" not in update_fields):
+def _organization_saving(sender, instance, raw=False, **kwargs):
+    if not raw and instance.pk:
+        instance._holders_place_was = sender.objects.filter(pk=instance.pk).values_list("place_id", flat=True).first()
+
+
+def _organization_saved(sender, instance, created=False, raw=False, **kwargs):
+    """An organization moved to another place takes its people's rows with it (rare; in chunks, so a large team
+    stays within SQLite's limit on query parameters)."""
+    if raw or created or getattr(instance, "_holders_place_was", instance.place_id) == instance.place_id:
         return
     Membership, *_rest = _models()
-    refresh(
-        Membership.objects.filter(organization_id=instance.pk, role__in=COUNTED_ROLES).values_list("user_id", flat=True)
+    people = list(
+        Membership.objects.filter(organization_id=instance.pk, role__in=COUNTED_ROLES)
+        .values_list("user_id", flat=True)
+        .distinct()
     )
+    for start in range(0, len(people), 900):
+        refresh(people[start : start + 900])
 
 
 def connect() -> None:
     post_save.connect(_membership_changed, sender="accounts.Membership", dispatch_uid="holders.membership_saved")
     post_delete.connect(_membership_changed, sender="accounts.Membership", dispatch_uid="holders.membership_deleted")
     post_save.connect(_person_saved, sender="accounts.User", dispatch_uid="holders.person_saved")
+    pre_save.connect(_organization_saving, sender="orgs.Organization", dispatch_uid="holders.organization_saving")
     post_save.connect(_organization_saved, sender="orgs.Organization", dispatch_uid="holders.organization_saved")

@@ -1,7 +1,7 @@
 """People, their memberships (person × organization × role), sign-in codes and API tokens."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from kepu.accounts.choices import ConsentKind  # noqa: F401 - the vocabulary other apps share
@@ -78,6 +78,11 @@ class User(AbstractUser):
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
+    def save(self, *args, **kwargs):
+        # A person closed or reopened moves the kept counts in post_save (kepu.accounts.holders): one transaction.
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
+
 
 class Membership(models.Model):
     """A person holds a role in an organization (成员 / 工作人员 / 居民)."""
@@ -103,6 +108,12 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+    def save(self, *args, **kwargs):
+        # The kept counts (kepu.accounts.holders) move in post_save: one transaction with the row, even in
+        # autocommit (a seed, the shell), so a failure there never leaves a membership counted wrong.
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
 
 
 class Consent(models.Model):

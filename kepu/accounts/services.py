@@ -230,6 +230,8 @@ def membership_create(
 
 @transaction.atomic
 def membership_end(*, actor: Actor, membership: Membership) -> Membership:
+    # The person before the membership, in the order every other writer of both takes them (anonymizing does).
+    list(User.objects.select_for_update().filter(pk=membership.user_id).values_list("pk", flat=True))
     membership = Membership.objects.select_for_update().select_related("organization__place").get(pk=membership.pk)
     require(actor, MembershipAction.END, membership)
     if membership.is_active:
@@ -436,8 +438,9 @@ def people_bulk_create(
             [{"user_id": user_id, "organization_id": organization.pk, "role": role} for user_id in created.values()],
             batch,
         )
-        for chunk in _chunks(list(created.values())):  # rows inserted in bulk send no signal
-            holders.refresh(chunk)
+        if role in holders.COUNTED_ROLES:
+            for chunk in _chunks(list(created.values())):  # rows inserted in bulk send no signal
+                holders.refresh(chunk)
         invited = people_invite(actor=actor, organization=organization, role=role, user_ids=list(existing.values()))
         log_action(
             actor,

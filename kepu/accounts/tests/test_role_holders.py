@@ -137,3 +137,21 @@ def test_people_created_in_bulk_by_an_import_are_counted(world):
 def test_only_the_kept_roles_can_be_asked(world):
     with pytest.raises(ValueError):
         role_holder_counts(Role.RESIDENT, [world.city.path], 2026)
+
+
+def test_the_rebuild_command_checks_then_refills_after_a_bulk_load(world):
+    from django.core.management import CommandError, call_command
+
+    people = [UserFactory() for _ in range(3)]
+    Membership.objects.bulk_create([Membership(user=p, organization=world.a.team, role=Role.VOLUNTEER) for p in people])
+    year = timezone.localdate().year
+    assert role_holder_counts(Role.VOLUNTEER, [world.a.place.path], year)[world.a.place.path] == (
+        holders.recount(Role.VOLUNTEER, world.a.place.path, year) - 3
+    )
+    with pytest.raises(CommandError, match="differ"):
+        call_command("role_holders_rebuild", "--check")
+    call_command("role_holders_rebuild")
+    call_command("role_holders_rebuild", "--check")
+    assert role_holder_counts(Role.VOLUNTEER, [world.a.place.path], year)[world.a.place.path] == holders.recount(
+        Role.VOLUNTEER, world.a.place.path, year
+    )
