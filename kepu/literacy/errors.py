@@ -18,6 +18,7 @@ __all__ = ["ERROR_CODES", "ERROR_CODES_ZH", "LiteracyError", "LiteracyWarning"]
 ERROR_CODES: dict[str, str] = {
     "invalid_argument": "an argument has the wrong type, shape or value",
     "missing_values": "a variable needed for the computation has missing values",
+    "domain_missing": "respondents without a value of the domain variable are in no domain (the population only)",
     "missing_column": "a named column is not in the data",
     "lonely_psu": "a stratum has a single sampled PSU and lonely_psu='fail'",
     "lonely_psu_unsupported": "the lonely-PSU method cannot be used with this variance method",
@@ -41,6 +42,7 @@ ERROR_CODES: dict[str, str] = {
 ERROR_CODES_ZH: dict[str, str] = {
     "invalid_argument": "参数的类型、形状或取值不正确",
     "missing_values": "计算所需的变量有缺失值",
+    "domain_missing": "分组变量为空的受访者不计入任何分组（只计入总体）",
     "missing_column": "数据中没有指定的列",
     "lonely_psu": "某一层只抽到一个初级抽样单元（lonely_psu='fail'）",
     "lonely_psu_unsupported": "该单一初级抽样单元处理方法不能与这种方差估计方法同用",

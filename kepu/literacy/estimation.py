@@ -27,6 +27,7 @@ respondents). ``rake(..., variance="rake")`` reproduces R's ``rake()`` figures.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -44,7 +45,7 @@ from ._groups import (
 )
 from ._tdist import t_quantile
 from .design import ColumnSpec, Design
-from .errors import LiteracyError
+from .errors import LiteracyError, LiteracyWarning
 from .variance import multistage_variance, replicate_variance
 
 __all__ = [
@@ -274,6 +275,29 @@ def _domain(
 ) -> tuple[np.ndarray, list[str | None], str | None]:
     if domain is None:
         return np.zeros(design.n, dtype=np.int64), [None], None
+    codes, labels, name = _domain_codes(design, domain)
+    outside = codes < 0
+    if outside.any():
+        # As R's svyby: such respondents stay in the design and in the population's estimate, in no domain's.
+        # Never silently: an office reading 16 districts' figures must know some answers are in none of them.
+        n, row = int(outside.sum()), int(np.argmax(outside)) + 1
+        warnings.warn(
+            LiteracyWarning(
+                "domain_missing",
+                f"{n} respondents have no value of {name} and are in no {name} estimate (first at data row {row}); "
+                f"{n} 名受访者的“{name}”为空，不计入任何分组的估计（第一个在第 {row} 行数据）",
+                column=name,
+                count=n,
+                row=row - 1,
+            ),
+            stacklevel=3,
+        )
+    return codes, labels, name
+
+
+def _domain_codes(
+    design: Design, domain: ColumnSpec | Sequence[str]
+) -> tuple[np.ndarray, list[str | None], str | None]:
     if isinstance(domain, list | tuple) and domain and all(isinstance(v, str) for v in domain):
         parts = [factorize(design.column(v, "domain"), allow_missing=True) for v in domain]
         bad = np.zeros(design.n, dtype=bool)

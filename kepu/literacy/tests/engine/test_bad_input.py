@@ -247,3 +247,30 @@ def test_the_module_exits_2_without_a_traceback(tmp_path):
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "error [no_data]" in proc.stderr
+
+
+def test_a_respondent_without_a_domain_value_is_in_no_domain_and_said_so(tmp_path, capsys):
+    """As R's svyby: the respondent stays in the population's estimate and in no district's; a warning says how many
+    and where, on the terminal and in the result (never silently)."""
+    rows = list(ROWS)
+    rows[4] = "5,B,3,12,,女,0"
+    f = write_csv(tmp_path / "responses.csv", rows)
+    out = tmp_path / "out.json"
+    assert main(["estimate", "--data", str(f), *DESIGN, "--domain", "district", "--out-json", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning [domain_missing]" in err and "1 respondents have no value of district" in err
+    assert "data row 5" in err and "第 5 行数据" in err
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [w["code"] for w in doc["warnings"]] == ["domain_missing"]
+    by_district = next(t for t in doc["results"] if t["domain_variable"] == "district")
+    estimates = {e["domain"]: e for e in by_district["estimates"]}
+    assert set(estimates) == {"东城", "西城"}
+    # 西城 without respondent 5: (12.5 + 8) literate of 12.5 + 8 + 9.
+    assert estimates["西城"]["estimate"] == pytest.approx((12.5 + 8) / (12.5 + 8 + 9))
+
+
+def test_the_good_file_gives_no_warning(tmp_path, good, capsys):
+    out = tmp_path / "out.json"
+    assert main(["estimate", "--data", str(good), *DESIGN, "--domain", "district", "--out-json", str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert json.loads(out.read_text(encoding="utf-8"))["warnings"] == []
