@@ -24,6 +24,7 @@ from django.db.models import Count, Sum
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
+from kepu.core.bulk import add_to_rows
 from kepu.core.roles import Role
 
 #: The roles whose holders the figures count per place. Residents are not among them: a million residents would
@@ -61,20 +62,8 @@ def _wanted(Membership, user_ids, role) -> dict[tuple[int, str], datetime]:
 
 
 def _move_months(RoleHolderMonth, role: str, deltas: Counter) -> None:
-    """Add each (place path, month) delta to its row in one atomic upsert (two people joining one team in one
-    month at once cannot lose each other)."""
-    qn = connection.ops.quote_name
-    table = qn(RoleHolderMonth._meta.db_table)
-    cols = ", ".join(qn(c) for c in ("role", "place_path", "month", "people"))
-    conflict = ", ".join(qn(c) for c in ("role", "place_path", "month"))
-    sql = (
-        f"INSERT INTO {table} ({cols}) VALUES (%s, %s, %s, %s) "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {qn('people')} = {table}.{qn('people')} + excluded.{qn('people')}"
-    )
     rows = [(role, path, month, n) for (path, month), n in sorted(deltas.items()) if n]
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+    add_to_rows(RoleHolderMonth, RoleHolderMonth.KEY, ("people",), rows)
 
 
 def refresh(user_ids) -> None:

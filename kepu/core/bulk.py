@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from django.db import connection
 
 
@@ -29,3 +31,32 @@ def insert_rows(model, rows: list[dict], batch: int = 5000) -> None:
             cursor.executemany(
                 sql, [tuple(r.get(c, template[c]) for c in columns) for r in rows[start : start + batch]]
             )
+
+
+def add_to_rows(
+    model, key: Sequence[str], counters: Sequence[str], rows: Iterable[Sequence], *, unique: Sequence[str] = ()
+) -> None:
+    """Add amounts to the counters of the rows of ``model`` identified by ``key``, creating a row at the amounts
+    where none exists; each of ``rows`` is the key's values then the counters' amounts. ``unique`` is the unique
+    constraint that finds the row, when it is narrower than ``key`` (a column it determines is written too).
+
+    One ``INSERT … ON CONFLICT … DO UPDATE SET c = c + excluded.c`` per row, atomic on SQLite and PostgreSQL: two
+    transactions adding to the same new row can neither both insert it nor lose each other's amounts. The roll-ups
+    the services keep in the transaction of each change (orders, volunteers' hours, people per place) all move so.
+    Only the app that owns ``model`` calls it.
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    keys = [qn(model._meta.get_field(f).column) for f in key]
+    target = [qn(model._meta.get_field(f).column) for f in unique] or keys
+    sums = [qn(model._meta.get_field(f).column) for f in counters]
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in sums)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(keys + sums)}) VALUES ({', '.join(['%s'] * (len(keys) + len(sums)))}) "
+        f"ON CONFLICT ({', '.join(target)}) DO UPDATE SET {sets}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -17,6 +17,7 @@ from django.db.models import Count, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
+from kepu.core.bulk import add_to_rows
 from kepu.orders.models import Order, OrderRollup, OrderStatus, RollupGrain
 
 S = OrderStatus
@@ -100,22 +101,10 @@ _COLUMNS = ("grain", "period", *DIMS, *COUNTERS)
 _TABLE = OrderRollup._meta.db_table
 
 
-def _upsert_sql() -> str:
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in _COLUMNS)
-    marks = ", ".join(["%s"] * len(_COLUMNS))
-    conflict = ", ".join(qn(c) for c in OrderRollup.KEY)
-    sets = ", ".join(f"{qn(c)} = {qn(_TABLE)}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
-    return f"INSERT INTO {qn(_TABLE)} ({cols}) VALUES ({marks}) ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
-
-
 def _upsert(key: tuple, delta: dict[str, int]) -> None:
-    # One statement, atomic on both databases: two transactions adding to the same new row
-    # cannot both insert it.
-    grain, period, district_id, street_id, community_id, unit_id, provider_id = key
-    params = [grain, period, district_id, street_id, community_id, unit_id, provider_id, *(delta[c] for c in COUNTERS)]
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(), params)
+    # key: (grain, period, *DIMS); the row is found by OrderRollup.KEY, which leaves the district out.
+    row = (*key, *(delta[c] for c in COUNTERS))
+    add_to_rows(OrderRollup, ("grain", "period", *DIMS), COUNTERS, [row], unique=OrderRollup.KEY)
 
 
 # --- Recomputing from the orders (repair, the bench generator, the property test) -------------

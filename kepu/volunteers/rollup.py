@@ -14,26 +14,17 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 
+from kepu.core.bulk import add_to_rows
 from kepu.volunteers.models import HoursEntry, HoursMonth, HoursMonthDistrict
-
-
-def _upsert_sql(model) -> str:
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    cols = ", ".join(qn(c) for c in (*model.KEY, "minutes", "entries"))
-    conflict = ", ".join(qn(c) for c in model.KEY)
-    sets = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ("minutes", "entries"))
-    marks = ", ".join(["%s"] * (len(model.KEY) + 2))
-    return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
 
 
 def add(*, organization_id: int, place_path: str, district_code: str, served_on: date, minutes: int) -> None:
     """Add one ledger line. One statement per table, atomic on both databases: two entries of one team's (or
     district's) month committed at once cannot both insert its row, nor lose each other's minutes."""
     month = served_on.replace(day=1)
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(HoursMonth), [month, organization_id, place_path, minutes, 1])
-        cursor.execute(_upsert_sql(HoursMonthDistrict), [month, district_code, minutes, 1])
+    sums = ("minutes", "entries")
+    add_to_rows(HoursMonth, HoursMonth.KEY, sums, [(month, organization_id, place_path, minutes, 1)])
+    add_to_rows(HoursMonthDistrict, HoursMonthDistrict.KEY, sums, [(month, district_code, minutes, 1)])
 
 
 def _ledger():
